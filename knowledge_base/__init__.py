@@ -1,0 +1,1 @@
+"""Arabic FAQ knowledge base: corpus, normalisation, hybrid search and calibrated decisions."""

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install the Debian packages the project needs when they are missing (only possible as root).
+# Usage: ensure_system.sh run|test   (tests also need Chromium and docker-compose)
+set -euo pipefail
+mode="${1:-run}"
+need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+if [ "$mode" = test ]; then
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+  command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing Debian packages: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null || true
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+else
+  if [ "$mode" = run ] && [ "${need[*]}" = redis-server ]; then
+    echo "note: redis-server is not installed; make run needs a Redis answering at REDIS_URL" >&2
+    exit 0
+  fi
+  echo "error: missing system packages: ${need[*]}. Install them (sudo apt-get install ${need[*]}) and re-run." >&2
+  exit 1
+fi
