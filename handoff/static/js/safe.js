@@ -1,0 +1,76 @@
+// Rendering user-supplied text without ever parsing it as HTML.
+// Everything goes through text nodes; the only element created from content is <a>, and only for
+// https:, mailto: and tel: URLs (rasa-webchat's `javascript:` links are the lesson). Markdown links
+// [label](url) become anchors when the URL is allowed and stay literal text otherwise.
+
+const ALLOWED = new Set(["https:", "mailto:", "tel:"]);
+// Either a markdown link, or a bare https/mailto/tel URL.
+const TOKEN = /\[([^\]\n]{1,200})\]\(([^)\s]{1,2000})\)|(https:\/\/[^\s<>"'`]+|mailto:[^\s<>"'`]+|tel:\+?[0-9][0-9-]{2,20})/gi;
+const TRAILING = /[.,;:!?،؛؟)\]}'"»]+$/u;
+
+/** Return a normalised href when `raw` is an allowed URL, else null. */
+export function safeHref(raw) {
+  let url;
+  try {
+    url = new URL(String(raw).trim());
+  } catch {
+    return null;
+  }
+  if (!ALLOWED.has(url.protocol)) return null;
+  if (url.protocol === "https:" && (url.username || url.password)) return null;
+  return url.href;
+}
+
+function anchor(href, label) {
+  const a = document.createElement("a");
+  a.href = href;
+  a.textContent = label;
+  if (href.startsWith("https:")) {
+    a.target = "_blank";
+    a.rel = "noopener noreferrer nofollow";
+  }
+  return a;
+}
+
+/** Build a fragment for `text`: text nodes plus safe links. Never touches innerHTML. */
+export function richText(text) {
+  const frag = document.createDocumentFragment();
+  const src = String(text ?? "");
+  let last = 0;
+  for (const m of src.matchAll(TOKEN)) {
+    let end = m.index + m[0].length;
+    let node = null;
+    if (m[1] !== undefined) {
+      const href = safeHref(m[2]);
+      if (href) node = anchor(href, m[1]);
+    } else {
+      const bare = m[3].replace(TRAILING, "");
+      end = m.index + bare.length;
+      const href = safeHref(bare);
+      if (href) node = anchor(href, bare);
+    }
+    if (!node) continue; // left in the text run, rendered literally
+    if (m.index > last) frag.append(document.createTextNode(src.slice(last, m.index)));
+    frag.append(node);
+    last = end;
+  }
+  if (last < src.length) frag.append(document.createTextNode(src.slice(last)));
+  return frag;
+}
+
+/** Tiny element builder: el("button", {class: "x", type: "button", onclick: fn}, "text", child). */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on") && typeof value === "function") node.addEventListener(key.slice(2), value);
+    else if (key === "class") node.className = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
