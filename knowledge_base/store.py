@@ -106,6 +106,7 @@ def from_faq_entry(entry: Any) -> dict[str, Any]:
     """The editable fields (plus id) of a corpus FaqEntry, as the store's create/upsert take them."""
     data = {name: getattr(entry, name) for name in EDITABLE_FIELDS}
     data["id"] = entry.id
+    data["updated_at"] = entry.updated_at
     for name in LIST_FIELDS:
         data[name] = list(data[name] or ())
     return data
@@ -201,13 +202,17 @@ class FaqStore:
         Rows must already be validated (see importexport.plan_import). Unchanged rows are skipped.
         """
         by_id = {row["id"]: clean_fields(row, partial=False) for row in rows}
+        dates = {row["id"]: row.get("updated_at") for row in rows}
 
         def build(cur: dict[str, StoredEntry | None]) -> list[Change]:
             changes, now = [], now_iso()
             for entry_id, fields in by_id.items():
                 before = cur[entry_id]
-                if before is None:
-                    after = StoredEntry(id=entry_id, created_at=now, updated_at=now, updated_by=actor, rev=1, **fields)
+                if before is None:  # a new entry keeps the date its file gives (seed, round-trips)
+                    stamp = str(dates.get(entry_id) or now)
+                    after = StoredEntry(
+                        id=entry_id, created_at=stamp, updated_at=stamp, updated_by=actor, rev=1, **fields
+                    )
                 else:
                     after = replace(before, deleted=False, **fields)
                     if not diff(before, after):

@@ -100,7 +100,7 @@ def clean_fields(data: dict[str, Any], partial: bool) -> dict[str, Any]:
     errors: list[FieldError] = []
     out: dict[str, Any] = {}
     for name in data:
-        if name not in EDITABLE_FIELDS and name not in ("id", "rev", "version"):
+        if name not in EDITABLE_FIELDS and name not in ("id", "rev", "updated_at"):
             errors.append(FieldError(name, "unknown_field"))
     required = () if partial else ("category", "question", "answer")
     for name in required:

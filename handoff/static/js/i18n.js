@@ -42,7 +42,8 @@ export function detectLang(text) {
   const ar = (s.match(ARABIC) || []).length;
   const la = (s.match(LATIN) || []).length;
   if (ar === 0 && la === 0) return null;
-  if (ar >= la) return "ar";
+  // Anyone who types Arabic letters reads Arabic, even in a mixed sentence ("شلون renew").
+  if (ar >= 2 || ar >= la) return "ar";
   const words = s.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
   if (words.some((w) => ARABIZI_DIGIT.test(w) || ARABIZI_WORDS.has(w))) return "ar";
   return "en";

@@ -1,0 +1,1 @@
+"""Rasa custom action server: thin Rasa actions over plain dialogue functions and the knowledge base."""

@@ -1,0 +1,50 @@
+"""The handoff payload the gateway acts on (documented in docs/handoff-payload.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal, TypedDict
+
+from actions.state import CandidateInfo
+
+HandoffReason = Literal["user_request", "low_confidence", "repeated_miss", "negative_feedback"]
+REASONS: tuple[HandoffReason, ...] = ("user_request", "low_confidence", "repeated_miss", "negative_feedback")
+
+SUMMARY_MESSAGES = 5
+SUMMARY_CHARS = 500
+MAX_CANDIDATES = 3
+
+
+class PayloadCandidate(TypedDict):
+    id: str
+    question: str
+    score: float
+
+
+class HandoffBody(TypedDict):
+    reason: HandoffReason
+    topic: str | None
+    candidates: list[PayloadCandidate]
+    summary: list[str]
+
+
+class HandoffPayload(TypedDict):
+    handoff: HandoffBody
+
+
+def summarise(user_messages: Iterable[str]) -> list[str]:
+    """The citizen's last typed messages, oldest first; button payloads ("/intent") are not what they wrote."""
+    typed = [m.strip() for m in user_messages if m and m.strip() and not m.strip().startswith("/")]
+    return [m[:SUMMARY_CHARS] for m in typed[-SUMMARY_MESSAGES:]]
+
+
+def build_payload(
+    reason: HandoffReason, topic: str | None, candidates: list[CandidateInfo], user_messages: Iterable[str]
+) -> HandoffPayload:
+    if reason not in REASONS:
+        raise ValueError(f"unknown handoff reason {reason!r}; expected one of {REASONS}")
+    picked: list[PayloadCandidate] = [
+        {"id": c["id"], "question": c["question"], "score": round(float(c["score"]), 4)}
+        for c in candidates[:MAX_CANDIDATES]
+    ]
+    return {"handoff": {"reason": reason, "topic": topic, "candidates": picked, "summary": summarise(user_messages)}}

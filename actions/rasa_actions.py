@@ -1,0 +1,104 @@
+"""The Rasa actions: read the tracker, call a plain dialogue function, send its replies, return slots."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import kb_access
+from actions.dialogue import followup_turn, handoff, smalltalk
+from actions.faq import answer_question
+from actions.lang import detect_language
+from actions.replies import Phrasebook, dispatch
+from actions.state import DialogueState
+from actions.turn import Outcome, Turn
+from actions.unanswered import UnansweredRecorder
+from knowledge_base import logs
+
+log = logging.getLogger(__name__)
+
+Decide = Callable[[Turn, DialogueState], Awaitable[Outcome]]
+
+
+def read_turn(tracker: Tracker, domain: dict[str, Any]) -> tuple[Turn, DialogueState]:
+    latest = tracker.latest_message or {}
+    text = str(latest.get("text") or "")
+    slots = tracker.current_slot_values()
+    lang = detect_language(text, str(slots.get("lang") or "ar"))
+    faq_id = next((str(e.get("value")) for e in latest.get("entities") or [] if e.get("entity") == "faq_id"), None)
+    user_messages = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
+    turn = Turn(
+        text=text, intent=(latest.get("intent") or {}).get("name"), book=Phrasebook(domain, lang),
+        faq_id=faq_id, user_messages=user_messages, conversation_id=tracker.sender_id or "",
+    )
+    return turn, DialogueState.from_slots(slots).update(lang=lang)
+
+
+def slot_events(before: dict[str, Any], state: DialogueState) -> list[EventType]:
+    return [SlotSet(name, value) for name, value in state.to_slots().items() if before.get(name) != value]
+
+
+class DialogueAction(Action):
+    """Common run(): a failure anywhere becomes a handoff, never an error reply to Rasa."""
+
+    action_name = ""
+
+    def __init__(self, recorder: UnansweredRecorder) -> None:
+        self.recorder = recorder
+
+    def name(self) -> str:
+        return self.action_name
+
+    async def decide(self, turn: Turn, state: DialogueState) -> Outcome:
+        raise NotImplementedError
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        logs.conversation_id.set(tracker.sender_id or "-")
+        turn, state = read_turn(tracker, domain)
+        try:
+            outcome = await self.decide(turn, state)
+        except Exception:
+            log.exception("action %s failed; handing off", self.action_name)
+            outcome = handoff(turn, state, "low_confidence")
+        dispatch(dispatcher, outcome.replies, turn.book)
+        await self.recorder.record(outcome.unanswered, turn.conversation_id)
+        log.info("action done", extra={"action": self.action_name, "replies": len(outcome.replies)})
+        return slot_events(tracker.current_slot_values(), outcome.state)
+
+
+class ActionAnswerFaq(DialogueAction):
+    action_name = "action_answer_faq"
+
+    async def decide(self, turn: Turn, state: DialogueState) -> Outcome:
+        return await answer_question(turn, state, kb_access.get_knowledge_base)
+
+
+class ActionHandoff(DialogueAction):
+    action_name = "action_handoff"
+
+    async def decide(self, turn: Turn, state: DialogueState) -> Outcome:
+        return handoff(turn, state, "user_request")
+
+
+class ActionFollowupTurn(DialogueAction):
+    action_name = "action_followup_turn"
+
+    async def decide(self, turn: Turn, state: DialogueState) -> Outcome:
+        return followup_turn(turn, state)
+
+
+class ActionSmalltalk(DialogueAction):
+    action_name = "action_smalltalk"
+
+    async def decide(self, turn: Turn, state: DialogueState) -> Outcome:
+        return smalltalk(turn, state)
+
+
+ACTION_CLASSES: tuple[type[DialogueAction], ...] = (ActionAnswerFaq, ActionHandoff, ActionFollowupTurn, ActionSmalltalk)

@@ -1,0 +1,37 @@
+"""The action server app: rasa_sdk's Sanic app with our actions registered and the knowledge base loaded."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from rasa_sdk.endpoint import create_app as create_sdk_app
+from rasa_sdk.executor import ActionExecutor
+from sanic import Sanic
+
+from actions import kb_access
+from actions.rasa_actions import ACTION_CLASSES
+from actions.settings import ActionSettings
+from actions.unanswered import UnansweredRecorder
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: ActionSettings) -> Sanic:
+    kb_access.configure(settings.index_dir)
+    recorder = UnansweredRecorder(settings.redis_url)
+    executor = ActionExecutor()
+    for action_class in ACTION_CLASSES:
+        executor.register_action(action_class(recorder))
+    app = create_sdk_app(executor, cors_origins=[])
+
+    @app.before_server_start
+    async def load_knowledge_base(_app: Sanic) -> None:
+        # Loaded before /health answers, so "healthy" means "ready to answer" (or logged why not).
+        await asyncio.to_thread(kb_access.preload)
+
+    @app.after_server_stop
+    async def close_redis(_app: Sanic) -> None:
+        await recorder.close()
+
+    return app

@@ -1,0 +1,34 @@
+"""What one action invocation knows about the turn, and what the dialogue functions decide."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from actions.replies import Phrasebook, Reply
+from actions.state import DialogueState
+
+
+@dataclass(frozen=True)
+class Turn:
+    text: str
+    intent: str | None
+    book: Phrasebook
+    faq_id: str | None = None
+    user_messages: list[str] = field(default_factory=list)
+    conversation_id: str = ""
+
+
+@dataclass(frozen=True)
+class UnansweredNote:
+    """A question the bot failed on, for the content editors (knowledge_base.unanswered)."""
+
+    text: str
+    reason: str  # "low_confidence" | "clarify_rejected" | "negative_feedback"
+    candidates: list[str]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    replies: list[Reply]
+    state: DialogueState
+    unanswered: UnansweredNote | None = None

@@ -1,0 +1,283 @@
+"""Agent websocket ``/ws/agent`` (docs/protocol.md §2): auth, queue, claim, chat, resolve, presence."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from typing import Any
+
+from aiohttp import WSMsgType, web
+from redis.exceptions import RedisError
+
+from handoff.accounts import Account
+from handoff.citizen_ws import GATEWAY_KEY, WS_MAX_BYTES
+from handoff.conn import Outbox, RateLimiter, check_origin
+from handoff.errors import AuthError, ConversationError, HandoffError, ProtocolError
+from handoff.frames import AGENT_SPECS, error_frame, parse_frame
+from handoff.gateway import Gateway
+
+log = logging.getLogger(__name__)
+AUTH_TIMEOUT_S = 10
+STAFF_ROLES = ("agent", "supervisor")
+
+
+class AgentSession:
+    def __init__(self, gw: Gateway, ws: web.WebSocketResponse) -> None:
+        self.gw = gw
+        self.ws = ws
+        self.account: Account | None = None
+        self.watched: dict[str, int] = {}  # conversation id -> last seq delivered
+        self._listeners: dict[str, Any] = {}
+        self.limiter = RateLimiter(gw.settings.agent_rate_per_s, gw.settings.agent_rate_burst)
+        self.outbox = Outbox(ws, self.on_event)
+        self._last_beat = 0.0
+
+    @property
+    def username(self) -> str:
+        return self.account.username if self.account else ""
+
+    # ---- outgoing -------------------------------------------------------------------------------------
+
+    async def on_event(self, channel: str, event: dict[str, Any]) -> None:
+        if channel == "agent":
+            await self._on_agent_event(event)
+            return
+        cid = channel.removeprefix("conv:")
+        if cid not in self.watched:
+            return
+        if event.get("_t") == "typing":
+            if event.get("from") == "citizen":
+                await self.outbox.send({"type": "typing", "conversation_id": cid, "from": "citizen",
+                                        "active": bool(event.get("active"))})
+            return
+        seq = event.get("seq")
+        if event.get("_t") == "sync" or (isinstance(seq, int) and seq > self.watched[cid] + 1):
+            for entry in await self.gw.conversations.entries(cid, self.watched[cid]):
+                await self._deliver(cid, entry)
+        elif isinstance(seq, int) and seq == self.watched[cid] + 1:
+            await self._deliver(cid, event)
+
+    async def _deliver(self, cid: str, entry: dict[str, Any]) -> None:
+        if cid in self.watched and entry["seq"] > self.watched[cid]:
+            self.watched[cid] = entry["seq"]
+            await self.outbox.send({"type": "entry", "conversation_id": cid, "entry": entry})
+
+    async def _on_agent_event(self, event: dict[str, Any]) -> None:
+        cid = str(event.get("cid", ""))
+        if event.get("op") == "assigned" and cid not in self.watched:
+            await self._open(cid, 0, None)
+        elif event.get("op") == "released":
+            await self._unwatch(cid)
+            await self.outbox.send({"type": "released", "conversation_id": cid, "reason": event.get("reason")})
+
+    async def _watch(self, cid: str, last_seq: int) -> None:
+        if cid in self.watched:
+            return
+        self.watched[cid] = last_seq
+        listener = self._listeners[cid] = self.outbox.listener(f"conv:{cid}")
+        await self.gw.hub.subscribe(self.gw.keys.ch_conv(cid), listener)
+
+    async def _unwatch(self, cid: str) -> None:
+        self.watched.pop(cid, None)
+        listener = self._listeners.pop(cid, None)
+        if listener is not None:
+            await self.gw.hub.unsubscribe(self.gw.keys.ch_conv(cid), listener)
+
+    async def _open(self, cid: str, after_seq: int, ref: str | None) -> None:
+        """Send the conversation frame (entries after ``after_seq``); runs inside the writer."""
+        await self._watch(cid, after_seq)
+        meta = await self.gw.conversations.get(cid)
+        entries = await self.gw.conversations.entries(cid, after_seq)
+        if entries:
+            self.watched[cid] = max(self.watched[cid], entries[-1]["seq"])
+        handoff = meta.get("handoff")
+        await self.outbox.send({
+            "type": "conversation", "ref": ref, "conversation_id": cid, "state": meta.get("state"),
+            "agent": meta.get("agent") or None, "locale": meta.get("locale", "ar"),
+            "created_at": meta.get("created_at"), "handoff": None if not handoff else __import__("json").loads(handoff),
+            "entries": entries,
+        })
+
+    async def revoked(self) -> None:
+        await self.outbox.send({"type": "error", "code": "bad_token", "message": "session revoked: log in again"})
+        await self.ws.close(code=4401, message=b"revoked")
+
+    # ---- incoming -------------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        asyncio.get_running_loop().call_later(AUTH_TIMEOUT_S, self._auth_deadline)
+        async for msg in self.ws:
+            if msg.type == WSMsgType.TEXT:
+                await self.on_text(msg.data)
+            elif msg.type == WSMsgType.BINARY:
+                self.error(ProtocolError("bad_json", "send JSON text frames, not binary"))
+            elif msg.type == WSMsgType.ERROR:
+                break
+
+    def _auth_deadline(self) -> None:
+        if self.account is None and not self.ws.closed:
+            self.gw.spawn(self.ws.close(code=4401, message=b"auth timeout"))
+
+    def error(self, exc: HandoffError, ref: str | None = None, cid: str | None = None) -> None:
+        pe = exc if isinstance(exc, ProtocolError) else ProtocolError(exc.code, exc.message, None, ref)
+        frame: dict[str, Any] = dict(error_frame(pe))
+        if cid:
+            frame["conversation_id"] = cid
+        self.gw.metrics.rejected.labels(pe.code).inc()
+        self.outbox.frame(frame)
+
+    async def on_text(self, raw: str) -> None:
+        ref = cid = None
+        try:
+            if not self.limiter.allow():
+                raise ProtocolError("rate_limited", "too many frames: slow down")
+            frame = parse_frame(raw, AGENT_SPECS, self.gw.settings.max_frame_bytes)
+            ref, cid = frame.get("ref"), frame.get("conversation_id")
+            if frame["type"] != "auth" and self.account is None:
+                raise ProtocolError("not_authenticated", "send auth with the token from /api/login first")
+            if self.account is not None:
+                await self._beat()
+            await getattr(self, f"on_{frame['type']}")(frame)
+        except HandoffError as exc:
+            self.error(exc, ref, cid)
+        except RedisError as exc:
+            log.error("redis error handling an agent frame: %s", type(exc).__name__)
+            self.error(HandoffError("storage unavailable: retry", "internal"), ref, cid)
+
+    async def _beat(self, status: str | None = None) -> None:
+        if status is not None or time.monotonic() - self._last_beat > 1.0:
+            self._last_beat = time.monotonic()
+            await self.gw.presence.beat(self.username, status)
+
+    async def on_auth(self, frame: dict[str, Any]) -> None:
+        if self.account is not None:
+            raise ProtocolError("invalid_frame", "already authenticated")
+        try:
+            account = await self.gw.accounts.from_token(frame["token"])
+        except AuthError as exc:
+            self.error(ProtocolError("bad_token", exc.message))
+            self.gw.spawn(self.ws.close(code=4401, message=b"bad token"))
+            return
+        if account.role not in STAFF_ROLES:
+            self.error(ProtocolError("forbidden", "the agent console needs the role agent or supervisor"))
+            self.gw.spawn(self.ws.close(code=4403, message=b"forbidden"))
+            return
+        self.account = account
+        self.gw.agents.add(self)
+        await self._beat("online")
+        await self.gw.hub.subscribe(self.gw.keys.ch_agent(account.username), self.outbox.listener("agent"))
+        assigned = await self.gw.queue.assigned(account.username)
+        for cid in assigned:
+            await self._watch(cid, await self.gw.conversations.last_seq(cid))
+        self.outbox.frame({
+            "type": "auth_ok", "agent": {"username": account.username, "display_name": account.display_name,
+                                         "role": account.role},
+            "assigned": assigned, "heartbeat_s": self.gw.settings.agent_heartbeat_s,
+            "timeout_s": self.gw.settings.agent_timeout_s,
+        })
+        await self.on_get_queue({})
+        log.info("agent connected", extra={"agent": account.username})
+
+    async def on_get_queue(self, frame: dict[str, Any]) -> None:
+        items = await self.gw.queue.snapshot()
+        online = await self.gw.presence.online_count()
+        self.outbox.frame({"type": "queue", "ref": frame.get("ref"), "items": items, "agents_online": online})
+
+    async def on_claim(self, frame: dict[str, Any]) -> None:
+        cid = frame["conversation_id"]
+        assert self.account is not None
+        _, wait = await self.gw.queue.claim(cid, self.username, self.account.display_name)
+        self.gw.metrics.wait_to_pickup.observe(wait)
+        log.info("claimed", extra={"agent": self.username, "cid": cid, "wait_s": round(wait, 1)})
+        self.outbox.call(functools.partial(self._open, cid, 0, frame.get("ref")))
+        await self.gw.publish_agent(self.username, {"op": "assigned", "cid": cid})
+
+    async def _owned(self, cid: str) -> dict[str, str]:
+        meta = await self.gw.conversations.get(cid)
+        if meta.get("agent") != self.username and (self.account and self.account.role) != "supervisor":
+            raise ConversationError(f"conversation {cid} is not assigned to you", "not_assigned")
+        return meta
+
+    async def on_open(self, frame: dict[str, Any]) -> None:
+        cid = frame["conversation_id"]
+        await self._owned(cid)
+        self.outbox.call(functools.partial(self._open, cid, frame.get("after_seq", 0), frame.get("ref")))
+
+    async def on_message(self, frame: dict[str, Any]) -> None:
+        cid = frame["conversation_id"]
+        assert self.account is not None
+        entry = {"type": "agent_message", "text": frame["text"], "agent_name": self.account.display_name}
+        try:
+            res = await self.gw.conversations.append(cid, entry, msg_id=frame["msg_id"],
+                                                     cond=("agent", self.username))
+        except ConversationError as exc:
+            if exc.code != "wrong_state":
+                raise
+            raise ConversationError(f"conversation {cid} is not assigned to you", "not_assigned") from None
+        self.outbox.frame({"type": "ack", "conversation_id": cid, "msg_id": frame["msg_id"], "seq": res.seq})
+        if res.stored:
+            self.gw.metrics.messages.labels("agent").inc()
+
+    async def on_typing(self, frame: dict[str, Any]) -> None:
+        if frame["conversation_id"] in self.watched:
+            await self.gw.conversations.publish_typing(frame["conversation_id"], "agent", frame["active"])
+
+    async def _release(self, frame: dict[str, Any], reason: str) -> None:
+        cid = frame["conversation_id"]
+        try:
+            if reason == "resolved":
+                await self.gw.queue.resolve(cid, self.username, frame["outcome"], frame.get("note", ""))
+                self.gw.metrics.resolved.labels(frame["outcome"]).inc()
+            else:
+                await self.gw.queue.return_to_bot(cid, self.username)
+        except ConversationError as exc:
+            raise ConversationError(f"conversation {cid} is not assigned to you ({exc.code})", "not_assigned") from None
+        self.outbox.frame({"type": "ok", "ref": frame.get("ref")})
+        await self.gw.publish_agent(self.username, {"op": "released", "cid": cid, "reason": reason})
+
+    async def on_resolve(self, frame: dict[str, Any]) -> None:
+        await self._release(frame, "resolved")
+
+    async def on_return_to_bot(self, frame: dict[str, Any]) -> None:
+        await self._release(frame, "returned_to_bot")
+
+    async def on_list_callbacks(self, frame: dict[str, Any]) -> None:
+        items = await self.gw.callbacks.list()
+        self.outbox.frame({"type": "callbacks", "ref": frame.get("ref"), "items": items})
+
+    async def on_callback_done(self, frame: dict[str, Any]) -> None:
+        await self.gw.callbacks.mark_done(frame["callback_id"], self.username)
+        self.outbox.frame({"type": "ok", "ref": frame.get("ref")})
+
+    async def on_presence(self, frame: dict[str, Any]) -> None:
+        await self._beat(frame["status"])
+        self.outbox.frame({"type": "presence", "status": frame["status"]})
+
+    async def on_heartbeat(self, frame: dict[str, Any]) -> None:
+        await self._beat()
+
+    async def on_ping(self, frame: dict[str, Any]) -> None:
+        self.outbox.frame({"type": "pong"})
+
+    async def close(self) -> None:
+        for cid in list(self.watched):
+            await self._unwatch(cid)
+        if self.account is not None:
+            await self.gw.hub.unsubscribe(self.gw.keys.ch_agent(self.username), self.outbox.listener("agent"))
+
+
+async def agent_ws(request: web.Request) -> web.WebSocketResponse:
+    gw = request.app[GATEWAY_KEY]
+    check_origin(request, gw.settings.allowed_origins)
+    ws = web.WebSocketResponse(max_msg_size=WS_MAX_BYTES, heartbeat=30)
+    await ws.prepare(request)
+    session = AgentSession(gw, ws)
+    try:
+        await session.run()
+    finally:
+        gw.agents.discard(session)
+        await session.close()
+        await session.outbox.close()
+    return ws

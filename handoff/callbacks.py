@@ -1,0 +1,106 @@
+"""Leave-a-message / callback requests (stored for agents) and CSAT results."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from handoff.conversations import now_iso
+from handoff.errors import HandoffError
+from handoff.keys import Keys
+from handoff.protocol import Callback
+from knowledge_base.pii import to_ascii_digits
+
+_MOBILE_RE = re.compile(r"^(?:\+966|00966|966|0)?(5\d{8})$")
+
+
+def normalise_mobile(raw: str) -> str:
+    """Saudi mobile in any common writing (Arabic-Indic digits too) -> +9665XXXXXXXX; ValueError if not one."""
+    digits = re.sub(r"[\s\-()]", "", to_ascii_digits(raw))
+    match = _MOBILE_RE.match(digits)
+    if not match:
+        raise HandoffError("mobile must be a Saudi mobile number like 05XXXXXXXX", "invalid_frame")
+    return "+966" + match.group(1)
+
+
+class Callbacks:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, ttl_s: int) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.ttl_s = ttl_s
+
+    async def create(
+        self, cid: str, msg_id: str, name: str, mobile: str, message: str, callback: bool
+    ) -> tuple[Callback, bool]:
+        """Store a request; idempotent per (conversation, msg_id). Returns (request, newly created)."""
+        callback_id = "cb_" + hashlib.sha256(f"{cid}:{msg_id}".encode()).hexdigest()[:20]
+        key = self.keys.callback(callback_id)
+        existing = await self.get(callback_id)
+        if existing is not None:
+            return existing, False
+        item: Callback = {
+            "callback_id": callback_id, "conversation_id": cid, "name": name, "mobile": normalise_mobile(mobile),
+            "message": message, "callback": callback, "created_at": now_iso(), "status": "open",
+        }
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={"data": json.dumps(item, ensure_ascii=False), "status": "open"})
+            pipe.expire(key, self.ttl_s)
+            pipe.zadd(self.keys.callbacks, {callback_id: time.time()})
+            pipe.publish(self.keys.ch_callbacks, json.dumps({"op": "added", "id": callback_id}))
+            await pipe.execute()
+        return item, True
+
+    async def get(self, callback_id: str) -> Callback | None:
+        raw = await self.redis.hgetall(self.keys.callback(callback_id))
+        if not raw or b"data" not in raw:
+            return None
+        item: Callback = json.loads(raw[b"data"])
+        item["status"] = "done" if raw.get(b"status") == b"done" else "open"
+        return item
+
+    async def list(self, status: str = "open", limit: int = 200) -> list[Callback]:
+        ids = [i.decode() for i in await self.redis.zrevrange(self.keys.callbacks, 0, 999)]
+        items: list[Callback] = []
+        for callback_id in ids:
+            item = await self.get(callback_id)
+            if item is None:
+                await self.redis.zrem(self.keys.callbacks, callback_id)  # expired
+            elif status in ("all", item["status"]):
+                items.append(item)
+                if len(items) >= limit:
+                    break
+        return items
+
+    async def mark_done(self, callback_id: str, username: str) -> dict[str, Any]:
+        if await self.get(callback_id) is None:
+            raise HandoffError(f"callback {callback_id} does not exist", "unknown_callback")
+        await self.redis.hset(self.keys.callback(callback_id), mapping={"status": "done", "handled_by": username})
+        return {"callback_id": callback_id, "status": "done", "handled_by": username}
+
+
+class Csat:
+    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
+        self.redis = redis
+        self.keys = keys
+
+    async def record(self, cid: str, score: int, comment: str, agent: str) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hincrby(self.keys.csat_counts, str(score), 1)
+            pipe.xadd(
+                self.keys.csat_stream,
+                {"conversation_id": cid, "score": score, "comment": comment, "agent": agent, "ts": now_iso()},
+                maxlen=100_000, approximate=True,
+            )
+            await pipe.execute()
+
+    async def summary(self) -> dict[str, Any]:
+        raw = await self.redis.hgetall(self.keys.csat_counts)
+        by_score = {str(s): int(raw.get(str(s).encode(), 0)) for s in range(1, 6)}
+        count = sum(by_score.values())
+        average = sum(int(s) * n for s, n in by_score.items()) / count if count else None
+        return {"count": count, "average": None if average is None else round(average, 2), "by_score": by_score}

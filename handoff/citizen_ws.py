@@ -1,0 +1,237 @@
+"""Citizen websocket ``/ws/chat`` (docs/protocol.md §1).
+
+Each socket keeps ``last_sent``, the highest transcript seq it delivered; live notifications with a
+higher seq than ``last_sent + 1`` are completed from the stream first, so the citizen sees every entry
+exactly once and in order, whichever gateway process stored it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import WSMsgType, web
+from redis.exceptions import RedisError
+
+from handoff import flow
+from handoff.conn import Outbox, RateLimiter, check_origin
+from handoff.errors import ConversationError, HandoffError, ProtocolError
+from handoff.frames import CITIZEN_SPECS, error_frame, parse_frame
+from handoff.gateway import Gateway
+from handoff.rasa import RasaUnavailable
+from knowledge_base.logs import conversation_id as conversation_ctx
+
+log = logging.getLogger(__name__)
+GATEWAY_KEY: web.AppKey[Gateway] = web.AppKey("gateway", Gateway)
+WS_MAX_BYTES = 65536
+
+
+class CitizenSession:
+    def __init__(self, gw: Gateway, ws: web.WebSocketResponse) -> None:
+        self.gw = gw
+        self.ws = ws
+        self.cid: str | None = None
+        self.state = "bot"
+        self.last_sent = 0
+        self.limiter = RateLimiter(gw.settings.citizen_rate_per_s, gw.settings.citizen_rate_burst)
+        self.outbox = Outbox(ws, self.on_event)
+        self._listener = self.outbox.listener("conv")
+
+    # ---- outgoing -------------------------------------------------------------------------------------
+
+    async def on_event(self, channel: str, event: dict[str, Any]) -> None:
+        if event.get("_t") == "typing":
+            if event.get("from") != "citizen":
+                active = bool(event.get("active"))
+                await self.outbox.send({"type": "typing", "from": event.get("from"), "active": active})
+            return
+        seq = event.get("seq")
+        if event.get("_t") == "sync" or (isinstance(seq, int) and seq > self.last_sent + 1):
+            await self.catch_up()
+        elif isinstance(seq, int) and seq == self.last_sent + 1:
+            await self._deliver(event)
+
+    async def catch_up(self) -> None:
+        if self.cid is None:
+            return
+        for entry in await self.gw.conversations.entries(self.cid, self.last_sent):
+            await self._deliver(entry)
+
+    async def _deliver(self, entry: dict[str, Any]) -> None:
+        if entry["seq"] <= self.last_sent:
+            return
+        self.last_sent = entry["seq"]
+        if entry.get("type") == "status":
+            self.state = entry.get("state", self.state)
+        await self.outbox.send(entry)
+
+    def error(self, exc: HandoffError, msg_id: str | None = None) -> None:
+        pe = exc if isinstance(exc, ProtocolError) else ProtocolError(exc.code, exc.message, msg_id)
+        self.gw.metrics.rejected.labels(pe.code).inc()
+        self.outbox.frame(dict(error_frame(pe)))
+
+    # ---- incoming -------------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        async for msg in self.ws:
+            if msg.type == WSMsgType.TEXT:
+                await self.on_text(msg.data)
+            elif msg.type == WSMsgType.BINARY:
+                self.error(ProtocolError("bad_json", "send JSON text frames, not binary"))
+            elif msg.type == WSMsgType.ERROR:
+                break
+
+    async def on_text(self, raw: str) -> None:
+        msg_id = None
+        try:
+            if not self.limiter.allow():
+                raise ProtocolError("rate_limited", "too many frames: slow down and resend later")
+            frame = parse_frame(raw, CITIZEN_SPECS, self.gw.settings.max_frame_bytes)
+            msg_id = frame.get("msg_id")
+            kind = frame["type"]
+            if self.cid is None and kind not in {"start", "resume", "ping"}:
+                raise ProtocolError("not_started", "send start or resume first", msg_id)
+            if self.cid is not None and kind in {"start", "resume"}:
+                raise ProtocolError("already_started", "this socket already has a conversation", msg_id)
+            await getattr(self, f"on_{kind}")(frame)
+        except HandoffError as exc:
+            self.error(exc, msg_id)
+        except RedisError as exc:
+            log.error("redis error handling a citizen frame: %s", type(exc).__name__)
+            self.error(HandoffError("storage unavailable: resend later", "internal"), msg_id)
+
+    async def _attach(self, cid: str) -> None:
+        self.cid = cid
+        conversation_ctx.set(cid)
+        await self.gw.hub.subscribe(self.gw.keys.ch_conv(cid), self._listener)
+
+    async def detach(self) -> None:
+        if self.cid is not None:
+            await self.gw.hub.unsubscribe(self.gw.keys.ch_conv(self.cid), self._listener)
+
+    def _typing(self, active: bool) -> None:
+        self.outbox.frame({"type": "typing", "from": "bot", "active": active})
+
+    async def _bot(self, text: str, msg_id: str | None) -> None:
+        """Run the bot turn in the background: the socket keeps reading (and acking) meanwhile.
+
+        The turn is not tied to this socket: if the citizen disconnects, the reply is still stored and
+        replayed on resume. Turns of one conversation keep their order through the turn lock.
+        """
+        self.gw.spawn(self._bot_task(text, msg_id))
+
+    async def _bot_task(self, text: str, msg_id: str | None) -> None:
+        try:
+            await flow.bot_turn(self.gw, self.cid or "", text, self._typing)
+        except RasaUnavailable as exc:
+            self.error(exc, msg_id)
+        except (RedisError, ConversationError) as exc:
+            log.warning("bot turn failed: %s", type(exc).__name__)
+
+    async def on_start(self, frame: dict[str, Any]) -> None:
+        cid, token = await self.gw.conversations.create(frame.get("locale", "ar"))
+        self.outbox.frame({"type": "started", "conversation_id": cid, "token": token, "last_seq": 0})
+        await self._attach(cid)
+        log.info("conversation started")
+        if self.gw.settings.greeting_payload:
+            await self._bot(self.gw.settings.greeting_payload, None)
+
+    async def on_resume(self, frame: dict[str, Any]) -> None:
+        cid = frame["conversation_id"]
+        meta = await self.gw.conversations.authenticate(cid, frame["token"])
+        self.state = meta.get("state", "bot")
+        self.last_sent = frame["last_seq"]
+        self.outbox.frame({"type": "resumed", "conversation_id": cid, "last_seq": int(meta.get("seq", 0)),
+                           "state": self.state})
+        await self._attach(cid)
+        self.outbox.call(self.catch_up)
+        if self.state == "queued":
+            position = await self.gw.queue.position(cid)
+            if position is not None:
+                est = await self.gw.queue.estimate(position)
+                self.outbox.frame({"type": "queue_position", "position": position, "estimated_wait_s": est})
+
+    async def _store_input(self, frame: dict[str, Any], entry: dict[str, Any], source: str = "citizen") -> bool:
+        """Store a citizen input (idempotent by msg_id), ack it; True if it is new."""
+        meta = await self.gw.conversations.get(self.cid or "")
+        if meta.get("state") == "closed":
+            raise ConversationError("the conversation is closed: start a new one", "closed")
+        self.state = meta.get("state", self.state)
+        res = await self.gw.conversations.append(self.cid or "", entry, msg_id=frame["msg_id"])
+        self.outbox.frame({"type": "ack", "msg_id": frame["msg_id"], "seq": res.seq})
+        if res.stored and entry["type"] == "user_message":
+            self.gw.metrics.messages.labels(source).inc()
+        return res.stored
+
+    async def on_message(self, frame: dict[str, Any]) -> None:
+        entry = {"type": "user_message", "msg_id": frame["msg_id"], "text": frame["text"], "payload": None}
+        if await self._store_input(frame, entry) and self.state == "bot":
+            await self._bot(frame["text"], frame["msg_id"])
+
+    async def on_button(self, frame: dict[str, Any]) -> None:
+        if not await self.gw.conversations.was_offered(self.cid or "", frame["payload"]):
+            raise ProtocolError("invalid_payload", "this button was not offered in this conversation", frame["msg_id"])
+        entry = {"type": "user_message", "msg_id": frame["msg_id"], "text": frame["title"] or frame["payload"],
+                 "payload": frame["payload"]}
+        if await self._store_input(frame, entry) and self.state == "bot":
+            await self._bot(frame["payload"], frame["msg_id"])
+
+    async def on_feedback(self, frame: dict[str, Any]) -> None:
+        entry = {"type": "event", "event": "feedback", "value": frame["value"], "target_seq": frame["seq"]}
+        if await self._store_input(frame, entry) and self.state == "bot":
+            intent = "/feedback_positive" if frame["value"] == "up" else "/feedback_negative"
+            await self._bot(intent, frame["msg_id"])
+
+    async def on_request_human(self, frame: dict[str, Any]) -> None:
+        if await self._store_input(frame, {"type": "event", "event": "request_human"}) and self.state == "bot":
+            cid = self.cid or ""
+            await flow.try_handoff(self.gw, cid, await flow.user_request_packet(self.gw, cid))
+
+    async def on_cancel_wait(self, frame: dict[str, Any]) -> None:
+        meta = await self.gw.conversations.get(self.cid or "")
+        if meta.get("state") != "queued":
+            dup = await self.gw.redis.hget(self.gw.keys.dedupe(self.cid or ""), frame["msg_id"])
+            if dup is None:
+                raise ConversationError("cancel_wait only while queued", "wrong_state")
+        if await self._store_input(frame, {"type": "event", "event": "cancel_wait"}):
+            try:
+                await self.gw.queue.cancel_wait(self.cid or "")
+            except ConversationError:
+                pass  # an agent claimed it meanwhile: the status entry tells the citizen
+
+    async def on_leave_message(self, frame: dict[str, Any]) -> None:
+        _, created = await self.gw.callbacks.create(
+            self.cid or "", frame["msg_id"], frame["name"], frame["mobile"], frame["message"],
+            bool(frame.get("callback", False)),
+        )
+        if created:
+            self.gw.metrics.callbacks.inc()
+        await self._store_input(frame, {"type": "event", "event": "leave_message"})
+
+    async def on_csat(self, frame: dict[str, Any]) -> None:
+        seq = await flow.submit_csat(self.gw, self.cid or "", frame["msg_id"], frame["score"],
+                                     frame.get("comment", ""))
+        self.outbox.frame({"type": "ack", "msg_id": frame["msg_id"], "seq": seq})
+
+    async def on_typing(self, frame: dict[str, Any]) -> None:
+        if self.state == "with_agent":
+            await self.gw.conversations.publish_typing(self.cid or "", "citizen", frame["active"])
+
+    async def on_ping(self, frame: dict[str, Any]) -> None:
+        self.outbox.frame({"type": "pong"})
+
+
+async def citizen_ws(request: web.Request) -> web.WebSocketResponse:
+    gw = request.app[GATEWAY_KEY]
+    check_origin(request, gw.settings.allowed_origins)
+    ws = web.WebSocketResponse(max_msg_size=WS_MAX_BYTES, heartbeat=30)
+    await ws.prepare(request)
+    session = CitizenSession(gw, ws)
+    gw.citizens.add(session)
+    try:
+        await session.run()
+    finally:
+        gw.citizens.discard(session)
+        await session.detach()
+        await session.outbox.close()
+    return ws

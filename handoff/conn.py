@@ -1,0 +1,96 @@
+"""What citizen and agent sockets share: origin check, rate limit, and one ordered writer per socket.
+
+Every frame a socket sends goes through its ``Outbox``: a single task drains it, so live events, replays
+and replies never interleave, and handlers that need Redis reads (gap fill) run in order with the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+Item = tuple[str, Any]  # ("frame", dict) | ("event", (channel, dict)) | ("call", coroutine function)
+
+
+def check_origin(request: web.Request, allowed: tuple[str, ...]) -> None:
+    origin = request.headers.get("Origin")
+    if origin is None or origin.rstrip("/") not in allowed:
+        raise web.HTTPForbidden(
+            text=json.dumps({"error": "origin_not_allowed", "message": "this Origin is not in ALLOWED_ORIGINS"}),
+            content_type="application/json",
+        )
+
+
+class RateLimiter:
+    """Token bucket: ``rate`` frames per second sustained, bursts of ``burst``."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = float(burst)
+        self.tokens = float(burst)
+        self.last = time.monotonic()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+class Outbox:
+    def __init__(self, ws: web.WebSocketResponse, on_event: Callable[[str, dict[str, Any]], Awaitable[None]]) -> None:
+        self.ws = ws
+        self.on_event = on_event
+        self.queue: asyncio.Queue[Item] = asyncio.Queue()
+        self.task = asyncio.create_task(self._run())
+
+    def frame(self, frame: dict[str, Any]) -> None:
+        self.queue.put_nowait(("frame", frame))
+
+    def event(self, channel: str, event: dict[str, Any]) -> None:
+        self.queue.put_nowait(("event", (channel, event)))
+
+    def call(self, fn: Callable[[], Awaitable[None]]) -> None:
+        self.queue.put_nowait(("call", fn))
+
+    def listener(self, channel: str) -> Callable[[dict[str, Any]], None]:
+        return lambda event: self.event(channel, event)
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        """Send now; only for code already running inside the writer (``on_event`` / ``call``)."""
+        if not self.ws.closed:
+            await self.ws.send_str(json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+
+    async def _run(self) -> None:
+        while True:
+            kind, value = await self.queue.get()
+            try:
+                if kind == "frame":
+                    await self.send(value)
+                elif kind == "event":
+                    await self.on_event(*value)
+                else:
+                    await value()
+            except (ConnectionError, RuntimeError) as exc:
+                log.info("socket writer stopped: %s", type(exc).__name__)
+                await self.ws.close()
+                return
+            except Exception:
+                log.exception("socket writer failed")
+
+    async def close(self) -> None:
+        self.task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.task

@@ -1,0 +1,146 @@
+"""Conversations: creation, token check, durable transcript appends and reads.
+
+A conversation is a hash (state, token hash, seq counter, handoff data) plus a stream holding its
+transcript; every append is one Lua script (``handoff.scripts.APPEND``), idempotent by ``msg_id``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from handoff import scripts
+from handoff.errors import ConversationError
+from handoff.keys import Keys
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def body(entry: dict[str, Any]) -> str:
+    """An entry's JSON without its opening brace: the scripts prepend ``{"seq":N,``."""
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))[1:]
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    seq: int
+    stored: bool  # False: the msg_id was seen before and ``seq`` is the original one
+
+
+class ConversationStore:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, ttl_s: int) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.ttl_s = ttl_s
+        self._append = redis.register_script(scripts.APPEND)
+
+    async def create(self, locale: str = "ar") -> tuple[str, str]:
+        cid = "c_" + secrets.token_urlsafe(16)
+        token = secrets.token_urlsafe(24)
+        key = self.keys.conv(cid)
+        now = now_iso()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={
+                "state": "bot", "token_hash": token_hash(token), "seq": 0, "locale": locale,
+                "created_at": now, "updated_at": now,
+            })
+            pipe.expire(key, self.ttl_s)
+            await pipe.execute()
+        return cid, token
+
+    async def get(self, cid: str) -> dict[str, str]:
+        data = await self.redis.hgetall(self.keys.conv(cid))
+        if not data:
+            raise ConversationError(f"conversation {cid} does not exist (or expired)", "unknown_conversation")
+        return {k.decode(): v.decode() for k, v in data.items()}
+
+    async def authenticate(self, cid: str, token: str) -> dict[str, str]:
+        """The conversation hash if ``token`` is its token; one error for 'unknown' and 'wrong'."""
+        raw = await self.redis.hgetall(self.keys.conv(cid))
+        meta = {k.decode(): v.decode() for k, v in raw.items()}
+        if not meta or not hmac.compare_digest(meta.get("token_hash", ""), token_hash(token)):
+            raise ConversationError("unknown conversation or wrong token: start a new conversation", "bad_token")
+        return meta
+
+    async def append(
+        self,
+        cid: str,
+        entry: dict[str, Any],
+        msg_id: str | None = None,
+        cond: tuple[str, str] | None = None,
+        set_fields: dict[str, str] | None = None,
+    ) -> AppendResult:
+        """Store ``entry`` (gets ``seq`` and ``ts``) and publish it; a repeated ``msg_id`` is not stored again.
+
+        ``cond`` = (field, "v1,v2"): store only if the conversation field has one of those values.
+        """
+        entry = {**entry, "ts": now_iso()}
+        k = self.keys
+        res = await self._append(
+            keys=[k.conv(cid), k.transcript(cid), k.dedupe(cid)],
+            args=[
+                body(entry), msg_id or "", k.ch_conv(cid), self.ttl_s,
+                cond[0] if cond else "", cond[1] if cond else "",
+                json.dumps(set_fields) if set_fields else "", entry["ts"],
+            ],
+        )
+        code, value = int(res[0]), res[1]
+        if code == -2:
+            raise ConversationError(f"conversation {cid} does not exist (or expired)", "unknown_conversation")
+        if code == -1:
+            actual = value.decode() if isinstance(value, bytes) else str(value)
+            raise ConversationError(f"not allowed while {cond[0] if cond else ''} is {actual!r}", "wrong_state")
+        return AppendResult(seq=int(value), stored=code == 1)
+
+    async def entries(self, cid: str, after_seq: int = 0, count: int | None = None) -> list[dict[str, Any]]:
+        """Transcript entries with seq > after_seq, in order."""
+        rows = await self.redis.xrange(self.keys.transcript(cid), min=f"(0-{after_seq}", max="+", count=count)
+        return [json.loads(fields[b"e"]) for _id, fields in rows]
+
+    async def recent_user_texts(self, cid: str, limit: int = 3) -> list[str]:
+        rows = await self.redis.xrevrange(self.keys.transcript(cid), count=40)
+        texts = []
+        for _id, fields in rows:
+            entry = json.loads(fields[b"e"])
+            if entry.get("type") == "user_message" and not entry.get("payload"):
+                texts.append(entry["text"])
+                if len(texts) == limit:
+                    break
+        return list(reversed(texts))
+
+    async def last_seq(self, cid: str) -> int:
+        value = await self.redis.hget(self.keys.conv(cid), "seq")
+        return int(value or 0)
+
+    async def offer_payloads(self, cid: str, payloads: list[str]) -> None:
+        if payloads:
+            key = self.keys.offered(cid)
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.sadd(key, *payloads)
+                pipe.expire(key, self.ttl_s)
+                await pipe.execute()
+
+    async def was_offered(self, cid: str, payload: str) -> bool:
+        return bool(await self.redis.sismember(self.keys.offered(cid), payload))
+
+    async def publish_typing(self, cid: str, who: str, active: bool) -> None:
+        event = {"_t": "typing", "from": who, "active": active}
+        await self.redis.publish(self.keys.ch_conv(cid), json.dumps(event))
+
+
+def epoch() -> float:
+    return time.time()

@@ -1,0 +1,1 @@
+"""HTTP handlers of the FAQ editor API (mounted on the gateway by ``handoff.editor_api.setup``)."""

@@ -1,0 +1,90 @@
+"""What every editor handler shares: app keys, authentication by role, JSON error replies."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from knowledge_base.store import FaqStore, StoredEntry
+from knowledge_base.validation import FieldError, ValidationFailed
+
+WRITE_ROLES = ("editor", "supervisor")
+
+STORE = web.AppKey("faq_store", FaqStore)
+LIVE = web.AppKey("faq_live_kb", object)
+
+
+async def reader(request: web.Request) -> Any:
+    """Any signed-in account (agents included) may read the FAQ; no token is 401."""
+    from handoff.auth import authenticate
+
+    return await authenticate(request)
+
+
+async def writer(request: web.Request) -> Any:
+    """Editors and supervisors only: agents get 403."""
+    from handoff.auth import authenticate, require_role
+
+    account = await authenticate(request)
+    require_role(account, *WRITE_ROLES)
+    return account
+
+
+def actor(account: Any) -> str:
+    return str(getattr(account, "username", None) or getattr(account, "name", None) or account)
+
+
+def store_of(request: web.Request) -> FaqStore:
+    return request.app[STORE]
+
+
+def live_of(request: web.Request) -> Any:
+    return request.app[LIVE]
+
+
+async def body(request: web.Request) -> dict[str, Any]:
+    try:
+        data = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise invalid([FieldError("body", "not_text")]) from None
+    if not isinstance(data, dict):
+        raise invalid([FieldError("body", "not_text")])
+    return data
+
+
+def invalid(errors: list[FieldError]) -> web.HTTPUnprocessableEntity:
+    payload = {"error": "validation", "errors": [e.to_json() for e in errors]}
+    return web.HTTPUnprocessableEntity(text=json.dumps(payload, ensure_ascii=False), content_type="application/json")
+
+
+def from_validation(exc: ValidationFailed) -> web.HTTPUnprocessableEntity:
+    return invalid(exc.errors)
+
+
+def stale(current: StoredEntry) -> web.HTTPConflict:
+    payload = {
+        "error": "stale_version",
+        "reason": f"the entry changed since you opened it (now rev {current.rev}); reload it and re-apply your edit",
+        "current": current.to_json(),
+    }
+    return web.HTTPConflict(text=json.dumps(payload, ensure_ascii=False), content_type="application/json")
+
+
+def not_found(entry_id: str) -> web.HTTPNotFound:
+    payload = {"error": "not_found", "reason": f"no FAQ entry with id {entry_id!r}"}
+    return web.HTTPNotFound(text=json.dumps(payload, ensure_ascii=False), content_type="application/json")
+
+
+def reply(data: Any, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=lambda d: json.dumps(d, ensure_ascii=False))
+
+
+def rev_of(data: dict[str, Any], required: bool) -> int | None:
+    raw = data.get("rev")
+    if raw is None and not required:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or not str(raw).isdigit():
+        raise invalid([FieldError("rev", "bad_version")])
+    return int(raw)

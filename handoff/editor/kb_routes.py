@@ -1,0 +1,117 @@
+"""Search as the bot does ("try a question", the console's FAQ search), duplicate check, import, export."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from aiohttp import web
+
+from handoff.editor import common as c
+from handoff.editor.duplicates import near_duplicates
+from knowledge_base.importexport import CONTENT_TYPES, FORMATS, ImportFormatError, export_bytes, run_import
+from knowledge_base.validation import FieldError
+
+routes = web.RouteTableDef()
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+
+
+def _unavailable() -> web.HTTPServiceUnavailable:
+    payload = {"error": "index_unavailable",
+               "reason": "the FAQ index is not loaded yet; check REDIS_URL and KB_INDEX_DIR, then retry"}
+    return web.HTTPServiceUnavailable(text=json.dumps(payload), content_type="application/json")
+
+
+def _search(kb: Any, text: str) -> dict[str, Any]:
+    res = kb.search(text, top_k=5)
+    return {
+        "decision": res.decision,
+        "truncated": res.truncated,
+        "margin": round(res.margin, 4),
+        "offered": [cand.id for cand in res.options],
+        "candidates": [
+            {"id": cand.id, "question": cand.question, "answer": cand.answer, "category": cand.category,
+             "score": round(cand.score, 4), "dense": round(cand.dense, 4), "lexical": round(cand.lexical, 4)}
+            for cand in res.candidates
+        ],
+    }
+
+
+@routes.get("/api/faq/search")
+async def search(request: web.Request) -> web.Response:
+    await c.reader(request)
+    text = request.query.get("q", "")
+    if not text.strip():
+        raise c.invalid([FieldError("q", "required")])
+    live = c.live_of(request)
+    kb = live.current
+    if kb is None:
+        raise _unavailable()
+    result = await asyncio.to_thread(_search, kb, text)
+    th = kb.thresholds
+    result["thresholds"] = {"answer": th.answer_score, "margin": th.answer_margin, "clarify": th.clarify_score}
+    result["version"] = live.version
+    return c.reply(result)
+
+
+@routes.post("/api/faq/check-duplicates")
+async def check_duplicates(request: web.Request) -> web.Response:
+    await c.writer(request)
+    data = await c.body(request)
+    question = data.get("question")
+    alternatives = data.get("alternatives") or []
+    if not isinstance(question, str) or not question.strip():
+        raise c.invalid([FieldError("question", "required")])
+    if not isinstance(alternatives, list):
+        raise c.invalid([FieldError("alternatives", "not_a_list")])
+    alts = [a for a in alternatives if isinstance(a, str)]
+    dupes = await near_duplicates(c.live_of(request), question, alts, exclude_id=data.get("id"))
+    return c.reply({"near_duplicates": dupes})
+
+
+def _fmt(request: web.Request, default: str | None = None) -> str:
+    fmt = request.query.get("format") or default or ""
+    if fmt not in FORMATS:
+        raise c.invalid([FieldError("format", "required")])
+    return fmt
+
+
+async def _upload(request: web.Request) -> tuple[bytes, str | None]:
+    """The file from a multipart form field ``file`` or the raw body; and its suffix if named."""
+    if request.content_type.startswith("multipart/"):
+        reader = await request.multipart()
+        async for part in reader:
+            if getattr(part, "name", None) == "file":
+                data = await part.read(decode=False)  # type: ignore[union-attr]
+                name = getattr(part, "filename", None) or ""
+                return bytes(data), name.rsplit(".", 1)[-1].lower() if "." in name else None
+        raise c.invalid([FieldError("file", "required")])
+    return await request.read(), None
+
+
+@routes.post("/api/faq/import")
+async def import_file(request: web.Request) -> web.Response:
+    account = await c.writer(request)
+    if (request.content_length or 0) > MAX_IMPORT_BYTES:
+        raise c.invalid([FieldError("file", "too_long", {"max": MAX_IMPORT_BYTES})])
+    data, suffix = await _upload(request)
+    fmt = _fmt(request, suffix)
+    dry_run = request.query.get("dry_run", "1").lower() not in ("0", "false", "no")
+    try:
+        report = await run_import(c.store_of(request), data, fmt, c.actor(account), dry_run=dry_run)
+    except ImportFormatError as exc:
+        payload = {"error": "bad_file", "reason": str(exc)}
+        raise web.HTTPUnprocessableEntity(text=json.dumps(payload, ensure_ascii=False),
+                                          content_type="application/json") from None
+    return c.reply(report.to_json())
+
+
+@routes.get("/api/faq/export")
+async def export_file(request: web.Request) -> web.Response:
+    await c.writer(request)
+    fmt = _fmt(request, "jsonl")
+    data = export_bytes(await c.store_of(request).all(), fmt)
+    headers = {"Content-Disposition": f'attachment; filename="faq.{fmt}"'}
+    return web.Response(body=data, headers=headers, content_type=CONTENT_TYPES[fmt].split(";")[0],
+                        charset="utf-8" if fmt != "xlsx" else None)

@@ -1,0 +1,109 @@
+"""Conversation flow shared by the sockets and HTTP: bot turns, handoff attempts, CSAT.
+
+Plain async functions over the ``Gateway``; sockets only parse frames and map errors.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from handoff.conversations import now_iso
+from handoff.errors import ConversationError
+from handoff.gateway import Gateway
+from handoff.protocol import HandoffPacket
+from handoff.rasa import BotTurn, RasaUnavailable
+from knowledge_base.logs import conversation_id as conversation_ctx
+from knowledge_base.pii import mask
+
+log = logging.getLogger(__name__)
+
+Typing = Callable[[bool], None]
+
+
+async def bot_turn(gw: Gateway, cid: str, text: str, typing: Typing | None = None) -> None:
+    """Send one citizen input to Rasa (sender = conversation id) and store its replies.
+
+    Replies are stored only while the conversation is still with the bot: once a human is involved the
+    bot must stay silent. Raises RasaUnavailable when Rasa does not answer (the input stays stored).
+    """
+    conversation_ctx.set(cid)
+    async with gw.turn(cid):
+        meta = await gw.conversations.get(cid)
+        if meta.get("state") != "bot":
+            return
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("to rasa: %s", mask(text))
+        if typing:
+            typing(True)
+        started = gw.now()
+        try:
+            turn = await gw.rasa.send(cid, text, {"locale": meta.get("locale", "ar")})
+        except RasaUnavailable:
+            gw.metrics.rasa_errors.inc()
+            raise
+        finally:
+            if typing:
+                typing(False)
+        gw.metrics.relay_seconds.observe(gw.now() - started)
+        await _store_turn(gw, cid, turn)
+
+
+async def _store_turn(gw: Gateway, cid: str, turn: BotTurn) -> None:
+    for message in turn.messages:
+        try:
+            await gw.conversations.append(cid, message, cond=("state", "bot"))
+        except ConversationError:
+            log.info("bot reply dropped: the conversation left the bot meanwhile")
+            return
+        gw.metrics.messages.labels("bot").inc()
+        await gw.conversations.offer_payloads(cid, [b["payload"] for b in message["buttons"]])
+    if turn.handoff is not None:
+        packet: HandoffPacket = {**turn.handoff, "requested_at": now_iso()}  # type: ignore[typeddict-item]
+        if not packet["summary"]:
+            packet["summary"] = await gw.conversations.recent_user_texts(cid)
+        await try_handoff(gw, cid, packet)
+
+
+async def try_handoff(gw: Gateway, cid: str, packet: HandoffPacket) -> str:
+    """Queue the conversation for an agent, or tell the citizen why not. Returns queued|unavailable|<state>."""
+    if not gw.is_open():
+        reason = "outside_hours"
+    elif await gw.presence.online_count() == 0:
+        reason = "no_agents"
+    else:
+        try:
+            await gw.queue.enqueue(cid, packet)
+        except ConversationError as exc:
+            return exc.code  # already queued / with an agent / closed: nothing to do
+        gw.metrics.handoffs.labels(packet["reason"]).inc()
+        log.info("queued for an agent", extra={"reason": packet["reason"], "topic": packet["topic"]})
+        return "queued"
+    entry = {"type": "handoff_unavailable", "reason": reason, "next_open": gw.next_open()}
+    try:
+        await gw.conversations.append(cid, entry, cond=("state", "bot"))
+    except ConversationError as exc:
+        return exc.code
+    gw.metrics.unavailable.labels(reason).inc()
+    return "unavailable"
+
+
+async def user_request_packet(gw: Gateway, cid: str) -> HandoffPacket:
+    return {
+        "reason": "user_request", "topic": None, "candidates": [],
+        "summary": await gw.conversations.recent_user_texts(cid), "requested_at": now_iso(),
+    }
+
+
+async def submit_csat(gw: Gateway, cid: str, msg_id: str | None, score: int, comment: str) -> int:
+    """Store the citizen's CSAT answer once (only after a csat_request). Returns the event's seq."""
+    entry = {"type": "event", "event": "csat", "value": score}
+    res = await gw.conversations.append(
+        cid, entry, msg_id=msg_id, cond=("csat_state", "requested"),
+        set_fields={"csat_state": "given", "csat_score": str(score)},
+    )
+    if res.stored:
+        meta = await gw.conversations.get(cid)
+        await gw.csat.record(cid, score, comment, meta.get("resolved_by", ""))
+        gw.metrics.csat.labels(str(score)).inc()
+    return res.seq

@@ -1,0 +1,227 @@
+"""The gateway's services in one object, plus its background loops (reaper, queue fan-out, positions)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from handoff.accounts import AccountStore
+from handoff.callbacks import Callbacks, Csat
+from handoff.conversations import ConversationStore
+from handoff.errors import ConversationError
+from handoff.hours import BusinessHours
+from handoff.hub import Hub
+from handoff.keys import Keys
+from handoff.metrics import Metrics
+from handoff.presence import Presence
+from handoff.queue import Queue
+from handoff.rasa import RasaClient
+from handoff.settings import Settings
+
+if TYPE_CHECKING:
+    from handoff.agent_ws import AgentSession
+    from handoff.citizen_ws import CitizenSession
+
+log = logging.getLogger(__name__)
+
+
+class Gateway:
+    def __init__(self, settings: Settings) -> None:
+        s = settings
+        self.settings = s
+        self.keys = Keys(s.redis_prefix)
+        self.redis = aioredis.Redis.from_url(s.redis_url, max_connections=200, health_check_interval=30)
+        self.metrics = Metrics()
+        self.hours: BusinessHours = s.hours
+        self.conversations = ConversationStore(self.redis, self.keys, s.conversation_ttl_s)
+        self.presence = Presence(self.redis, self.keys, s.agent_timeout_s)
+        self.queue = Queue(self.redis, self.keys, self.presence, s.conversation_ttl_s, s.default_wait_s,
+                           s.priority_step_s)
+        self.callbacks = Callbacks(self.redis, self.keys, s.conversation_ttl_s)
+        self.csat = Csat(self.redis, self.keys)
+        self.accounts = AccountStore(self.redis, self.keys, s.session_ttl_s, s.login_max_failures, s.login_lock_s)
+        self.rasa = RasaClient(s.rasa_url, s.rasa_timeout_s)
+        self.hub = Hub(s.redis_url)
+        self.citizens: set[CitizenSession] = set()
+        self.agents: set[AgentSession] = set()
+        self.turn_locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+        self._queue_dirty = asyncio.Event()
+        self._events: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._background: set[asyncio.Task[None]] = set()
+
+    @contextlib.asynccontextmanager
+    async def turn(self, cid: str) -> AsyncIterator[None]:
+        """Bot turns of one conversation run one at a time, in arrival order (asyncio.Lock is FIFO)."""
+        entry = self.turn_locks.get(cid)
+        if entry is None:
+            entry = self.turn_locks[cid] = (asyncio.Lock(), [0])
+        entry[1][0] += 1
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1][0] -= 1
+            if entry[1][0] == 0:
+                del self.turn_locks[cid]
+
+    def spawn(self, coro: Any) -> None:
+        """A background task that outlives the socket that started it (awaited on shutdown)."""
+        task = asyncio.create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def start(self) -> None:
+        await self.hub.start()
+        k = self.keys
+        await self.hub.subscribe(k.ch_queue, lambda e: self._events.put_nowait(("queue", e)))
+        await self.hub.subscribe(k.ch_callbacks, lambda e: self._events.put_nowait(("callbacks", e)))
+        await self.hub.subscribe(k.ch_revoked, self._on_revoked)
+        self._tasks += [asyncio.create_task(t) for t in (self._reaper(), self._positions(), self._fanout())]
+
+    async def stop(self) -> None:
+        if self._background:
+            await asyncio.wait(self._background, timeout=5)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.hub.stop()
+        await self.rasa.close()
+        await self.redis.aclose()
+
+    # ---- fan-out of queue and callback events to this process's agent sockets -------------------------
+
+    async def _fanout(self) -> None:
+        """One consumer, so agents see queue events in the order Redis published them."""
+        while True:
+            channel, event = await self._events.get()
+            try:
+                await (self._on_queue(event) if channel == "queue" else self._on_callback(event))
+            except RedisError as exc:
+                log.warning("fan-out: redis error %s", type(exc).__name__)
+
+    async def _on_queue(self, event: dict[str, Any]) -> None:
+        self._queue_dirty.set()
+        if event.get("_t") == "sync" or not self.agents:
+            return
+        cid = str(event.get("cid", ""))
+        if event.get("op") == "added":
+            item = await self.queue.item(cid)
+            if item is None:
+                return
+            frame: dict[str, Any] = {"type": "queue_added", "item": item}
+        else:
+            frame = {"type": "queue_removed", "conversation_id": cid, "reason": event.get("reason", "claimed")}
+            if event.get("by"):
+                frame["by"] = event["by"]
+        for agent in list(self.agents):
+            if agent.account is not None:
+                agent.outbox.frame(frame)
+
+    async def _on_callback(self, event: dict[str, Any]) -> None:
+        if event.get("op") != "added" or not self.agents:
+            return
+        item = await self.callbacks.get(str(event.get("id", "")))
+        if item is not None:
+            for agent in list(self.agents):
+                if agent.account is not None:
+                    agent.outbox.frame({"type": "callback_added", "item": item})
+
+    def _on_revoked(self, event: dict[str, Any]) -> None:
+        for agent in list(self.agents):
+            if agent.account is not None and agent.account.token_hash == event.get("token_hash"):
+                agent.outbox.call(agent.revoked)
+
+    # ---- background loops --------------------------------------------------------------------------------
+
+    async def _reaper(self) -> None:
+        """Put the conversations of silent agents back in the queue (every gateway runs this; it is idempotent)."""
+        interval = max(0.5, self.settings.agent_timeout_s / 5)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.reap_once()
+            except RedisError as exc:
+                log.warning("reaper: redis error %s", type(exc).__name__)
+
+    async def reap_once(self) -> int:
+        requeued = 0
+        stale, cutoff = await self.presence.stale()
+        for username in stale:
+            for cid in await self.queue.assigned(username):
+                try:
+                    await self.queue.requeue(cid, username, cutoff)
+                except ConversationError as exc:
+                    if exc.code == "agent_alive":
+                        break
+                    await self.redis.srem(self.keys.agent_convs(username), cid)  # closed or moved on
+                    continue
+                requeued += 1
+                self.metrics.requeued.inc()
+                log.info("requeued after agent timeout", extra={"agent": username, "cid": cid})
+                await self.publish_agent(username, {"op": "released", "cid": cid, "reason": "timeout"})
+            await self.presence.drop_if_stale(username, cutoff)
+        return requeued
+
+    async def publish_agent(self, username: str, event: dict[str, Any]) -> None:
+        await self.redis.publish(self.keys.ch_agent(username), json.dumps(event))
+
+    async def _positions(self) -> None:
+        """Tell queued citizens on this process their new position, at most every 2 s."""
+        last: dict[str, int] = {}
+        while True:
+            await self._queue_dirty.wait()
+            self._queue_dirty.clear()
+            await asyncio.sleep(2.0)
+            queued = [c for c in list(self.citizens) if c.cid and c.state == "queued"]
+            if not queued:
+                continue
+            try:
+                await self._send_positions(queued, last)
+            except RedisError as exc:
+                log.warning("positions: redis error %s", type(exc).__name__)
+
+    async def _send_positions(self, queued: list[CitizenSession], last: dict[str, int]) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for session in queued:
+                pipe.zrank(self.keys.queue, session.cid)
+            ranks = await pipe.execute()
+        avg, online = await self.queue.avg_wait_s(), await self.presence.online_count()
+        for session, rank in zip(queued, ranks, strict=True):
+            if rank is None or session.cid is None or last.get(session.cid) == rank + 1:
+                continue
+            position = last[session.cid] = int(rank) + 1
+            est = int(-(-position * avg // max(1, online)))
+            session.outbox.frame({"type": "queue_position", "position": position, "estimated_wait_s": est})
+        if len(last) > 10_000:
+            last.clear()
+
+    def update_gauges(self) -> None:
+        self.metrics.connections.labels("citizen").set(len(self.citizens))
+        self.metrics.connections.labels("agent").set(len(self.agents))
+
+    async def refresh_metrics(self) -> None:
+        self.update_gauges()
+        self.metrics.queue_length.set(await self.queue.length())
+        self.metrics.agents_online.set(await self.presence.online_count())
+
+    def is_open(self) -> bool:
+        return self.hours.is_open()
+
+    def next_open(self) -> str | None:
+        nxt = self.hours.next_open()
+        return None if nxt is None else nxt.isoformat().replace("+00:00", "Z")
+
+    @staticmethod
+    def now() -> float:
+        return time.time()

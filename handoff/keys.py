@@ -1,0 +1,107 @@
+"""Every Redis key and pub/sub channel of the gateway, under ``REDIS_PREFIX`` + ``ho:``.
+
+The layout is documented in docs/redis-data-model.md; change both together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Keys:
+    prefix: str = "faq:"
+
+    @property
+    def base(self) -> str:
+        return f"{self.prefix}ho:"
+
+    # conversations
+    def conv(self, cid: str) -> str:
+        return f"{self.base}conv:{cid}"
+
+    def transcript(self, cid: str) -> str:
+        return f"{self.base}tx:{cid}"
+
+    def dedupe(self, cid: str) -> str:
+        return f"{self.base}dedupe:{cid}"
+
+    def offered(self, cid: str) -> str:
+        return f"{self.base}offered:{cid}"
+
+    @property
+    def queue(self) -> str:
+        return f"{self.base}queue"
+
+    # agents
+    @property
+    def presence(self) -> str:
+        return f"{self.base}presence"
+
+    @property
+    def presence_status(self) -> str:
+        return f"{self.base}presence_status"
+
+    def agent_convs(self, username: str) -> str:
+        return f"{self.base}agent_convs:{username}"
+
+    @property
+    def none(self) -> str:
+        """Placeholder key for scripts that take an optional key; never written."""
+        return f"{self.base}none"
+
+    # callbacks and CSAT
+    @property
+    def callbacks(self) -> str:
+        return f"{self.base}callbacks"
+
+    def callback(self, callback_id: str) -> str:
+        return f"{self.base}callback:{callback_id}"
+
+    @property
+    def csat_stream(self) -> str:
+        return f"{self.base}csat"
+
+    @property
+    def csat_counts(self) -> str:
+        return f"{self.base}csat_counts"
+
+    @property
+    def wait_avg(self) -> str:
+        return f"{self.base}wait_avg"
+
+    # accounts
+    def account(self, username: str) -> str:
+        return f"{self.base}account:{username}"
+
+    @property
+    def accounts(self) -> str:
+        return f"{self.base}accounts"
+
+    def session(self, token_hash: str) -> str:
+        return f"{self.base}session:{token_hash}"
+
+    def user_sessions(self, username: str) -> str:
+        return f"{self.base}sessions:{username}"
+
+    def login_failures(self, kind: str, who: str) -> str:
+        return f"{self.base}login_fail:{kind}:{who}"
+
+    # pub/sub channels
+    def ch_conv(self, cid: str) -> str:
+        return f"{self.base}ch:conv:{cid}"
+
+    def ch_agent(self, username: str) -> str:
+        return f"{self.base}ch:agent:{username}"
+
+    @property
+    def ch_queue(self) -> str:
+        return f"{self.base}ch:queue"
+
+    @property
+    def ch_callbacks(self) -> str:
+        return f"{self.base}ch:callbacks"
+
+    @property
+    def ch_revoked(self) -> str:
+        return f"{self.base}ch:revoked"

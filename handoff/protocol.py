@@ -1,0 +1,405 @@
+"""Websocket frames of the gateway, one TypedDict per frame; docs/protocol.md is the prose version.
+
+Incoming frames are validated by ``handoff.frames.parse_frame`` against the field specs there, so handlers
+only ever see well-formed dicts.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NotRequired, TypedDict
+
+State = Literal["bot", "queued", "with_agent", "closed"]
+HandoffReason = Literal["user_request", "low_confidence", "repeated_miss", "negative_feedback"]
+Outcome = Literal["resolved", "unresolved", "referred", "spam"]
+
+
+# ---- shared shapes ---------------------------------------------------------------------------------------
+
+
+class Button(TypedDict):
+    title: str
+    payload: str
+
+
+class Link(TypedDict):
+    title: str
+    url: str
+
+
+class Candidate(TypedDict):
+    id: str
+    question: str
+    score: float
+
+
+class HandoffPacket(TypedDict):
+    reason: str
+    topic: str | None
+    summary: list[str]
+    candidates: list[Candidate]
+    requested_at: str
+
+
+class QueueItem(TypedDict):
+    conversation_id: str
+    reason: str
+    topic: str | None
+    summary: list[str]
+    candidates: list[Candidate]
+    enqueued_at: str
+    waiting_s: int
+    priority: int
+    position: int
+    locale: str
+
+
+class Callback(TypedDict):
+    callback_id: str
+    conversation_id: str
+    name: str
+    mobile: str
+    message: str
+    callback: bool
+    created_at: str
+    status: Literal["open", "done"]
+
+
+class AgentInfo(TypedDict):
+    username: str
+    display_name: str
+    role: str
+
+
+# ---- citizen -> server -----------------------------------------------------------------------------------
+
+
+class StartFrame(TypedDict):
+    type: Literal["start"]
+    locale: NotRequired[Literal["ar", "en"]]
+
+
+class ResumeFrame(TypedDict):
+    type: Literal["resume"]
+    conversation_id: str
+    token: str
+    last_seq: int
+
+
+class MessageFrame(TypedDict):
+    type: Literal["message"]
+    msg_id: str
+    text: str
+
+
+class ButtonFrame(TypedDict):
+    type: Literal["button"]
+    msg_id: str
+    payload: str
+    title: str
+
+
+class FeedbackFrame(TypedDict):
+    type: Literal["feedback"]
+    msg_id: str
+    seq: int
+    value: Literal["up", "down"]
+
+
+class RequestHumanFrame(TypedDict):
+    type: Literal["request_human"]
+    msg_id: str
+
+
+class CancelWaitFrame(TypedDict):
+    type: Literal["cancel_wait"]
+    msg_id: str
+
+
+class LeaveMessageFrame(TypedDict):
+    type: Literal["leave_message"]
+    msg_id: str
+    name: str
+    mobile: str
+    message: str
+    callback: bool
+
+
+class CsatFrame(TypedDict):
+    type: Literal["csat"]
+    msg_id: str
+    score: int
+    comment: NotRequired[str]
+
+
+class TypingFrame(TypedDict):
+    type: Literal["typing"]
+    active: bool
+
+
+class PingFrame(TypedDict):
+    type: Literal["ping"]
+
+
+# ---- server -> citizen: transient ------------------------------------------------------------------------
+
+
+class StartedFrame(TypedDict):
+    type: Literal["started"]
+    conversation_id: str
+    token: str
+    last_seq: int
+
+
+class ResumedFrame(TypedDict):
+    type: Literal["resumed"]
+    conversation_id: str
+    last_seq: int
+    state: State
+
+
+class AckFrame(TypedDict):
+    type: Literal["ack"]
+    msg_id: str
+    seq: int
+    conversation_id: NotRequired[str]  # agent acks only
+
+
+# "from" is a Python keyword, hence the functional syntax. "from": "agent" | "bot" | "citizen".
+TypingOutFrame = TypedDict(
+    "TypingOutFrame",
+    {"type": Literal["typing"], "from": str, "active": bool, "conversation_id": NotRequired[str]},
+)
+
+
+class QueuePositionFrame(TypedDict):
+    type: Literal["queue_position"]
+    position: int
+    estimated_wait_s: int
+
+
+class ErrorFrame(TypedDict):
+    type: Literal["error"]
+    code: str
+    message: str
+    msg_id: NotRequired[str | None]
+    ref: NotRequired[str | None]
+
+
+class PongFrame(TypedDict):
+    type: Literal["pong"]
+
+
+# ---- transcript entries (server -> citizen and agent, carry seq) -------------------------------------------
+
+
+class UserMessageEntry(TypedDict):
+    type: Literal["user_message"]
+    seq: int
+    ts: str
+    msg_id: str
+    text: str
+    payload: str | None
+
+
+class BotMessageEntry(TypedDict):
+    type: Literal["bot_message"]
+    seq: int
+    ts: str
+    text: str
+    buttons: list[Button]
+    links: list[Link]
+
+
+class AgentMessageEntry(TypedDict):
+    type: Literal["agent_message"]
+    seq: int
+    ts: str
+    text: str
+    agent_name: str
+
+
+class StatusEntry(TypedDict):
+    type: Literal["status"]
+    seq: int
+    ts: str
+    state: State
+    reason: str | None
+    position: int | None
+    estimated_wait_s: int | None
+    agent_name: NotRequired[str]
+
+
+class HandoffUnavailableEntry(TypedDict):
+    type: Literal["handoff_unavailable"]
+    seq: int
+    ts: str
+    reason: Literal["no_agents", "outside_hours"]
+    next_open: str | None
+
+
+class CsatRequestEntry(TypedDict):
+    type: Literal["csat_request"]
+    seq: int
+    ts: str
+
+
+class EventEntry(TypedDict):
+    type: Literal["event"]
+    seq: int
+    ts: str
+    event: Literal["feedback", "request_human", "cancel_wait", "leave_message", "csat"]
+    value: NotRequired[str | int]
+    target_seq: NotRequired[int]
+
+
+TranscriptEntry = (
+    UserMessageEntry
+    | BotMessageEntry
+    | AgentMessageEntry
+    | StatusEntry
+    | HandoffUnavailableEntry
+    | CsatRequestEntry
+    | EventEntry
+)
+
+# ---- agent -> server ---------------------------------------------------------------------------------------
+
+
+class AuthFrame(TypedDict):
+    type: Literal["auth"]
+    token: str
+
+
+class PresenceFrame(TypedDict):
+    type: Literal["presence"]
+    status: Literal["online", "away"]
+
+
+class HeartbeatFrame(TypedDict):
+    type: Literal["heartbeat"]
+
+
+class GetQueueFrame(TypedDict):
+    type: Literal["get_queue"]
+    ref: NotRequired[str]
+
+
+class ClaimFrame(TypedDict):
+    type: Literal["claim"]
+    conversation_id: str
+    ref: NotRequired[str]
+
+
+class OpenFrame(TypedDict):
+    type: Literal["open"]
+    conversation_id: str
+    after_seq: int
+    ref: NotRequired[str]
+
+
+class AgentMessageFrame(TypedDict):
+    type: Literal["message"]
+    conversation_id: str
+    msg_id: str
+    text: str
+
+
+class AgentTypingFrame(TypedDict):
+    type: Literal["typing"]
+    conversation_id: str
+    active: bool
+
+
+class ResolveFrame(TypedDict):
+    type: Literal["resolve"]
+    conversation_id: str
+    outcome: Outcome
+    note: NotRequired[str]
+    ref: NotRequired[str]
+
+
+class ReturnToBotFrame(TypedDict):
+    type: Literal["return_to_bot"]
+    conversation_id: str
+    ref: NotRequired[str]
+
+
+class ListCallbacksFrame(TypedDict):
+    type: Literal["list_callbacks"]
+    ref: NotRequired[str]
+
+
+class CallbackDoneFrame(TypedDict):
+    type: Literal["callback_done"]
+    callback_id: str
+    ref: NotRequired[str]
+
+
+# ---- server -> agent ---------------------------------------------------------------------------------------
+
+
+class AuthOkFrame(TypedDict):
+    type: Literal["auth_ok"]
+    agent: AgentInfo
+    assigned: list[str]
+    heartbeat_s: int
+    timeout_s: int
+
+
+class QueueFrame(TypedDict):
+    type: Literal["queue"]
+    items: list[QueueItem]
+    agents_online: int
+    ref: NotRequired[str | None]
+
+
+class QueueAddedFrame(TypedDict):
+    type: Literal["queue_added"]
+    item: QueueItem
+
+
+class QueueRemovedFrame(TypedDict):
+    type: Literal["queue_removed"]
+    conversation_id: str
+    reason: Literal["claimed", "cancelled", "closed"]
+    by: NotRequired[str]
+
+
+class ConversationFrame(TypedDict):
+    type: Literal["conversation"]
+    conversation_id: str
+    state: State
+    agent: str | None
+    locale: str
+    created_at: str
+    handoff: HandoffPacket | None
+    entries: list[dict[str, Any]]
+    ref: NotRequired[str | None]
+
+
+class EntryFrame(TypedDict):
+    type: Literal["entry"]
+    conversation_id: str
+    entry: dict[str, Any]
+
+
+class ReleasedFrame(TypedDict):
+    type: Literal["released"]
+    conversation_id: str
+    reason: Literal["resolved", "returned_to_bot", "timeout", "reassigned"]
+
+
+class CallbacksFrame(TypedDict):
+    type: Literal["callbacks"]
+    items: list[Callback]
+    ref: NotRequired[str | None]
+
+
+class CallbackAddedFrame(TypedDict):
+    type: Literal["callback_added"]
+    item: Callback
+
+
+class OkFrame(TypedDict):
+    type: Literal["ok"]
+    ref: str | None

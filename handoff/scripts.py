@@ -1,0 +1,100 @@
+"""Lua scripts: every state change of a conversation is one atomic script.
+
+Each script appends the transcript entry (seq = HINCRBY on the conversation hash, stream id ``0-<seq>``, so
+Redis itself refuses an out-of-order entry) and PUBLISHes it in the same step, so the order of live
+notifications is the order of ``seq`` and nothing is published that is not stored.
+"""
+
+from __future__ import annotations
+
+# KEYS: conv, transcript, dedupe
+# ARGV: body (entry JSON without its leading '{'), msg_id|'', channel, ttl_s, cond_field|'',
+#       cond_values (comma list), set_json|'', now_iso
+# -> {1, seq} stored, {0, seq} duplicate msg_id, {-1, actual} condition failed, {-2, ''} no conversation
+APPEND = """
+if ARGV[2] ~= '' then
+  local s = redis.call('HGET', KEYS[3], ARGV[2])
+  if s then return {0, tonumber(s)} end
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-2, ''} end
+if ARGV[5] ~= '' then
+  local v = redis.call('HGET', KEYS[1], ARGV[5]) or ''
+  local ok = false
+  for want in string.gmatch(ARGV[6], '[^,]+') do if v == want then ok = true end end
+  if not ok then return {-1, v} end
+end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local entry = '{"seq":' .. seq .. ',' .. ARGV[1]
+redis.call('XADD', KEYS[2], '0-' .. seq, 'e', entry)
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[3], ARGV[2], seq) end
+if ARGV[7] ~= '' then
+  for k, v in pairs(cjson.decode(ARGV[7])) do redis.call('HSET', KEYS[1], k, v) end
+end
+redis.call('HSET', KEYS[1], 'updated_at', ARGV[8])
+for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[4]) end
+redis.call('PUBLISH', ARGV[3], entry)
+return {1, seq}
+"""
+
+# KEYS: conv, transcript, queue, agent_set, presence
+# ARGV: 1 from_states (comma list), 2 required_agent|'', 3 set_json|'', 4 queue_op add|rem|'',
+#       5 queue_score|'' (''= the stored queue_score), 6 agent_op add|rem|'', 7 cid, 8 status body,
+#       9 extra body|'', 10 conv channel, 11 queue message|'', 12 queue channel, 13 avg wait s,
+#       14 agents online, 15 ttl_s, 16 now_iso, 17 stale agent|'', 18 stale cutoff (epoch s)
+# -> {1, last_seq, position, previous_agent} | {0, state, agent} refused | {-2, '', ''} no conversation
+TRANSITION = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return {-2, '', ''} end
+local agent = redis.call('HGET', KEYS[1], 'agent') or ''
+local ok = false
+for want in string.gmatch(ARGV[1], '[^,]+') do if state == want then ok = true end end
+if not ok or (ARGV[2] ~= '' and agent ~= ARGV[2]) then return {0, state, agent} end
+if ARGV[17] ~= '' then
+  local seen = redis.call('ZSCORE', KEYS[5], ARGV[17])
+  if seen and tonumber(seen) >= tonumber(ARGV[18]) then return {0, 'agent_alive', agent} end
+end
+if ARGV[3] ~= '' then
+  for k, v in pairs(cjson.decode(ARGV[3])) do redis.call('HSET', KEYS[1], k, v) end
+end
+local pos = 0
+if ARGV[4] == 'add' then
+  local score = ARGV[5]
+  if score == '' then score = redis.call('HGET', KEYS[1], 'queue_score') end
+  redis.call('ZADD', KEYS[3], score, ARGV[7])
+  pos = redis.call('ZRANK', KEYS[3], ARGV[7]) + 1
+elseif ARGV[4] == 'rem' then
+  redis.call('ZREM', KEYS[3], ARGV[7])
+end
+if ARGV[6] == 'add' then redis.call('SADD', KEYS[4], ARGV[7]) end
+if ARGV[6] == 'rem' then redis.call('SREM', KEYS[4], ARGV[7]) end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local head = '{"seq":' .. seq .. ','
+if pos > 0 then
+  local est = math.ceil(pos * tonumber(ARGV[13]) / math.max(1, tonumber(ARGV[14])))
+  head = head .. '"position":' .. pos .. ',"estimated_wait_s":' .. est .. ','
+end
+local entry = head .. ARGV[8]
+redis.call('XADD', KEYS[2], '0-' .. seq, 'e', entry)
+redis.call('PUBLISH', ARGV[10], entry)
+if ARGV[9] ~= '' then
+  seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+  entry = '{"seq":' .. seq .. ',' .. ARGV[9]
+  redis.call('XADD', KEYS[2], '0-' .. seq, 'e', entry)
+  redis.call('PUBLISH', ARGV[10], entry)
+end
+redis.call('HSET', KEYS[1], 'updated_at', ARGV[16])
+redis.call('EXPIRE', KEYS[1], ARGV[15])
+redis.call('EXPIRE', KEYS[2], ARGV[15])
+if ARGV[11] ~= '' then redis.call('PUBLISH', ARGV[12], ARGV[11]) end
+return {1, seq, pos, agent}
+"""
+
+# KEYS: presence. ARGV: username, cutoff. Removes the agent only if still stale -> 1 removed, 0 not.
+DROP_STALE = """
+local seen = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if seen and tonumber(seen) < tonumber(ARGV[2]) then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  return 1
+end
+return 0
+"""

@@ -1,0 +1,112 @@
+"""Gateway settings: one frozen dataclass, built from the environment in ``main`` (never at import).
+
+Every variable, its default and its meaning is listed in docs/configuration-handoff.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from handoff.hours import BusinessHours
+from knowledge_base.envconf import (
+    SettingsError,
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    env_url,
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_prefix: str = "faq:"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout_s: float = 15.0
+    host: str = "0.0.0.0"  # noqa: S104 - a gateway in a container listens on all interfaces
+    port: int = 8080
+    allowed_origins: tuple[str, ...] = ("http://localhost:8080", "http://127.0.0.1:8080")
+    business_hours: str = "always"
+    timezone: str = "Asia/Riyadh"
+    agent_timeout_s: int = 30
+    agent_heartbeat_s: int = 10
+    max_frame_bytes: int = 4096
+    citizen_rate_per_s: float = 5.0
+    citizen_rate_burst: int = 20
+    agent_rate_per_s: float = 20.0
+    agent_rate_burst: int = 60
+    session_ttl_s: int = 12 * 3600
+    login_max_failures: int = 5
+    login_lock_s: int = 900
+    conversation_ttl_s: int = 30 * 86400
+    greeting_payload: str = "/greet"
+    default_wait_s: int = 120
+    priority_step_s: int = 600
+    trust_proxy: bool = False
+    log_format: str = "text"
+    log_level: str = "INFO"
+
+    @property
+    def hours(self) -> BusinessHours:
+        return BusinessHours.parse(self.business_hours, ZoneInfo(self.timezone))
+
+
+def _timezone(env: Mapping[str, str]) -> str:
+    name = env_str("TIMEZONE", "Asia/Riyadh", env)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"TIMEZONE={name!r} is not an IANA time zone (e.g. Asia/Riyadh)") from None
+    return name
+
+
+def _hours(env: Mapping[str, str], tz: str) -> str:
+    raw = env_str("BUSINESS_HOURS", "always", env)
+    try:
+        BusinessHours.parse(raw, ZoneInfo(tz))
+    except ValueError as exc:
+        raise SettingsError(f"BUSINESS_HOURS={raw!r}: {exc}") from None
+    return raw
+
+
+def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Read every GATEWAY variable; raises SettingsError naming the first bad one."""
+    env = os.environ if env is None else env
+    d = Settings()
+    tz = _timezone(env)
+    greeting = env.get("GREETING_PAYLOAD")
+    return Settings(
+        redis_url=env_url("REDIS_URL", d.redis_url, env, schemes=("redis", "rediss", "unix")),
+        redis_prefix=env_str("REDIS_PREFIX", d.redis_prefix, env),
+        rasa_url=env_url("RASA_URL", d.rasa_url, env, schemes=("http", "https")).rstrip("/"),
+        rasa_timeout_s=env_float("RASA_TIMEOUT_S", d.rasa_timeout_s, env),
+        host=env_str("HOST", d.host, env),
+        port=env_int("PORT", d.port, env, minimum=1, maximum=65535),
+        allowed_origins=env_list("ALLOWED_ORIGINS", ",".join(d.allowed_origins), env),
+        business_hours=_hours(env, tz),
+        timezone=tz,
+        agent_timeout_s=env_int("AGENT_TIMEOUT_S", d.agent_timeout_s, env, minimum=2),
+        agent_heartbeat_s=env_int("AGENT_HEARTBEAT_S", d.agent_heartbeat_s, env, minimum=1),
+        max_frame_bytes=env_int("MAX_FRAME_BYTES", d.max_frame_bytes, env, minimum=512, maximum=65536),
+        citizen_rate_per_s=env_float("CITIZEN_RATE_PER_S", d.citizen_rate_per_s, env),
+        citizen_rate_burst=env_int("CITIZEN_RATE_BURST", d.citizen_rate_burst, env, minimum=1),
+        agent_rate_per_s=env_float("AGENT_RATE_PER_S", d.agent_rate_per_s, env),
+        agent_rate_burst=env_int("AGENT_RATE_BURST", d.agent_rate_burst, env, minimum=1),
+        session_ttl_s=env_int("SESSION_TTL_S", d.session_ttl_s, env, minimum=60),
+        login_max_failures=env_int("LOGIN_MAX_FAILURES", d.login_max_failures, env, minimum=1),
+        login_lock_s=env_int("LOGIN_LOCK_S", d.login_lock_s, env, minimum=1),
+        conversation_ttl_s=env_int("CONVERSATION_TTL_S", d.conversation_ttl_s, env, minimum=3600),
+        # An explicitly empty GREETING_PAYLOAD disables the greeting turn.
+        greeting_payload=d.greeting_payload if greeting is None else greeting.strip(),
+        default_wait_s=env_int("DEFAULT_WAIT_S", d.default_wait_s, env, minimum=1),
+        priority_step_s=env_int("PRIORITY_STEP_S", d.priority_step_s, env, minimum=0),
+        trust_proxy=env_bool("TRUST_PROXY", d.trust_proxy, env),
+        log_format=env_choice("LOG_FORMAT", ("text", "json"), d.log_format, env),
+        log_level=env_choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), d.log_level.upper(), env),
+    )

@@ -1,0 +1,186 @@
+// The conversation column: transcript (bot part included), reply box, typing, resolve, return to bot.
+import { el, richText } from "../js/safe.js";
+
+const $ = (id) => document.getElementById(id);
+
+function newMsgId() {
+  return `a-${crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`}`;
+}
+
+export class ChatView {
+  constructor(app) {
+    this.app = app;
+    this.convs = new Map();
+    this.selected = null;
+    this.lastTyping = 0;
+    $("reply-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      this.send();
+    });
+    $("reply").addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
+        ev.preventDefault();
+        this.send();
+      }
+    });
+    $("reply").addEventListener("input", () => this.#typing());
+    $("resolve").addEventListener("click", () => this.#act({ type: "resolve", outcome: $("outcome").value }));
+    $("return-bot").addEventListener("click", () => this.#act({ type: "return_to_bot" }));
+  }
+
+  get t() {
+    return this.app.t;
+  }
+
+  /** A `conversation` frame: the answer to claim or open. */
+  load(f) {
+    let conv = this.convs.get(f.conversation_id);
+    if (!conv) {
+      conv = { cid: f.conversation_id, entries: new Map(), lastSeq: 0, unread: 0, pending: new Map() };
+      this.convs.set(conv.cid, conv);
+    }
+    Object.assign(conv, { state: f.state, locale: f.locale, handoff: f.handoff || conv.handoff });
+    for (const e of f.entries || []) this.#store(conv, e);
+    if (!this.selected || f.ref) this.select(conv.cid);
+    else this.app.lists.renderMine(this.convs, this.selected);
+  }
+
+  #store(conv, e) {
+    if (conv.entries.has(e.seq)) return false;
+    conv.entries.set(e.seq, e);
+    while (conv.entries.has(conv.lastSeq + 1)) conv.lastSeq += 1;
+    if (e.type === "status") conv.state = e.state;
+    return true;
+  }
+
+  entry(cid, e) {
+    const conv = this.convs.get(cid);
+    if (!conv) return;
+    const gap = e.seq > conv.lastSeq + 1;
+    if (!this.#store(conv, e)) return;
+    if (gap) this.app.sock.request({ type: "open", conversation_id: cid, after_seq: conv.lastSeq }).catch(() => {});
+    if (cid === this.selected) {
+      this.#render(conv);
+    } else if (e.type === "user_message") {
+      conv.unread += 1;
+    }
+    if (e.type === "user_message" && cid === this.selected) $("chat-typing").textContent = "";
+    this.app.lists.renderMine(this.convs, this.selected);
+  }
+
+  select(cid) {
+    this.selected = cid;
+    const conv = this.convs.get(cid);
+    if (conv) conv.unread = 0;
+    this.app.lists.renderMine(this.convs, cid);
+    $("reply-form").hidden = !conv;
+    $("chat-typing").textContent = "";
+    $("chat-title").textContent = conv ? `${this.t("console.transcript")} — ${cid}` : this.t("console.select_chat");
+    if (conv) this.#render(conv);
+    else $("transcript").replaceChildren();
+    this.app.faq.showPacket(conv ? conv.handoff : null);
+  }
+
+  drop(cid) {
+    this.convs.delete(cid);
+    if (this.selected === cid) this.select(this.convs.keys().next().value || null);
+    else this.app.lists.renderMine(this.convs, this.selected);
+  }
+
+  #render(conv) {
+    const nodes = [...conv.entries.values()].sort((a, b) => a.seq - b.seq).map((e) => this.#entryNode(e))
+      .filter(Boolean);
+    for (const [msgId, text] of conv.pending) {
+      nodes.push(this.#bubble("agent pending", this.app.me.display_name, text, null, msgId));
+    }
+    const box = $("transcript");
+    box.replaceChildren(...nodes);
+    box.scrollTop = box.scrollHeight;
+  }
+
+  #bubble(cls, who, text, ts, msgId = null) {
+    const node = el("div", { class: `entry ${cls}` }, el("span", { class: "who" }, who),
+      el("div", { class: "text" }, richText(text)));
+    if (ts) node.append(el("time", { datetime: ts }, new Date(ts).toLocaleTimeString(this.app.lang)));
+    if (msgId) node.dataset.msgId = msgId;
+    return node;
+  }
+
+  #entryNode(e) {
+    const t = this.t;
+    if (e.type === "user_message") return this.#bubble("citizen", t("console.citizen"), e.text, e.ts);
+    if (e.type === "agent_message") return this.#bubble("agent", e.agent_name || t("console.agent"), e.text, e.ts);
+    if (e.type === "bot_message") {
+      const node = this.#bubble("bot", t("console.bot"), e.text, e.ts);
+      if (e.buttons?.length) {
+        node.append(el("p", { class: "muted" }, t("console.buttons", { titles: e.buttons.map((b) => b.title).join("، ") })));
+      }
+      return node;
+    }
+    const line = this.#systemText(e);
+    return line ? el("div", { class: "entry system" }, line) : null;
+  }
+
+  #systemText(e) {
+    const t = this.t;
+    if (e.type === "status") {
+      const reason = e.reason ? t(`console.reasons.${e.reason}`) : "";
+      return t(`console.state_${e.state}`, { reason, name: e.agent_name || "" });
+    }
+    if (e.type === "handoff_unavailable") return t("console.handoff_unavailable");
+    if (e.type === "csat_request") return t("console.csat_request");
+    if (e.type === "event" && e.event === "feedback") return t(`console.feedback_${e.value}`);
+    return null;
+  }
+
+  send() {
+    const conv = this.convs.get(this.selected);
+    const text = $("reply").value.trim();
+    if (!conv || !text) return;
+    const msgId = newMsgId();
+    conv.pending.set(msgId, text);
+    this.app.sock.send({ type: "message", conversation_id: conv.cid, msg_id: msgId, text });
+    this.app.sock.send({ type: "typing", conversation_id: conv.cid, active: false });
+    this.lastTyping = 0;
+    $("reply").value = "";
+    this.#render(conv);
+  }
+
+  ack(f) {
+    const conv = this.convs.get(f.conversation_id);
+    if (!conv || !conv.pending.delete(f.msg_id)) return;
+    if (!conv.entries.has(f.seq)) {
+      const text = $("transcript").querySelector(`[data-msg-id="${CSS.escape(f.msg_id)}"] .text`)?.textContent;
+      this.#store(conv, { type: "agent_message", seq: f.seq, ts: new Date().toISOString(), text: text || "",
+        agent_name: this.app.me.display_name });
+    }
+    if (conv.cid === this.selected) this.#render(conv);
+  }
+
+  typing(f) {
+    if (f.conversation_id !== this.selected) return;
+    $("chat-typing").textContent = f.active ? this.t("console.typing") : "";
+  }
+
+  error(f) {
+    if (f.code === "not_assigned" && f.conversation_id) this.drop(f.conversation_id);
+  }
+
+  #typing() {
+    const now = Date.now();
+    if (!this.selected || now - this.lastTyping < 3000) return;
+    this.lastTyping = now;
+    this.app.sock.send({ type: "typing", conversation_id: this.selected, active: true });
+  }
+
+  async #act(frame) {
+    const cid = this.selected;
+    if (!cid) return;
+    try {
+      await this.app.sock.request({ ...frame, conversation_id: cid });
+      this.drop(cid);
+    } catch (err) {
+      $("chat-typing").textContent = this.t("console.error", { code: err.code });
+    }
+  }
+}

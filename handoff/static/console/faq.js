@@ -1,0 +1,87 @@
+// The end column: the handoff packet (reason, topic, summary, FAQ candidates with their answers) and
+// FAQ search; "insert" puts an answer into the reply box for the agent to edit before sending.
+import { el, richText } from "../js/safe.js";
+
+const $ = (id) => document.getElementById(id);
+
+export class FaqPanel {
+  constructor(app) {
+    this.app = app;
+    this.answers = new Map();
+    $("faq-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      this.search($("faq-q").value.trim());
+    });
+  }
+
+  get t() {
+    return this.app.t;
+  }
+
+  showPacket(packet) {
+    const body = $("packet-body");
+    if (!packet) {
+      body.replaceChildren();
+      return;
+    }
+    const t = this.t;
+    const facts = el("dl", {},
+      el("dt", {}, t("console.reason")), el("dd", {}, t(`console.reasons.${packet.reason}`)),
+      el("dt", {}, t("console.topic")), el("dd", {}, packet.topic || t("console.no_topic")));
+    const summary = el("ul", {}, (packet.summary || []).map((s) => el("li", {}, s)));
+    const cands = el("ul", { class: "cands" });
+    body.replaceChildren(el("div", { class: "packet" }, facts, el("h3", {}, t("console.summary")), summary,
+      el("h3", {}, t("console.candidates")), cands));
+    for (const c of packet.candidates || []) {
+      const item = this.#item(c.question, null, c.score);
+      cands.append(item.node);
+      this.#fillAnswer(c.id, item);
+    }
+  }
+
+  async #fillAnswer(id, item) {
+    item.answer.textContent = this.t("console.loading");
+    try {
+      if (!this.answers.has(id)) this.answers.set(id, (await this.app.api.faqEntry(id)).answer);
+      item.setAnswer(this.answers.get(id));
+    } catch {
+      item.answer.textContent = "";
+    }
+  }
+
+  #item(question, answer, score) {
+    const ans = el("p", { class: "answer" });
+    const insert = el("button", { class: "btn btn-secondary", type: "button", disabled: true },
+      this.t("console.insert"));
+    const node = el("li", { class: "faq-item" }, el("h3", {}, question),
+      score == null ? null : el("p", { class: "muted" }, this.t("console.score", { score: Number(score).toFixed(2) })),
+      ans, insert);
+    const setAnswer = (text) => {
+      ans.replaceChildren(richText(text));
+      insert.disabled = false;
+      insert.onclick = () => this.insert(text);
+    };
+    if (answer != null) setAnswer(answer);
+    return { node, answer: ans, setAnswer };
+  }
+
+  insert(text) {
+    const box = $("reply");
+    const start = box.selectionStart ?? box.value.length;
+    box.value = box.value.slice(0, start) + text + box.value.slice(box.selectionEnd ?? start);
+    box.focus();
+  }
+
+  async search(q) {
+    const list = $("faq-results");
+    if (!q) return list.replaceChildren();
+    list.replaceChildren(el("li", { class: "muted" }, this.t("console.loading")));
+    try {
+      const res = await this.app.api.searchFaq(q);
+      const items = (res.candidates || []).map((c) => this.#item(c.question, c.answer, c.score).node);
+      list.replaceChildren(...(items.length ? items : [el("li", { class: "muted" }, this.t("console.faq_no_results"))]));
+    } catch (err) {
+      list.replaceChildren(el("li", { class: "error" }, this.t("console.error", { code: err.code || err.status })));
+    }
+  }
+}

@@ -1,0 +1,132 @@
+// The console's start column: queue, my conversations (with unread counts), callback requests.
+import { el } from "../js/safe.js";
+
+const $ = (id) => document.getElementById(id);
+
+export function duration(t, seconds) {
+  const s = Math.max(0, Math.round(seconds));
+  return s < 60 ? t("console.seconds", { count: s }) : t("console.minutes", { count: Math.floor(s / 60) });
+}
+
+export class Lists {
+  constructor(app) {
+    this.app = app;
+    this.queue = new Map();
+    this.callbacks = new Map();
+  }
+
+  get t() {
+    return this.app.t;
+  }
+
+  setQueue(items, online) {
+    this.queue.clear();
+    for (const item of items) this.#remember(item);
+    if (online != null) $("agents-online").textContent = this.t("console.agents_online", { count: online });
+    this.renderQueue();
+  }
+
+  addQueueItem(item) {
+    this.#remember(item);
+    this.renderQueue();
+  }
+
+  removeQueueItem(cid) {
+    this.queue.delete(cid);
+    this.renderQueue();
+  }
+
+  #remember(item) {
+    // waiting_s is relative to when the gateway sent it; keep our own clock from there.
+    this.queue.set(item.conversation_id, { ...item, seenAt: Date.now() });
+  }
+
+  claimFailed(cid, code) {
+    const li = $("queue-list").querySelector(`[data-cid="${CSS.escape(cid)}"]`);
+    if (li) li.querySelector(".err").textContent = code === "already_claimed" ? this.t("console.claim_lost")
+      : this.t("console.error", { code });
+  }
+
+  tick() {
+    for (const li of $("queue-list").children) {
+      const item = this.queue.get(li.dataset.cid);
+      if (item) li.querySelector(".wait").textContent = this.#waiting(item);
+    }
+  }
+
+  #waiting(item) {
+    const s = (item.waiting_s || 0) + (Date.now() - item.seenAt) / 1000;
+    return this.t("console.waiting", { duration: duration(this.t, s) });
+  }
+
+  renderQueue() {
+    const items = [...this.queue.values()].sort((a, b) => (a.position || 0) - (b.position || 0));
+    $("queue-list").replaceChildren(...items.map((item) => this.#queueItem(item)));
+    $("queue-empty").hidden = items.length > 0;
+    $("queue-count").textContent = items.length ? String(items.length) : "";
+  }
+
+  #queueItem(item) {
+    const reason = this.t(`console.reasons.${item.reason}`);
+    const claim = el("button", { class: "btn", type: "button", onclick: () => this.app.claim(item.conversation_id) },
+      this.t("console.claim"));
+    const summary = (item.summary || []).join(" · ");
+    return el("li", { class: "item queue-item", dataset: { cid: item.conversation_id } },
+      el("div", { class: "row" }, el("span", { class: "tag" }, reason), el("span", { class: "wait" }, this.#waiting(item))),
+      el("p", {}, `${this.t("console.topic")}: ${item.topic || this.t("console.no_topic")}`),
+      el("p", { class: "preview", title: summary }, summary),
+      el("div", { class: "row" }, el("span", { class: "err error" }), claim));
+  }
+
+  /** My conversations: one button each, with the unread count. */
+  renderMine(convs, selected) {
+    const items = [...convs.values()].map((c) => {
+      const last = [...c.entries.values()].filter((e) => e.type === "user_message").pop();
+      const label = el("span", {}, last ? last.text.slice(0, 60) : c.cid);
+      const btn = el("button", { class: "chat-btn", type: "button", "aria-current": String(c.cid === selected),
+        onclick: () => this.app.chat.select(c.cid) }, label);
+      if (c.unread) btn.append(el("span", { class: "unread" }, this.t("console.unread", { count: c.unread })));
+      return el("li", { dataset: { cid: c.cid } }, btn);
+    });
+    $("mine-list").replaceChildren(...items);
+    $("mine-empty").hidden = items.length > 0;
+  }
+
+  setCallbacks(items) {
+    this.callbacks.clear();
+    for (const cb of items) this.callbacks.set(cb.callback_id, cb);
+    this.renderCallbacks();
+  }
+
+  addCallback(cb) {
+    this.callbacks.set(cb.callback_id, cb);
+    this.renderCallbacks();
+  }
+
+  renderCallbacks() {
+    const open = [...this.callbacks.values()].filter((cb) => cb.status !== "done")
+      .sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)));
+    $("cb-list").replaceChildren(...open.map((cb) => this.#callbackItem(cb)));
+    $("cb-empty").hidden = open.length > 0;
+  }
+
+  #callbackItem(cb) {
+    const done = el("button", { class: "btn btn-secondary", type: "button", onclick: async () => {
+      done.disabled = true;
+      try {
+        await this.app.api.callbackDone(cb.callback_id);
+        cb.status = "done";
+        this.renderCallbacks();
+      } catch {
+        done.disabled = false;
+      }
+    } }, this.t("console.callback_done"));
+    const tel = el("a", { href: `tel:${String(cb.mobile).replace(/[^0-9+]/g, "")}`, dir: "ltr" }, cb.mobile);
+    return el("li", { class: "item callback-item" },
+      el("div", { class: "row" }, el("strong", {}, cb.name), cb.callback ? el("span", { class: "tag" },
+        this.t("console.call_back")) : null),
+      el("p", {}, `${this.t("console.mobile")}: `, tel),
+      el("p", { class: "preview", title: cb.message }, cb.message),
+      el("div", { class: "row" }, el("time", {}, new Date(cb.created_at).toLocaleString()), done));
+  }
+}

@@ -1,0 +1,42 @@
+// One-tag embed: <script src="https://gateway.example/static/widget.js" data-gateway="https://gateway.example/" defer></script>
+// Optional: data-lang="en" to start in English. Classic script on purpose (works with `defer` on any
+// page); the widget itself is a set of ES modules loaded from the same folder.
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || window.__faqWidgetLoaded) return;
+  window.__faqWidgetLoaded = true;
+  var staticBase = new URL(".", script.src).href;
+  var gateway = new URL(script.getAttribute("data-gateway") || "/", script.src).href;
+  var lang = script.getAttribute("data-lang") || "";
+
+  // Fonts must be declared in the document: @font-face inside a shadow root is ignored.
+  if (!document.querySelector('link[data-faq-widget-fonts]')) {
+    var fonts = document.createElement("link");
+    fonts.rel = "stylesheet";
+    fonts.href = staticBase + "fonts.css";
+    fonts.setAttribute("data-faq-widget-fonts", "");
+    document.head.appendChild(fonts);
+  }
+
+  function start() {
+    var host = document.createElement("div");
+    host.id = "faq-widget";
+    document.body.appendChild(host);
+    var shadow = host.attachShadow({ mode: "open" });
+    var css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = staticBase + "widget.css";
+    shadow.appendChild(css);
+    import(staticBase + "widget/app.js")
+      .then(function (mod) {
+        return mod.mount(shadow, { gateway: gateway, staticBase: staticBase, lang: lang });
+      })
+      .catch(function (err) {
+        console.error("faq widget failed to start", err);
+      });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

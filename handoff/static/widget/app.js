@@ -1,0 +1,288 @@
+// Citizen widget: wires the view (view.js, cards.js) to the conversation (session.js).
+import { detectLang, dirOf, loadTable, translator } from "../js/i18n.js";
+import { el } from "../js/safe.js";
+import { callbackCard, csatCard, markDone } from "./cards.js";
+import { ChatSession } from "./session.js";
+import { Strings, buildView, messageNode } from "./view.js";
+import { applyEntry } from "./entries.js";
+
+export async function mount(shadow, opts) {
+  const w = new Widget(shadow, opts);
+  await w.init();
+  return w;
+}
+
+class Widget {
+  constructor(shadow, opts) {
+    this.shadow = shadow;
+    this.opts = opts;
+    this.S = new Strings();
+    this.state = "bot";
+    this.agentName = null;
+    this.unread = 0;
+    this.waiters = new Map();
+    this.typingTimer = null;
+    this.lastTypingSent = 0;
+    this.session = new ChatSession(opts.gateway, {
+      onEntry: (e, info) => this.onEntry(e, info),
+      onTransient: (f) => this.onTransient(f),
+      onStatus: (s) => this.showConnection(s),
+      onReset: () => this.resetLog(),
+    });
+  }
+
+  async init() {
+    this.lang = this.session.pref("lang") || this.opts.lang || "ar";
+    this.v = buildView(this.S, {
+      toggle: () => this.toggle(),
+      switchLang: () => this.setLang(this.lang === "ar" ? "en" : "ar"),
+      submit: () => this.submitText(),
+      askAgent: () => this.session.send("request_human"),
+      cancelQueue: () => this.session.send("cancel_wait"),
+      typing: () => this.citizenTyping(),
+    });
+    this.v.newBtn = el("button", { class: "btn btn-secondary new-conv", type: "button", hidden: true,
+      onclick: () => this.session.restart(this.lang) });
+    this.S.bind(this.v.newBtn, "widget.new_conversation");
+    this.v.composer.form.before(this.v.newBtn);
+    this.shadow.append(this.v.root);
+    await this.setLang(this.lang);
+    this.renderOutbox();
+    if (this.session.hasConversation) this.session.connect(this.lang);
+    if (this.session.pref("open")) this.toggle(true);
+  }
+
+  async setLang(lang) {
+    const table = await loadTable(this.opts.staticBase, lang);
+    this.lang = lang;
+    this.t = translator(table);
+    this.session.pref("lang", lang);
+    this.v.root.lang = lang;
+    this.v.root.dir = dirOf(lang);
+    this.shadow.host.dir = dirOf(lang);
+    this.fmt = new Intl.DateTimeFormat(lang === "ar" ? "ar-SA" : "en-GB", { hour: "2-digit", minute: "2-digit" });
+    this.S.use(this.t);
+    this.updateQueue();
+  }
+
+  toggle(forceOpen) {
+    const open = forceOpen ?? this.v.panel.hidden;
+    this.v.panel.hidden = !open;
+    this.v.root.classList.toggle("open", open);
+    this.v.launcher.setAttribute("aria-expanded", String(open));
+    this.session.pref("open", open);
+    if (open) {
+      this.unread = 0;
+      this.updateBadge();
+      if (!this.session.conn) this.session.connect(this.lang);
+      this.v.composer.input.focus();
+      this.scrollDown();
+    } else {
+      this.v.launcher.focus();
+    }
+  }
+
+  submitText() {
+    const input = this.v.composer.input;
+    const text = input.value.trim();
+    if (!text || this.state === "closed") return;
+    const lang = detectLang(text);
+    if (lang && lang !== this.lang) this.setLang(lang);
+    const msgId = this.session.send("message", { text });
+    this.addPending(msgId, text);
+    input.value = "";
+    if (this.state === "with_agent") this.session.sendTransient({ type: "typing", active: false });
+  }
+
+  addPending(msgId, text) {
+    const node = messageNode({ role: "citizen", text, ts: Date.now(), pending: true }, this.S, this.ctx());
+    node.dataset.msgId = msgId;
+    this.v.log.append(node);
+    this.scrollDown();
+  }
+
+  /** Messages typed before a reload that the gateway has not acknowledged yet. */
+  renderOutbox() {
+    for (const frame of this.session.outbox.values()) {
+      if (frame.type === "message") this.addPending(frame.msg_id, frame.text);
+    }
+  }
+
+  citizenTyping() {
+    if (this.state !== "with_agent") return;
+    const now = Date.now();
+    if (now - this.lastTypingSent > 3000) {
+      this.session.sendTransient({ type: "typing", active: true });
+      this.lastTypingSent = now;
+    }
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => {
+      this.session.sendTransient({ type: "typing", active: false });
+      this.lastTypingSent = 0;
+    }, 4000);
+  }
+
+  /** Send a frame and resolve when the gateway acknowledges it (reject on an error for it). */
+  request(type, fields) {
+    return new Promise((resolve, reject) => {
+      const msgId = this.session.send(type, fields);
+      this.waiters.set(msgId, { resolve, reject });
+    });
+  }
+
+  ctx() {
+    return {
+      formatTime: (ts) => this.fmt.format(new Date(ts)),
+      onChoice: (b) => {
+        const msgId = this.session.send("button", { payload: b.payload, title: b.title });
+        this.addPending(msgId, b.title);
+      },
+      onFeedback: (msg, value) => this.session.send("feedback", { seq: msg.seq, value }),
+    };
+  }
+
+  onEntry(entry, info) {
+    applyEntry(this, entry, info);
+    if (info.live && !info.duplicate && ["bot_message", "agent_message"].includes(entry.type)) {
+      this.v.typing.textContent = "";
+      if (this.v.panel.hidden) {
+        this.unread += 1;
+        this.updateBadge();
+      }
+    }
+    this.scrollDown();
+  }
+
+  onTransient(f) {
+    if (f.type === "ack") {
+      const node = this.v.log.querySelector(`[data-msg-id="${CSS.escape(f.msg_id)}"]`);
+      if (node) this.placeAt(node, f.seq);
+      this.settle(f.msg_id, null);
+    } else if (f.type === "error") {
+      this.onError(f);
+    } else if (f.type === "resumed") {
+      this.setState(f.state, {});
+    } else if (f.type === "queue_position") {
+      this.queueInfo = { position: f.position, wait: f.estimated_wait_s };
+      this.updateQueue();
+    } else if (f.type === "typing") {
+      this.showTyping(f);
+    }
+  }
+
+  onError(f) {
+    if (f.msg_id) this.settle(f.msg_id, f);
+    if (f.code === "closed") this.setState("closed", {});
+    if (f.code === "bot_unavailable") this.system("widget.bot_unavailable");
+    if (f.msg_id && f.code !== "rate_limited") {
+      const node = this.v.log.querySelector(`[data-msg-id="${CSS.escape(f.msg_id)}"]`);
+      if (node && node.classList.contains("pending") && f.code !== "bot_unavailable") node.remove();
+    }
+  }
+
+  settle(msgId, error) {
+    const w = this.waiters.get(msgId);
+    if (!w) return;
+    this.waiters.delete(msgId);
+    if (error) w.reject(error);
+    else w.resolve();
+  }
+
+  showTyping(f) {
+    clearTimeout(this.typingHide);
+    if (!f.active) {
+      this.v.typing.textContent = "";
+      return;
+    }
+    const name = f.from === "agent" ? this.agentName || this.t("widget.agent_fallback") : this.t("widget.bot_name");
+    this.v.typing.textContent = this.t("widget.typing", { name });
+    this.typingHide = setTimeout(() => { this.v.typing.textContent = ""; }, 10000);
+  }
+
+  /** Insert (or move) a node so that the log stays in seq order; pending nodes stay last. */
+  placeAt(node, seq) {
+    node.dataset.seq = String(seq);
+    node.classList.remove("pending");
+    delete node.dataset.msgId;
+    const after = [...this.v.log.children].find((c) => c !== node && (c.dataset.seq === undefined
+      || Number(c.dataset.seq) > seq));
+    if (node.nextElementSibling !== after) this.v.log.insertBefore(node, after || null);
+  }
+
+  append(node, seq) {
+    if (seq == null) this.v.log.append(node);
+    else this.placeAt(node, seq);
+    return node;
+  }
+
+  system(key, vars = null, seq = null) {
+    const node = el("div", { class: "msg system" });
+    this.S.bind(node, key, null, vars);
+    return this.append(node, seq);
+  }
+
+  setState(state, info) {
+    if (!state) return;
+    this.state = state;
+    if (state === "with_agent" && info.agent_name) this.agentName = info.agent_name;
+    if (state === "queued") this.queueInfo = { position: info.position, wait: info.estimated_wait_s };
+    const closed = state === "closed";
+    this.v.composer.input.disabled = closed;
+    this.v.composer.send.disabled = closed;
+    this.v.agentBtn.hidden = state !== "bot";
+    this.v.newBtn.hidden = !closed;
+    this.updateQueue();
+  }
+
+  updateQueue() {
+    const q = this.v && this.v.queue;
+    if (!q || !this.t) return;
+    q.box.hidden = this.state !== "queued";
+    const info = this.queueInfo || {};
+    q.position.textContent = info.position ? this.t("widget.queue_position", { position: info.position }) : "";
+    q.wait.textContent = info.wait ? this.t("widget.queue_wait", { minutes: Math.max(1, Math.round(info.wait / 60)) })
+      : this.t("widget.queue_wait_unknown");
+  }
+
+  updateBadge() {
+    const b = this.v.badge;
+    b.hidden = this.unread === 0;
+    b.textContent = String(this.unread);
+    this.S.bind(this.v.launcherLabel, this.unread ? "widget.launcher_unread" : "widget.launcher", null,
+      { count: this.unread });
+  }
+
+  showConnection(s) {
+    const st = this.v.status;
+    st.hidden = s === "open";
+    if (s === "connecting") this.S.bind(st, "widget.connecting");
+    if (s === "reconnecting") this.S.bind(st, "widget.reconnecting");
+  }
+
+  resetLog() {
+    this.v.log.replaceChildren();
+    this.sawUser = false;
+    this.state = "bot";
+    this.agentName = null;
+    this.setState("bot", {});
+  }
+
+  scrollDown() {
+    this.v.log.scrollTop = this.v.log.scrollHeight;
+  }
+
+  callbackForm(introKey, vars) {
+    const intro = this.S.bind(el("p"), introKey, null, vars);
+    return callbackCard(this.S, intro, (data) => this.request("leave_message", data));
+  }
+
+  csatForm() {
+    return csatCard(this.S, (data) => this.request("csat", data.comment ? data : { score: data.score }));
+  }
+
+  markCardsDone(selector, key) {
+    for (const form of this.v.log.querySelectorAll(selector)) {
+      if (!form.dataset.done) markDone(this.S, form, key);
+    }
+  }
+}

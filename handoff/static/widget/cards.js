@@ -1,0 +1,121 @@
+// Cards shown inside the message log: the leave-a-message / callback form and the CSAT card.
+import { el } from "../js/safe.js";
+
+const ARABIC_INDIC = "٠١٢٣٤٥٦٧٨٩";
+const EXTENDED_INDIC = "۰۱۲۳۴۵۶۷۸۹";
+
+/** Saudi mobile in any of the usual spellings → "05XXXXXXXX", or null. Arabic-Indic digits accepted. */
+export function normaliseMobile(raw) {
+  let s = "";
+  for (const ch of String(raw ?? "")) {
+    const i = Math.max(ARABIC_INDIC.indexOf(ch), EXTENDED_INDIC.indexOf(ch));
+    s += i >= 0 ? String(i) : ch;
+  }
+  s = s.replace(/[\s\-()]/g, "");
+  const m = s.match(/^(?:\+966|00966|966|0)(5\d{8})$/);
+  return m ? `0${m[1]}` : null;
+}
+
+export function validName(raw) {
+  const letters = String(raw ?? "").trim().match(/\p{L}/gu) || [];
+  return letters.length >= 2 && String(raw).trim().length <= 80;
+}
+
+let uid = 0;
+function field(S, key, control, hintKey = null) {
+  uid += 1;
+  control.id = `faq-f${uid}`;
+  const err = el("span", { class: "err", id: `${control.id}-err`, "aria-live": "polite" });
+  const label = S.bind(el("label", { for: control.id }), key);
+  const hint = hintKey ? S.bind(el("span", { class: "hint", id: `${control.id}-hint` }), hintKey) : null;
+  control.setAttribute("aria-describedby", [hint && hint.id, err.id].filter(Boolean).join(" "));
+  return { wrap: el("div", { class: "field" }, label, control, hint, err), control, err };
+}
+
+function setError(S, f, key) {
+  if (key) {
+    S.bind(f.err, key);
+    f.control.setAttribute("aria-invalid", "true");
+  } else {
+    f.err.textContent = "";
+    f.control.removeAttribute("aria-invalid");
+  }
+}
+
+/** Leave-a-message / callback form; onSubmit({name, mobile, message, callback}) returns a promise. */
+export function callbackCard(S, intro, onSubmit) {
+  const name = field(S, "widget.callback_name", el("input", { type: "text", autocomplete: "name", maxlength: "100" }));
+  const mobile = field(S, "widget.callback_mobile", el("input", { type: "tel", autocomplete: "tel",
+    inputmode: "tel", dir: "ltr" }), "widget.callback_mobile_hint");
+  const message = field(S, "widget.callback_message", el("textarea", { rows: "2", maxlength: "1000" }));
+  const call = el("input", { type: "checkbox", id: `faq-call-${uid}`, checked: true });
+  const callRow = el("div", { class: "check" }, call, S.bind(el("label", { for: call.id }), "widget.callback_want_call"));
+  const submit = S.bind(el("button", { class: "btn", type: "submit" }), "widget.callback_submit");
+  const form = el("form", { class: "card callback", novalidate: true }, S.bind(el("h3"), "widget.callback_title"),
+    intro, name.wrap, mobile.wrap, message.wrap, callRow, submit);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const text = message.control.value.trim();
+    const checks = [
+      [name, validName(name.control.value), "widget.callback_invalid_name"],
+      [mobile, normaliseMobile(mobile.control.value) !== null, "widget.callback_invalid_mobile"],
+      [message, text.length >= 1 && text.length <= 1000, "widget.callback_invalid_message"],
+    ];
+    for (const [f, ok, key] of checks) setError(S, f, ok ? null : key);
+    const bad = checks.find(([, ok]) => !ok);
+    if (bad) return bad[0].control.focus();
+    submit.disabled = true;
+    try {
+      await onSubmit({ name: name.control.value.trim(), mobile: normaliseMobile(mobile.control.value),
+        message: text, callback: call.checked });
+      markDone(S, form, "widget.callback_thanks");
+    } catch {
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+/** Replace a card's content with a thank-you line (also used when the transcript says it was done). */
+export function markDone(S, form, key) {
+  const p = S.bind(el("p", { role: "status" }), key);
+  form.replaceChildren(p);
+  form.dataset.done = "true";
+}
+
+/** CSAT 1–5 with optional comment; onSubmit({score, comment}). */
+export function csatCard(S, onSubmit) {
+  uid += 1;
+  const group = `faq-csat-${uid}`;
+  const legend = S.bind(el("legend", { class: "vh" }), "widget.csat_title");
+  const stars = el("fieldset", { class: "stars" }, legend);
+  for (let score = 1; score <= 5; score += 1) {
+    const input = el("input", { type: "radio", name: group, value: String(score) });
+    const label = el("label", {}, input, el("span", { "aria-hidden": "true" }, String(score)));
+    const sr = el("span", { class: "vh" });
+    S.bind(sr, "widget.csat_score", null, { score });
+    label.append(sr);
+    stars.append(label);
+  }
+  const comment = field(S, "widget.csat_comment", el("textarea", { rows: "2", maxlength: "1000" }));
+  const err = el("p", { class: "err", "aria-live": "polite" });
+  const submit = S.bind(el("button", { class: "btn", type: "submit" }), "widget.csat_submit");
+  const form = el("form", { class: "card csat" }, S.bind(el("h3"), "widget.csat_title"), stars,
+    comment.wrap, err, submit);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const picked = stars.querySelector("input:checked");
+    if (!picked) {
+      S.bind(err, "widget.csat_choose");
+      return stars.querySelector("input").focus();
+    }
+    submit.disabled = true;
+    try {
+      await onSubmit({ score: Number(picked.value), comment: comment.control.value.trim() });
+      markDone(S, form, "widget.csat_thanks");
+    } catch {
+      submit.disabled = false;
+    }
+  });
+  return form;
+}

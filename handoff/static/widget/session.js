@@ -1,0 +1,166 @@
+// The citizen side of the gateway protocol (docs/protocol.md §1): start/resume, an outbox of unacked
+// frames resent with the same msg_id after every reconnect, and seq bookkeeping so that a reconnect
+// or a reload shows every transcript entry exactly once.
+import { Connection, wsUrl } from "../js/conn.js";
+
+const TRANSIENT = new Set(["started", "resumed", "ack", "typing", "queue_position", "error", "pong"]);
+
+function newMsgId() {
+  if (crypto.randomUUID) return `m-${crypto.randomUUID()}`;
+  return `m-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+export class ChatSession {
+  /**
+   * @param {string} gateway http(s) base URL of the gateway
+   * @param {{onEntry: Function, onTransient: Function, onStatus: Function, onReset: Function}} events
+   * onEntry(entry, {live}) for transcript entries (each seq once), onTransient(frame) for the others.
+   */
+  constructor(gateway, events) {
+    this.gateway = gateway;
+    this.events = events;
+    this.key = `faq-widget:${new URL(gateway).origin}`;
+    const saved = this.#load();
+    this.cid = saved.cid || null;
+    this.token = saved.token || null;
+    this.outbox = new Map(saved.outbox || []);
+    this.seen = new Set();
+    this.lastSeq = 0; // highest seq with no gap below it
+    this.replayUntil = 0;
+    this.conn = null;
+    this.locale = "ar";
+  }
+
+  get hasConversation() {
+    return Boolean(this.cid && this.token);
+  }
+
+  connect(locale) {
+    this.locale = locale;
+    if (this.conn) return;
+    this.conn = new Connection(wsUrl(this.gateway, "ws/chat"), {
+      hello: () => (this.hasConversation
+        ? { type: "resume", conversation_id: this.cid, token: this.token, last_seq: this.lastSeq }
+        : { type: "start", locale: this.locale }),
+      onFrame: (f) => this.#onFrame(f),
+      onStatus: (s) => this.events.onStatus(s),
+    });
+    this.conn.open();
+  }
+
+  /** Queue a frame that needs an ack; returns its msg_id. */
+  send(type, fields = {}) {
+    const frame = { type, msg_id: newMsgId(), ...fields };
+    this.outbox.set(frame.msg_id, frame);
+    this.#save();
+    if (this.conn && this.cid) this.conn.send(frame);
+    return frame.msg_id;
+  }
+
+  /** Fire-and-forget frames (typing). */
+  sendTransient(frame) {
+    if (this.conn && this.cid) this.conn.send(frame);
+  }
+
+  /** Drop the conversation and start a fresh one on a new socket. */
+  restart(locale) {
+    if (this.conn) this.conn.close();
+    this.conn = null;
+    this.cid = null;
+    this.token = null;
+    this.outbox.clear();
+    this.seen.clear();
+    this.lastSeq = 0;
+    this.replayUntil = 0;
+    this.#save();
+    this.events.onReset();
+    this.connect(locale);
+  }
+
+  #onFrame(f) {
+    if (typeof f.seq === "number" && !TRANSIENT.has(f.type)) return this.#entry(f);
+    if (f.type === "started") {
+      this.cid = f.conversation_id;
+      this.token = f.token;
+      this.#save();
+      this.#flush();
+    } else if (f.type === "resumed") {
+      this.replayUntil = f.last_seq;
+      this.#flush();
+    } else if (f.type === "ack") {
+      this.outbox.delete(f.msg_id);
+      this.#save();
+      if (typeof f.seq === "number") this.#markSeen(f.seq);
+    } else if (f.type === "error") {
+      this.#onError(f);
+    }
+    this.events.onTransient(f);
+  }
+
+  #entry(f) {
+    if (this.seen.has(f.seq)) {
+      // Our own message already shown from its ack: still let the view attach the seq.
+      if (f.type === "user_message") this.events.onEntry(f, { live: false, duplicate: true });
+      return;
+    }
+    this.#markSeen(f.seq);
+    this.events.onEntry(f, { live: f.seq > this.replayUntil, duplicate: false });
+  }
+
+  #markSeen(seq) {
+    this.seen.add(seq);
+    while (this.seen.has(this.lastSeq + 1)) this.lastSeq += 1;
+  }
+
+  #onError(f) {
+    if (f.code === "bad_token") {
+      this.cid = null; // unknown or expired conversation: begin again
+      this.token = null;
+      this.#save();
+      this.restart(this.locale);
+      return;
+    }
+    if (!f.msg_id || !this.outbox.has(f.msg_id)) return;
+    if (f.code === "rate_limited") {
+      const frame = this.outbox.get(f.msg_id);
+      setTimeout(() => this.conn && this.conn.send(frame), 1500);
+    } else {
+      this.outbox.delete(f.msg_id); // refused for good (closed, invalid, wrong_state…)
+      this.#save();
+    }
+  }
+
+  #flush() {
+    for (const frame of this.outbox.values()) this.conn.send(frame);
+  }
+
+  #load() {
+    try {
+      return JSON.parse(sessionStorage.getItem(this.key) || "{}");
+    } catch {
+      return {};
+    }
+  }
+
+  #save() {
+    const data = { ...this.#load(), cid: this.cid, token: this.token, outbox: [...this.outbox.entries()] };
+    try {
+      sessionStorage.setItem(this.key, JSON.stringify(data));
+    } catch {
+      // storage full or disabled: the conversation still works until the page is closed
+    }
+  }
+
+  /** UI preferences stored beside the conversation (language, open panel). */
+  pref(name, value) {
+    const data = this.#load();
+    if (value === undefined) return data[name];
+    data[name] = value;
+    try {
+      sessionStorage.setItem(this.key, JSON.stringify(data));
+    } catch {
+      // ignore
+    }
+    return value;
+  }
+}

@@ -1,0 +1,151 @@
+// DOM of the widget: launcher, panel, message bubbles. Text only through textContent / richText.
+import { icon } from "../js/icons.js";
+import { el, richText } from "../js/safe.js";
+
+/** Nodes whose text or attribute comes from the string table, re-applied on language switch. */
+export class Strings {
+  constructor() {
+    this.bindings = [];
+    this.t = (key) => key;
+  }
+  bind(node, key, attr = null, vars = null) {
+    this.bindings.push({ node, key, attr, vars });
+    this.#apply({ node, key, attr, vars });
+    return node;
+  }
+  use(t) {
+    this.t = t;
+    for (const b of this.bindings) this.#apply(b);
+  }
+  #apply({ node, key, attr, vars }) {
+    const text = this.t(key, typeof vars === "function" ? vars() : vars || {});
+    if (attr) node.setAttribute(attr, text);
+    else node.textContent = text;
+  }
+}
+
+export function buildView(S, handlers) {
+  const badge = el("span", { class: "badge", hidden: true, "aria-hidden": "true" });
+  const launcherLabel = el("span", { class: "vh" });
+  const launcher = el("button", { class: "launcher", type: "button", "aria-expanded": "false",
+    "aria-controls": "faq-panel", onclick: handlers.toggle }, icon("chat", { size: 28 }),
+  launcherLabel, badge);
+  S.bind(launcherLabel, "widget.launcher");
+
+  const langBtn = el("button", { class: "icon-btn", type: "button", onclick: handlers.switchLang });
+  S.bind(langBtn, "widget.switch_lang");
+  S.bind(langBtn, "widget.switch_lang_label", "aria-label");
+  const closeBtn = el("button", { class: "icon-btn", type: "button", onclick: handlers.toggle },
+    icon("close"));
+  S.bind(closeBtn, "widget.close", "aria-label");
+  const title = S.bind(el("h2", { id: "faq-title" }), "widget.title");
+  const head = el("div", { class: "head" }, el("div", { class: "head-text" }, title,
+    S.bind(el("p"), "widget.subtitle")), langBtn, closeBtn);
+
+  const status = el("div", { class: "status", role: "status", hidden: true });
+  const log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-relevant": "additions",
+    tabindex: "0" });
+  S.bind(log, "widget.log_label", "aria-label");
+
+  const queue = buildQueue(S, handlers);
+  const typing = el("div", { class: "typing", "aria-live": "polite" });
+  const composer = buildComposer(S, handlers);
+  const agentBtn = el("button", { class: "btn-link", type: "button", onclick: handlers.askAgent });
+  S.bind(agentBtn, "widget.talk_to_agent");
+  const foot = el("div", { class: "foot" }, composer.form, agentBtn);
+
+  const panel = el("section", { class: "panel", id: "faq-panel", role: "dialog", "aria-modal": "false",
+    "aria-labelledby": "faq-title", hidden: true }, head, status, log, queue.box, typing, foot);
+  panel.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape") handlers.toggle();
+  });
+  const root = el("div", { class: "root" }, launcher, panel);
+  return { root, launcher, launcherLabel, badge, panel, langBtn, closeBtn, status, log, queue, typing,
+    composer, agentBtn };
+}
+
+function buildQueue(S, handlers) {
+  const title = S.bind(el("strong"), "widget.queued_title");
+  const position = el("p");
+  const wait = el("p");
+  const cancel = el("button", { class: "btn-link", type: "button", onclick: handlers.cancelQueue });
+  S.bind(cancel, "widget.cancel_queue");
+  const box = el("div", { class: "queue", role: "status", hidden: true }, title, position, wait, cancel);
+  return { box, position, wait, cancel };
+}
+
+function buildComposer(S, handlers) {
+  const input = el("textarea", { id: "faq-input", rows: "1", maxlength: "2000" });
+  S.bind(input, "widget.input_placeholder", "placeholder");
+  const label = S.bind(el("label", { for: "faq-input", class: "vh" }), "widget.input_label");
+  const send = el("button", { class: "btn", type: "submit" });
+  S.bind(send, "widget.send");
+  const form = el("form", { class: "composer" }, label, input, send);
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    handlers.submit();
+  });
+  input.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      handlers.submit();
+    }
+  });
+  input.addEventListener("input", handlers.typing);
+  return { form, input, send };
+}
+
+/**
+ * One message bubble.
+ * msg: {seq, role: "bot"|"agent"|"citizen"|"system", text, ts, name, buttons, suggestions, feedback, pending}
+ */
+export function messageNode(msg, S, ctx) {
+  const node = el("div", { class: `msg ${msg.role}`, dataset: { role: msg.role } });
+  if (msg.seq != null) node.dataset.seq = String(msg.seq);
+  if (msg.pending) node.classList.add("pending");
+  if (msg.role === "system") {
+    node.append(richText(msg.text));
+    return node;
+  }
+  const who = el("span", { class: "who" });
+  if (msg.role === "agent" && msg.name) who.textContent = msg.name;
+  else S.bind(who, msg.role === "citizen" ? "widget.you" : msg.role === "bot" ? "widget.bot_name"
+    : "widget.agent_fallback");
+  node.append(who, el("div", { class: "text" }, richText(msg.text)));
+  if (msg.buttons?.length) node.append(choices(msg.buttons, null, S, ctx));
+  if (msg.suggestions?.length) node.append(choices(msg.suggestions, "widget.did_you_mean", S, ctx));
+  const time = el("time", { datetime: new Date(msg.ts || Date.now()).toISOString() },
+    ctx.formatTime(msg.ts || Date.now()));
+  node.append(el("div", { class: "meta" }, time));
+  if (msg.feedback) node.append(feedbackRow(msg, S, ctx));
+  return node;
+}
+
+function choices(items, labelKey, S, ctx) {
+  const box = el("div", { class: "choices" });
+  if (labelKey) box.append(S.bind(el("span", { class: "choices-label" }), labelKey));
+  for (const item of items) {
+    box.append(el("button", { class: "chip", type: "button", onclick: (ev) => {
+      for (const b of box.querySelectorAll("button")) b.disabled = true;
+      ev.currentTarget.setAttribute("aria-pressed", "true");
+      ctx.onChoice(item);
+    } }, item.title));
+  }
+  return box;
+}
+
+function feedbackRow(msg, S, ctx) {
+  const row = el("div", { class: "feedback" });
+  const question = S.bind(el("span"), "widget.feedback_question");
+  const make = (value, key) => {
+    const b = el("button", { type: "button", "aria-pressed": "false", onclick: () => {
+      for (const x of row.querySelectorAll("button")) x.setAttribute("aria-pressed", String(x === b));
+      S.bind(question, "widget.feedback_thanks");
+      ctx.onFeedback(msg, value);
+    } }, icon("thumb", { size: 16, flip: value === "down" }));
+    S.bind(b, key, "aria-label");
+    return b;
+  };
+  row.append(question, make("up", "widget.feedback_up"), make("down", "widget.feedback_down"));
+  return row;
+}

@@ -1,0 +1,5 @@
+import sys
+
+from knowledge_base.cli import main
+
+sys.exit(main())

@@ -1,0 +1,95 @@
+"""Fit the fusion weight and decision thresholds on labelled in-scope + out-of-scope queries.
+
+Objective, in order:
+1. confident wrong answers stay within a budget: in-scope answered with a wrong entry <= `wrong_budget`
+   and out-of-scope answered <= `ood_budget` (defaults: half the product targets, leaving room for
+   the drift between the dev set and unseen queries);
+2. among the thresholds that meet it, the most direct correct answers;
+3. the clarify threshold then maximises self-service minus `ood_clarify_cost` x out-of-scope queries
+   that were not handed off.
+The fusion weight `alpha` is the one whose best thresholds give the highest final objective.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from knowledge_base.evaluate import Scored, rank
+from knowledge_base.thresholds import Thresholds
+
+ALPHAS = tuple(round(a, 2) for a in np.linspace(0.0, 1.0, 21))
+MARGINS = tuple(round(m, 3) for m in np.linspace(0.0, 0.12, 25))
+
+
+@dataclass(frozen=True)
+class Budget:
+    wrong_budget: float = 0.01
+    ood_budget: float = 0.015
+    ood_clarify_cost: float = 0.5
+
+
+def _arrays(scored: list[Scored], alpha: float) -> dict[str, np.ndarray]:
+    tops, margins, hit1, hit3 = [], [], [], []
+    for s in scored:
+        ranked, top, margin = rank(s, alpha)
+        tops.append(top)
+        margins.append(margin)
+        hit1.append(len(ranked) > 0 and ranked[0] == s.gold)
+        hit3.append(s.gold is not None and s.gold in ranked[:3])
+    ood = np.array([s.gold is None for s in scored])
+    return {"top": np.array(tops), "margin": np.array(margins), "hit1": np.array(hit1, bool),
+            "hit3": np.array(hit3, bool), "ood": ood}
+
+
+def _fit_answer(a: dict[str, np.ndarray], b: Budget) -> tuple[float, float, int]:
+    ins, ood = ~a["ood"], a["ood"]
+    n_in, n_ood = max(int(ins.sum()), 1), max(int(ood.sum()), 1)
+    scores = np.unique(np.quantile(a["top"], np.linspace(0.0, 1.0, 101)))
+    best = (float(a["top"].max()) + 1e-6, 1.0, -1, 0)  # nothing answered
+    for m in MARGINS:
+        ok_m = a["margin"] >= m
+        for s in scores:
+            ans = ok_m & (a["top"] >= s)
+            wrong = int((ans & ins & ~a["hit1"]).sum())
+            if wrong > b.wrong_budget * n_in or (ans & ood).sum() > b.ood_budget * n_ood:
+                continue
+            correct = int((ans & ins & a["hit1"]).sum())
+            if (correct, -wrong) > (best[2], -best[3]):
+                best = (float(s), float(m), correct, wrong)
+    return best[0], best[1], best[2]
+
+
+def _fit_clarify(a: dict[str, np.ndarray], s_ans: float, m_ans: float, b: Budget) -> tuple[float, float]:
+    ins, ood = ~a["ood"], a["ood"]
+    n_in, n_ood = max(int(ins.sum()), 1), max(int(ood.sum()), 1)
+    answered = (a["top"] >= s_ans) & (a["margin"] >= m_ans)
+    best = (s_ans, -1e9)
+    for c in np.unique(np.concatenate([np.quantile(a["top"], np.linspace(0, 1, 201)), [s_ans]])):
+        if c > s_ans:
+            continue
+        clar = ~answered & (a["top"] >= c)
+        ss = ((answered & a["hit1"]) | (clar & a["hit3"])) & ins
+        ood_served = (answered | clar) & ood
+        j = ss.sum() / n_in - b.ood_clarify_cost * ood_served.sum() / n_ood
+        if j > best[1] + 1e-12:
+            best = (float(c), float(j))
+    return best
+
+
+def calibrate(scored: list[Scored], budget: Budget | None = None, label: str = "dev set") -> Thresholds:
+    b = budget or Budget()
+    n_in = max(sum(s.gold is not None for s in scored), 1)
+    best: tuple[float, Thresholds] | None = None
+    for alpha in ALPHAS:
+        a = _arrays(scored, alpha)
+        s_ans, m_ans, correct = _fit_answer(a, b)
+        c, j = _fit_clarify(a, s_ans, m_ans, b)
+        objective = j + 0.5 * correct / n_in
+        th = Thresholds(alpha=float(alpha), answer_score=s_ans, answer_margin=m_ans,
+                        clarify_score=c, fitted_on=label)
+        if best is None or objective > best[0]:
+            best = (objective, th)
+    assert best is not None
+    return best[1]

@@ -1,0 +1,172 @@
+"""`python -m knowledge_base build|search|batch|eval|calibrate` (and `import`/`export` → store_cli)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from knowledge_base.corpus import corpus_hash, load_corpus, published
+from knowledge_base.errors import KnowledgeBaseError
+from knowledge_base.thresholds import Thresholds, default_thresholds
+
+DEFAULT_CACHE = "var/cache/embeddings.sqlite"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m knowledge_base")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build", help="build an index from a corpus file or directory")
+    b.add_argument("--corpus", required=True)
+    b.add_argument("--out", required=True)
+    b.add_argument("--cache", default=os.environ.get("KB_CACHE", DEFAULT_CACHE),
+                   help="embedding cache file ('' disables)")
+    b.add_argument("--thresholds", help="JSON thresholds to store instead of the committed defaults")
+    b.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
+    s = sub.add_parser("search", help="search one question")
+    s.add_argument("--index", required=True)
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--top", type=int, default=5)
+    s.add_argument("text", nargs="+")
+    bt = sub.add_parser("batch", help='JSON lines {"q": ...} on stdin → one result line per query')
+    bt.add_argument("--index", required=True)
+    bt.add_argument("--top", type=int, default=10)
+    for name in ("eval", "calibrate"):
+        e = sub.add_parser(name)
+        e.add_argument("--index", required=True)
+        e.add_argument("--queries", required=True, nargs="+", help="files or globs")
+        e.add_argument("--ood", nargs="+", required=name == "calibrate", help="files or globs")
+        e.add_argument("--misses", type=int, default=0, help="also list N misdecided queries")
+    return p
+
+
+def cmd_build(a: argparse.Namespace) -> int:
+    from knowledge_base.embcache import SqliteEmbeddingCache
+    from knowledge_base.encoders import encoder_from_env
+    from knowledge_base.indexio import read_manifest
+    from knowledge_base.normalize import default_normalizer
+    from knowledge_base.search import KnowledgeBase
+
+    t0 = time.perf_counter()
+    entries = load_corpus(a.corpus)
+    enc = encoder_from_env()
+    m = read_manifest(Path(a.out))
+    h = corpus_hash(published(entries))
+    if not a.force and not a.thresholds and m and m.get("corpus_hash") == h and m.get("model") == enc.name \
+            and m.get("normalizer_version") == default_normalizer().version:
+        print(f"index in {a.out} is up to date ({m['entries']} entries, model {enc.name}); nothing to do")
+        return 0
+    th = Thresholds.from_dict(json.loads(Path(a.thresholds).read_text())) if a.thresholds \
+        else default_thresholds()
+    cache = SqliteEmbeddingCache(a.cache) if a.cache else None
+    kb = KnowledgeBase.build(entries, encoder=enc, cache=cache, thresholds=th)
+    kb.save(a.out)
+    print(f"built {a.out}: {len(kb.entries)} published entries, {len(kb.dense.vectors)} vectors "
+          f"({kb.dense.kind}), model {enc.name}, {time.perf_counter() - t0:.1f}s")
+    return 0
+
+
+def _result_json(res: Any, q: str, top: int) -> dict[str, Any]:
+    out: dict[str, Any] = {"q": q, "decision": res.decision,
+                           "results": [{"id": c.id, "score": round(c.score, 4)} for c in res.candidates[:top]]}
+    if res.truncated:
+        out["truncated"] = True
+    return out
+
+
+def cmd_search(a: argparse.Namespace) -> int:
+    from knowledge_base.search import KnowledgeBase
+
+    kb = KnowledgeBase.load(a.index)
+    text = " ".join(a.text)
+    res = kb.search(text, top_k=a.top)
+    if a.json:
+        out = _result_json(res, text, a.top)
+        for r, c in zip(out["results"], res.candidates, strict=False):
+            r.update(question=c.question, category=c.category)
+        out["answer"] = res.candidates[0].answer if res.decision == "answer" else None
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    print(f"decision: {res.decision}" + (" (query truncated to 1000 characters)" if res.truncated else ""))
+    for i, c in enumerate(res.candidates[: a.top], 1):
+        print(f"{i}. [{c.score:.3f}] {c.id}: {c.question}")
+    if res.decision == "answer":
+        print("\n" + res.candidates[0].answer)
+    return 0
+
+
+def cmd_batch(a: argparse.Namespace) -> int:
+    from knowledge_base.search import KnowledgeBase
+
+    kb = KnowledgeBase.load(a.index)
+    for n, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            q = json.loads(line).get("q", "")
+        except (json.JSONDecodeError, AttributeError):
+            print(f"stdin line {n}: not a JSON object with a \"q\" field", file=sys.stderr)
+            q = ""
+        if not isinstance(q, str) or not q.strip():
+            out: dict[str, Any] = {"q": q, "decision": "handoff", "results": [], "error": "empty query"}
+        else:
+            out = _result_json(kb.search(q, top_k=a.top), q, a.top)
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+def _scored(a: argparse.Namespace) -> tuple[Any, list[Any]]:
+    from knowledge_base.evaluate import expand, read_jsonl, score_queries
+    from knowledge_base.search import KnowledgeBase
+
+    kb = KnowledgeBase.load(a.index)
+    return kb, score_queries(kb, read_jsonl(expand(a.queries)), read_jsonl(expand(a.ood)))
+
+
+def cmd_eval(a: argparse.Namespace) -> int:
+    from knowledge_base.evaluate import metrics, misses
+
+    kb, scored = _scored(a)
+    out = metrics(scored, kb.thresholds)
+    out["thresholds"] = kb.thresholds.to_dict()
+    if a.misses:
+        out["misses"] = misses(scored, kb, kb.thresholds, a.misses)
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_calibrate(a: argparse.Namespace) -> int:
+    from knowledge_base.calibrate import calibrate
+    from knowledge_base.evaluate import metrics
+    from knowledge_base.indexio import store_thresholds
+
+    kb, scored = _scored(a)
+    label = ", ".join(Path(p).name for p in [*a.queries, *a.ood])
+    th = calibrate(scored, label=label)
+    store_thresholds(Path(a.index), th)
+    print(json.dumps({"thresholds": th.to_dict(), "metrics_on_calibration_set": metrics(scored, th)},
+                     ensure_ascii=False, indent=2))
+    return 0
+
+
+COMMANDS = {"build": cmd_build, "search": cmd_search, "batch": cmd_batch, "eval": cmd_eval,
+            "calibrate": cmd_calibrate}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("import", "export"):
+        from knowledge_base import store_cli  # owned by the content-editing engineer
+
+        return store_cli.main(argv)
+    a = _parser().parse_args(argv)
+    try:
+        return COMMANDS[a.cmd](a)
+    except KnowledgeBaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

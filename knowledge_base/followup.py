@@ -1,0 +1,160 @@
+"""Multi-turn follow-ups: "وكم رسومها؟" after an answer about entry X is searched with X's topic.
+
+A follow-up is a short message that leans on the previous answer: it opens with a conjunction before a
+question or aspect word ("وكم"، "والرسوم"، "and the fee"), or refers back with a pronoun suffix
+("اقدمها"، "رسومها"), or is only an aspect ("الشروط؟"). Such a message is searched twice: alone, and
+joined with the previous entry's question stripped of question words (its topic). The joined search wins
+unless the message alone clearly answers something in another category (the citizen changed subject).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from knowledge_base.search import SearchContext, SearchResult
+
+MAX_FOLLOWUP_TOKENS = 5
+POOL_K = 30  # candidates fetched per search before re-ranking
+JOINED_WEIGHT = 0.5
+SAME_CATEGORY_BONUS = 0.05
+
+_TASHKEEL = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0640]")
+_TOKEN = re.compile(r"[\w']+", re.UNICODE)
+_ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه"})
+
+INTERROGATIVES = frozenset(
+    "كم كيف وين اين فين متى هل ما ماذا وش ايش شو لماذا ليش مين من لمن اي شلون "
+    "how what where when which who why much many is are can do does".split()
+)
+ASPECTS = frozenset(
+    "رسوم رسومه رسومها الرسوم تكلفه التكلفه سعر السعر مده المده وقت الوقت شروط الشروط مستندات المستندات "
+    "اوراق الاوراق متطلبات المتطلبات مكان المكان رابط الرابط طريقه الطريقه خطوات الخطوات مبلغ المبلغ "
+    "fee fees cost price time duration documents requirements conditions link steps amount".split()
+)
+CONJUNCTIONS = frozenset("و ف طيب طب and so w wa then also".split())
+ENGLISH_ANAPHORA = frozenset("it its it's that this them they those".split())
+# Words that carry no topic: dropped from the previous question before it is joined to the follow-up.
+TOPIC_STOPWORDS = INTERROGATIVES | frozenset(
+    "في على عن الى الي من او و ثم التي الذي هذا هذه ذلك تلك انا اريد ابي ابغى يمكنني يمكن لي لك هو هي "
+    "the a an to of for in on my i me".split()
+)
+
+
+def normalise(text: str) -> list[str]:
+    return [t for t in _TOKEN.findall(_TASHKEEL.sub("", text).translate(_ALEF).lower()) if t]
+
+
+def _strip_conjunction(token: str) -> str | None:
+    """"وكم" -> "كم", "والرسوم" -> "الرسوم"; None when the token is not conjunction + known word."""
+    if len(token) > 2 and token[0] in "وف":
+        rest = token[1:]
+        if rest in INTERROGATIVES or rest in ASPECTS:
+            return rest
+    return None
+
+
+def is_followup(text: str) -> bool:
+    tokens = normalise(text)
+    if not tokens or len(tokens) > MAX_FOLLOWUP_TOKENS:
+        return False
+    first = tokens[0]
+    if first in CONJUNCTIONS or _strip_conjunction(first) is not None:
+        return True
+    if any(t in ENGLISH_ANAPHORA for t in tokens):
+        return True
+    if any(len(t) >= 5 and t.endswith("ها") and t not in INTERROGATIVES for t in tokens):
+        return True
+    return len(tokens) <= 2 and all(t in ASPECTS or t in INTERROGATIVES for t in tokens)
+
+
+def topic_of(question: str) -> str:
+    return " ".join(t for t in normalise(question) if t not in TOPIC_STOPWORDS)
+
+
+@dataclass(frozen=True)
+class PreviousAnswer:
+    entry_id: str
+    category: str
+    question: str
+
+
+class Searcher(Protocol):
+    def search(self, text: str, top_k: int = 10, context: SearchContext | None = None) -> SearchResult: ...
+
+    def get(self, entry_id: str) -> Any: ...
+
+    @property
+    def thresholds(self) -> Any: ...
+
+
+def previous_answer(kb: Searcher, entry_id: str | None) -> PreviousAnswer | None:
+    entry = kb.get(entry_id) if entry_id else None
+    return PreviousAnswer(entry.id, entry.category, entry.question) if entry is not None else None
+
+
+def contextual_search(
+    kb: Searcher, text: str, previous: PreviousAnswer | None, top_k: int = 10
+) -> tuple[SearchResult, bool]:
+    """(result, used_context). Without a previous answer or for a self-contained question: a plain search."""
+    context = SearchContext(previous.entry_id, previous.category) if previous else None
+    if previous is None or not is_followup(text):
+        return kb.search(text, top_k, context=context), False
+    plain = kb.search(text, POOL_K, context=context)
+    joined = kb.search(f"{text} {topic_of(previous.question)}", POOL_K, context=context)
+    if _changed_subject(plain, joined, previous, text):
+        return _cut(plain, top_k), False
+    return _rerank(kb, plain, joined, previous, top_k, has_own_topic(text)), True
+
+
+def _rerank(
+    kb: Searcher, plain: SearchResult, joined: SearchResult, previous: PreviousAnswer, top_k: int, own_topic: bool
+) -> SearchResult:
+    """Order by topic (joined search) blended with aspect (message alone); the previous answer is excluded.
+
+    The citizen already has the previous answer: a follow-up asks for another entry of the same topic. A
+    bare back-reference ("وكم رسومها؟") stays inside the previous category; a follow-up naming something
+    of its own only prefers it. Confidence is the joined score, judged by the index's own thresholds.
+    """
+    alone = {c.id: c.score for c in plain.candidates}
+    floor = min(alone.values(), default=0.0)
+    pool = [c for c in joined.candidates if c.id != previous.entry_id]
+    if not own_topic:
+        pool = [c for c in pool if c.category == previous.category]
+
+    def blended(c: Any) -> float:
+        bonus = SAME_CATEGORY_BONUS if c.category == previous.category else 0.0
+        return JOINED_WEIGHT * c.score + (1 - JOINED_WEIGHT) * alone.get(c.id, floor) + bonus
+
+    ranked = sorted(pool, key=blended, reverse=True)
+    if not ranked:
+        return SearchResult("handoff", [], joined.truncated)
+    margin = blended(ranked[0]) - blended(ranked[1]) if len(ranked) > 1 else ranked[0].score
+    decision = kb.thresholds.decide(ranked[0].score, margin)
+    keep = max(top_k, 3) if decision == "clarify" else top_k
+    return SearchResult(decision, ranked[:keep], joined.truncated, margin)
+
+
+def _cut(result: SearchResult, top_k: int) -> SearchResult:
+    keep = max(top_k, 3) if result.decision == "clarify" else top_k
+    return replace(result, candidates=result.candidates[:keep])
+
+
+def has_own_topic(text: str) -> bool:
+    """True when the message names something beyond question words, aspects and back-references."""
+    for token in normalise(text):
+        bare = _strip_conjunction(token) or token
+        if bare in TOPIC_STOPWORDS or bare in ASPECTS or bare in CONJUNCTIONS or bare in ENGLISH_ANAPHORA:
+            continue
+        if len(bare) >= 5 and bare.endswith("ها"):
+            continue
+        return True
+    return False
+
+
+def _changed_subject(plain: SearchResult, joined: SearchResult, previous: PreviousAnswer, text: str) -> bool:
+    if plain.decision != "answer" or not plain.candidates or not has_own_topic(text):
+        return False
+    top = plain.candidates[0]
+    return top.category != previous.category and (not joined.candidates or joined.candidates[0].id != top.id)

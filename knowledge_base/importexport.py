@@ -1,0 +1,201 @@
+"""Import and export of the FAQ store as CSV, JSON Lines or XLSX, with a per-row dry-run plan.
+
+CSV and XLSX put one entry per row with the list fields (alternatives, links, tags) joined by
+" | " (the corpus CSV loader splits them the same way); JSON Lines is one FaqEntry object per line.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from knowledge_base.store import FaqStore, StoredEntry, diff
+from knowledge_base.validation import LIST_FIELDS, FieldError, ValidationFailed, check_id, clean_fields
+
+COLUMNS = ("id", "category", "question", "alternatives", "answer", "links", "tags", "status", "updated_at")
+FORMATS = ("csv", "jsonl", "xlsx")
+SEPARATOR = " | "
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "jsonl": "application/x-ndjson; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+class ImportFormatError(ValueError):
+    """The file cannot be read at all (wrong format, bad encoding, no header)."""
+
+
+@dataclass
+class RowPlan:
+    row: int
+    id: str | None
+    action: str  # "add" | "change" | "unchanged" | "reject"
+    fields: list[str] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    data: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"row": self.row, "id": self.id, "action": self.action, "fields": self.fields, "errors": self.errors}
+
+
+@dataclass
+class ImportReport:
+    rows: list[RowPlan]
+    applied: bool = False
+    version: int | None = None
+
+    def counts(self) -> dict[str, int]:
+        out = {"add": 0, "change": 0, "unchanged": 0, "reject": 0}
+        for r in self.rows:
+            out[r.action] += 1
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        return {"applied": self.applied, "version": self.version, "counts": self.counts(),
+                "rows": [r.to_json() for r in self.rows]}
+
+
+def _split(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    return [part.strip() for part in str(value).split("|") if part.strip()]
+
+
+def _row_dict(raw: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key is None or str(key).strip() == "":
+            continue
+        key = str(key).strip()
+        if value is None or (isinstance(value, str) and value.strip() == "" and key not in LIST_FIELDS):
+            continue
+        out[key] = _split(value) if key in LIST_FIELDS else (value if isinstance(value, str) else str(value))
+    return out
+
+
+def parse(data: bytes, fmt: str) -> list[dict[str, Any]]:
+    """Rows of the file as dicts (list fields already split); raises ImportFormatError."""
+    if fmt not in FORMATS:
+        raise ImportFormatError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if fmt == "xlsx":
+        return _parse_xlsx(data)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFormatError("the file is not UTF-8 text; save it as UTF-8 and retry") from None
+    if fmt == "csv":
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        if not reader.fieldnames or "question" not in reader.fieldnames:
+            raise ImportFormatError("the CSV header must name the columns: " + ", ".join(COLUMNS))
+        return [_row_dict(r) for r in reader]
+    rows = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ImportFormatError(f"line {n}: invalid JSON ({exc.msg})") from None
+        rows.append(_row_dict(obj) if isinstance(obj, dict) else {"_invalid": True})
+    return rows
+
+
+def _parse_xlsx(data: bytes) -> list[dict[str, Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+    except Exception as exc:  # openpyxl raises many types for a non-workbook file
+        raise ImportFormatError(f"not an XLSX workbook ({type(exc).__name__})") from None
+    it = sheet.iter_rows(values_only=True)
+    header = [str(h).strip() if h is not None else "" for h in next(it, ())]
+    if "question" not in header:
+        raise ImportFormatError("the first sheet's first row must name the columns: " + ", ".join(COLUMNS))
+    return [_row_dict(dict(zip(header, values, strict=False))) for values in it if any(v is not None for v in values)]
+
+
+def _auto_id(row: dict[str, Any]) -> str:
+    return "faq-" + hashlib.sha1(str(row.get("question", "")).encode()).hexdigest()[:8]  # noqa: S324 - an id, not security
+
+
+def plan(rows: list[dict[str, Any]], current: dict[str, StoredEntry]) -> ImportReport:
+    """What applying ``rows`` would do to the store whose entries are ``current`` (by id)."""
+    plans, seen = [], set()
+    for n, raw in enumerate(rows, 2 if rows else 1):  # row 1 is the header in CSV/XLSX
+        raw = dict(raw)
+        raw.setdefault("status", "draft")
+        entry_id = raw.get("id") or _auto_id(raw)
+        try:
+            check_id(entry_id)
+            if entry_id in seen:
+                raise ValidationFailed([FieldError("id", "duplicate_id")])
+            raw["id"] = entry_id
+            fields = clean_fields(raw, partial=False)
+        except ValidationFailed as exc:
+            plans.append(RowPlan(n, entry_id, "reject", errors=[e.to_json() for e in exc.errors]))
+            continue
+        seen.add(entry_id)
+        before = current.get(entry_id)
+        if before is None:
+            plans.append(RowPlan(n, entry_id, "add", fields=sorted(fields), data=raw))
+            continue
+        changed = diff(before, replace(before, **fields, deleted=False))
+        plans.append(RowPlan(n, entry_id, "change" if changed else "unchanged", fields=changed, data=raw))
+    return ImportReport(plans)
+
+
+async def run_import(store: FaqStore, data: bytes, fmt: str, actor: str, dry_run: bool) -> ImportReport:
+    rows = parse(data, fmt)
+    report = plan(rows, {e.id: e for e in await store.all()})
+    if not dry_run:
+        todo = [p.data for p in report.rows if p.action in ("add", "change") and p.data is not None]
+        await store.upsert_many(todo, actor, action="import")
+        report.applied = True
+        report.version = await store.version()
+    return report
+
+
+def export_rows(entries: list[StoredEntry]) -> list[dict[str, Any]]:
+    rows = []
+    for entry in sorted((e for e in entries if not e.deleted), key=lambda e: e.id):
+        data = entry.to_json()
+        rows.append({name: data[name] for name in COLUMNS})
+    return rows
+
+
+def export_bytes(entries: list[StoredEntry], fmt: str) -> bytes:
+    rows = export_rows(entries)
+    if fmt == "jsonl":
+        return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
+    flat = [{k: SEPARATOR.join(v) if k in LIST_FIELDS else v for k, v in r.items()} for r in rows]
+    if fmt == "csv":
+        buf = io.StringIO(newline="")
+        writer = csv.DictWriter(buf, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(flat)
+        return buf.getvalue().encode("utf-8")
+    if fmt == "xlsx":
+        return _xlsx(flat)
+    raise ImportFormatError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def _xlsx(rows: list[dict[str, Any]]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "faq"
+    sheet.sheet_view.rightToLeft = True
+    sheet.append(list(COLUMNS))
+    for r in rows:
+        sheet.append([r[c] for c in COLUMNS])
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,106 @@
+"""Arabic normalisation for matching (rules documented in docs/knowledge_base.md, tested one by one).
+
+`fold`   : the matching form: diacritics and tatweel removed; أ إ آ ٱ → ا; ى → ي; ة → ه; ؤ → و; ئ → ي;
+           Arabic-Indic and Persian digits → ASCII; Arabic punctuation (؟ ، ؛) → ASCII; letters repeated
+           three times or more collapsed to one ("ابغاااا" → "ابغا"); Latin lower-cased.
+`clean`  : the text given to the encoder: the same minus the letter folding (the model knows hamza).
+`lex_tokens`: fold → words → dialect phrases/words → stopwords → light stemming (data/*.yaml).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+CODE_VERSION = "1"
+DATA_DIR = Path(__file__).with_name("data")
+DATA_FILES = ("dialect.yaml", "stopwords.yaml", "affixes.yaml", "arabizi.yaml")
+
+_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"})
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_PUNCT = str.maketrans({"؟": "?", "،": ",", "؛": ";", "٪": "%", "«": '"', "»": '"'})
+_ELONGATION = re.compile(r"(\D)\1{2,}")
+_WORD = re.compile(r"[\w']+")
+_SPACES = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    """Encoder-side normalisation: no diacritics/tatweel, ASCII digits and punctuation, no elongation."""
+    t = _DIACRITICS.sub("", text).translate(_DIGITS).translate(_PUNCT)
+    t = _ELONGATION.sub(r"\1", t)
+    return _SPACES.sub(" ", t).strip()
+
+
+def fold(text: str) -> str:
+    """Matching form (see module docstring)."""
+    return clean(text).translate(_LETTERS).lower()
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens (punctuation dropped; the "_" of \\w is treated as a separator)."""
+    return [w.strip("'") for w in _WORD.findall(fold(text).replace("_", " ")) if w.strip("'")]
+
+
+def is_arabic(word: str) -> bool:
+    return any("\u0600" <= c <= "\u06ff" for c in word)
+
+
+class Normalizer:
+    """Lexical analysis driven by the data files; `version` changes whenever a data file changes."""
+
+    def __init__(self, data_dir: Path = DATA_DIR) -> None:
+        raw = {name: (data_dir / name).read_bytes() for name in DATA_FILES}
+        digest = hashlib.sha256(b"".join(raw[n] for n in DATA_FILES)).hexdigest()[:12]
+        self.version = f"{CODE_VERSION}-{digest}"
+        data = {n: yaml.safe_load(raw[n]) for n in DATA_FILES}
+        dia = data["dialect.yaml"]
+        self.phrases = sorted(((fold(k), fold(v or "")) for k, v in dia["phrases"].items()),
+                              key=lambda kv: -len(kv[0]))
+        self.word_map = {fold(k): fold(v or "") for k, v in dia["words"].items()}
+        self.stopwords = set(words(data["stopwords.yaml"]["words"]))
+        aff = data["affixes.yaml"]
+        self.min_stem = int(aff["min_stem"])
+        self.waw = fold(aff["waw_prefix"])
+        self.prefixes = sorted((fold(p) for p in aff["prefixes"]), key=len, reverse=True)
+        self.suffixes = [fold(s) for s in aff["suffixes"]]
+        self.arabizi = data["arabizi.yaml"]
+
+    def dialect(self, toks: list[str]) -> list[str]:
+        """Replace dialect phrases (longest first) then words by their MSA equivalents."""
+        text = " " + " ".join(toks) + " "
+        for src, dst in self.phrases:
+            text = text.replace(f" {src} ", f" {dst} " if dst else " ")
+        out = []
+        for w in text.split():
+            m = self.word_map.get(w, w)
+            out.extend(m.split())
+        return out
+
+    def stem(self, w: str) -> str:
+        if not is_arabic(w):
+            return w
+        if w.startswith(self.waw) and len(w) > 3:
+            w = w[len(self.waw):]
+        for p in self.prefixes:
+            if w.startswith(p) and len(w) - len(p) >= self.min_stem:
+                w = w[len(p):]
+                break
+        for s in self.suffixes:
+            if w.endswith(s) and len(w) - len(s) >= self.min_stem:
+                w = w[: -len(s)]
+        return w
+
+    def lex_tokens(self, text: str) -> list[str]:
+        """Tokens for BM25: folded, dialect-mapped, stopwords removed, light-stemmed."""
+        toks = self.dialect(words(text))
+        return [self.stem(w) for w in toks if w not in self.stopwords and len(w) > 1]
+
+
+@lru_cache(maxsize=1)
+def default_normalizer() -> Normalizer:
+    return Normalizer()

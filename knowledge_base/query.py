@@ -1,0 +1,55 @@
+"""Query analysis: one user text → (text for the encoder, tokens for BM25)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from knowledge_base.arabizi import Transliterator
+from knowledge_base.lexical import LexicalIndex
+from knowledge_base.normalize import Normalizer, clean, fold, words
+
+MAX_QUERY_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class AnalysedQuery:
+    dense_text: str
+    lex_tokens: list[str]
+    arabizi: bool
+    truncated: bool
+
+
+class QueryAnalyzer:
+    def __init__(self, norm: Normalizer, lex: LexicalIndex, surface_vocab: set[str]) -> None:
+        self.norm = norm
+        self.lex = lex
+        self.surface = surface_vocab
+        self.translit = Transliterator(norm)
+
+    def known(self, word: str) -> bool:
+        """True when the corpus uses this (folded, Arabic) word, with or without its article."""
+        if word in self.surface:
+            return True
+        if word.startswith("ال") and word[2:] in self.surface:
+            return True
+        stem = self.norm.stem(word)
+        return len(stem) >= 3 and self.lex.knows(stem)
+
+    def analyse(self, text: str) -> AnalysedQuery:
+        truncated = len(text) > MAX_QUERY_CHARS
+        if truncated:
+            text = text[:MAX_QUERY_CHARS]
+        folded = " ".join(words(text))
+        translit, arabizi = self.translit.sentence(folded, self.known)
+        if arabizi:
+            dense_text = translit
+            lex = self.norm.lex_tokens(translit)
+        else:
+            dense_text = clean(text)
+            extra = self.translit.confirmed_words(folded.split(), self.known)
+            lex = self.norm.lex_tokens(" ".join([folded, *extra]))
+        return AnalysedQuery(dense_text or fold(text), lex, arabizi, truncated)
+
+
+def surface_vocabulary(texts: list[str]) -> set[str]:
+    return {w for t in texts for w in words(t)}

@@ -1,0 +1,179 @@
+"""Hybrid search (dense e5 + BM25) with calibrated answer / clarify / handoff decisions."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from knowledge_base.corpus import FaqEntry, check_unique, corpus_hash, published
+from knowledge_base.dense import DenseIndex
+from knowledge_base.embcache import EmbeddingCache, encode_passages_cached
+from knowledge_base.encoders import Encoder, encoder_from_env
+from knowledge_base.errors import CorpusError, EmptyQueryError
+from knowledge_base.lexical import LexicalIndex
+from knowledge_base.normalize import Normalizer, clean, default_normalizer
+from knowledge_base.query import AnalysedQuery, QueryAnalyzer, surface_vocabulary
+from knowledge_base.thresholds import Decision, Thresholds, default_thresholds
+
+DENSE_FIELDS_K = 200      # dense neighbours fetched from FAISS before grouping by entry
+LEX_ENTRIES_K = 50        # best BM25 entries added to the candidate pool
+CONTEXT_BOOST = 0.02      # same category as the previous answer: breaks near-ties only
+QUERY_CACHE_SIZE = 4096
+
+
+@dataclass(frozen=True)
+class SearchContext:
+    previous_entry_id: str | None = None
+    previous_category: str | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry: FaqEntry
+    score: float
+    dense: float = 0.0
+    lexical: float = 0.0
+
+    id = property(lambda self: self.entry.id)
+    question = property(lambda self: self.entry.question)
+    answer = property(lambda self: self.entry.answer)
+    category = property(lambda self: self.entry.category)
+    links = property(lambda self: self.entry.links)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    decision: Decision
+    candidates: list[Candidate]
+    truncated: bool = False
+    margin: float = 0.0
+    analysed: AnalysedQuery | None = field(default=None, repr=False)
+
+    @property
+    def options(self) -> list[Candidate]:
+        """What the user is offered: the best entry, the top 3 on clarify, nothing on handoff."""
+        return {"answer": self.candidates[:1], "clarify": self.candidates[:3]}.get(self.decision, [])
+
+
+def entry_fields(e: FaqEntry) -> list[str]:
+    """Texts indexed for one entry: question, each alternative, and question + answer."""
+    return [e.question, *e.alternatives, f"{e.question}\n{e.answer}"]
+
+
+@dataclass
+class IndexMeta:
+    model: str
+    dim: int
+    normalizer_version: str
+    corpus_hash: str
+    index_kind: str
+
+
+class KnowledgeBase:
+    def __init__(self, entries: list[FaqEntry], dense: DenseIndex, encoder: Encoder,
+                 thresholds: Thresholds, norm: Normalizer, meta: IndexMeta) -> None:
+        self.entries = entries
+        self.encoder = encoder
+        self.thresholds = thresholds
+        self.norm = norm
+        self.meta = meta
+        self.dense = dense
+        self._by_id = {e.id: e for e in entries}
+        texts = [entry_fields(e) for e in entries]
+        counts = np.array([len(t) for t in texts], dtype=np.int64)
+        self.offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        self.field_entry = np.repeat(np.arange(len(entries)), counts)
+        flat = [t for ts in texts for t in ts]
+        self.lex = LexicalIndex([norm.lex_tokens(t) for t in flat])
+        self.analyzer = QueryAnalyzer(norm, self.lex, surface_vocabulary(flat))
+        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.categories = np.array([e.category for e in entries], dtype=object)
+
+    # ---- construction -------------------------------------------------------------------------
+    @classmethod
+    def build(cls, entries: Iterable[FaqEntry], encoder: Encoder | None = None,
+              cache: EmbeddingCache | None = None, thresholds: Thresholds | None = None,
+              normalizer: Normalizer | None = None, index_kind: str = "auto") -> KnowledgeBase:
+        """Index the published entries in memory (re-encoding only texts the cache lacks)."""
+        entries = published(entries)
+        check_unique(entries)
+        for e in entries:
+            if not e.question.strip() or not e.answer.strip():
+                raise CorpusError(e.id, None, "question" if not e.question.strip() else "answer", "empty")
+        encoder = encoder or encoder_from_env()
+        norm = normalizer or default_normalizer()
+        flat = [clean(t) for e in entries for t in entry_fields(e)]
+        vectors, _ = encode_passages_cached(encoder, flat, cache)
+        dense = DenseIndex(vectors.reshape(len(flat), encoder.dim), kind=index_kind)
+        meta = IndexMeta(encoder.name, encoder.dim, norm.version, corpus_hash(entries), dense.kind)
+        return cls(entries, dense, encoder, thresholds or default_thresholds(), norm, meta)
+
+    @classmethod
+    def load(cls, index_dir: str | Path, encoder: Encoder | None = None) -> KnowledgeBase:
+        from knowledge_base.indexio import load_index
+
+        return load_index(Path(index_dir), encoder)
+
+    def save(self, out_dir: str | Path) -> None:
+        from knowledge_base.indexio import save_index
+
+        save_index(self, Path(out_dir))
+
+    # ---- queries -------------------------------------------------------------------------------
+    def get(self, entry_id: str) -> FaqEntry | None:
+        return self._by_id.get(entry_id)
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """Encoder output for a query text; an LRU cache makes repeated questions free."""
+        v = self._qcache.get(text)
+        if v is None:
+            v = self.encoder.encode_queries([text])[0]
+            self._qcache[text] = v
+            if len(self._qcache) > QUERY_CACHE_SIZE:
+                self._qcache.popitem(last=False)
+        else:
+            self._qcache.move_to_end(text)
+        return v
+
+    def entry_scores(self, aq: AnalysedQuery) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(candidate entry indices, dense score, lexical score) over the candidate pool."""
+        q = self.query_vector(aq.dense_text)
+        fids, _ = self.dense.search(q, DENSE_FIELDS_K)
+        lex_fields = self.lex.scores(aq.lex_tokens)
+        lex_entries = np.maximum.reduceat(lex_fields, self.offsets) if len(self.offsets) else lex_fields
+        pool = set(self.field_entry[fids].tolist())
+        k = min(LEX_ENTRIES_K, len(lex_entries))
+        if k:
+            top_lex = np.argpartition(-lex_entries, k - 1)[:k]
+            pool.update(int(i) for i in top_lex if lex_entries[i] > 0)
+        cand = np.array(sorted(pool), dtype=np.int64)
+        dense = np.array([self._entry_dense(q, i) for i in cand], dtype=np.float32)
+        return cand, dense, lex_entries[cand]
+
+    def _entry_dense(self, q: np.ndarray, i: int) -> float:
+        start = self.offsets[i]
+        end = self.offsets[i + 1] if i + 1 < len(self.offsets) else len(self.field_entry)
+        return float(self.dense.rescore(q, np.arange(start, end)).max())
+
+    def search(self, text: str, top_k: int = 10, context: SearchContext | None = None) -> SearchResult:
+        if not isinstance(text, str) or not text.strip():
+            raise EmptyQueryError()
+        aq = self.analyzer.analyse(text)
+        if not self.entries:
+            return SearchResult("handoff", [], aq.truncated, 0.0, aq)
+        cand, dense, lex = self.entry_scores(aq)
+        th = self.thresholds
+        fused = th.alpha * dense + (1 - th.alpha) * lex
+        if context and context.previous_category:
+            fused = fused + CONTEXT_BOOST * (self.categories[cand] == context.previous_category)
+        order = np.argsort(-fused, kind="stable")
+        top = [int(j) for j in order[: max(top_k, 3)]]
+        cands = [Candidate(self.entries[cand[j]], float(fused[j]), float(dense[j]), float(lex[j])) for j in top]
+        margin = float(fused[order[0]] - fused[order[1]]) if len(order) > 1 else float(fused[order[0]])
+        decision = th.decide(float(fused[order[0]]) if len(order) else None, margin)
+        return SearchResult(decision, cands[:top_k] if decision != "clarify" else cands[: max(top_k, 3)],
+                            aq.truncated, margin, aq)

@@ -1,0 +1,50 @@
+"""Fusion weights and decision thresholds: fitted by `calibrate`, stored with every index.
+
+Decision on the fused score of the best candidate (`top`) and its lead over the second (`margin`):
+answer  when top >= answer_score and margin >= answer_margin;
+clarify when top >= clarify_score (the first three candidates are offered);
+handoff otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any, Literal
+
+Decision = Literal["answer", "clarify", "handoff"]
+DEFAULT_PATH = Path(__file__).with_name("default_thresholds.json")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    alpha: float = 0.6            # weight of the dense score in the fusion (1 - alpha for BM25)
+    answer_score: float = 0.75
+    answer_margin: float = 0.03
+    clarify_score: float = 0.6
+    fitted_on: str = "unfitted defaults"
+
+    def decide(self, top: float | None, margin: float) -> Decision:
+        if top is None:
+            return "handoff"
+        if top >= self.answer_score and margin >= self.answer_margin:
+            return "answer"
+        if top >= self.clarify_score:
+            return "clarify"
+        return "handoff"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Thresholds:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+def default_thresholds() -> Thresholds:
+    """The thresholds fitted on the repository's dev set (committed), or built-in fallbacks."""
+    if DEFAULT_PATH.exists():
+        return Thresholds.from_dict(json.loads(DEFAULT_PATH.read_text(encoding="utf-8")))
+    return Thresholds()

@@ -1,0 +1,95 @@
+"""Citizen questions the bot could not answer, kept (masked) so editors can close the gap.
+
+The assistant calls ``record_unanswered`` when a turn ended in a clarify the citizen rejected, a
+handoff for low confidence, or negative feedback. The text is masked with ``pii.mask`` before it is
+stored: the editor page shows these texts to people who must not see ID or phone numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from knowledge_base.keys import DEFAULT_PREFIX, KbKeys
+from knowledge_base.pii import mask
+
+Reason = Literal["low_confidence", "clarify_rejected", "negative_feedback"]
+REASONS = ("low_confidence", "clarify_rejected", "negative_feedback")
+STREAM_MAXLEN = 50_000
+MAX_TEXT = 1000
+
+
+@dataclass(frozen=True)
+class UnansweredRecord:
+    id: str
+    text: str
+    reason: str
+    conversation_id: str
+    candidates: tuple[str, ...]
+    at: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "text": self.text, "reason": self.reason, "conversation_id": self.conversation_id,
+                "candidates": list(self.candidates), "at": self.at}
+
+
+def _keys(keys: KbKeys | None) -> KbKeys:
+    # The assistant passes only its Redis client: the prefix then comes from the process environment.
+    return keys or KbKeys(os.environ.get("REDIS_PREFIX") or DEFAULT_PREFIX)
+
+
+def _s(v: Any) -> str:
+    return v.decode("utf-8") if isinstance(v, bytes) else str(v)
+
+
+async def record_unanswered(
+    redis: Any,
+    *,
+    text: str,
+    reason: str,
+    conversation_id: str = "",
+    candidates: list[str] | None = None,
+    keys: KbKeys | None = None,
+) -> str | None:
+    """Append one masked record; returns its stream id (None when the text is empty)."""
+    if reason not in REASONS:
+        raise ValueError(f"reason must be one of {', '.join(REASONS)}, got {reason!r}")
+    masked = mask(" ".join(text.split()))[:MAX_TEXT]
+    if not masked:
+        return None
+    fields = {
+        "text": masked,
+        "reason": reason,
+        "conversation_id": conversation_id or "",
+        "candidates": json.dumps(list(candidates or [])[:10]),
+        "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    stream_id = await redis.xadd(_keys(keys).unanswered, fields, maxlen=STREAM_MAXLEN, approximate=True)
+    return _s(stream_id)
+
+
+def _record(stream_id: Any, fields: dict[Any, Any]) -> UnansweredRecord:
+    f = {_s(k): _s(v) for k, v in fields.items()}
+    return UnansweredRecord(
+        id=_s(stream_id), text=f.get("text", ""), reason=f.get("reason", ""),
+        conversation_id=f.get("conversation_id", ""), candidates=tuple(json.loads(f.get("candidates") or "[]")),
+        at=f.get("at", ""),
+    )
+
+
+async def open_records(redis: Any, keys: KbKeys | None = None, limit: int = 2000) -> list[UnansweredRecord]:
+    """The newest ``limit`` records not yet turned into an FAQ or dismissed, newest first."""
+    k = _keys(keys)
+    rows = await redis.xrevrange(k.unanswered, count=limit)
+    done = {_s(x) for x in await redis.smembers(k.unanswered_done)}
+    return [r for r in (_record(sid, f) for sid, f in rows) if r.id not in done]
+
+
+async def mark_done(redis: Any, record_ids: list[str], keys: KbKeys | None = None) -> int:
+    """Hide records from the clusters (they became an FAQ draft or were dismissed)."""
+    if not record_ids:
+        return 0
+    return int(await redis.sadd(_keys(keys).unanswered_done, *record_ids))

@@ -1,0 +1,83 @@
+"""One real aiohttp app with the editor API, real accounts and a real live index, per test module.
+
+Starting the live index costs a few seconds, so a module shares one app (and one key prefix); each
+test uses its own entry ids.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import pytest_asyncio
+import redis
+import redis.asyncio as aioredis
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from handoff import editor_api
+from handoff.accounts import AccountStore
+from handoff.auth import ACCOUNTS_KEY
+from handoff.editor.common import LIVE, STORE
+from handoff.keys import Keys
+from tests.conftest import INDEX_DIR, TEST_REDIS_URL
+
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class EditorApp:
+    client: TestClient
+    tokens: dict[str, str]
+    prefix: str
+    app: web.Application
+
+    def auth(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    @property
+    def store(self) -> Any:
+        return self.app[STORE]
+
+    @property
+    def live(self) -> Any:
+        return self.app[LIVE]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def editor(monkeypatch_module: pytest.MonkeyPatch) -> Any:
+    prefix = f"test:ed-{uuid.uuid4().hex[:10]}:"
+    monkeypatch_module.setenv("KB_INDEX_DIR", str(INDEX_DIR))
+    monkeypatch_module.setenv("REDIS_URL", TEST_REDIS_URL)
+    monkeypatch_module.setenv("REDIS_PREFIX", prefix)
+    client_redis = aioredis.from_url(TEST_REDIS_URL)
+    app = web.Application()
+    app["redis"] = client_redis
+    accounts = AccountStore(client_redis, Keys(prefix))
+    app[ACCOUNTS_KEY] = accounts
+    editor_api.setup(app)
+    tokens = {}
+    for role in ("editor", "supervisor", "agent"):
+        await accounts.add(f"{role}1", role, f"{role} one", PASSWORD)
+        tokens[role] = (await accounts.login(f"{role}1", PASSWORD, "127.0.0.1")).token
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        yield EditorApp(client, tokens, prefix, app)
+    finally:
+        await client.close()
+        await client_redis.aclose()
+        sync = redis.Redis.from_url(TEST_REDIS_URL)
+        keys = list(sync.scan_iter(match=f"{prefix}*", count=1000))
+        for i in range(0, len(keys), 500):
+            sync.delete(*keys[i : i + 500])
+        sync.close()
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    mp = pytest.MonkeyPatch()
+    yield mp
+    mp.undo()

@@ -1,0 +1,129 @@
+"""Browser fixtures: one Chromium per session (Debian's, through Playwright), a fresh context per test,
+and a real gateway process (with the real Rasa stack) that the browser pages talk to."""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import redis
+
+from scripts import procs
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+STATIC = procs.ROOT / "handoff" / "static"
+ARTIFACTS = procs.ROOT / "tests" / "artifacts"
+STATIC_ORIGIN = "http://widget.test"
+AGENT_PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (Debian's Chromium drives these tests)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser) -> Iterator[object]:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ar-SA")
+    ctx.set_default_timeout(15_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def static_page(context):
+    """A page on a fake origin whose /static/* is served straight from handoff/static (no server):
+    for exercising the widget's own modules (rendering, validation) in the real browser."""
+
+    def serve(route) -> None:
+        path = route.request.url.removeprefix(STATIC_ORIGIN).split("?")[0]
+        if path == "/":
+            route.fulfill(body="<!doctype html><html lang=ar dir=rtl><body></body></html>", content_type="text/html")
+            return
+        local = (STATIC / path.removeprefix("/static/")).resolve()
+        if not local.is_file() or STATIC not in local.parents:
+            route.fulfill(status=404, body="not found")
+            return
+        ctype = mimetypes.guess_type(local.name)[0] or "application/octet-stream"
+        if local.suffix == ".js":
+            ctype = "text/javascript"
+        route.fulfill(body=local.read_bytes(), content_type=ctype)
+
+    page = context.new_page()
+    page.route(f"{STATIC_ORIGIN}/**", serve)
+    page.goto(f"{STATIC_ORIGIN}/")
+    return page
+
+
+@dataclass
+class WebGateway:
+    url: str
+    prefix: str
+    redis_url: str
+    agents: list[tuple[str, str]] = field(default_factory=list)  # (username, display name)
+    service: procs.Service | None = None
+
+    def redis(self) -> redis.Redis:
+        return redis.Redis.from_url(self.redis_url, decode_responses=True)
+
+
+def add_user(env: dict[str, str], username: str, role: str, display: str) -> None:
+    argv = [str(procs.VENV_PY), "-m", "handoff", "users", "add", "--username", username, "--role", role,
+            "--display-name", display, "--password-stdin"]
+    done = subprocess.run(argv, input=AGENT_PASSWORD + "\n", env=env, cwd=procs.ROOT, capture_output=True,
+                          text=True, timeout=60)
+    if done.returncode != 0:
+        raise RuntimeError(f"`handoff users add {username}` failed: {done.stderr or done.stdout}")
+
+
+@pytest.fixture(scope="session")
+def web_gateway(rasa_stack, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebGateway]:
+    """One real gateway for the browser tests, on its own Redis prefix, with agent accounts."""
+    prefix = f"test:web-{uuid.uuid4().hex[:8]}:"
+    port = procs.free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {"REDIS_URL": redis_url, "REDIS_PREFIX": prefix, "RASA_URL": rasa_stack.rasa_url,
+           "ALLOWED_ORIGINS": url, "AGENT_TIMEOUT_S": "60", "LOG_LEVEL": "WARNING"}
+    service = procs.gateway(port, tmp_path_factory.mktemp("web-gateway"), **env)
+    service.any_status = True
+    gw = WebGateway(url=url, prefix=prefix, redis_url=redis_url, service=service)
+    user_env = procs.base_env(**env)
+    for i, name in enumerate(["نورة", "خالد", "ريم", "فهد"], start=1):
+        add_user(user_env, f"agent{i}", "agent", name)
+        gw.agents.append((f"agent{i}", name))
+    add_user(user_env, "editor1", "editor", "محرر المحتوى")
+    service.start()
+    try:
+        service.wait_healthy(timeout=90)
+        yield gw
+    finally:
+        service.stop()
+        client = redis.Redis.from_url(redis_url)
+        try:
+            keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+            for start in range(0, len(keys), 500):
+                client.delete(*keys[start : start + 500])
+        finally:
+            client.close()
+
+
+def shot(page, name: str) -> Path:
+    """Save a screenshot under tests/artifacts/ (gitignored) and return its path."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
