@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import time
 from typing import Any
@@ -32,6 +33,7 @@ class AgentSession:
         self._listeners: dict[str, Any] = {}
         self.limiter = RateLimiter(gw.settings.agent_rate_per_s, gw.settings.agent_rate_burst)
         self.outbox = Outbox(ws, self.on_event)
+        self._agent_listener = self.outbox.listener("agent")
         self._last_beat = 0.0
 
     @property
@@ -92,12 +94,11 @@ class AgentSession:
         entries = await self.gw.conversations.entries(cid, after_seq)
         if entries:
             self.watched[cid] = max(self.watched[cid], entries[-1]["seq"])
-        handoff = meta.get("handoff")
+        handoff = json.loads(meta["handoff"]) if meta.get("handoff") else None
         await self.outbox.send({
             "type": "conversation", "ref": ref, "conversation_id": cid, "state": meta.get("state"),
             "agent": meta.get("agent") or None, "locale": meta.get("locale", "ar"),
-            "created_at": meta.get("created_at"), "handoff": None if not handoff else __import__("json").loads(handoff),
-            "entries": entries,
+            "created_at": meta.get("created_at"), "handoff": handoff, "entries": entries,
         })
 
     async def revoked(self) -> None:
@@ -167,7 +168,7 @@ class AgentSession:
         self.account = account
         self.gw.agents.add(self)
         await self._beat("online")
-        await self.gw.hub.subscribe(self.gw.keys.ch_agent(account.username), self.outbox.listener("agent"))
+        await self.gw.hub.subscribe(self.gw.keys.ch_agent(account.username), self._agent_listener)
         assigned = await self.gw.queue.assigned(account.username)
         for cid in assigned:
             await self._watch(cid, await self.gw.conversations.last_seq(cid))
@@ -265,7 +266,7 @@ class AgentSession:
         for cid in list(self.watched):
             await self._unwatch(cid)
         if self.account is not None:
-            await self.gw.hub.unsubscribe(self.gw.keys.ch_agent(self.username), self.outbox.listener("agent"))
+            await self.gw.hub.unsubscribe(self.gw.keys.ch_agent(self.username), self._agent_listener)
 
 
 async def agent_ws(request: web.Request) -> web.WebSocketResponse:

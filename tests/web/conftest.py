@@ -15,13 +15,13 @@ import pytest
 import redis
 
 from scripts import procs
+from tests.web.pages import AGENT_PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 STATIC = procs.ROOT / "handoff" / "static"
 ARTIFACTS = procs.ROOT / "tests" / "artifacts"
 STATIC_ORIGIN = "http://widget.test"
-AGENT_PASSWORD = "correct horse battery staple 42"
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,8 @@ function linkList(w, links) {
 
 function botMessage(w, e) {
   const msg = { role: "bot", text: e.text, ts: e.ts, seq: e.seq, buttons: e.buttons || [],
-    feedback: Boolean(w.sawUser) };
+    // 👍/👎 on answers only: not on the greeting, not on prompts that already offer buttons.
+    feedback: Boolean(w.sawUser) && !(e.buttons || []).length };
   const node = messageNode(msg, w.S, w.ctx());
   if (e.links?.length) node.querySelector(".text").after(...linkList(w, e.links));
   return w.append(node, e.seq);
@@ -50,7 +51,8 @@ function unavailable(w, e) {
   let vars = null;
   if (e.reason === "outside_hours" && e.next_open) {
     key = "widget.outside_hours";
-    vars = { when: w.fmt.format(new Date(e.next_open)) };
+    vars = { when: new Date(e.next_open).toLocaleString(w.lang === "ar" ? "ar-SA" : "en-GB",
+      { weekday: "long", hour: "2-digit", minute: "2-digit" }) };
   }
   return w.append(w.callbackForm(key, vars), e.seq);
 }

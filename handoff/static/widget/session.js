@@ -46,6 +46,8 @@ export class ChatSession {
       onStatus: (s) => this.events.onStatus(s),
     });
     this.conn.open();
+    // Keep idle connections alive through proxies that drop silent sockets.
+    this.keepalive = setInterval(() => this.conn && this.conn.send({ type: "ping" }), 25000);
   }
 
   /** Queue a frame that needs an ack; returns its msg_id. */
@@ -65,6 +67,7 @@ export class ChatSession {
   /** Drop the conversation and start a fresh one on a new socket. */
   restart(locale) {
     if (this.conn) this.conn.close();
+    clearInterval(this.keepalive);
     this.conn = null;
     this.cid = null;
     this.token = null;

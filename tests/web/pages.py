@@ -1,0 +1,76 @@
+"""Page helpers shared by the browser tests: the citizen widget on the demo page and the agent console.
+Playwright's CSS locators pierce the widget's open shadow root, so `.msg.bot` finds the bubbles."""
+
+from __future__ import annotations
+
+AGENT_PASSWORD = "correct horse battery staple 42"
+LAUNCHER = "افتح المحادثة مع المساعد الافتراضي"
+
+
+def watch_for_scripts(page) -> list[str]:
+    """Record any dialog (alert/confirm/prompt): hostile text that ran would open one."""
+    dialogs: list[str] = []
+
+    def on_dialog(dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    return dialogs
+
+
+def open_widget(context, base_url: str):
+    page = context.new_page()
+    page.goto(base_url + "/")
+    page.get_by_role("button", name=LAUNCHER).click()
+    page.locator(".msg.bot").first.wait_for()
+    return page
+
+
+def citizen_say(page, text: str) -> None:
+    box = page.locator("#faq-input")
+    box.fill(text)
+    box.press("Enter")
+
+
+def conversation_id(page) -> str:
+    return page.evaluate(
+        "() => JSON.parse(sessionStorage.getItem('faq-widget:' + location.origin) || '{}').cid || null"
+    )
+
+
+def bubbles(page) -> list[tuple[str, str]]:
+    """(role, text of the message) for every bubble in the widget's log, top to bottom."""
+    return page.evaluate(
+        """() => [...document.querySelector('#faq-widget').shadowRoot.querySelectorAll('.log .msg')]
+              .map((m) => [m.dataset.role || 'system', (m.querySelector('.text') || m).textContent])"""
+    )
+
+
+def seqs(page) -> list[int]:
+    return page.evaluate(
+        """() => [...document.querySelector('#faq-widget').shadowRoot.querySelectorAll('.log [data-seq]')]
+              .map((m) => Number(m.dataset.seq))"""
+    )
+
+
+def agent_console(context, base_url: str, username: str):
+    page = context.new_page()
+    page.goto(base_url + "/console")
+    page.get_by_label("اسم المستخدم").fill(username)
+    page.get_by_label("كلمة المرور").fill(AGENT_PASSWORD)
+    page.get_by_role("button", name="دخول").click()
+    page.locator("#app-view").wait_for(state="visible")
+    page.wait_for_function("() => document.getElementById('agents-online').textContent !== ''")
+    return page
+
+
+def claim(console, cid: str) -> None:
+    item = console.locator(f"#queue-list li[data-cid='{cid}']")
+    item.get_by_role("button", name="استلام").click()
+    console.locator(f"#mine-list li[data-cid='{cid}'] button[aria-current='true']").wait_for()
+
+
+def agent_reply(console, text: str) -> None:
+    console.get_by_label("الرد على المواطن").fill(text)
+    console.get_by_role("button", name="إرسال", exact=True).click()
