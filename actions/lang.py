@@ -9,6 +9,7 @@ _LATIN = re.compile(r"[A-Za-z]")
 _WORD = re.compile(r"[A-Za-z']+")
 # Arabizi writes ع ح ء خ as digits inside words (3arabi, 7aweel): a strong sign the citizen reads Arabic.
 _ARABIZI_DIGIT_WORD = re.compile(r"[A-Za-z][2356789]|[2356789][A-Za-z]")
+MIN_ARABIC_LETTERS = 3
 _ENGLISH_WORDS = frozenset(
     "the a an i i'm is are am was be how what where when why who which do does did can could would should "
     "my me you your it its this that to for of in on and or with please want need help get apply fee fees "
@@ -25,8 +26,8 @@ def detect_language(text: str, previous: str = "ar") -> str:
     arabic, latin = len(_ARABIC.findall(stripped)), len(_LATIN.findall(stripped))
     if arabic == 0 and latin == 0:
         return previous
-    if arabic >= latin:
-        return "ar"
+    if arabic >= MIN_ARABIC_LETTERS or arabic >= latin:
+        return "ar"  # anyone who mixes in Arabic words reads Arabic
     if _ARABIZI_DIGIT_WORD.search(stripped):
         return "ar"
     words = [w.lower() for w in _WORD.findall(stripped)]

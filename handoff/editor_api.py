@@ -18,7 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from handoff.editor import common as c
-from handoff.editor import faq_routes, kb_routes, unanswered_routes
+from handoff.editor import conversation_routes, faq_routes, kb_routes, unanswered_routes
 from knowledge_base.keys import DEFAULT_PREFIX, KbKeys
 from knowledge_base.live import LiveConfig, LiveKnowledgeBase
 from knowledge_base.store import FaqStore
@@ -61,9 +61,10 @@ def setup(app: web.Application) -> None:
     # Fixed paths first: /api/faq/search must not be read as an entry id.
     app.router.add_routes(kb_routes.routes)
     app.router.add_routes(unanswered_routes.routes)
+    app.router.add_routes(conversation_routes.routes)
     app.router.add_routes(faq_routes.routes)
     app.router.add_get("/editor", editor_page)
-    for name in ("editor.js", "editor.css", "editor-strings.json"):  # own paths: no clash with /static
+    for name in ("editor.js", "editor-tools.js", "editor.css", "editor-strings.json"):  # no clash with /static
         app.router.add_get(f"/editor/{name}", _static_file(name))
 
 

@@ -49,6 +49,7 @@ class Settings:
     default_wait_s: int = 120
     priority_step_s: int = 600
     trust_proxy: bool = False
+    enable_editor: bool = True
     log_format: str = "text"
     log_level: str = "INFO"
 
@@ -107,6 +108,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         default_wait_s=env_int("DEFAULT_WAIT_S", d.default_wait_s, env, minimum=1),
         priority_step_s=env_int("PRIORITY_STEP_S", d.priority_step_s, env, minimum=0),
         trust_proxy=env_bool("TRUST_PROXY", d.trust_proxy, env),
+        enable_editor=env_bool("ENABLE_EDITOR", d.enable_editor, env),
         log_format=env_choice("LOG_FORMAT", ("text", "json"), d.log_format, env),
         log_level=env_choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), d.log_level.upper(), env),
     )

@@ -7,7 +7,8 @@ Objective, in order:
 2. among the thresholds that meet it, the most direct correct answers;
 3. the clarify threshold then maximises self-service minus `ood_clarify_cost` x out-of-scope queries
    that were not handed off.
-The fusion weight `alpha` is the one whose best thresholds give the highest final objective.
+The fusion weights (`alpha` dense, `beta` char-grams) are the pair whose best thresholds give the
+highest final objective (self-service - cost x OOD served + 0.5 x direct correct answers).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import numpy as np
 from knowledge_base.evaluate import Scored, rank
 from knowledge_base.thresholds import Thresholds
 
-ALPHAS = tuple(round(a, 2) for a in np.linspace(0.0, 1.0, 21))
-MARGINS = tuple(round(m, 3) for m in np.linspace(0.0, 0.12, 25))
+ALPHAS = tuple(round(a, 2) for a in np.linspace(0.3, 0.95, 14))
+BETAS = (0.0, 0.1, 0.2, 0.3)
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,10 @@ class Budget:
     ood_clarify_cost: float = 0.5
 
 
-def _arrays(scored: list[Scored], alpha: float) -> dict[str, np.ndarray]:
+def _arrays(scored: list[Scored], th: Thresholds) -> dict[str, np.ndarray]:
     tops, margins, hit1, hit3 = [], [], [], []
     for s in scored:
-        ranked, top, margin = rank(s, alpha)
+        ranked, top, margin = rank(s, th)
         tops.append(top)
         margins.append(margin)
         hit1.append(len(ranked) > 0 and ranked[0] == s.gold)
@@ -48,7 +49,8 @@ def _fit_answer(a: dict[str, np.ndarray], b: Budget) -> tuple[float, float, int]
     n_in, n_ood = max(int(ins.sum()), 1), max(int(ood.sum()), 1)
     scores = np.unique(np.quantile(a["top"], np.linspace(0.0, 1.0, 101)))
     best = (float(a["top"].max()) + 1e-6, 1.0, -1, 0)  # nothing answered
-    for m in MARGINS:
+    margins = np.unique(np.concatenate([[0.0], np.quantile(a["margin"], np.linspace(0.0, 0.7, 36))]))
+    for m in margins:
         ok_m = a["margin"] >= m
         for s in scores:
             ans = ok_m & (a["top"] >= s)
@@ -82,12 +84,13 @@ def calibrate(scored: list[Scored], budget: Budget | None = None, label: str = "
     b = budget or Budget()
     n_in = max(sum(s.gold is not None for s in scored), 1)
     best: tuple[float, Thresholds] | None = None
-    for alpha in ALPHAS:
-        a = _arrays(scored, alpha)
+    grid = [(al, be) for al in ALPHAS for be in BETAS if al + be <= 1.0]
+    for alpha, beta in grid:
+        a = _arrays(scored, Thresholds(alpha=float(alpha), beta=beta))
         s_ans, m_ans, correct = _fit_answer(a, b)
         c, j = _fit_clarify(a, s_ans, m_ans, b)
         objective = j + 0.5 * correct / n_in
-        th = Thresholds(alpha=float(alpha), answer_score=s_ans, answer_margin=m_ans,
+        th = Thresholds(alpha=float(alpha), beta=beta, answer_score=s_ans, answer_margin=m_ans,
                         clarify_score=c, fitted_on=label)
         if best is None or objective > best[0]:
             best = (objective, th)

@@ -145,7 +145,7 @@ def cmd_calibrate(a: argparse.Namespace) -> int:
     from knowledge_base.evaluate import metrics
     from knowledge_base.indexio import store_thresholds
 
-    kb, scored = _scored(a)
+    _, scored = _scored(a)
     label = ", ".join(Path(p).name for p in [*a.queries, *a.ood])
     th = calibrate(scored, label=label)
     store_thresholds(Path(a.index), th)

@@ -62,13 +62,36 @@ class LayeredCache:
 
 def vectors_of_index(kb: Any) -> dict[tuple[str, str], np.ndarray]:
     """(model, text key) -> vector for every field a loaded KnowledgeBase indexed."""
+    return _pair(kb.entries, kb.dense.vectors, kb.encoder.name)
+
+
+def vectors_of_index_dir(index_dir: str, model: str) -> dict[tuple[str, str], np.ndarray]:
+    """The same from an index directory the engine refuses to load (e.g. built with an older normaliser).
+
+    Vectors depend only on the model and the cleaned text, and the keys are hashes of that text, so
+    they stay right for every text whose cleaned form is unchanged; the rest simply miss.
+    """
+    import json
+    from pathlib import Path
+
+    from knowledge_base.corpus import entry_from_dict
+    from knowledge_base.indexio import read_manifest
+
+    root = Path(index_dir)
+    manifest = read_manifest(root)
+    if manifest is None or manifest.get("model") != model:
+        return {}
+    lines = (root / "entries.jsonl").read_text(encoding="utf-8").splitlines()
+    entries = [entry_from_dict(json.loads(line), str(root), n) for n, line in enumerate(lines, 1) if line.strip()]
+    return _pair(entries, np.load(root / "vectors.npy"), model)
+
+
+def _pair(entries: list[Any], vectors: np.ndarray, model: str) -> dict[tuple[str, str], np.ndarray]:
     from knowledge_base.embcache import text_key
     from knowledge_base.normalize import clean
     from knowledge_base.search import entry_fields
 
-    flat = [clean(t) for e in kb.entries for t in entry_fields(e)]
-    vectors = kb.dense.vectors
-    if len(flat) != len(vectors):  # an index format this code does not know: use nothing rather than guess
+    flat = [clean(t) for e in entries for t in entry_fields(e)]
+    if len(flat) != len(vectors):  # an index layout this code does not know: use nothing rather than guess
         return {}
-    model = kb.encoder.name
     return {(model, text_key(t)): vectors[i] for i, t in enumerate(flat)}

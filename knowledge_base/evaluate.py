@@ -21,9 +21,7 @@ class Scored:
     q: str
     gold: int | None        # index of the gold entry in kb.entries; None for out-of-scope
     label: str              # style (in-scope) or kind (out-of-scope)
-    cand: np.ndarray
-    dense: np.ndarray
-    lex: np.ndarray
+    ch: Any                 # search.Channels
 
 
 def expand(patterns: list[str] | str | None) -> list[Path]:
@@ -64,19 +62,18 @@ def score_queries(kb: Any, queries: list[dict[str, Any]], ood: list[dict[str, An
         if in_scope and gold is None:
             continue  # gold entry not in this index (e.g. a draft): not measurable
         aq = kb.analyzer.analyse(q)
-        cand, dense, lex = kb.entry_scores(aq)
         label = row.get("style", "unknown") if in_scope else row.get("kind", "unknown")
-        out.append(Scored(q, gold, str(label), cand, dense, lex))
+        out.append(Scored(q, gold, str(label), kb.channels(aq)))
     return out
 
 
-def rank(s: Scored, alpha: float) -> tuple[np.ndarray, float, float]:
-    """(entry indices best first, top fused score, margin) for one query under weight alpha."""
-    fused = alpha * s.dense + (1 - alpha) * s.lex
+def rank(s: Scored, th: Any) -> tuple[np.ndarray, float, float]:
+    """(entry indices best first, top fused score, margin) for one query under th's weights."""
+    fused = s.ch.fused(th)
     order = np.argsort(-fused, kind="stable")
     top = float(fused[order[0]]) if len(order) else 0.0
     margin = float(fused[order[0]] - fused[order[1]]) if len(order) > 1 else top
-    return s.cand[order], top, margin
+    return s.ch.cand[order], top, margin
 
 
 def _rate(n: int, d: int) -> float:
@@ -87,7 +84,7 @@ def metrics(scored: list[Scored], th: Any) -> dict[str, Any]:
     ins = defaultdict(Counter)
     oos = defaultdict(Counter)
     for s in scored:
-        ranked, top, margin = rank(s, th.alpha)
+        ranked, top, margin = rank(s, th)
         dec = th.decide(top if len(ranked) else None, margin)
         for bucket in (("all",), (s.label,)):
             c = (ins if s.gold is not None else oos)[bucket[0]]
@@ -133,7 +130,7 @@ def misses(scored: list[Scored], kb: Any, th: Any, limit: int = 50) -> list[dict
     """Queries decided wrongly (for tuning): wrong answers, unserved in-scope, answered OOD."""
     out = []
     for s in scored:
-        ranked, top, margin = rank(s, th.alpha)
+        ranked, top, margin = rank(s, th)
         dec = th.decide(top, margin)
         hit1 = len(ranked) > 0 and ranked[0] == s.gold
         bad = (s.gold is None and dec == "answer") or (s.gold is not None and not (

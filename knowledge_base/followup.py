@@ -24,21 +24,26 @@ _TASHKEEL = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0640]")
 _TOKEN = re.compile(r"[\w']+", re.UNICODE)
 _ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه"})
 
-INTERROGATIVES = frozenset(
+def _words(text: str) -> frozenset[str]:
+    """Lexicons are folded like messages (أ/إ/آ -> ا, ى -> ي, ة -> ه) so lookups match."""
+    return frozenset(text.translate(_ALEF).split())
+
+
+INTERROGATIVES = _words(
     "كم كيف وين اين فين متى هل ما ماذا وش ايش شو لماذا ليش مين من لمن اي شلون "
-    "how what where when which who why much many is are can do does".split()
+    "how what where when which who why much many is are can do does"
 )
-ASPECTS = frozenset(
+ASPECTS = _words(
     "رسوم رسومه رسومها الرسوم تكلفه التكلفه سعر السعر مده المده وقت الوقت شروط الشروط مستندات المستندات "
     "اوراق الاوراق متطلبات المتطلبات مكان المكان رابط الرابط طريقه الطريقه خطوات الخطوات مبلغ المبلغ "
-    "fee fees cost price time duration documents requirements conditions link steps amount".split()
+    "fee fees cost price time duration documents requirements conditions link steps amount"
 )
-CONJUNCTIONS = frozenset("و ف طيب طب and so w wa then also".split())
-ENGLISH_ANAPHORA = frozenset("it its it's that this them they those".split())
+CONJUNCTIONS = _words("و ف طيب طب and so w wa then also")
+ENGLISH_ANAPHORA = _words("it its it's that this them they those")
 # Words that carry no topic: dropped from the previous question before it is joined to the follow-up.
-TOPIC_STOPWORDS = INTERROGATIVES | frozenset(
+TOPIC_STOPWORDS = INTERROGATIVES | _words(
     "في على عن الى الي من او و ثم التي الذي هذا هذه ذلك تلك انا اريد ابي ابغى يمكنني يمكن لي لك هو هي "
-    "the a an to of for in on my i me".split()
+    "the a an to of for in on my i me"
 )
 
 
@@ -67,6 +72,20 @@ def is_followup(text: str) -> bool:
     if any(len(t) >= 5 and t.endswith("ها") and t not in INTERROGATIVES for t in tokens):
         return True
     return len(tokens) <= 2 and all(t in ASPECTS or t in INTERROGATIVES for t in tokens)
+
+
+def resolve(text: str) -> str:
+    """The follow-up without its conjunction and back-reference: "وكم رسومها؟" -> "كم رسوم"."""
+    words = []
+    for token in normalise(text):
+        if token in CONJUNCTIONS:
+            continue
+        bare = _strip_conjunction(token) or token
+        if len(bare) >= 5 and bare.endswith("ها"):
+            bare = bare[:-2]
+        if bare not in ENGLISH_ANAPHORA:
+            words.append(bare)
+    return " ".join(words)
 
 
 def topic_of(question: str) -> str:
@@ -102,7 +121,7 @@ def contextual_search(
     if previous is None or not is_followup(text):
         return kb.search(text, top_k, context=context), False
     plain = kb.search(text, POOL_K, context=context)
-    joined = kb.search(f"{text} {topic_of(previous.question)}", POOL_K, context=context)
+    joined = kb.search(f"{resolve(text)} {topic_of(previous.question)}".strip(), POOL_K, context=context)
     if _changed_subject(plain, joined, previous, text):
         return _cut(plain, top_k), False
     return _rerank(kb, plain, joined, previous, top_k, has_own_topic(text)), True
@@ -115,7 +134,8 @@ def _rerank(
 
     The citizen already has the previous answer: a follow-up asks for another entry of the same topic. A
     bare back-reference ("وكم رسومها؟") stays inside the previous category; a follow-up naming something
-    of its own only prefers it. Confidence is the joined score, judged by the index's own thresholds.
+    of its own only prefers it. Confidence is the better of the joined and alone scores of the chosen
+    entry, judged by the index's own thresholds.
     """
     alone = {c.id: c.score for c in plain.candidates}
     floor = min(alone.values(), default=0.0)
@@ -131,7 +151,8 @@ def _rerank(
     if not ranked:
         return SearchResult("handoff", [], joined.truncated)
     margin = blended(ranked[0]) - blended(ranked[1]) if len(ranked) > 1 else ranked[0].score
-    decision = kb.thresholds.decide(ranked[0].score, margin)
+    confidence = max(ranked[0].score, alone.get(ranked[0].id, 0.0))
+    decision = kb.thresholds.decide(confidence, margin)
     keep = max(top_k, 3) if decision == "clarify" else top_k
     return SearchResult(decision, ranked[:keep], joined.truncated, margin)
 

@@ -52,7 +52,7 @@ def save_index(kb: Any, out: Path) -> None:
         "corpus_hash": kb.meta.corpus_hash,
         "index_kind": kb.dense.kind,
         "entries": len(kb.entries),
-        "vectors": int(len(kb.dense.vectors)),
+        "vectors": len(kb.dense.vectors),
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "thresholds": kb.thresholds.to_dict(),
     })

@@ -19,7 +19,7 @@ from typing import Any
 
 import redis
 
-from knowledge_base.embcache_redis import LayeredCache, RedisEmbeddingCache, vectors_of_index
+from knowledge_base.embcache_redis import LayeredCache, RedisEmbeddingCache, vectors_of_index, vectors_of_index_dir
 from knowledge_base.keys import KbKeys
 from knowledge_base.store import StoredEntry
 
@@ -110,18 +110,27 @@ class LiveKnowledgeBase:
 
     def _load_base(self) -> None:
         from knowledge_base.encoders import encoder_from_env
-        from knowledge_base.thresholds import default_thresholds
+        from knowledge_base.errors import KnowledgeBaseError
+        from knowledge_base.indexio import read_manifest
+        from knowledge_base.thresholds import Thresholds, default_thresholds
 
+        self.encoder = self.encoder or encoder_from_env()
         index_dir = self.config.index_dir
         if index_dir and Path(index_dir).exists():
             from knowledge_base.search import KnowledgeBase
 
-            base = KnowledgeBase.load(index_dir)
-            self._kb = base
-            self.cache.memory = vectors_of_index(base)
-            self.encoder = self.encoder or getattr(base, "encoder", None)
-            self.thresholds = self.thresholds or getattr(base, "thresholds", None)
-        self.encoder = self.encoder or encoder_from_env()
+            try:
+                base = KnowledgeBase.load(index_dir, encoder=self.encoder)
+                self._kb = base
+                self.cache.memory = vectors_of_index(base)
+                self.thresholds = self.thresholds or base.thresholds
+            except (KnowledgeBaseError, OSError, ValueError) as exc:
+                # Still usable: its vectors (content-addressed) and thresholds; the store rebuilds the rest.
+                log.warning("index on disk not loaded (%s); building from the FAQ store", exc)
+                self.cache.memory = vectors_of_index_dir(index_dir, self.encoder.name)
+                manifest = read_manifest(Path(index_dir)) or {}
+                if manifest.get("thresholds") and self.thresholds is None:
+                    self.thresholds = Thresholds.from_dict(manifest["thresholds"])
         self.thresholds = self.thresholds or default_thresholds()
 
     def _seed_if_empty(self) -> None:

@@ -95,6 +95,18 @@ class Normalizer:
                 w = w[: -len(s)]
         return w
 
+    def char_grams(self, text: str, sizes: tuple[int, ...] = (3, 4)) -> list[str]:
+        """Character 3- and 4-grams of each content word ("#" marks word edges): robust to typos
+        and to the verb/noun forms that light stemming cannot join (اجدد / تجديد)."""
+        out: list[str] = []
+        for w in self.dialect(words(text)):
+            if w in self.stopwords or len(w) < 2:
+                continue
+            w2 = f"#{w}#"
+            for k in sizes:
+                out.extend(w2[i : i + k] for i in range(max(1, len(w2) - k + 1)))
+        return out
+
     def lex_tokens(self, text: str) -> list[str]:
         """Tokens for BM25: folded, dialect-mapped, stopwords removed, light-stemmed."""
         toks = self.dialect(words(text))

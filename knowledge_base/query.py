@@ -15,6 +15,7 @@ MAX_QUERY_CHARS = 1000
 class AnalysedQuery:
     dense_text: str
     lex_tokens: list[str]
+    char_grams: list[str]
     arabizi: bool
     truncated: bool
 
@@ -42,13 +43,13 @@ class QueryAnalyzer:
         folded = " ".join(words(text))
         translit, arabizi = self.translit.sentence(folded, self.known)
         if arabizi:
-            dense_text = translit
-            lex = self.norm.lex_tokens(translit)
+            dense_text = lex_text = translit
         else:
             dense_text = clean(text)
             extra = self.translit.confirmed_words(folded.split(), self.known)
-            lex = self.norm.lex_tokens(" ".join([folded, *extra]))
-        return AnalysedQuery(dense_text or fold(text), lex, arabizi, truncated)
+            lex_text = " ".join([folded, *extra])
+        return AnalysedQuery(dense_text or fold(text), self.norm.lex_tokens(lex_text),
+                             self.norm.char_grams(lex_text), arabizi, truncated)
 
 
 def surface_vocabulary(texts: list[str]) -> set[str]:

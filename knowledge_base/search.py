@@ -23,6 +23,26 @@ DENSE_FIELDS_K = 200      # dense neighbours fetched from FAISS before grouping 
 LEX_ENTRIES_K = 50        # best BM25 entries added to the candidate pool
 CONTEXT_BOOST = 0.02      # same category as the previous answer: breaks near-ties only
 QUERY_CACHE_SIZE = 4096
+QA_WEIGHT = 1.0           # question+answer field vs best question/alternative (chosen on the dev set)
+DENSE_SCALE = 0.1         # typical spread of e5 cosines: puts dense on the scale of the BM25 channels
+BASELINE_SAMPLE = 512     # fields sampled once to estimate a query's background cosine
+
+
+def _per_entry(field_scores: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    return np.maximum.reduceat(field_scores, offsets) if len(offsets) else field_scores
+
+
+@dataclass(frozen=True)
+class Channels:
+    """Candidate entry indices and their dense, word-BM25 and char-gram-BM25 scores."""
+
+    cand: np.ndarray
+    dense: np.ndarray
+    lex: np.ndarray
+    grams: np.ndarray
+
+    def fused(self, th: Thresholds) -> np.ndarray:
+        return th.alpha * self.dense + th.beta * self.grams + (1 - th.alpha - th.beta) * self.lex
 
 
 @dataclass(frozen=True)
@@ -89,6 +109,12 @@ class KnowledgeBase:
         self.field_entry = np.repeat(np.arange(len(entries)), counts)
         flat = [t for ts in texts for t in ts]
         self.lex = LexicalIndex([norm.lex_tokens(t) for t in flat])
+        self.grams = LexicalIndex([norm.char_grams(t) for t in flat])
+        self.qa_field = self.offsets + counts - 1
+        rng = np.random.default_rng(0)
+        n = len(flat)
+        self.baseline_fields = np.sort(rng.choice(n, size=min(n, BASELINE_SAMPLE), replace=False)) \
+            if n else np.zeros(0, np.int64)
         self.analyzer = QueryAnalyzer(norm, self.lex, surface_vocabulary(flat))
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.categories = np.array([e.category for e in entries], dtype=object)
@@ -139,25 +165,34 @@ class KnowledgeBase:
             self._qcache.move_to_end(text)
         return v
 
-    def entry_scores(self, aq: AnalysedQuery) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(candidate entry indices, dense score, lexical score) over the candidate pool."""
+    def channels(self, aq: AnalysedQuery) -> Channels:
+        """Per-entry scores of the three channels over the candidate pool."""
         q = self.query_vector(aq.dense_text)
         fids, _ = self.dense.search(q, DENSE_FIELDS_K)
-        lex_fields = self.lex.scores(aq.lex_tokens)
-        lex_entries = np.maximum.reduceat(lex_fields, self.offsets) if len(self.offsets) else lex_fields
+        lex = _per_entry(self.lex.scores(aq.lex_tokens), self.offsets)
+        grams = _per_entry(self.grams.scores(aq.char_grams), self.offsets)
         pool = set(self.field_entry[fids].tolist())
-        k = min(LEX_ENTRIES_K, len(lex_entries))
-        if k:
-            top_lex = np.argpartition(-lex_entries, k - 1)[:k]
-            pool.update(int(i) for i in top_lex if lex_entries[i] > 0)
+        for ch in (lex, grams):
+            k = min(LEX_ENTRIES_K, len(ch))
+            if k:
+                top = np.argpartition(-ch, k - 1)[:k]
+                pool.update(int(i) for i in top if ch[i] > 0)
         cand = np.array(sorted(pool), dtype=np.int64)
-        dense = np.array([self._entry_dense(q, i) for i in cand], dtype=np.float32)
-        return cand, dense, lex_entries[cand]
+        return Channels(cand, self._dense_scores(q, cand), lex[cand], grams[cand])
 
-    def _entry_dense(self, q: np.ndarray, i: int) -> float:
-        start = self.offsets[i]
-        end = self.offsets[i + 1] if i + 1 < len(self.offsets) else len(self.field_entry)
-        return float(self.dense.rescore(q, np.arange(start, end)).max())
+    def _dense_scores(self, q: np.ndarray, cand: np.ndarray) -> np.ndarray:
+        """(best question/alternative cosine + QA_WEIGHT x question+answer cosine) / (1 + QA_WEIGHT),
+        minus the query's median cosine to the corpus, over DENSE_SCALE: languages and dialects sit at
+        different cosine levels in e5, and the offset makes their scores comparable."""
+        base = float(np.median(self.dense.rescore(q, self.baseline_fields)))
+        qa_ids = self.qa_field[cand]
+        qa = self.dense.rescore(q, qa_ids)
+        starts = self.offsets[cand]
+        best = np.full(len(cand), -1.0, np.float32)
+        for j in range(int((qa_ids - starts).max(initial=0))):
+            ids = np.minimum(starts + j, qa_ids - 1)
+            best = np.maximum(best, self.dense.rescore(q, ids))
+        return ((best + QA_WEIGHT * qa) / (1 + QA_WEIGHT) - base) / DENSE_SCALE
 
     def search(self, text: str, top_k: int = 10, context: SearchContext | None = None) -> SearchResult:
         if not isinstance(text, str) or not text.strip():
@@ -165,9 +200,9 @@ class KnowledgeBase:
         aq = self.analyzer.analyse(text)
         if not self.entries:
             return SearchResult("handoff", [], aq.truncated, 0.0, aq)
-        cand, dense, lex = self.entry_scores(aq)
+        ch = self.channels(aq)
         th = self.thresholds
-        fused = th.alpha * dense + (1 - th.alpha) * lex
+        fused, (cand, dense, lex) = ch.fused(th), (ch.cand, ch.dense, ch.lex)
         if context and context.previous_category:
             fused = fused + CONTEXT_BOOST * (self.categories[cand] == context.previous_category)
         order = np.argsort(-fused, kind="stable")

@@ -1,5 +1,6 @@
 """Fusion weights and decision thresholds: fitted by `calibrate`, stored with every index.
 
+fused = alpha * dense + beta * char-gram BM25 + (1 - alpha - beta) * word BM25 (see search.py).
 Decision on the fused score of the best candidate (`top`) and its lead over the second (`margin`):
 answer  when top >= answer_score and margin >= answer_margin;
 clarify when top >= clarify_score (the first three candidates are offered);
@@ -19,7 +20,8 @@ DEFAULT_PATH = Path(__file__).with_name("default_thresholds.json")
 
 @dataclass(frozen=True)
 class Thresholds:
-    alpha: float = 0.6            # weight of the dense score in the fusion (1 - alpha for BM25)
+    alpha: float = 0.7            # weight of the dense score in the fusion
+    beta: float = 0.1             # weight of character n-gram BM25 (1 - alpha - beta for word BM25)
     answer_score: float = 0.75
     answer_margin: float = 0.03
     clarify_score: float = 0.6

@@ -87,7 +87,18 @@ async def _upload(request: web.Request) -> tuple[bytes, str | None]:
                 name = getattr(part, "filename", None) or ""
                 return bytes(data), name.rsplit(".", 1)[-1].lower() if "." in name else None
         raise c.invalid([FieldError("file", "required")])
-    return await request.read(), None
+    return await _read_limited(request), None
+
+
+async def _read_limited(request: web.Request) -> bytes:
+    """The raw body up to MAX_IMPORT_BYTES (the gateway's client_max_size is for chat frames, not files)."""
+    chunks, size = [], 0
+    async for chunk in request.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > MAX_IMPORT_BYTES:
+            raise c.invalid([FieldError("file", "too_long", {"max": MAX_IMPORT_BYTES})])
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 @routes.post("/api/faq/import")

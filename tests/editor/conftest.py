@@ -1,4 +1,4 @@
-"""One real aiohttp app with the editor API, real accounts and a real live index, per test module.
+"""The gateway's real app (create_app) with the editor API, real accounts and a real live index, per module.
 
 Starting the live index costs a few seconds, so a module shares one app (and one key prefix); each
 test uses its own entry ids.
@@ -13,15 +13,13 @@ from typing import Any
 import pytest
 import pytest_asyncio
 import redis
-import redis.asyncio as aioredis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from handoff import editor_api
-from handoff.accounts import AccountStore
+from handoff.app import create_app
 from handoff.auth import ACCOUNTS_KEY
 from handoff.editor.common import LIVE, STORE
-from handoff.keys import Keys
+from handoff.settings import Settings
 from tests.conftest import INDEX_DIR, TEST_REDIS_URL
 
 PASSWORD = "correct horse battery"
@@ -52,12 +50,8 @@ async def editor(monkeypatch_module: pytest.MonkeyPatch) -> Any:
     monkeypatch_module.setenv("KB_INDEX_DIR", str(INDEX_DIR))
     monkeypatch_module.setenv("REDIS_URL", TEST_REDIS_URL)
     monkeypatch_module.setenv("REDIS_PREFIX", prefix)
-    client_redis = aioredis.from_url(TEST_REDIS_URL)
-    app = web.Application()
-    app["redis"] = client_redis
-    accounts = AccountStore(client_redis, Keys(prefix))
-    app[ACCOUNTS_KEY] = accounts
-    editor_api.setup(app)
+    app = create_app(Settings(redis_url=TEST_REDIS_URL, redis_prefix=prefix))  # the gateway's own app
+    accounts = app[ACCOUNTS_KEY]
     tokens = {}
     for role in ("editor", "supervisor", "agent"):
         await accounts.add(f"{role}1", role, f"{role} one", PASSWORD)
@@ -68,7 +62,6 @@ async def editor(monkeypatch_module: pytest.MonkeyPatch) -> Any:
         yield EditorApp(client, tokens, prefix, app)
     finally:
         await client.close()
-        await client_redis.aclose()
         sync = redis.Redis.from_url(TEST_REDIS_URL)
         keys = list(sync.scan_iter(match=f"{prefix}*", count=1000))
         for i in range(0, len(keys), 500):

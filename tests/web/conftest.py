@@ -8,6 +8,7 @@ import os
 import subprocess
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,7 +76,13 @@ class WebGateway:
     prefix: str
     redis_url: str
     agents: list[tuple[str, str]] = field(default_factory=list)  # (username, display name)
+    editor: str = ""
+    supervisor: str = ""
     service: procs.Service | None = None
+
+    def agent(self, n: int) -> str:
+        """Username of agent n (1-based); each test module uses its own agent."""
+        return self.agents[n - 1][0]
 
     def redis(self) -> redis.Redis:
         return redis.Redis.from_url(self.redis_url, decode_responses=True)
@@ -90,35 +97,59 @@ def add_user(env: dict[str, str], username: str, role: str, display: str) -> Non
         raise RuntimeError(f"`handoff users add {username}` failed: {done.stderr or done.stdout}")
 
 
-@pytest.fixture(scope="session")
-def web_gateway(rasa_stack, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebGateway]:
-    """One real gateway for the browser tests, on its own Redis prefix, with agent accounts."""
-    prefix = f"test:web-{uuid.uuid4().hex[:8]}:"
+AGENT_NAMES = ["نورة", "خالد", "ريم", "فهد"]
+
+
+@contextmanager
+def running_gateway(rasa_url: str, redis_url: str, log_dir: Path, prefix: str | None = None,
+                    **extra: str) -> Iterator[WebGateway]:
+    """A real `python -m handoff` with agent, editor and supervisor accounts (unique usernames, so a
+    shared prefix never collides). With prefix=None it gets its own prefix, deleted afterwards."""
+    own_prefix = prefix is None
+    prefix = prefix or f"test:web-{uuid.uuid4().hex[:8]}:"
+    tag = uuid.uuid4().hex[:6]
     port = procs.free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {"REDIS_URL": redis_url, "REDIS_PREFIX": prefix, "RASA_URL": rasa_stack.rasa_url,
-           "ALLOWED_ORIGINS": url, "AGENT_TIMEOUT_S": "60", "LOG_LEVEL": "WARNING"}
-    service = procs.gateway(port, tmp_path_factory.mktemp("web-gateway"), **env)
+    env = {"REDIS_URL": redis_url, "REDIS_PREFIX": prefix, "RASA_URL": rasa_url, "ALLOWED_ORIGINS": url,
+           "LOG_LEVEL": "WARNING", **extra}
+    service = procs.gateway(port, log_dir, **env)
     service.any_status = True
     gw = WebGateway(url=url, prefix=prefix, redis_url=redis_url, service=service)
-    user_env = procs.base_env(**env)
-    for i, name in enumerate(["نورة", "خالد", "ريم", "فهد"], start=1):
-        add_user(user_env, f"agent{i}", "agent", name)
-        gw.agents.append((f"agent{i}", name))
-    add_user(user_env, "editor1", "editor", "محرر المحتوى")
-    service.start()
     try:
+        user_env = procs.base_env(**env)
+        for i, display in enumerate(AGENT_NAMES, start=1):
+            gw.agents.append((f"web{tag}a{i}", display))
+            add_user(user_env, f"web{tag}a{i}", "agent", display)
+        gw.editor, gw.supervisor = f"web{tag}ed", f"web{tag}sup"
+        add_user(user_env, gw.editor, "editor", "محرر المحتوى")
+        add_user(user_env, gw.supervisor, "supervisor", "المشرف")
+        service.start()
         service.wait_healthy(timeout=90)
         yield gw
     finally:
         service.stop()
-        client = redis.Redis.from_url(redis_url)
-        try:
-            keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-            for start in range(0, len(keys), 500):
-                client.delete(*keys[start : start + 500])
-        finally:
-            client.close()
+        if own_prefix:
+            delete_prefix(redis_url, prefix)
+
+
+def delete_prefix(redis_url: str, prefix: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        for start in range(0, len(keys), 500):
+            client.delete(*keys[start : start + 500])
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="session")
+def web_gateway(rasa_stack, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebGateway]:
+    """The gateway most browser tests share (one process per session keeps the suite fast). It uses the
+    Rasa stack's Redis prefix, as a deployment does, so FAQ entries written through its editor API reach
+    the action server's live index (rasa_stack deletes the prefix at the end)."""
+    with running_gateway(rasa_stack.rasa_url, redis_url, tmp_path_factory.mktemp("web-gw"),
+                         prefix=rasa_stack.redis_prefix) as gw:
+        yield gw
 
 
 def shot(page, name: str) -> Path:

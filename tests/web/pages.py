@@ -74,3 +74,19 @@ def claim(console, cid: str) -> None:
 def agent_reply(console, text: str) -> None:
     console.get_by_label("الرد على المواطن").fill(text)
     console.get_by_role("button", name="إرسال", exact=True).click()
+
+
+def wait_for_bot_turn(page, bot_count: int) -> None:
+    """Until the bot has answered (bot_count bubbles) or already handed off (queue panel shown)."""
+    page.wait_for_function(
+        """(n) => { const r = document.querySelector('#faq-widget').shadowRoot;
+                    return r.querySelectorAll('.msg.bot').length >= n || !r.querySelector('.queue').hidden; }""",
+        arg=bot_count, timeout=30_000)
+
+
+def ask_for_agent(page) -> None:
+    """Press "تحدث مع موظف" unless the bot already queued the conversation; then wait for the queue."""
+    button = page.get_by_role("button", name="تحدث مع موظف")
+    if button.is_visible():
+        button.click()
+    page.locator(".queue").wait_for(state="visible")

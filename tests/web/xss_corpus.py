@@ -1,6 +1,8 @@
 """Hostile strings pushed through every path that renders text (citizen, agent, FAQ answer).
 Each one, if it were ever parsed as HTML or followed as a link, sets window.__pwned and/or opens a dialog."""
 
+import re
+
 XSS = [
     '<img src=x onerror="window.__pwned=1;alert(1)">',
     "<script>window.__pwned=1;alert(1)</script>",
@@ -17,3 +19,11 @@ XSS = [
     "[x](JaVaScRiPt:alert(1)) [y](vbscript:alert(1))",
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
 ]
+
+
+_MD_LINK = re.compile(r"\[([^\]\n]{1,200})\]\(((?:https:|mailto:|tel:)[^)\s]{1,2000})\)", re.IGNORECASE)
+
+
+def shown_text(text: str) -> str:
+    """What a reader sees: the text itself, except that [label](https:…) links show their label."""
+    return _MD_LINK.sub(lambda m: m.group(1), text)

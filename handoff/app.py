@@ -1,0 +1,108 @@
+"""``create_app(settings)``: the gateway's aiohttp application."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import warnings
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+from redis.exceptions import RedisError
+
+from handoff import editor_api
+from handoff.agent_ws import agent_ws
+from handoff.auth import ACCOUNTS_KEY
+from handoff.citizen_ws import GATEWAY_KEY, citizen_ws
+from handoff.gateway import Gateway
+from handoff.http_api import routes
+from handoff.settings import Settings
+from knowledge_base.logs import request_id
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'self'; form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "SAMEORIGIN",
+}
+
+
+@web.middleware
+async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request_id.set(request.headers.get("X-Request-ID", "")[:64] or secrets.token_hex(6))
+    try:
+        response = await handler(request)
+    except RedisError as exc:
+        log.error("redis unavailable: %s", type(exc).__name__)
+        response = web.json_response({"error": "storage_unavailable", "message": "Redis is unreachable; retry"},
+                                     status=503)
+    return response
+
+
+def _page(name: str) -> Handler:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
+
+    return handler
+
+
+async def _static_cache(request: web.Request, response: web.StreamResponse) -> None:
+    if request.path.startswith("/static/"):
+        # Not fingerprinted: revalidate often, but let browsers reuse for a short while.
+        response.headers.setdefault("Cache-Control", "public, max-age=300")
+    for name, value in SECURITY_HEADERS.items():
+        if name not in response.headers and not isinstance(response, web.WebSocketResponse):
+            response.headers[name] = value
+
+
+def create_app(settings: Settings, gateway: Gateway | None = None) -> web.Application:
+    gw = gateway or Gateway(settings)
+    app = web.Application(middlewares=[request_context], client_max_size=64 * 1024)
+    app[GATEWAY_KEY] = gw
+    app[ACCOUNTS_KEY] = gw.accounts
+    with warnings.catch_warnings():
+        # The editor API reads these by name (see CONTRIBUTING): plain string keys on purpose.
+        warnings.simplefilter("ignore")
+        app["redis"] = gw.redis
+        app["settings"] = settings
+    app.router.add_get("/ws/chat", citizen_ws)
+    app.router.add_get("/ws/agent", agent_ws)
+    app.router.add_routes(routes)
+    if settings.enable_editor:
+        editor_api.setup(app)
+    existing = {r.resource.canonical for r in app.router.routes() if r.resource is not None}
+    for path, page in (("/", "demo.html"), ("/console", "console.html"), ("/editor", "editor.html")):
+        if path not in existing and (STATIC / page).exists():
+            app.router.add_get(path, _page(page))
+    if STATIC.is_dir():
+        app.router.add_static("/static/", STATIC, follow_symlinks=False)
+    app.on_response_prepare.append(_static_cache)
+    app.on_startup.append(_start(gw))
+    app.on_cleanup.append(_stop(gw))
+    return app
+
+
+def _start(gw: Gateway) -> Callable[[web.Application], Awaitable[None]]:
+    async def start(app: web.Application) -> None:
+        await gw.start()
+        log.info("gateway ready", extra={"prefix": gw.settings.redis_prefix})
+
+    return start
+
+
+def _stop(gw: Gateway) -> Callable[[web.Application], Awaitable[None]]:
+    async def stop(app: web.Application) -> None:
+        for ws_session in list(gw.citizens) + list(gw.agents):
+            await ws_session.ws.close(code=1001, message=b"server shutdown")
+        await gw.stop()
+
+    return stop

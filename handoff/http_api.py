@@ -1,0 +1,158 @@
+"""HTTP endpoints of the gateway (docs/protocol.md §3): login, logout, availability, callbacks, CSAT, ops."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from redis.exceptions import RedisError
+
+from handoff import flow
+from handoff.auth import authenticate, bearer_token, require_role
+from handoff.citizen_ws import GATEWAY_KEY
+from handoff.errors import AuthError, ConversationError, HandoffError, ThrottledError
+from handoff.gateway import Gateway
+
+routes = web.RouteTableDef()
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response({"error": code, "message": message}, status=status, headers=headers)
+
+
+async def _json_body(request: web.Request, max_bytes: int = 8192) -> dict[str, Any]:
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise web.HTTPRequestEntityTooLarge(max_size=max_bytes, actual_size=request.content_length)
+    try:
+        data = json.loads(await request.text())
+    except ValueError:
+        raise web.HTTPBadRequest(text=json.dumps({"error": "bad_json", "message": "body must be JSON"}),
+                                 content_type="application/json") from None
+    if not isinstance(data, dict):
+        raise web.HTTPBadRequest(text=json.dumps({"error": "bad_json", "message": "body must be a JSON object"}),
+                                 content_type="application/json")
+    return data
+
+
+def client_ip(request: web.Request, gw: Gateway) -> str:
+    if gw.settings.trust_proxy:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.remote or "-"
+
+
+@routes.post("/api/login")
+async def login(request: web.Request) -> web.Response:
+    gw = request.app[GATEWAY_KEY]
+    data = await _json_body(request)
+    username, password = data.get("username"), data.get("password")
+    if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
+        return _error(400, "invalid_body", "send {\"username\": ..., \"password\": ...}")
+    try:
+        session = await gw.accounts.login(username, password[:1024], client_ip(request, gw))
+    except ThrottledError as exc:
+        return _error(429, exc.code, exc.message, {"Retry-After": str(exc.retry_after_s)})
+    except AuthError as exc:
+        return _error(401, "invalid_credentials", exc.message)
+    account = session.account
+    expires = datetime.fromtimestamp(session.expires_at, UTC).isoformat().replace("+00:00", "Z")
+    return web.json_response({"token": session.token, "expires_at": expires, "role": account.role,
+                              "display_name": account.display_name, "username": account.username})
+
+
+@routes.post("/api/logout")
+async def logout(request: web.Request) -> web.Response:
+    account = await authenticate(request)
+    gw = request.app[GATEWAY_KEY]
+    await gw.accounts.revoke(bearer_token(request) or "")
+    if account.role in ("agent", "supervisor"):
+        await gw.presence.leave(account.username)
+    return web.Response(status=204)
+
+
+@routes.get("/api/me")
+async def me(request: web.Request) -> web.Response:
+    account = await authenticate(request)
+    expires = datetime.fromtimestamp(account.expires_at, UTC).isoformat().replace("+00:00", "Z")
+    return web.json_response({"username": account.username, "role": account.role,
+                              "display_name": account.display_name, "expires_at": expires})
+
+
+@routes.get("/api/availability")
+async def availability(request: web.Request) -> web.Response:
+    gw = request.app[GATEWAY_KEY]
+    return web.json_response({"open": gw.is_open(), "agents_online": await gw.presence.online_count(),
+                              "next_open": gw.next_open(), "timezone": gw.settings.timezone})
+
+
+@routes.get("/api/callbacks")
+async def list_callbacks(request: web.Request) -> web.Response:
+    require_role(await authenticate(request), "agent", "supervisor")
+    status = request.query.get("status", "open")
+    if status not in ("open", "done", "all"):
+        return _error(400, "invalid_status", "status must be open, done or all")
+    return web.json_response({"items": await request.app[GATEWAY_KEY].callbacks.list(status)})
+
+
+@routes.post("/api/callbacks/{callback_id}/done")
+async def callback_done(request: web.Request) -> web.Response:
+    account = require_role(await authenticate(request), "agent", "supervisor")
+    try:
+        result = await request.app[GATEWAY_KEY].callbacks.mark_done(request.match_info["callback_id"], account.username)
+    except HandoffError as exc:
+        return _error(404, exc.code, exc.message)
+    return web.json_response(result)
+
+
+@routes.post("/api/csat")
+async def csat(request: web.Request) -> web.Response:
+    gw = request.app[GATEWAY_KEY]
+    data = await _json_body(request)
+    cid, token, score = data.get("conversation_id"), data.get("token"), data.get("score")
+    comment = data.get("comment") or ""
+    if not (isinstance(cid, str) and isinstance(token, str) and type(score) is int and 1 <= score <= 5
+            and isinstance(comment, str) and len(comment) <= 1000):
+        return _error(400, "invalid_body", "send conversation_id, token, score (1-5) and optional comment")
+    try:
+        await gw.conversations.authenticate(cid, token)
+        await flow.submit_csat(gw, cid, None, score, comment.strip())
+    except ConversationError as exc:
+        status = 401 if exc.code == "bad_token" else 409
+        return _error(status, exc.code, exc.message)
+    return web.json_response({"ok": True})
+
+
+@routes.get("/api/csat/summary")
+async def csat_summary(request: web.Request) -> web.Response:
+    require_role(await authenticate(request), "supervisor")
+    return web.json_response(await request.app[GATEWAY_KEY].csat.summary())
+
+
+@routes.get("/health")
+async def health(request: web.Request) -> web.Response:
+    gw = request.app[GATEWAY_KEY]
+
+    async def redis_ok() -> bool:
+        try:
+            return bool(await asyncio.wait_for(gw.redis.ping(), timeout=2))
+        except (RedisError, OSError, TimeoutError):
+            return False
+
+    r_ok, rasa_ok = await asyncio.gather(redis_ok(), gw.rasa.healthy())
+    body = {"status": "ok" if r_ok and rasa_ok else "degraded",
+            "redis": "ok" if r_ok else "down", "rasa": "ok" if rasa_ok else "down"}
+    return web.json_response(body, status=200 if r_ok and rasa_ok else 503)
+
+
+@routes.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    gw = request.app[GATEWAY_KEY]
+    try:
+        await gw.refresh_metrics()
+    except RedisError:
+        gw.update_gauges()
+    return web.Response(body=gw.metrics.render(), headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})

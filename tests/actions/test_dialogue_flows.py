@@ -1,0 +1,161 @@
+"""Multi-turn behaviour of the actions with the real rules and domain, a scripted knowledge base."""
+
+from __future__ import annotations
+
+import json
+
+from actions_harness import Conversation, FakeKB, handoff_of, responses
+
+Q_CARD = "كيف اطلع بطاقة ذوي الاعاقة"
+Q_VAGUE = "عندي سؤال عن البطاقة"
+Q_UNKNOWN = "كم سعر تذكرة الطيران"
+
+
+async def test_answer_sends_text_source_and_feedback_buttons(conversation: Conversation, kb: FakeKB) -> None:
+    kb.on(Q_CARD, "answer", ("card-issue", 0.91), ("card-fee", 0.7))
+    msgs = await conversation.say(Q_CARD, "ask_question")
+    assert msgs[0]["text"] == "قدّم الطلب عبر المنصة."
+    assert msgs[1]["response"] == "utter_answer_source" and msgs[1]["link"] == "https://example.gov.sa/card"
+    assert msgs[2]["response"] == "utter_ask_helpful"
+    assert conversation.slots["last_entry_id"] == "card-issue"
+    assert conversation.slots["last_category"] == "بطاقة ذوي الإعاقة"
+    assert handoff_of(msgs) is None
+
+
+async def test_only_https_links_are_sent(conversation: Conversation, kb: FakeKB) -> None:
+    kb.on("كم الرسوم", "answer", ("card-fee", 0.9))
+    msgs = await conversation.say("كم الرسوم", "ask_question")
+    links = [m.get("link") for m in msgs if m.get("response") == "utter_answer_source"]
+    assert links == ["https://example.gov.sa/card/fee"]
+
+
+async def test_clarify_offers_three_questions_and_none(conversation: Conversation, kb: FakeKB) -> None:
+    kb.on(Q_VAGUE, "clarify", ("card-issue", 0.7), ("card-fee", 0.69), ("card-docs", 0.68), ("complaint-employee", 0.5))
+    msgs = await conversation.say(Q_VAGUE, "ask_question")
+    assert responses(msgs) == ["utter_clarify"]
+    buttons = msgs[0]["buttons"]
+    assert [b["title"] for b in buttons] == [
+        "كيف أصدر بطاقة ذوي الإعاقة؟", "كم رسوم إصدار بطاقة ذوي الإعاقة؟",
+        "ما المستندات المطلوبة لبطاقة ذوي الإعاقة؟", "لا شيء مما سبق",
+    ]
+    assert buttons[1]["payload"].startswith("/choose_faq")
+    assert json.loads(buttons[1]["payload"][len("/choose_faq"):]) == {"faq_id": "card-fee"}
+    assert buttons[3]["payload"] == "/clarify_none"
+
+
+async def test_choosing_a_clarification_answers_it(conversation: Conversation, kb: FakeKB) -> None:
+    kb.on(Q_VAGUE, "clarify", ("card-issue", 0.7), ("card-fee", 0.69), ("card-docs", 0.68))
+    await conversation.say(Q_VAGUE, "ask_question")
+    msgs = await conversation.say('/choose_faq{"faq_id": "card-docs"}', "choose_faq", faq_id="card-docs")
+    assert msgs[0]["text"] == "التقرير الطبي والهوية."
+    assert conversation.slots["last_entry_id"] == "card-docs"
+    assert kb.calls == [Q_VAGUE]  # the choice is answered directly, not searched again
+
+
+async def test_typed_ordinal_picks_the_option(conversation: Conversation, kb: FakeKB) -> None:
+    kb.on(Q_VAGUE, "clarify", ("card-issue", 0.7), ("card-fee", 0.69), ("card-docs", 0.68))
+    await conversation.say(Q_VAGUE, "ask_question")
+    msgs = await conversation.say("الثاني", "choose_faq")
+    assert msgs[0]["text"] == "إصدار البطاقة مجاني."
+
+
+async def test_clarify_none_then_second_miss_hands_off(conversation: Conversation, kb: FakeKB) -> None:
+    kb.on(Q_VAGUE, "clarify", ("card-issue", 0.7), ("card-fee", 0.69), ("card-docs", 0.68))
+    await conversation.say(Q_VAGUE, "ask_question")
+    msgs = await conversation.say("/clarify_none", "clarify_none")
+    assert responses(msgs) == ["utter_rephrase_after_none"] and handoff_of(msgs) is None
+    msgs = await conversation.say(Q_UNKNOWN, "ask_question")
+    payload = handoff_of(msgs)
+    assert payload is not None and payload["reason"] == "repeated_miss"
+    assert payload["summary"] == [Q_VAGUE, Q_UNKNOWN]
+    assert responses(msgs)[:2] == ["utter_handoff_apology", "utter_handoff"]
+
+
+async def test_low_confidence_offers_a_person_and_yes_hands_off(conversation: Conversation, kb: FakeKB) -> None:
+    kb.on(Q_UNKNOWN, "handoff", ("complaint-employee", 0.3))
+    msgs = await conversation.say(Q_UNKNOWN, "ask_question")
+    assert responses(msgs) == ["utter_no_answer"] and handoff_of(msgs) is None
+    msgs = await conversation.say("/affirm", "affirm")
+    payload = handoff_of(msgs)
+    assert payload is not None and payload["reason"] == "low_confidence"
+    assert payload["candidates"] == [{"id": "complaint-employee", "question": "كيف أشتكي على موظف؟", "score": 0.3}]
+    assert payload["topic"] == "الشكاوى"
+
+
+async def test_low_confidence_then_rephrase_resets_after_an_answer(conversation: Conversation, kb: FakeKB) -> None:
+    kb.on(Q_CARD, "answer", ("card-issue", 0.91))
+    await conversation.say(Q_UNKNOWN, "ask_question")
+    assert responses(await conversation.say("/deny", "deny")) == ["utter_ask_question"]
+    await conversation.say(Q_CARD, "ask_question")
+    msgs = await conversation.say(Q_UNKNOWN, "ask_question")  # a miss after an answer is a first miss again
+    assert responses(msgs) == ["utter_no_answer"]
+
+
+async def test_two_misses_in_a_row_hand_off(conversation: Conversation) -> None:
+    await conversation.say(Q_UNKNOWN, "ask_question")
+    msgs = await conversation.say("سؤال ثاني ما له جواب", "ask_question")
+    payload = handoff_of(msgs)
+    assert payload is not None and payload["reason"] == "repeated_miss"
+
+
+async def test_negative_feedback_twice_hands_off(conversation: Conversation, kb: FakeKB) -> None:
+    kb.on(Q_CARD, "answer", ("card-issue", 0.91))
+    await conversation.say(Q_CARD, "ask_question")
+    msgs = await conversation.say("/feedback_negative", "feedback_negative")
+    assert responses(msgs) == ["utter_feedback_sorry"] and handoff_of(msgs) is None
+    await conversation.say("/deny", "deny")
+    await conversation.say(Q_CARD, "ask_question")
+    msgs = await conversation.say("الاجابة غلط", "feedback_negative")
+    payload = handoff_of(msgs)
+    assert payload is not None and payload["reason"] == "negative_feedback"
+    assert payload["topic"] == "بطاقة ذوي الإعاقة"
+
+
+async def test_negative_feedback_after_clarification_hands_off_at_once(conversation: Conversation, kb: FakeKB) -> None:
+    kb.on(Q_VAGUE, "clarify", ("card-issue", 0.7), ("card-fee", 0.69), ("card-docs", 0.68))
+    await conversation.say(Q_VAGUE, "ask_question")
+    await conversation.say('/choose_faq{"faq_id": "card-fee"}', "choose_faq", faq_id="card-fee")
+    msgs = await conversation.say("لا", "deny")  # "no" to "was this helpful?"
+    payload = handoff_of(msgs)
+    assert payload is not None and payload["reason"] == "negative_feedback"
+
+
+async def test_positive_feedback_thanks(conversation: Conversation, kb: FakeKB) -> None:
+    kb.on(Q_CARD, "answer", ("card-issue", 0.91))
+    await conversation.say(Q_CARD, "ask_question")
+    assert responses(await conversation.say("نعم", "affirm")) == ["utter_feedback_thanks"]
+
+
+async def test_request_human_hands_off_with_summary(conversation: Conversation, kb: FakeKB) -> None:
+    kb.on(Q_CARD, "answer", ("card-issue", 0.91))
+    await conversation.say(Q_CARD, "ask_question")
+    await conversation.say("/feedback_positive", "feedback_positive")
+    msgs = await conversation.say("ابي اكلم موظف", "request_human")
+    assert responses(msgs) == ["utter_handoff", None]
+    payload = handoff_of(msgs)
+    assert payload == {
+        "reason": "user_request", "topic": "بطاقة ذوي الإعاقة",
+        "candidates": [{"id": "card-issue", "question": "كيف أصدر بطاقة ذوي الإعاقة؟", "score": 0.91}],
+        "summary": [Q_CARD, "ابي اكلم موظف"],
+    }
+
+
+async def test_english_citizen_gets_english_responses(conversation: Conversation, kb: FakeKB) -> None:
+    kb.on("how do I get the disability card", "answer", ("card-issue", 0.9))
+    assert responses(await conversation.say("hello", "greet")) == ["utter_greet_en"]
+    msgs = await conversation.say("how do I get the disability card", "ask_question")
+    assert responses(msgs)[1:] == ["utter_answer_source_en", "utter_ask_helpful_en"]
+    msgs = await conversation.say("/feedback_negative", "feedback_negative")  # a button keeps the language
+    assert responses(msgs) == ["utter_feedback_sorry_en"]
+
+
+async def test_arabizi_gets_arabic(conversation: Conversation) -> None:
+    assert responses(await conversation.say("salam 3alaikum", "greet")) == ["utter_greet"]
+
+
+async def test_smalltalk_responses(conversation: Conversation) -> None:
+    for text, intent, response in [
+        ("مع السلامة", "goodbye", "utter_goodbye"), ("شكرا", "thank", "utter_welcome"),
+        ("انت روبوت؟", "bot_challenge", "utter_iamabot"), ("كيف حالك", "chitchat", "utter_chitchat"),
+    ]:
+        assert responses(await conversation.say(text, intent)) == [response]

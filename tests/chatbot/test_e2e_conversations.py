@@ -1,0 +1,139 @@
+"""Whole conversations through the real Rasa server, the real action server and the demo index (REST)."""
+
+from __future__ import annotations
+
+import pytest
+from chatbot_harness import ANSWERS, QUESTIONS, Chat, buttons, handoff, texts, utter
+
+pytestmark = pytest.mark.rasa
+
+UNKNOWN_1 = "كم سعر تذكرة الطيران إلى لندن"
+UNKNOWN_2 = "ما هي عاصمة فرنسا"
+VAGUE = "رخصة العمل"  # one topic, several entries: the knowledge base asks which one
+
+
+@pytest.fixture
+def chat(rasa_stack) -> Chat:  # type: ignore[no-untyped-def]
+    return Chat(rasa_stack.rasa_url)
+
+
+def test_direct_answer_with_source_and_feedback_question(chat: Chat) -> None:
+    replies = chat.say("كيف أحجز موعدًا لزيارة أحد فروع الوزارة؟")
+    said = texts(replies)
+    assert said[0] == ANSWERS["appointments-book"]
+    assert said[1].startswith("المصدر: https://")
+    assert said[2] == utter("utter_ask_helpful")
+    assert [b["payload"] for b in buttons(replies)] == ["/feedback_positive", "/feedback_negative"]
+    assert handoff(replies) is None
+
+
+def test_clarify_then_choose(chat: Chat) -> None:
+    replies = chat.say(VAGUE)
+    assert texts(replies) == [utter("utter_clarify")]
+    options = buttons(replies)
+    assert len(options) == 4 and options[-1] == {"title": "لا شيء مما سبق", "payload": "/clarify_none"}
+    chosen = options[1]
+    entry_id = next(i for i, q in QUESTIONS.items() if q == chosen["title"])
+    assert texts(chat.say(chosen["payload"]))[0] == ANSWERS[entry_id]
+
+
+def test_clarify_none_then_second_miss_hands_off(chat: Chat) -> None:
+    chat.say(VAGUE)
+    first = chat.say("/clarify_none")
+    assert handoff(first) is None and texts(first) == [utter("utter_rephrase_after_none")]
+    payload = handoff(chat.say(UNKNOWN_1))
+    assert payload is not None and payload["reason"] == "repeated_miss"
+    assert payload["summary"] == [VAGUE, UNKNOWN_1]
+
+
+def test_typed_none_of_these_counts_as_a_miss(chat: Chat) -> None:
+    chat.say(VAGUE)
+    chat.say("ولا واحد منها")
+    payload = handoff(chat.say(UNKNOWN_2))
+    assert payload is not None and payload["reason"] == "repeated_miss"
+
+
+HUMAN_REQUESTS = [
+    "ابي اكلم موظف", "حولني على خدمة العملاء", "مابي بوت", "I want a real person", "ما فهمت عليك ابي احد يرد علي",
+]
+
+
+@pytest.mark.parametrize("text", HUMAN_REQUESTS)
+def test_explicit_human_request(chat: Chat, text: str) -> None:
+    replies = chat.say(text)
+    payload = handoff(replies)
+    assert payload is not None and payload["reason"] == "user_request"
+    assert payload["summary"] == [text]
+    assert utter("utter_handoff_en" if text.startswith("I ") else "utter_handoff") in texts(replies)
+
+
+@pytest.mark.parametrize("text", ["كيف اقدم شكوى على موظف في الفرع", "هل يحق للموظف اجازة مرضية"])
+def test_mentioning_an_employee_does_not_hand_off(chat: Chat, text: str) -> None:
+    replies = chat.say(text)
+    assert handoff(replies) is None
+    assert texts(replies)[0] != utter("utter_handoff")
+
+
+def test_low_confidence_offer_accepted(chat: Chat) -> None:
+    replies = chat.say(UNKNOWN_1)
+    assert texts(replies) == [utter("utter_no_answer")] and handoff(replies) is None
+    payload = handoff(chat.say("/affirm"))
+    assert payload is not None and payload["reason"] == "low_confidence"
+    assert payload["summary"] == [UNKNOWN_1]
+
+
+def test_two_unanswerable_questions_hand_off(chat: Chat) -> None:
+    chat.say(UNKNOWN_1)
+    payload = handoff(chat.say(UNKNOWN_2))
+    assert payload is not None and payload["reason"] == "repeated_miss"
+
+
+def test_negative_feedback_then_yes_hands_off(chat: Chat) -> None:
+    chat.say("كيف أصدر بطاقة ذوي الإعاقة؟")
+    sorry = chat.say("ما افادتني")
+    assert texts(sorry) == [utter("utter_feedback_sorry")]
+    payload = handoff(chat.say("ايه"))
+    assert payload is not None and payload["reason"] == "negative_feedback"
+    assert payload["topic"] == "بطاقة ذوي الإعاقة"
+
+
+def test_negative_feedback_twice_hands_off(chat: Chat) -> None:
+    chat.say("كيف أصدر بطاقة ذوي الإعاقة؟")
+    chat.say("/feedback_negative")
+    chat.say("/deny")
+    chat.say("كيف أحجز موعدًا لزيارة أحد فروع الوزارة؟")
+    payload = handoff(chat.say("/feedback_negative"))
+    assert payload is not None and payload["reason"] == "negative_feedback"
+
+
+def test_multi_turn_followup_answers_the_related_entry(chat: Chat) -> None:
+    assert texts(chat.say("كيف أصدر بطاقة ذوي الإعاقة؟"))[0] == ANSWERS["disability-card-issue"]
+    replies = chat.say("وكم رسومها؟")
+    said = texts(replies)
+    # Answered directly, or offered first when the index's thresholds ask for a confirmation.
+    assert said[0] == ANSWERS["disability-card-fee"] or buttons(replies)[0]["title"] == QUESTIONS["disability-card-fee"]
+
+
+def test_greet_thank_goodbye(chat: Chat) -> None:
+    assert texts(chat.say("السلام عليكم")) == [utter("utter_greet")]
+    chat.say("كيف أحجز موعدًا لزيارة أحد فروع الوزارة؟")
+    assert texts(chat.say("شكرا جزيلا")) == [utter("utter_welcome")]
+    assert texts(chat.say("مع السلامة")) == [utter("utter_goodbye")]
+
+
+def test_bot_challenge(chat: Chat) -> None:
+    assert texts(chat.say("انت روبوت ولا انسان؟")) == [utter("utter_iamabot")]
+
+
+def test_english_conversation(chat: Chat) -> None:
+    assert texts(chat.say("hello")) == [utter("utter_greet_en")]
+    said = texts(chat.say("How do I book an appointment at a branch?"))
+    assert said[0] == ANSWERS["appointments-book"]
+    assert said[1].startswith("Source: https://") and said[2] == utter("utter_ask_helpful_en")
+    assert texts(chat.say("thank you")) == [utter("utter_welcome_en")]
+
+
+def test_arabizi_question(chat: Chat) -> None:
+    said = texts(chat.say("kaif a7jez maw3ed fi alfar3"))
+    assert said[0] == ANSWERS["appointments-book"]
+    assert said[-1] == utter("utter_ask_helpful")  # Arabizi writers read Arabic

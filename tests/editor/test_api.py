@@ -1,0 +1,152 @@
+"""Editor HTTP API against a real aiohttp server, real accounts and Redis, and the live index."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+ENTRY = {
+    "category": "المواعيد",
+    "question": "هل يسمح بإحضار الحيوانات الأليفة إلى الفرع؟",
+    "alternatives": ["ابي اجيب قطوتي معي للفرع"],
+    "answer": "لا يُسمح بدخول الحيوانات الأليفة إلى الفروع باستثناء كلاب الإرشاد.",
+    "links": ["https://example.gov.sa/branches"],
+}
+
+
+async def _create(editor, entry_id: str, **over) -> dict:
+    resp = await editor.client.post("/api/faq", json={"id": entry_id, **ENTRY, **over}, headers=editor.auth("editor"))
+    assert resp.status == 201, await resp.text()
+    return (await resp.json())["entry"]
+
+
+async def test_no_token_is_401_and_agents_are_read_only(editor) -> None:
+    assert (await editor.client.get("/api/faq")).status == 401
+    assert (await editor.client.get("/api/faq", headers={"Authorization": "Bearer nope"})).status == 401
+    listing = await editor.client.get("/api/faq", headers=editor.auth("agent"))
+    assert listing.status == 200 and (await listing.json())["total"] > 100
+    agent = editor.auth("agent")
+    assert (await editor.client.post("/api/faq", json={"id": "agent-try", **ENTRY}, headers=agent)).status == 403
+    assert (await editor.client.put("/api/faq/appointments-book", json={"rev": 1, "answer": "x" * 10},
+                                    headers=agent)).status == 403
+    assert (await editor.client.post("/api/faq/appointments-book/unpublish", headers=agent)).status == 403
+    assert (await editor.client.delete("/api/faq/appointments-book", headers=agent)).status == 403
+    assert (await editor.client.get("/api/faq/appointments-book", headers=agent)).status == 200
+    # the supervisor may write
+    sup = await editor.client.post("/api/faq", json={"id": "sup-made", **ENTRY}, headers=editor.auth("supervisor"))
+    assert sup.status == 201
+
+
+async def test_crud_lifecycle_and_filters(editor) -> None:
+    created = await _create(editor, "crud-1")
+    assert created["status"] == "draft" and created["rev"] == 1
+    ed = editor.auth("editor")
+    got = await (await editor.client.get("/api/faq/crud-1", headers=ed)).json()
+    assert got["entry"]["alternatives"] == ENTRY["alternatives"]
+    resp = await editor.client.put("/api/faq/crud-1", json={"rev": 1, "answer": "جواب جديد يوضح الحالات المسموحة."},
+                                   headers=ed)
+    assert resp.status == 200 and (await resp.json())["entry"]["rev"] == 2
+    drafts = await (await editor.client.get("/api/faq", params={"status": "draft", "q": "الأليفة"}, headers=ed)).json()
+    assert "crud-1" in [e["id"] for e in drafts["entries"]]
+    assert drafts["entries"] and all(e["status"] == "draft" for e in drafts["entries"])
+    published = await (await editor.client.get("/api/faq", params={"status": "published", "q": "الأليفة"},
+                                               headers=ed)).json()
+    assert "crud-1" not in [e["id"] for e in published["entries"]]
+    by_cat = await (await editor.client.get("/api/faq", params={"category": "المواعيد"}, headers=ed)).json()
+    assert by_cat["entries"] and all(e["category"] == "المواعيد" for e in by_cat["entries"])
+    assert (await editor.client.delete("/api/faq/crud-1", headers=ed)).status == 200
+    listed = await (await editor.client.get("/api/faq", params={"q": "الأليفة"}, headers=ed)).json()
+    assert "crud-1" not in [e["id"] for e in listed["entries"]]
+    deleted = await (await editor.client.get("/api/faq", params={"status": "deleted"}, headers=ed)).json()
+    assert "crud-1" in [e["id"] for e in deleted["entries"]]
+    restored = await editor.client.post("/api/faq/crud-1/restore", headers=ed)
+    assert (await restored.json())["entry"]["deleted"] is False
+    history = await (await editor.client.get("/api/faq/crud-1/history", headers=ed)).json()
+    assert [h["action"] for h in history["history"]] == ["restore", "delete", "update", "create"]
+    assert history["history"][2]["before"]["answer"] == ENTRY["answer"]
+    assert history["history"][2]["actor"] == "editor1"
+    assert (await editor.client.get("/api/faq/nope-404", headers=ed)).status == 404
+
+
+async def test_validation_errors_name_each_field_in_arabic_and_english(editor) -> None:
+    bad = {"id": "Bad Id!", "category": "", "question": "؟", "answer": "نعم جواب كاف", "links": ["javascript:alert(1)"]}
+    resp = await editor.client.post("/api/faq", json=bad, headers=editor.auth("editor"))
+    assert resp.status == 422
+    errors = {e["field"]: e for e in (await resp.json())["errors"]}
+    assert set(errors) == {"category", "question", "links"}
+    assert errors["links"]["message_en"].startswith("Only https")
+    assert "https" in errors["links"]["message_ar"]
+    resp = await editor.client.post("/api/faq", json={**ENTRY, "id": "Bad Id!"}, headers=editor.auth("editor"))
+    assert resp.status == 422 and (await resp.json())["errors"][0]["field"] == "id"
+    await _create(editor, "val-1")
+    resp = await editor.client.put("/api/faq/val-1", json={"answer": "بدون رقم النسخة هنا"},
+                                   headers=editor.auth("editor"))
+    assert resp.status == 422 and (await resp.json())["errors"][0]["field"] == "rev"
+
+
+async def test_stale_edit_gets_409_with_the_current_entry(editor) -> None:
+    await _create(editor, "race-1")
+    ed = editor.auth("editor")
+    first = await editor.client.put("/api/faq/race-1", json={"rev": 1, "answer": "إجابة المحرر الأول الكاملة."},
+                                    headers=ed)
+    assert first.status == 200
+    second = await editor.client.put("/api/faq/race-1", json={"rev": 1, "answer": "إجابة المحرر الثاني الكاملة."},
+                                     headers=editor.auth("supervisor"))
+    assert second.status == 409
+    body = await second.json()
+    assert body["current"]["answer"] == "إجابة المحرر الأول الكاملة." and body["current"]["rev"] == 2
+
+
+async def test_simultaneous_edits_of_one_revision_one_wins(editor) -> None:
+    await _create(editor, "race-2")
+
+    async def put(i: int) -> int:
+        answer = f"نسخة متزامنة رقم {i} من الإجابة."
+        resp = await editor.client.put("/api/faq/race-2", json={"rev": 1, "answer": answer},
+                                       headers=editor.auth("editor" if i % 2 else "supervisor"))
+        return resp.status
+
+    statuses = await asyncio.gather(*(put(i) for i in range(6)))
+    assert sorted(statuses) == [200, 409, 409, 409, 409, 409]
+
+
+async def test_near_duplicate_warning_uses_the_bots_retrieval(editor) -> None:
+    resp = await editor.client.post("/api/faq", json={
+        "id": "dup-1", "category": "المواعيد", "question": "كيف يمكنني حجز موعد في أحد فروع الوزارة؟",
+        "answer": "احجز من المنصة الإلكترونية.",
+    }, headers=editor.auth("editor"))
+    assert resp.status == 201
+    dupes = (await resp.json())["near_duplicates"]
+    assert dupes and dupes[0]["id"] == "appointments-book"
+    fresh = await editor.client.post("/api/faq/check-duplicates", json={
+        "question": "هل يسمح بإحضار الحيوانات الأليفة إلى الفرع؟"}, headers=editor.auth("editor"))
+    assert (await fresh.json())["near_duplicates"] == []
+
+
+async def test_search_endpoint_shape_and_roles(editor) -> None:
+    assert (await editor.client.get("/api/faq/search", params={"q": "موعد"})).status == 401
+    resp = await editor.client.get("/api/faq/search", params={"q": "كيف أحجز موعدا في الفرع"},
+                                   headers=editor.auth("agent"))
+    body = await resp.json()
+    assert body["decision"] == "answer"
+    top = body["candidates"][0]
+    assert top["id"] == "appointments-book" and {"id", "question", "answer", "category", "score"} <= set(top)
+    empty = await editor.client.get("/api/faq/search", params={"q": " "}, headers=editor.auth("agent"))
+    assert empty.status == 422
+
+
+async def test_publish_makes_the_entry_answerable_and_unpublish_removes_it(editor) -> None:
+    entry = await _create(editor, "live-pets")
+    ed, q = editor.auth("editor"), {"q": "هل يمكنني إحضار كلبي إلى الفرع؟"}
+    resp = await editor.client.post("/api/faq/live-pets/publish", json={"rev": entry["rev"]}, headers=ed)
+    version = (await resp.json())["version"]
+    assert await asyncio.to_thread(editor.live.wait_for_version, version, 5)
+    body = await (await editor.client.get("/api/faq/search", params=q, headers=ed)).json()
+    assert body["decision"] == "answer" and body["candidates"][0]["id"] == "live-pets"
+    resp = await editor.client.post("/api/faq/live-pets/unpublish", headers=ed)
+    assert await asyncio.to_thread(editor.live.wait_for_version, (await resp.json())["version"], 5)
+    body = await (await editor.client.get("/api/faq/search", params=q, headers=ed)).json()
+    assert "live-pets" not in [c["id"] for c in body["candidates"]]

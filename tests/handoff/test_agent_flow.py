@@ -1,0 +1,168 @@
+"""Citizen ↔ agent: handoff, queue, atomic claim, chat both ways, resolve → CSAT, return to bot."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import pytest
+
+from handoff.protocol import HandoffPacket
+from tests.handoff.helpers import Client, Gw, msg_id
+
+
+def packet(reason: str = "low_confidence") -> HandoffPacket:
+    candidates = [{"id": "p1", "question": "تجديد الجواز", "score": 0.4}]
+    return {"reason": reason, "topic": "passports", "candidates": candidates,
+            "summary": ["أبي أجدد جوازي"], "requested_at": "2026-11-25T10:00:00Z"}
+
+
+async def queued_citizen(gw: Gw) -> tuple[Client, str]:
+    citizen, cid, _ = await gw.citizen()
+    await citizen.send(type="message", msg_id=msg_id(), text="أبي أجدد جوازي")
+    await citizen.send(type="request_human", msg_id=msg_id())
+    await citizen.wait_for(type="status", state="queued")
+    return citizen, cid
+
+
+async def test_full_flow_handoff_claim_chat_resolve_csat(gw: Gw) -> None:
+    agent = await gw.agent("noura", "نورة")
+    citizen, cid = await queued_citizen(gw)
+    added = await agent.wait_for(type="queue_added")
+    assert added["item"]["conversation_id"] == cid
+    assert added["item"]["summary"] == ["أبي أجدد جوازي"]
+
+    await agent.send(type="claim", conversation_id=cid, ref="r1")
+    conv = await agent.wait_for(type="conversation", ref="r1")
+    assert [e["type"] for e in conv["entries"]][:2] == ["user_message", "event"]
+    assert conv["handoff"]["reason"] == "user_request"
+    status = await citizen.wait_for(type="status", state="with_agent")
+    assert status["agent_name"] == "نورة"
+
+    await agent.send(type="typing", conversation_id=cid, active=True)
+    assert (await citizen.wait_for(type="typing"))["from"] == "agent"
+    await agent.send(type="message", conversation_id=cid, msg_id="a-1", text="مرحباً، كيف أخدمك؟")
+    await agent.wait_for(type="ack", msg_id="a-1")
+    reply = await citizen.wait_for(type="agent_message")
+    assert reply["text"] == "مرحباً، كيف أخدمك؟" and reply["agent_name"] == "نورة"
+
+    await citizen.send(type="message", msg_id="c-9", text="شكراً جزيلاً")
+    seen = await agent.wait_for(type="entry")
+    while seen["entry"]["type"] != "user_message":
+        seen = await agent.wait_for(type="entry")
+    assert seen["conversation_id"] == cid and seen["entry"]["text"] == "شكراً جزيلاً"
+
+    await agent.send(type="resolve", conversation_id=cid, outcome="resolved", ref="r2")
+    await agent.wait_for(type="ok", ref="r2")
+    await agent.wait_for(type="released", conversation_id=cid)
+    await citizen.wait_for(type="status", state="closed")
+    await citizen.wait_for(type="csat_request")
+    await citizen.send(type="csat", msg_id="csat-1", score=5, comment="ممتاز")
+    await citizen.wait_for(type="ack", msg_id="csat-1")
+    await citizen.send(type="csat", msg_id="csat-2", score=1)
+    assert (await citizen.wait_for(type="error"))["code"] == "wrong_state"  # only one answer counts
+    assert (await gw.gateway.csat.summary())["by_score"]["5"] == 1
+    await citizen.send(type="message", msg_id=msg_id(), text="مرحبا؟")
+    assert (await citizen.wait_for(type="error"))["code"] == "closed"
+
+
+@pytest.mark.parametrize("rounds", [100])
+async def test_two_agents_claiming_at_once_exactly_one_wins(gw: Gw, rounds: int) -> None:
+    first, second = await gw.agent("agent1", "أحمد"), await gw.agent("agent2", "سارة")
+    cids = []
+    for _ in range(rounds):
+        cid, _ = await gw.gateway.conversations.create()
+        await gw.gateway.queue.enqueue(cid, packet())
+        cids.append(cid)
+    for i, cid in enumerate(cids):
+        await asyncio.gather(first.send(type="claim", conversation_id=cid, ref=f"a{i}"),
+                             second.send(type="claim", conversation_id=cid, ref=f"b{i}"))
+    winners = 0
+    for i, cid in enumerate(cids):
+        answers = [await first.wait_for(ref=f"a{i}"), await second.wait_for(ref=f"b{i}")]
+        kinds = sorted(a["type"] for a in answers)
+        assert kinds == ["conversation", "error"], answers
+        loser = next(a for a in answers if a["type"] == "error")
+        assert loser["code"] == "already_claimed"
+        meta = await gw.gateway.conversations.get(cid)
+        assert meta["state"] == "with_agent" and meta["agent"] in {"agent1", "agent2"}
+        winners += 1
+    assert winners == rounds
+    assert await gw.gateway.queue.length() == 0
+
+
+async def test_claim_race_at_the_store_level(gw: Gw) -> None:
+    """Same race without sockets: many concurrent claims, one winner each time."""
+    for _ in range(100):
+        cid, _ = await gw.gateway.conversations.create()
+        await gw.gateway.queue.enqueue(cid, packet())
+        results = await asyncio.gather(
+            *(gw.gateway.queue.claim(cid, f"u{i}", f"U{i}") for i in range(4)), return_exceptions=True
+        )
+        assert sum(not isinstance(r, Exception) for r in results) == 1
+
+
+async def test_agent_holds_several_conversations_and_returns_one_to_the_bot(gw: Gw) -> None:
+    agent = await gw.agent("multi", "خالد")
+    (c1, cid1), (c2, cid2) = await queued_citizen(gw), await queued_citizen(gw)
+    for cid in (cid1, cid2):
+        await agent.send(type="claim", conversation_id=cid, ref=cid)
+        await agent.wait_for(type="conversation", ref=cid)
+    await agent.send(type="message", conversation_id=cid2, msg_id="a-2", text="للمحادثة الثانية")
+    assert (await c2.wait_for(type="agent_message"))["text"] == "للمحادثة الثانية"
+    await agent.send(type="return_to_bot", conversation_id=cid1, ref="back")
+    await agent.wait_for(type="ok", ref="back")
+    back = await c1.wait_for(type="status", state="bot")
+    assert back["reason"] == "returned_by_agent"
+    await agent.send(type="message", conversation_id=cid1, msg_id="a-3", text="متأخر")
+    assert (await agent.wait_for(type="error"))["code"] == "not_assigned"
+    assert not [f for f in c1.frames if f.get("type") == "agent_message"]
+
+
+async def test_cancel_wait_returns_to_the_bot_and_leaves_the_queue(gw: Gw) -> None:
+    agent = await gw.agent("watcher", "منى")
+    citizen, cid = await queued_citizen(gw)
+    await agent.wait_for(type="queue_added")
+    await citizen.send(type="cancel_wait", msg_id="cw-1")
+    await citizen.wait_for(type="ack", msg_id="cw-1")
+    assert (await citizen.wait_for(type="status", state="bot"))["reason"] == "cancel_wait"
+    removed = await agent.wait_for(type="queue_removed")
+    assert removed == {"type": "queue_removed", "conversation_id": cid, "reason": "cancelled"}
+    await agent.send(type="claim", conversation_id=cid, ref="late")
+    assert (await agent.wait_for(type="error", ref="late"))["code"] == "not_queued"
+
+
+async def test_agent_socket_needs_a_valid_token_and_role(gw: Gw) -> None:
+    bad = await gw.ws("/ws/agent")
+    await bad.send(type="get_queue")
+    assert (await bad.wait_for(type="error"))["code"] == "not_authenticated"
+    await bad.send(type="auth", token="not-a-token")
+    assert (await bad.wait_for(type="error"))["code"] == "bad_token"
+    closed = await bad.ws.receive()
+    assert closed.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED) and bad.ws.close_code == 4401
+
+    editor_token = await gw.account("ed", role="editor", display_name="محرر")
+    editor = await gw.ws("/ws/agent")
+    await editor.send(type="auth", token=editor_token)
+    assert (await editor.wait_for(type="error"))["code"] == "forbidden"
+
+
+async def test_agent_reload_gets_its_conversations_back(gw: Gw) -> None:
+    token = await gw.account("reload", display_name="ريم")
+    first = await gw.ws("/ws/agent")
+    await first.send(type="auth", token=token)
+    await first.wait_for(type="auth_ok")
+    citizen, cid = await queued_citizen(gw)
+    await first.send(type="claim", conversation_id=cid, ref="c")
+    await first.wait_for(type="conversation", ref="c")
+    await first.close()
+    await citizen.send(type="message", msg_id="while-away", text="هل أنت هنا؟")
+    await citizen.wait_for(type="ack", msg_id="while-away")
+
+    second = await gw.ws("/ws/agent")
+    await second.send(type="auth", token=token)
+    ok = await second.wait_for(type="auth_ok")
+    assert ok["assigned"] == [cid]
+    await second.send(type="open", conversation_id=cid, after_seq=0, ref="o")
+    conv = await second.wait_for(type="conversation", ref="o")
+    assert conv["entries"][-1]["text"] == "هل أنت هنا؟"

@@ -1,0 +1,116 @@
+"""Citizen websocket: acks after durable writes, resume without gaps or duplicates, refusals without crashes."""
+
+from __future__ import annotations
+
+import json
+
+import aiohttp
+import pytest
+
+from tests.handoff.helpers import Gw, msg_id
+
+
+async def test_message_is_acked_with_its_seq_and_stored(gw: Gw) -> None:
+    citizen, cid, _ = await gw.citizen()
+    mid = msg_id()
+    await citizen.send(type="message", msg_id=mid, text="كيف أجدد الهوية الوطنية؟")
+    ack = await citizen.wait_for(type="ack", msg_id=mid)
+    stored = await gw.gateway.conversations.entries(cid)
+    assert [e["seq"] for e in stored] == [ack["seq"]]
+    assert stored[0]["text"] == "كيف أجدد الهوية الوطنية؟"
+
+
+async def test_resume_replays_exactly_what_was_missed(gw: Gw) -> None:
+    citizen, cid, token = await gw.citizen()
+    sent = [msg_id() for _ in range(5)]
+    for mid in sent:
+        await citizen.send(type="message", msg_id=mid, text=f"رسالة {mid}")
+        await citizen.wait_for(type="ack", msg_id=mid)
+    await citizen.close()
+    # While the citizen is away, an entry lands (e.g. from another process).
+    await gw.gateway.conversations.append(cid, {"type": "bot_message", "text": "رد", "buttons": [], "links": []})
+
+    again = await gw.ws("/ws/chat")
+    await again.send(type="resume", conversation_id=cid, token=token, last_seq=2)
+    resumed = await again.wait_for(type="resumed")
+    assert resumed["last_seq"] == 6
+    replay = [await again.wait_for(seq=s) for s in range(3, 7)]
+    assert [e["type"] for e in replay] == ["user_message"] * 3 + ["bot_message"]
+    # Nothing else (no duplicate of seq <= 2, no repeat) arrives.
+    await again.send(type="ping")
+    await again.wait_for(type="pong")
+    seqs = [f["seq"] for f in again.frames if "seq" in f and f.get("type") != "ack"]
+    assert seqs == [3, 4, 5, 6]
+
+
+async def test_resent_msg_id_is_acked_again_not_stored_twice(gw: Gw) -> None:
+    citizen, cid, token = await gw.citizen()
+    mid = msg_id()
+    await citizen.send(type="message", msg_id=mid, text="أول")
+    first = await citizen.wait_for(type="ack", msg_id=mid)
+    await citizen.close()
+    again = await gw.ws("/ws/chat")
+    await again.send(type="resume", conversation_id=cid, token=token, last_seq=1)
+    await again.send(type="message", msg_id=mid, text="أول")
+    second = await again.wait_for(type="ack", msg_id=mid)
+    assert second["seq"] == first["seq"]
+    assert len(await gw.gateway.conversations.entries(cid)) == 1
+
+
+async def test_bad_frames_get_error_frames_and_the_socket_survives(gw: Gw) -> None:
+    citizen, _, _ = await gw.citizen()
+    await citizen.ws.send_str("{not json")
+    assert (await citizen.wait_for(type="error"))["code"] == "bad_json"
+    await citizen.send(type="launch_missiles")
+    assert (await citizen.wait_for(type="error"))["code"] == "unknown_type"
+    await citizen.send(type="message", msg_id="ok-1")
+    assert (await citizen.wait_for(type="error"))["code"] == "invalid_frame"
+    await citizen.send(type="message", msg_id="ok-2", text="x" * 5000)
+    assert (await citizen.wait_for(type="error"))["code"] == "too_large"
+    await citizen.send(type="message", msg_id="bad id with spaces", text="hi")
+    assert (await citizen.wait_for(type="error"))["code"] == "invalid_frame"
+    await citizen.ws.send_bytes(b"\x00\x01")
+    assert (await citizen.wait_for(type="error"))["code"] == "bad_json"
+    await citizen.send(type="ping")
+    await citizen.wait_for(type="pong")
+
+
+async def test_frames_before_start_and_bad_resume_tokens_are_refused(gw: Gw) -> None:
+    citizen = await gw.ws("/ws/chat")
+    await citizen.send(type="message", msg_id=msg_id(), text="hi")
+    assert (await citizen.wait_for(type="error"))["code"] == "not_started"
+    _, cid, token = await gw.citizen()
+    await citizen.send(type="resume", conversation_id=cid, token=token[:-2] + "xx", last_seq=0)
+    assert (await citizen.wait_for(type="error"))["code"] == "bad_token"
+    await citizen.send(type="resume", conversation_id="c_doesnotexist", token=token, last_seq=0)
+    assert (await citizen.wait_for(type="error"))["code"] == "bad_token"
+
+
+async def test_foreign_origin_is_refused_before_upgrade(gw: Gw) -> None:
+    for path in ("/ws/chat", "/ws/agent"):
+        with pytest.raises(aiohttp.WSServerHandshakeError) as err:
+            await gw.ws(path, origin="https://evil.example")
+        assert err.value.status == 403
+        async with gw.http.get(gw.url(path)) as resp:  # no Origin at all
+            assert resp.status == 403
+
+
+async def test_rate_limit_drops_excess_frames_with_an_error(gw: Gw, make_settings) -> None:
+    citizen, _, _ = await gw.citizen()
+    for _ in range(80):
+        await citizen.ws.send_str(json.dumps({"type": "ping"}))
+    codes = []
+    for _ in range(80):
+        frame = await citizen.next()
+        codes.append(frame.get("code") or frame["type"])
+    assert "rate_limited" in codes
+    assert codes.count("pong") < 80
+
+
+async def test_text_is_stored_verbatim_as_plain_text(gw: Gw) -> None:
+    citizen, _, _ = await gw.citizen()
+    text = "<script>alert(1)</script> مرحبا\u0000"
+    await citizen.send(type="message", msg_id="m-html", text=text)
+    await citizen.wait_for(type="ack", msg_id="m-html")
+    echo = await citizen.wait_for(type="user_message")
+    assert echo["text"] == "<script>alert(1)</script> مرحبا"  # not escaped, control char removed

@@ -1,0 +1,99 @@
+"""The editor page in real Chromium against a real gateway process: create, validate, edit, history,
+publish, try a question; agents see it read-only. No Rasa needed: the page only talks to the gateway."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.web.a11y import axe_violations
+from tests.web.conftest import WebGateway, running_gateway, shot
+from tests.web.pages import AGENT_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+PARAPHRASE = "هل يمكنني إحضار كلبي إلى الفرع؟"
+
+
+@pytest.fixture(scope="module")
+def editor_gateway(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebGateway]:
+    # Rasa is not contacted by the editor; a closed port keeps this test independent of the Rasa stack.
+    with running_gateway("http://127.0.0.1:9", redis_url, tmp_path_factory.mktemp("editor-gw")) as gw:
+        yield gw
+
+
+def _login(context, gw: WebGateway, username: str):
+    page = context.new_page()
+    page.goto(f"{gw.url}/editor")
+    page.get_by_label("اسم المستخدم").fill(username)
+    page.get_by_label("كلمة المرور").fill(AGENT_PASSWORD)
+    page.get_by_role("button", name="دخول").click()
+    expect(page.locator("#list-count")).to_contain_text("سؤال")
+    return page
+
+
+def test_create_edit_history_publish_and_try(context, editor_gateway: WebGateway) -> None:
+    page = _login(context, editor_gateway, editor_gateway.editor)
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    page.get_by_role("button", name="سؤال جديد").click()
+    page.locator("#e-id").fill("browser-pets")
+    page.locator("#e-category").fill("الفروع")
+    page.locator("#e-question").fill("هل يسمح بإحضار الحيوانات الأليفة إلى الفرع؟")
+    page.locator("#e-answer").fill("لا يُسمح بدخول الحيوانات الأليفة إلى الفروع باستثناء كلاب الإرشاد.")
+    page.locator("#e-links").fill("javascript:alert(1)")
+    page.get_by_role("button", name="حفظ").click()
+    expect(page.locator("#err-links")).to_contain_text("https")  # the Arabic message names what is allowed
+    page.locator("#e-links").fill("https://example.gov.sa/branches")
+    page.get_by_role("button", name="حفظ").click()
+    expect(page.locator("#form-title")).to_contain_text("browser-pets")
+    expect(page.locator("#err-links")).to_have_text("")
+
+    page.locator("#e-answer").fill("لا يُسمح بدخول الحيوانات الأليفة، وتُستثنى كلاب الإرشاد المرافقة لذوي الإعاقة.")
+    page.get_by_role("button", name="حفظ").click()
+    expect(page.locator("#form-title")).to_contain_text("(النسخة 2)")
+    history = page.locator("#history > li")
+    expect(history).to_have_count(2)
+    expect(history.first).to_have_attribute("data-action", "update")
+    expect(history.first.locator(".old")).to_contain_text("باستثناء كلاب الإرشاد.")
+    expect(history.first.locator(".new")).to_contain_text("وتُستثنى كلاب الإرشاد")
+
+    page.get_by_role("button", name="نشر", exact=True).click()
+    expect(page.locator("#flash")).to_contain_text("تم النشر")
+    page.get_by_role("button", name="جرّب سؤالًا").click()
+    page.locator("#try-q").fill(PARAPHRASE)
+    # The gateway's live index picks the publication up on its own (target: within 5 s).
+    deadline, top = time.monotonic() + 5, None
+    while time.monotonic() < deadline:
+        with page.expect_response(lambda r: "/api/faq/search" in r.url):
+            page.get_by_role("button", name="جرّب", exact=True).click()
+        top = page.locator("#try-results tbody tr").first.get_attribute("data-id")
+        if top == "browser-pets":
+            break
+        time.sleep(0.25)
+    assert top == "browser-pets"
+    expect(page.locator("#try-decision")).to_have_attribute("data-decision", "answer")
+    shot(page, "editor-try")
+
+
+def test_try_box_shows_decision_and_thresholds_accessibly(context, editor_gateway: WebGateway) -> None:
+    page = _login(context, editor_gateway, editor_gateway.supervisor)
+    page.get_by_role("button", name="جرّب سؤالًا").click()
+    page.locator("#try-q").fill("كيف أحجز موعدا في الفرع")
+    page.get_by_role("button", name="جرّب", exact=True).click()
+    expect(page.locator("#try-decision")).to_have_attribute("data-decision", "answer")
+    expect(page.locator("#try-thresholds")).to_have_text(re.compile(r"\d"))
+    assert axe_violations(page) == []
+
+
+def test_agents_see_the_faq_read_only(context, editor_gateway: WebGateway) -> None:
+    page = _login(context, editor_gateway, editor_gateway.agent(1))
+    expect(page.locator("#read-only")).to_be_visible()
+    expect(page.get_by_role("button", name="سؤال جديد")).to_be_hidden()
+    expect(page.get_by_role("button", name="أسئلة بلا إجابة")).to_be_hidden()
+    page.locator("#entries tbody tr").first.get_by_role("button", name="تعديل").click()
+    expect(page.locator("#e-question")).not_to_have_value("")
+    expect(page.get_by_role("button", name="حفظ")).to_be_hidden()
