@@ -8,12 +8,18 @@ clarification.
 
 from __future__ import annotations
 
+import re
+
 from actions.payload import HandoffReason, build_payload
 from actions.replies import Reply
 from actions.state import PENDING_CLARIFY, PENDING_FEEDBACK, PENDING_OFFER, DialogueState
 from actions.turn import Outcome, Turn, UnansweredNote
 
 MISSES_BEFORE_HANDOFF = 2
+# "السلام عليكم ورحمة الله وبركاته" is 5 words: a greeting of 7+ words carries something else.
+GREETING_WITH_QUESTION_WORDS = 7
+SMALLTALK_WITH_QUESTION_WORDS = 6
+_WORD = re.compile(r"\w+", re.UNICODE)
 NEGATIVES_BEFORE_HANDOFF = 2
 
 SMALLTALK = {
@@ -78,6 +84,14 @@ def followup_turn(turn: Turn, state: DialogueState) -> Outcome:
 def smalltalk(turn: Turn, state: DialogueState) -> Outcome:
     response = SMALLTALK.get(turn.intent or "", "utter_chitchat")
     return Outcome([Reply(response=response)], state)
+
+
+def carries_question(turn: Turn) -> bool:
+    """A small-talk message long enough to hold a real question (NLU saw the greeting, not the question)."""
+    words = len(_WORD.findall(turn.text))
+    if turn.intent == "greet":
+        return words >= GREETING_WITH_QUESTION_WORDS
+    return words >= SMALLTALK_WITH_QUESTION_WORDS and ("?" in turn.text or "؟" in turn.text)
 
 
 def _last_typed(turn: Turn) -> str:

@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import kb_access
-from actions.dialogue import followup_turn, handoff, smalltalk
+from actions.dialogue import carries_question, followup_turn, handoff, smalltalk
 from actions.faq import answer_question
 from actions.lang import detect_language
 from actions.replies import Phrasebook, dispatch
@@ -98,7 +98,12 @@ class ActionSmalltalk(DialogueAction):
     action_name = "action_smalltalk"
 
     async def decide(self, turn: Turn, state: DialogueState) -> Outcome:
-        return smalltalk(turn, state)
+        if not carries_question(turn):
+            return smalltalk(turn, state)
+        # "السلام عليكم، كيف أجدد رخصة العمل؟": greet back, then answer the question it carries.
+        answered = await answer_question(turn, state, kb_access.get_knowledge_base)
+        greeting = smalltalk(turn, state).replies if turn.intent == "greet" else []
+        return Outcome(greeting + answered.replies, answered.state, answered.unanswered)
 
 
 ACTION_CLASSES: tuple[type[DialogueAction], ...] = (ActionAnswerFaq, ActionHandoff, ActionFollowupTurn, ActionSmalltalk)

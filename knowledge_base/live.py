@@ -152,6 +152,8 @@ class LiveKnowledgeBase:
         version = int(_s(self.redis.get(self.keys.version) or 0))
         if version == self.stats.version:
             return False
+        if version == 0 and self._kb is not None:
+            return False  # nothing was ever written (another process is seeding): keep the disk index
         t0 = time.perf_counter()
         version, entries = read_snapshot(self.redis, self.keys)
         kb = self._build([e.to_faq_entry() for e in entries])

@@ -159,3 +159,23 @@ async def test_smalltalk_responses(conversation: Conversation) -> None:
         ("انت روبوت؟", "bot_challenge", "utter_iamabot"), ("كيف حالك", "chitchat", "utter_chitchat"),
     ]:
         assert responses(await conversation.say(text, intent)) == [response]
+
+
+async def test_greeting_with_a_question_greets_and_answers(conversation: Conversation, kb: FakeKB) -> None:
+    text = "السلام عليكم ورحمة الله ابي اعرف كيف اطلع بطاقة ذوي الاعاقة"
+    kb.on(text, "answer", ("card-issue", 0.9))
+    msgs = await conversation.say(text, "greet")
+    assert responses(msgs)[0] == "utter_greet"
+    assert msgs[1]["text"] == "قدّم الطلب عبر المنصة."
+
+
+async def test_long_greeting_is_only_a_greeting(conversation: Conversation, kb: FakeKB) -> None:
+    assert responses(await conversation.say("السلام عليكم ورحمة الله وبركاته", "greet")) == ["utter_greet"]
+    assert kb.calls == []
+
+
+async def test_question_mistaken_for_chitchat_is_searched(conversation: Conversation, kb: FakeKB) -> None:
+    text = "Can foreigners do volunteer work in the kingdom?"
+    kb.on(text, "answer", ("card-issue", 0.9))
+    msgs = await conversation.say(text, "chitchat")
+    assert msgs[0]["text"] == "قدّم الطلب عبر المنصة." and kb.calls == [text]

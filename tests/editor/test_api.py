@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -150,3 +151,33 @@ async def test_publish_makes_the_entry_answerable_and_unpublish_removes_it(edito
     assert await asyncio.to_thread(editor.live.wait_for_version, (await resp.json())["version"], 5)
     body = await (await editor.client.get("/api/faq/search", params=q, headers=ed)).json()
     assert "live-pets" not in [c["id"] for c in body["candidates"]]
+
+
+async def test_agent_reply_of_a_resolved_conversation_becomes_a_draft_in_one_call(editor) -> None:
+    from handoff.keys import Keys
+
+    cid = "conv-e2e-1"
+    transcript = Keys(editor.prefix).transcript(cid)
+    entries = [
+        {"seq": 1, "type": "user_message", "text": "متى تصرف الإعانة الشهرية؟ هويتي 1023456789", "payload": None},
+        {"seq": 2, "type": "bot_message", "text": "لم أجد إجابة."},
+        {"seq": 3, "type": "agent_message", "text": "تصرف الإعانة في اليوم الأول من كل شهر ميلادي.",
+         "agent_name": "نورة"},
+        {"seq": 4, "type": "agent_message", "text": "وإذا وافق عطلة تصرف في يوم العمل التالي."},
+        {"seq": 5, "type": "user_message", "text": "شكرا", "payload": None},
+    ]
+    for e in entries:
+        await editor.store.redis.xadd(transcript, {"e": json.dumps(e, ensure_ascii=False)})
+    resp = await editor.client.post("/api/faq/from-conversation", json={"conversation_id": cid},
+                                    headers=editor.auth("editor"))
+    assert resp.status == 201, await resp.text()
+    draft = (await resp.json())["entry"]
+    assert draft["status"] == "draft" and draft["question"].startswith("متى تصرف الإعانة الشهرية")
+    assert "1023456789" not in draft["question"]
+    assert draft["answer"] == "تصرف الإعانة في اليوم الأول من كل شهر ميلادي.\nوإذا وافق عطلة تصرف في يوم العمل التالي."
+    missing = await editor.client.post("/api/faq/from-conversation", json={"conversation_id": "nope"},
+                                       headers=editor.auth("editor"))
+    assert missing.status == 404
+    agent = await editor.client.post("/api/faq/from-conversation", json={"conversation_id": cid},
+                                     headers=editor.auth("agent"))
+    assert agent.status == 403

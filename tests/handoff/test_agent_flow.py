@@ -40,7 +40,7 @@ async def test_full_flow_handoff_claim_chat_resolve_csat(gw: Gw) -> None:
     assert status["agent_name"] == "نورة"
 
     await agent.send(type="typing", conversation_id=cid, active=True)
-    assert (await citizen.wait_for(type="typing"))["from"] == "agent"
+    await citizen.wait_for(type="typing", active=True, **{"from": "agent"})
     await agent.send(type="message", conversation_id=cid, msg_id="a-1", text="مرحباً، كيف أخدمك؟")
     await agent.wait_for(type="ack", msg_id="a-1")
     reply = await citizen.wait_for(type="agent_message")
@@ -60,10 +60,10 @@ async def test_full_flow_handoff_claim_chat_resolve_csat(gw: Gw) -> None:
     await citizen.send(type="csat", msg_id="csat-1", score=5, comment="ممتاز")
     await citizen.wait_for(type="ack", msg_id="csat-1")
     await citizen.send(type="csat", msg_id="csat-2", score=1)
-    assert (await citizen.wait_for(type="error"))["code"] == "wrong_state"  # only one answer counts
+    assert (await citizen.wait_for(type="error", msg_id="csat-2"))["code"] == "wrong_state"  # one answer only
     assert (await gw.gateway.csat.summary())["by_score"]["5"] == 1
-    await citizen.send(type="message", msg_id=msg_id(), text="مرحبا؟")
-    assert (await citizen.wait_for(type="error"))["code"] == "closed"
+    await citizen.send(type="message", msg_id="after", text="مرحبا؟")
+    assert (await citizen.wait_for(type="error", msg_id="after"))["code"] == "closed"
 
 
 @pytest.mark.parametrize("rounds", [100])

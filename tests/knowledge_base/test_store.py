@@ -130,3 +130,32 @@ async def test_seed_if_empty_loads_the_corpus_once(store: FaqStore) -> None:
     assert await store.redis.smembers(store.keys.published) == published
     sample = corpus[0]
     assert (await store.get(sample.id)).to_faq_entry().question == sample.question
+
+
+def test_cli_import_export_round_trip(redis_url: str, redis_prefix: str, tmp_path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "REDIS_URL": redis_url, "REDIS_PREFIX": redis_prefix}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "knowledge_base", *args], env=env, capture_output=True,
+                              text=True, timeout=120)
+
+    seeded = cli("import")
+    assert seeded.returncode == 0, seeded.stderr
+    count = json.loads(seeded.stdout)["entries"]
+    again = cli("import", "--if-empty")
+    assert json.loads(again.stdout)["skipped"] == "store not empty"
+    out = tmp_path / "faq.jsonl"
+    assert cli("export", "--out", str(out)).returncode == 0
+    assert len(out.read_text(encoding="utf-8").splitlines()) == count
+    dry = cli("import", "--file", str(out), "--dry-run")
+    report = json.loads(dry.stdout)
+    assert report["counts"] == {"add": 0, "change": 0, "unchanged": count, "reject": 0}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,question\nx,\n", encoding="utf-8")
+    rejected = cli("import", "--file", str(bad))
+    assert rejected.returncode == 1 and json.loads(rejected.stdout)["counts"]["reject"] == 1

@@ -28,10 +28,12 @@ export class FaqPanel {
     const facts = el("dl", {},
       el("dt", {}, t("console.reason")), el("dd", {}, t(`console.reasons.${packet.reason}`)),
       el("dt", {}, t("console.topic")), el("dd", {}, packet.topic || t("console.no_topic")));
-    const summary = el("ul", {}, (packet.summary || []).map((s) => el("li", {}, s)));
+    const lines = packet.summary || [];
+    const summary = lines.length ? [el("h3", {}, t("console.summary")), el("ul", {}, lines.map((s) => el("li", {}, s)))]
+      : [];
     const cands = el("ul", { class: "cands" });
-    body.replaceChildren(el("div", { class: "packet" }, facts, el("h3", {}, t("console.summary")), summary,
-      el("h3", {}, t("console.candidates")), cands));
+    const candTitle = (packet.candidates || []).length ? el("h3", {}, t("console.candidates")) : null;
+    body.replaceChildren(el("div", { class: "packet" }, facts, summary, candTitle, cands));
     for (const c of packet.candidates || []) {
       const item = this.#item(c.question, null, c.score);
       cands.append(item.node);

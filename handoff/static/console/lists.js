@@ -82,7 +82,9 @@ export class Lists {
   renderMine(convs, selected) {
     const items = [...convs.values()].map((c) => {
       const last = [...c.entries.values()].filter((e) => e.type === "user_message").pop();
-      const label = el("span", {}, last ? last.text.slice(0, 60) : c.cid);
+      const summary = (c.handoff && c.handoff.summary) || [];
+      const text = last ? last.text : summary[summary.length - 1] || `${this.t("console.citizen")} · ${c.cid.slice(-6)}`;
+      const label = el("span", {}, text.slice(0, 60));
       const btn = el("button", { class: "chat-btn", type: "button", "aria-current": String(c.cid === selected),
         onclick: () => this.app.chat.select(c.cid) }, label);
       if (c.unread) btn.append(el("span", { class: "unread" }, this.t("console.unread", { count: c.unread })));

@@ -92,6 +92,8 @@ class Widget {
     this.addPending(msgId, text);
     input.value = "";
     if (this.state === "with_agent") this.session.sendTransient({ type: "typing", active: false });
+    clearTimeout(this.typingTimer);
+    this.lastTypingSent = 0;
   }
 
   addPending(msgId, text) {
