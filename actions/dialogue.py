@@ -19,6 +19,7 @@ MISSES_BEFORE_HANDOFF = 2
 # "السلام عليكم ورحمة الله وبركاته" is 5 words: a greeting of 7+ words carries something else.
 GREETING_WITH_QUESTION_WORDS = 7
 SMALLTALK_WITH_QUESTION_WORDS = 6
+OUT_OF_CONTEXT_WORDS = 3
 _WORD = re.compile(r"\w+", re.UNICODE)
 NEGATIVES_BEFORE_HANDOFF = 2
 
@@ -92,6 +93,13 @@ def carries_question(turn: Turn) -> bool:
     if turn.intent == "greet":
         return words >= GREETING_WITH_QUESTION_WORDS
     return words >= SMALLTALK_WITH_QUESTION_WORDS and ("?" in turn.text or "؟" in turn.text)
+
+
+def out_of_context_reply(turn: Turn, state: DialogueState) -> bool:
+    """A typed sentence read as yes/no/feedback while the bot had asked nothing."""
+    if state.pending is not None or turn.intent == "clarify_none" or turn.text.strip().startswith("/"):
+        return False
+    return len(_WORD.findall(turn.text)) >= OUT_OF_CONTEXT_WORDS
 
 
 def _last_typed(turn: Turn) -> str:

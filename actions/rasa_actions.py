@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import kb_access
-from actions.dialogue import carries_question, followup_turn, handoff, smalltalk
+from actions.dialogue import carries_question, followup_turn, handoff, out_of_context_reply, smalltalk
 from actions.faq import answer_question
 from actions.lang import detect_language
 from actions.replies import Phrasebook, dispatch
@@ -91,6 +91,9 @@ class ActionFollowupTurn(DialogueAction):
     action_name = "action_followup_turn"
 
     async def decide(self, turn: Turn, state: DialogueState) -> Outcome:
+        if out_of_context_reply(turn, state):
+            # Nothing was asked, yet NLU heard "yes"/"no"/feedback in a sentence: treat it as a question.
+            return await answer_question(turn, state, kb_access.get_knowledge_base)
         return followup_turn(turn, state)
 
 

@@ -103,7 +103,8 @@ class AgentSession:
 
     async def revoked(self) -> None:
         await self.outbox.send({"type": "error", "code": "bad_token", "message": "session revoked: log in again"})
-        await self.ws.close(code=4401, message=b"revoked")
+        # Not awaited here: closing ends the handler, which cancels this writer task.
+        self.gw.spawn(self.ws.close(code=4401, message=b"revoked"))
 
     # ---- incoming -------------------------------------------------------------------------------------
 

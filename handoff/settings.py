@@ -76,6 +76,13 @@ def _hours(env: Mapping[str, str], tz: str) -> str:
     return raw
 
 
+def _log_level(env: Mapping[str, str]) -> str:
+    level = env_str("LOG_LEVEL", "INFO", env).upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise SettingsError(f"LOG_LEVEL={level!r} must be one of DEBUG, INFO, WARNING, ERROR")
+    return level
+
+
 def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Read every GATEWAY variable; raises SettingsError naming the first bad one."""
     env = os.environ if env is None else env
@@ -110,5 +117,5 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         trust_proxy=env_bool("TRUST_PROXY", d.trust_proxy, env),
         enable_editor=env_bool("ENABLE_EDITOR", d.enable_editor, env),
         log_format=env_choice("LOG_FORMAT", ("text", "json"), d.log_format, env),
-        log_level=env_choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), d.log_level.upper(), env),
+        log_level=_log_level(env),
     )

@@ -7,8 +7,8 @@ Objective, in order:
 2. among the thresholds that meet it, the most direct correct answers;
 3. the clarify threshold then maximises self-service minus `ood_clarify_cost` x out-of-scope queries
    that were not handed off.
-The fusion weights (`alpha` dense, `beta` char-grams) are the pair whose best thresholds give the
-highest final objective (self-service - cost x OOD served + 0.5 x direct correct answers).
+The fusion weights (`alpha` dense, `beta` char-grams) are fitted first, for the best ranking (mean
+reciprocal rank of the gold entry), then the thresholds for those weights.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from knowledge_base.evaluate import Scored, rank
 from knowledge_base.thresholds import Thresholds
 
 ALPHAS = tuple(round(a, 2) for a in np.linspace(0.3, 0.95, 14))
-BETAS = (0.0, 0.1, 0.2, 0.3)
+BETAS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 
 
 @dataclass(frozen=True)
 class Budget:
     wrong_budget: float = 0.01
     ood_budget: float = 0.015
-    ood_clarify_cost: float = 0.5
+    ood_clarify_cost: float = 0.25
 
 
 def _arrays(scored: list[Scored], th: Thresholds) -> dict[str, np.ndarray]:
@@ -80,19 +80,29 @@ def _fit_clarify(a: dict[str, np.ndarray], s_ans: float, m_ans: float, b: Budget
     return best
 
 
+def _ranking_quality(scored: list[Scored], th: Thresholds) -> float:
+    """Mean reciprocal rank of the gold entry over in-scope queries (0 when absent from the pool)."""
+    rr = []
+    for s in scored:
+        if s.gold is None:
+            continue
+        ranked, _, _ = rank(s, th)
+        hit = np.flatnonzero(ranked == s.gold)
+        rr.append(1.0 / (1 + hit[0]) if hit.size else 0.0)
+    return float(np.mean(rr)) if rr else 0.0
+
+
+def fit_weights(scored: list[Scored]) -> Thresholds:
+    """Fusion weights with the best ranking (MRR); the decision thresholds are fitted afterwards."""
+    grid = [Thresholds(alpha=float(al), beta=be) for al in ALPHAS for be in BETAS if al + be <= 1.0]
+    return max(grid, key=lambda th: _ranking_quality(scored, th))
+
+
 def calibrate(scored: list[Scored], budget: Budget | None = None, label: str = "dev set") -> Thresholds:
     b = budget or Budget()
-    n_in = max(sum(s.gold is not None for s in scored), 1)
-    best: tuple[float, Thresholds] | None = None
-    grid = [(al, be) for al in ALPHAS for be in BETAS if al + be <= 1.0]
-    for alpha, beta in grid:
-        a = _arrays(scored, Thresholds(alpha=float(alpha), beta=beta))
-        s_ans, m_ans, correct = _fit_answer(a, b)
-        c, j = _fit_clarify(a, s_ans, m_ans, b)
-        objective = j + 0.5 * correct / n_in
-        th = Thresholds(alpha=float(alpha), beta=beta, answer_score=s_ans, answer_margin=m_ans,
-                        clarify_score=c, fitted_on=label)
-        if best is None or objective > best[0]:
-            best = (objective, th)
-    assert best is not None
-    return best[1]
+    w = fit_weights(scored)
+    a = _arrays(scored, w)
+    s_ans, m_ans, _ = _fit_answer(a, b)
+    c, _ = _fit_clarify(a, s_ans, m_ans, b)
+    return Thresholds(alpha=w.alpha, beta=w.beta, answer_score=s_ans, answer_margin=m_ans,
+                      clarify_score=c, fitted_on=label)

@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
         e.add_argument("--queries", required=True, nargs="+", help="files or globs")
         e.add_argument("--ood", nargs="+", required=name == "calibrate", help="files or globs")
         e.add_argument("--misses", type=int, default=0, help="also list N misdecided queries")
+        if name == "calibrate":
+            e.add_argument("--write-defaults", action="store_true",
+                           help="also save the fit as knowledge_base/default_thresholds.json")
     return p
 
 
@@ -149,6 +152,10 @@ def cmd_calibrate(a: argparse.Namespace) -> int:
     label = ", ".join(Path(p).name for p in [*a.queries, *a.ood])
     th = calibrate(scored, label=label)
     store_thresholds(Path(a.index), th)
+    if a.write_defaults:
+        from knowledge_base.thresholds import DEFAULT_PATH
+
+        DEFAULT_PATH.write_text(json.dumps(th.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({"thresholds": th.to_dict(), "metrics_on_calibration_set": metrics(scored, th)},
                      ensure_ascii=False, indent=2))
     return 0

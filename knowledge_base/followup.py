@@ -1,10 +1,14 @@
 """Multi-turn follow-ups: "وكم رسومها؟" after an answer about entry X is searched with X's topic.
 
-A follow-up is a short message that leans on the previous answer: it opens with a conjunction before a
-question or aspect word ("وكم"، "والرسوم"، "and the fee"), or refers back with a pronoun suffix
-("اقدمها"، "رسومها"), or is only an aspect ("الشروط؟"). Such a message is searched twice: alone, and
-joined with the previous entry's question stripped of question words (its topic). The joined search wins
-unless the message alone clearly answers something in another category (the citizen changed subject).
+A follow-up is a short message (at most 5 words) that leans on the previous answer: it opens with a
+conjunction before a question or aspect word ("وكم"، "والرسوم"، "and the fee"), refers back with a pronoun
+suffix ("اقدمها"، "رسومها") or names nothing of its own ("الشروط؟"، "وش الاوراق المطلوبة؟").
+
+Such a message is searched alone and resolved ("كم رسوم" + the previous question without its question
+words). Candidates of the resolved search are ranked by both scores, the previous entry left out (the
+citizen already has it): a bare back-reference stays in the previous category, a follow-up that names
+something of its own only prefers it, and if the message alone clearly answers an entry of another
+category, the citizen changed subject and the plain search is used.
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ INTERROGATIVES = _words(
 ASPECTS = _words(
     "رسوم رسومه رسومها الرسوم تكلفه التكلفه سعر السعر مده المده وقت الوقت شروط الشروط مستندات المستندات "
     "اوراق الاوراق متطلبات المتطلبات مكان المكان رابط الرابط طريقه الطريقه خطوات الخطوات مبلغ المبلغ "
-    "fee fees cost price time duration documents requirements conditions link steps amount"
+    "مطلوب المطلوب المطلوبه اللازمه لازم تحتاج احتاج يحتاج "
+    "fee fees cost price time duration documents requirements conditions link steps amount required needed"
 )
 CONJUNCTIONS = _words("و ف طيب طب and so w wa then also")
 ENGLISH_ANAPHORA = _words("it its it's that this them they those")
@@ -71,7 +76,7 @@ def is_followup(text: str) -> bool:
         return True
     if any(len(t) >= 5 and t.endswith("ها") and t not in INTERROGATIVES for t in tokens):
         return True
-    return len(tokens) <= 2 and all(t in ASPECTS or t in INTERROGATIVES for t in tokens)
+    return not has_own_topic(text)  # "وش الاوراق المطلوبة؟": nothing but aspects and question words
 
 
 def resolve(text: str) -> str:

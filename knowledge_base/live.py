@@ -10,6 +10,7 @@ started with, the next one sees the new one. If Redis is unreachable the last go
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import threading
 import time
@@ -74,6 +75,7 @@ class LiveKnowledgeBase:
         self.encoder = encoder
         self.thresholds = thresholds
         self.stats = LiveStats()
+        self.normalizer: Any = None  # memoising copy of the engine's normaliser, made on first build
         self._kb: Any = None
         self._stop = threading.Event()
         self._changed = threading.Condition()
@@ -172,7 +174,14 @@ class LiveKnowledgeBase:
     def _build(self, entries: list[Any]) -> Any:
         from knowledge_base.search import KnowledgeBase
 
-        return KnowledgeBase.build(entries, encoder=self.encoder, cache=self.cache, thresholds=self.thresholds)
+        if not entries:  # everything unpublished: the engine cannot index nothing, but nothing must be served
+            return EmptyKnowledgeBase(self.encoder, self.thresholds)
+        if self.normalizer is None:
+            from knowledge_base.normalize import default_normalizer
+
+            self.normalizer = memoized_normalizer(default_normalizer())
+        return KnowledgeBase.build(entries, encoder=self.encoder, cache=self.cache, thresholds=self.thresholds,
+                                   normalizer=self.normalizer)
 
     def wait_for_version(self, version: int, timeout: float) -> bool:
         """Block until the served index is at ``version`` or newer (tests, benches)."""
@@ -201,6 +210,51 @@ class LiveKnowledgeBase:
                 self._stop.wait(self.config.poll_seconds)
         if pubsub is not None:
             pubsub.close()
+
+
+def memoized_normalizer(base: Any, limit: int = 200_000) -> Any:
+    """A copy of ``base`` whose tokenisers remember their results: a rebuild then tokenises only the
+    texts that changed (tokenising every field dominates the build time). Pure functions of the text,
+    so the index is identical; copies are returned so no caller can alter the memo."""
+    norm = copy.copy(base)
+    for name in ("lex_tokens", "char_grams"):
+        fn = getattr(base, name, None)
+        if callable(fn):
+            setattr(norm, name, _memo(fn, limit))
+    return norm
+
+
+def _memo(fn: Any, limit: int) -> Any:
+    memo: dict[Any, list[str]] = {}
+
+    def wrapper(*args: Any, **kwargs: Any) -> list[str]:
+        key = (args, tuple(sorted(kwargs.items()))) if kwargs else args
+        out = memo.get(key)
+        if out is None:
+            if len(memo) >= limit:
+                memo.clear()
+            out = memo[key] = list(fn(*args, **kwargs))
+        return list(out)
+
+    return wrapper
+
+
+class EmptyKnowledgeBase:
+    """Serves no entry: every search hands off (the store has nothing published)."""
+
+    def __init__(self, encoder: Any, thresholds: Any) -> None:
+        self.encoder, self.thresholds, self.entries = encoder, thresholds, []
+
+    def get(self, entry_id: str) -> None:
+        return None
+
+    def search(self, text: str, top_k: int = 10, context: Any = None) -> Any:
+        from knowledge_base.errors import EmptyQueryError
+        from knowledge_base.search import SearchResult
+
+        if not isinstance(text, str) or not text.strip():
+            raise EmptyQueryError()
+        return SearchResult("handoff", [], len(text) > 1000)
 
 
 async def _seed(config: LiveConfig, keys: KbKeys) -> None:

@@ -55,6 +55,19 @@ async def search(request: web.Request) -> web.Response:
     return c.reply(result)
 
 
+@routes.get("/api/faq/live")
+async def live_status(request: web.Request) -> web.Response:
+    """Which corpus version this process serves, against the store's: is my change live here yet?"""
+    await c.reader(request)
+    live = c.live_of(request)
+    st = live.stats
+    return c.reply({
+        "served_version": st.version, "store_version": await c.store_of(request).version(),
+        "entries": st.entries, "rebuilds": st.rebuilds, "last_build_seconds": round(st.last_build_seconds, 3),
+        "errors": st.errors, "ready": live.current is not None,
+    })
+
+
 @routes.post("/api/faq/check-duplicates")
 async def check_duplicates(request: web.Request) -> web.Response:
     await c.writer(request)

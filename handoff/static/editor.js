@@ -256,7 +256,8 @@ class EditorApp {
     const show = (v) => (Array.isArray(v) ? v.join("\n") : v === undefined || v === null ? "" : String(v));
     const diff = el("div", { class: "diff" });
     for (const f of h.fields || []) {
-      diff.append(el("strong", { text: f }), el("span", { class: "old", text: show(h.before && h.before[f]) }),
+      const label = typeof T[`f_${f}`] === "string" ? t(`f_${f}`).replace(/ \(.*\)$/, "") : f;
+      diff.append(el("strong", { text: label }), el("span", { class: "old", text: show(h.before && h.before[f]) }),
         el("span", { class: "new", text: show(h.after && h.after[f]) }));
     }
     return el("li", { "data-action": h.action }, el("p", { text: `${t(`action_${h.action}`)} — ${t("by", { who: h.actor, at: h.at })}` }), diff);

@@ -179,3 +179,18 @@ async def test_question_mistaken_for_chitchat_is_searched(conversation: Conversa
     kb.on(text, "answer", ("card-issue", 0.9))
     msgs = await conversation.say(text, "chitchat")
     assert msgs[0]["text"] == "قدّم الطلب عبر المنصة." and kb.calls == [text]
+
+
+async def test_sentence_read_as_feedback_when_nothing_was_asked_is_searched(
+    conversation: Conversation, kb: FakeKB
+) -> None:
+    text = "وصفة كبسة دجاج بالفرن"
+    msgs = await conversation.say(text, "feedback_positive")
+    assert kb.calls == [text] and responses(msgs) == ["utter_no_answer"]
+
+
+async def test_feedback_after_an_answer_is_feedback(conversation: Conversation, kb: FakeKB) -> None:
+    kb.on(Q_CARD, "answer", ("card-issue", 0.91))
+    await conversation.say(Q_CARD, "ask_question")
+    msgs = await conversation.say("الاجابة ممتازة وواضحة جدا", "feedback_positive")
+    assert responses(msgs) == ["utter_feedback_thanks"] and kb.calls == [Q_CARD]

@@ -83,3 +83,10 @@ def test_cross_validation_report_meets_the_bar() -> None:
     assert report["macro avg"]["f1-score"] >= 0.95
     assert report["request_human"]["precision"] >= 0.98
     assert report["request_human"]["support"] >= 40
+
+
+def test_generated_examples_match_their_templates() -> None:
+    done = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "chatbot/generate_nlu.py", "--check"], cwd=ROOT, timeout=60
+    )
+    assert done.returncode == 0, "run `.venv/bin/python chatbot/generate_nlu.py` after editing the templates"

@@ -147,6 +147,8 @@ async def test_publish_makes_the_entry_answerable_and_unpublish_removes_it(edito
     assert await asyncio.to_thread(editor.live.wait_for_version, version, 5)
     body = await (await editor.client.get("/api/faq/search", params=q, headers=ed)).json()
     assert body["decision"] == "answer" and body["candidates"][0]["id"] == "live-pets"
+    status = await (await editor.client.get("/api/faq/live", headers=editor.auth("agent"))).json()
+    assert status["ready"] and status["served_version"] >= version and status["entries"] > 100
     resp = await editor.client.post("/api/faq/live-pets/unpublish", headers=ed)
     assert await asyncio.to_thread(editor.live.wait_for_version, (await resp.json())["version"], 5)
     body = await (await editor.client.get("/api/faq/search", params=q, headers=ed)).json()

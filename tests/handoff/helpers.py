@@ -107,13 +107,7 @@ async def start_gateway(settings: Settings) -> AsyncIterator[Gw]:
         for client in gw.clients:
             await client.close()
         await http.close()
-        try:
-            await asyncio.wait_for(asyncio.shield(server.close()), 10)
-        except TimeoutError:
-            import sys
-            for t in asyncio.all_tasks():
-                t.print_stack(file=sys.stderr)
-            raise
+        await server.close()
 
 
 def msg_id() -> str:

@@ -136,3 +136,17 @@ async def test_an_edit_re_encodes_only_its_changed_texts(store: FaqStore, redis_
         assert len(Counting.texts) == 1 and Counting.texts[0].endswith("(محدث)")
     finally:
         live.stop()
+
+
+async def test_unpublishing_everything_serves_nothing(store: FaqStore, redis_url: str, redis_prefix: str) -> None:
+    await store.create({**PETS, "status": "published"}, actor="a")  # a store of one entry: no seeding
+    live = LiveKnowledgeBase(LiveConfig(redis_url=redis_url, prefix=redis_prefix, index_dir=None,
+                                        corpus_dir=None, poll_seconds=0.5)).start()
+    try:
+        assert [c.id for c in live.current.search(PARAPHRASE).candidates] == ["branch-pets"]
+        await store.set_status("branch-pets", "draft", actor="a")
+        assert live.wait_for_version(await store.version(), timeout=5)
+        result = live.current.search(PARAPHRASE)
+        assert result.decision == "handoff" and result.candidates == []
+    finally:
+        live.stop()

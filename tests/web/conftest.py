@@ -45,10 +45,11 @@ def context(browser) -> Iterator[object]:
     ctx.close()
 
 
-@pytest.fixture
-def static_page(context):
+@pytest.fixture(scope="module")
+def static_page(browser) -> Iterator[object]:
     """A page on a fake origin whose /static/* is served straight from handoff/static (no server):
-    for exercising the widget's own modules (rendering, validation) in the real browser."""
+    for exercising the widget's own modules (rendering, validation) in the real browser. One per module:
+    the tests only call pure functions of the modules."""
 
     def serve(route) -> None:
         path = route.request.url.removeprefix(STATIC_ORIGIN).split("?")[0]
@@ -64,10 +65,12 @@ def static_page(context):
             ctype = "text/javascript"
         route.fulfill(body=local.read_bytes(), content_type=ctype)
 
-    page = context.new_page()
+    ctx = browser.new_context()
+    page = ctx.new_page()
     page.route(f"{STATIC_ORIGIN}/**", serve)
     page.goto(f"{STATIC_ORIGIN}/")
-    return page
+    yield page
+    ctx.close()
 
 
 @dataclass

@@ -60,6 +60,7 @@ def test_create_edit_history_publish_and_try(context, editor_gateway: WebGateway
     expect(history.first).to_have_attribute("data-action", "update")
     expect(history.first.locator(".old")).to_contain_text("باستثناء كلاب الإرشاد.")
     expect(history.first.locator(".new")).to_contain_text("وتُستثنى كلاب الإرشاد")
+    shot(page, "editor-form")
 
     page.get_by_role("button", name="نشر", exact=True).click()
     expect(page.locator("#flash")).to_contain_text("تم النشر")
@@ -97,3 +98,76 @@ def test_agents_see_the_faq_read_only(context, editor_gateway: WebGateway) -> No
     page.locator("#entries tbody tr").first.get_by_role("button", name="تعديل").click()
     expect(page.locator("#e-question")).not_to_have_value("")
     expect(page.get_by_role("button", name="حفظ")).to_be_hidden()
+
+
+def test_unanswered_cluster_becomes_a_draft_and_import_preview(context, editor_gateway: WebGateway, tmp_path) -> None:
+    import asyncio
+
+    import redis.asyncio as aioredis
+
+    from knowledge_base.keys import KbKeys
+    from knowledge_base.unanswered import record_unanswered
+    from tests.knowledge_base.test_clusters import PETS
+
+    async def record() -> None:
+        client = aioredis.from_url(editor_gateway.redis_url)
+        for text in PETS:
+            await record_unanswered(client, text=text, reason="low_confidence", keys=KbKeys(editor_gateway.prefix))
+        await client.aclose()
+
+    import threading
+
+    worker = threading.Thread(target=asyncio.run, args=(record(),))  # Playwright owns this thread's loop
+    worker.start()
+    worker.join()
+    page = _login(context, editor_gateway, editor_gateway.editor)
+    page.get_by_role("button", name="أسئلة بلا إجابة").click()
+    cluster = page.locator("#clusters > li").first
+    expect(cluster.locator("h3")).to_contain_text("5 مرة")
+    cluster.get_by_role("button", name="أنشئ سؤالًا من هذه المجموعة").click()
+    assert page.locator("#e-question").input_value() in PETS
+    assert len(page.locator("#e-alternatives").input_value().splitlines()) == 4
+    page.locator("#e-category").fill("الفروع")
+    page.locator("#e-answer").fill("لا يُسمح بدخول الحيوانات الأليفة إلى الفروع.")
+    page.get_by_role("button", name="حفظ").click()
+    expect(page.locator("#form-title")).to_contain_text("النسخة 1")
+    page.get_by_role("button", name="أسئلة بلا إجابة").click()
+    expect(page.locator("#clusters-empty")).to_be_visible()
+
+    csv_file = tmp_path / "faq.csv"
+    csv_file.write_text("id,category,question,answer,status\n"
+                        "web-import-1,الفروع,هل توجد مواقف سيارات عند الفرع؟,نعم توجد مواقف مجانية.,draft\n"
+                        "web-import-2,,؟,,draft\n", encoding="utf-8")
+    page.get_by_role("button", name="استيراد وتصدير").click()
+    page.locator("#import-file").set_input_files(str(csv_file))
+    page.get_by_role("button", name="معاينة").click()
+    expect(page.locator("#import-counts")).to_contain_text("إضافة 1")
+    expect(page.locator("#import-rows tbody tr[data-action='reject']")).to_have_count(1)
+    page.get_by_role("button", name="تطبيق الاستيراد").click()
+    expect(page.locator("#import-counts")).to_contain_text("طُبّق")
+
+
+def test_a_stale_save_shows_the_current_version(context, editor_gateway: WebGateway) -> None:
+    import json
+    import urllib.request
+
+    def api(method: str, path: str, body: dict, token: str | None = None) -> dict:
+        headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+        req = urllib.request.Request(f"{editor_gateway.url}{path}", data=json.dumps(body).encode(), method=method,
+                                     headers=headers)
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read())
+
+    token = api("POST", "/api/login", {"username": editor_gateway.supervisor, "password": AGENT_PASSWORD})["token"]
+    api("POST", "/api/faq", {"id": "web-stale", "category": "الفروع", "question": "هل يوجد مصلى في الفرع؟",
+                             "answer": "نعم يوجد مصلى للرجال وآخر للنساء."}, token)
+    page = _login(context, editor_gateway, editor_gateway.editor)
+    page.locator("#f-q").fill("web-stale")
+    page.locator("#entries tbody tr[data-id='web-stale']").get_by_role("button", name="تعديل").click()
+    expect(page.locator("#form-title")).to_contain_text("(النسخة 1)")
+    api("PUT", "/api/faq/web-stale", {"rev": 1, "answer": "نعم، يوجد مصلى في الدور الأرضي."}, token)  # someone else
+    page.locator("#e-answer").fill("إجابتي التي بنيتها على النسخة القديمة.")
+    page.get_by_role("button", name="حفظ").click()
+    expect(page.locator("#conflict")).to_be_visible()
+    expect(page.locator("#form-title")).to_contain_text("(النسخة 2)")
+    expect(page.locator("#e-answer")).to_have_value("نعم، يوجد مصلى في الدور الأرضي.")

@@ -26,6 +26,7 @@ def render(page, text: str) -> dict:
 
 
 def test_hostile_text_renders_as_inert_text(static_page) -> None:
+    static_page.reload()
     dialogs: list[str] = []
     static_page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     for text in XSS:

@@ -148,3 +148,37 @@ def test_queue_cancel_several_chats_typing_return_to_bot_and_badges(browser, qui
         agent_ctx.close()
         ctx_a.close()
         ctx_b.close()
+
+
+def test_gateway_restart_mid_chat_loses_and_duplicates_nothing(browser, quiet_gateway) -> None:
+    agent_ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ar-SA")
+    citizen_ctx = browser.new_context(locale="ar-SA")
+    try:
+        console = agent_console(agent_ctx, quiet_gateway.url, quiet_gateway.agent(3))
+        citizen = open_widget(citizen_ctx, quiet_gateway.url)
+        citizen.get_by_role("button", name="تحدث مع موظف").click()
+        cid = conversation_id(citizen)
+        claim(console, cid)
+        agent_reply(console, "مرحباً، معك ريم")
+        expect(citizen.locator(".msg.agent")).to_have_count(1)
+
+        quiet_gateway.service.stop()
+        expect(citizen.locator(".status")).to_have_text("انقطع الاتصال، جارٍ إعادة المحاولة…")
+        citizen_say(citizen, "رسالة كتبتها أثناء الانقطاع")  # kept in the outbox, sent after resume
+        expect(citizen.locator(".msg.citizen.pending")).to_have_count(1)
+        quiet_gateway.service.start()
+        quiet_gateway.service.wait_healthy(timeout=90)
+
+        expect(citizen.locator(".status")).to_be_hidden(timeout=30_000)
+        expect(citizen.locator(".msg.citizen.pending")).to_have_count(0)
+        transcript = console.locator("#transcript")
+        expect(transcript.locator(".entry.citizen", has_text="أثناء الانقطاع")).to_have_count(1, timeout=30_000)
+        agent_reply(console, "وصلتني رسالتك")
+        expect(citizen.locator(".msg.agent")).to_have_count(2)
+        expect(citizen.locator(".msg.citizen", has_text="أثناء الانقطاع")).to_have_count(1)
+        seqs = citizen.evaluate("""() => [...document.querySelector('#faq-widget').shadowRoot
+            .querySelectorAll('.log [data-seq]')].map((n) => Number(n.dataset.seq))""")
+        assert seqs == sorted(set(seqs))
+    finally:
+        agent_ctx.close()
+        citizen_ctx.close()

@@ -90,7 +90,8 @@ class Console {
   }
 
   async onAuthOk(f) {
-    $("presence").value = "online";
+    // auth makes the agent online; after a reconnect keep the status the agent had chosen.
+    if ($("presence").value === "away") this.sock.send({ type: "presence", status: "away" });
     const queue = await this.sock.request({ type: "get_queue" });
     this.lists.setQueue(queue.items, queue.agents_online);
     for (const cid of f.assigned || []) {

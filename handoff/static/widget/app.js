@@ -99,6 +99,7 @@ class Widget {
   addPending(msgId, text) {
     const node = messageNode({ role: "citizen", text, ts: Date.now(), pending: true }, this.S, this.ctx());
     node.dataset.msgId = msgId;
+    this.awaitingAnswer = true;
     this.v.log.append(node);
     this.scrollDown();
   }
@@ -263,7 +264,7 @@ class Widget {
 
   resetLog() {
     this.v.log.replaceChildren();
-    this.sawUser = false;
+    this.awaitingAnswer = false;
     this.state = "bot";
     this.agentName = null;
     this.setState("bot", {});

@@ -8,7 +8,7 @@ const STATUS_TEXT = {
 };
 
 function userMessage(w, e, info) {
-  w.sawUser = true;
+  w.awaitingAnswer = true;
   const pending = e.msg_id && w.v.log.querySelector(`[data-msg-id="${CSS.escape(e.msg_id)}"]`);
   if (pending) return w.placeAt(pending, e.seq);
   if (info.duplicate) return null;
@@ -25,9 +25,11 @@ function linkList(w, links) {
 }
 
 function botMessage(w, e) {
-  const msg = { role: "bot", text: e.text, ts: e.ts, seq: e.seq, buttons: e.buttons || [],
-    // 👍/👎 on answers only: not on the greeting, not on prompts that already offer buttons.
-    feedback: Boolean(w.sawUser) && !(e.buttons || []).length };
+  // 👍/👎 once per answer: on the first bot message after the citizen spoke, unless it is a prompt
+  // that already offers buttons (clarification, "was this helpful?").
+  const feedback = Boolean(w.awaitingAnswer) && !(e.buttons || []).length;
+  w.awaitingAnswer = false;
+  const msg = { role: "bot", text: e.text, ts: e.ts, seq: e.seq, buttons: e.buttons || [], feedback };
   const node = messageNode(msg, w.S, w.ctx());
   if (e.links?.length) node.querySelector(".text").after(...linkList(w, e.links));
   return w.append(node, e.seq);

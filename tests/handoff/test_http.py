@@ -1,0 +1,79 @@
+"""Operations endpoints, pages and headers, CSAT over HTTP, and what reaches the logs."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from handoff.protocol import HandoffPacket
+from tests.handoff.helpers import Gw
+
+
+async def test_health_reports_redis_and_rasa(gw: Gw) -> None:
+    async with gw.http.get(gw.url("/health")) as resp:
+        body = await resp.json()
+    # Rasa is deliberately unreachable in these tests: the gateway says so instead of pretending.
+    assert resp.status == 503 and body == {"status": "degraded", "redis": "ok", "rasa": "down"}
+
+
+async def test_metrics_count_what_happened(gw: Gw) -> None:
+    agent = await gw.agent("metric", "مها")
+    citizen, cid, _ = await gw.citizen()
+    await citizen.send(type="message", msg_id="m1", text="سؤال")
+    await citizen.send(type="request_human", msg_id="h1")
+    await citizen.wait_for(type="status", state="queued")
+    await agent.send(type="claim", conversation_id=cid, ref="c")
+    await agent.wait_for(type="conversation", ref="c")
+    async with gw.http.get(gw.url("/metrics")) as resp:
+        text = await resp.text()
+    assert resp.status == 200 and resp.headers["Content-Type"].startswith("text/plain")
+    assert 'handoff_ws_connections{kind="citizen"} 1.0' in text
+    assert 'handoff_ws_connections{kind="agent"} 1.0' in text
+    assert 'handoff_messages_total{source="citizen"} 1.0' in text
+    assert 'handoff_handoffs_total{reason="user_request"} 1.0' in text
+    assert "handoff_wait_to_pickup_seconds_count 1.0" in text
+    assert "handoff_queue_length 0.0" in text
+
+
+@pytest.mark.parametrize("path", ["/", "/console", "/static/widget.js"])
+async def test_pages_carry_a_strict_content_security_policy(gw: Gw, path: str) -> None:
+    async with gw.http.get(gw.url(path)) as resp:
+        if resp.status == 404:
+            pytest.skip(f"{path} not written yet by the web-client work")
+        csp = resp.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_csat_over_http_when_the_socket_is_gone(gw: Gw) -> None:
+    _, cid, token = await gw.citizen()
+    packet: HandoffPacket = {"reason": "user_request", "topic": None, "candidates": [], "summary": [],
+                             "requested_at": "2026-11-25T10:00:00Z"}
+    body = {"conversation_id": cid, "token": token, "score": 4, "comment": "جيد"}
+    async with gw.http.post(gw.url("/api/csat"), json=body) as resp:
+        assert resp.status == 409  # nothing to rate yet
+    await gw.gateway.queue.enqueue(cid, packet)
+    await gw.gateway.queue.claim(cid, "a", "A")
+    await gw.gateway.queue.resolve(cid, "a", "resolved")
+    async with gw.http.post(gw.url("/api/csat"), json={**body, "token": "wrong"}) as resp:
+        assert resp.status == 401
+    async with gw.http.post(gw.url("/api/csat"), json=body) as resp:
+        assert resp.status == 200
+    async with gw.http.post(gw.url("/api/csat"), json=body) as resp:
+        assert resp.status == 409  # once only
+    assert (await gw.gateway.csat.summary())["by_score"]["4"] == 1
+
+
+async def test_message_bodies_and_personal_data_stay_out_of_logs(gw: Gw, caplog: pytest.LogCaptureFixture) -> None:
+    secret = "رقم هويتي ١٠٢٣٤٥٦٧٨٩ وجوالي 0551234567"
+    with caplog.at_level(logging.DEBUG):
+        citizen, _, _ = await gw.citizen()
+        await citizen.send(type="message", msg_id="pii", text=secret)
+        await citizen.wait_for(type="ack", msg_id="pii")
+        await citizen.wait_for(type="error", msg_id="pii")  # the bot turn ran (and failed: no Rasa here)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "١٠٢٣٤٥٦٧٨٩" not in logged and "1023456789" not in logged and "0551234567" not in logged
+    assert "[national_id]" in logged and "[mobile]" in logged  # DEBUG shows the masked text
+    info = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
+    assert "هويتي" not in info

@@ -1,0 +1,67 @@
+"""The whole path with the real Rasa server and action server: citizen → bot → handoff → agent → CSAT."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from tests.handoff.helpers import Gw, start_gateway
+
+pytestmark = [pytest.mark.rasa, pytest.mark.slow]
+
+
+@pytest.fixture
+async def rasa_gw(rasa_stack: Any, make_settings: Any) -> AsyncIterator[Gw]:
+    settings = make_settings(rasa_url=rasa_stack.rasa_url, rasa_timeout_s=30.0, greeting_payload="/greet")
+    async for gw in start_gateway(settings):
+        yield gw
+
+
+async def test_citizen_bot_handoff_agent_resolve_csat(rasa_gw: Gw) -> None:
+    gw = rasa_gw
+    agent = await gw.agent("rasa-agent", "نورة")
+    citizen = await gw.ws("/ws/chat")
+    await citizen.send(type="start")
+    cid = (await citizen.wait_for(type="started"))["conversation_id"]
+    greeting = await citizen.wait_for(type="bot_message", within=30)
+    assert greeting["text"]
+
+    await citizen.send(type="message", msg_id="q1", text="كيف أجدد جواز السفر؟")
+    await citizen.wait_for(type="ack", msg_id="q1")
+    answer = await citizen.wait_for(type="bot_message", within=30)
+    assert answer["seq"] > greeting["seq"] and (answer["text"] or answer["buttons"])
+    if answer["buttons"]:  # buttons the bot offered are accepted as clicks
+        button = answer["buttons"][0]
+        await citizen.send(type="button", msg_id="b1", payload=button["payload"], title=button["title"])
+        await citizen.wait_for(type="ack", msg_id="b1")
+
+    # The citizen asks for a person; Rasa's action_handoff answers with the handoff payload.
+    await citizen.send(type="message", msg_id="q2", text="/request_human")
+    queued = await citizen.wait_for(type="status", state="queued", within=30)
+    assert queued["reason"] == "user_request" and queued["position"] == 1
+    item = (await agent.wait_for(type="queue_added", within=10))["item"]
+    assert item["conversation_id"] == cid and item["reason"] == "user_request"
+
+    await agent.send(type="claim", conversation_id=cid, ref="c")
+    conv = await agent.wait_for(type="conversation", ref="c")
+    kinds = [e["type"] for e in conv["entries"]]
+    assert "bot_message" in kinds and "user_message" in kinds  # full bot transcript for the agent
+    assert conv["handoff"]["reason"] == "user_request"
+    await citizen.wait_for(type="status", state="with_agent")
+
+    # With an agent in charge, the citizen's words go to the agent, never to the bot.
+    bot_before = len([f for f in citizen.frames if f.get("type") == "bot_message"])
+    await citizen.send(type="message", msg_id="q3", text="مرحبا، أحتاج مساعدة في الجواز")
+    while (await agent.wait_for(type="entry"))["entry"].get("msg_id") != "q3":
+        pass
+    await agent.send(type="message", conversation_id=cid, msg_id="a1", text="أهلاً، سأساعدك الآن")
+    assert (await citizen.wait_for(type="agent_message"))["text"] == "أهلاً، سأساعدك الآن"
+    await agent.send(type="resolve", conversation_id=cid, outcome="resolved", ref="r")
+    await agent.wait_for(type="ok", ref="r")
+    await citizen.wait_for(type="csat_request")
+    await citizen.send(type="csat", msg_id="s1", score=4)
+    await citizen.wait_for(type="ack", msg_id="s1")
+    assert len([f for f in citizen.frames if f.get("type") == "bot_message"]) == bot_before
+    assert (await gw.gateway.csat.summary())["count"] == 1
