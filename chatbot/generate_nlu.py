@@ -46,8 +46,9 @@ def generate(spec: dict, skip: set[str]) -> dict[str, list[str]]:
     for intent, body in spec["intents"].items():
         lists = {**spec.get("lists", {}), **body.get("lists", {})}
         found: list[str] = []
-        for _ in range(per_intent * MAX_TRIES_PER_EXAMPLE):
-            if len(found) >= per_intent:
+        wanted = int(body.get("count", per_intent))
+        for _ in range(wanted * MAX_TRIES_PER_EXAMPLE):
+            if len(found) >= wanted:
                 break
             text = expand(rng.choice(body["patterns"]), lists, rng)
             if text and text not in skip and text not in found:

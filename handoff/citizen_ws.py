@@ -152,12 +152,16 @@ class CitizenSession:
                 self.outbox.frame({"type": "queue_position", "position": position, "estimated_wait_s": est})
 
     async def _store_input(self, frame: dict[str, Any], entry: dict[str, Any], source: str = "citizen") -> bool:
-        """Store a citizen input (idempotent by msg_id), ack it; True if it is new."""
-        meta = await self.gw.conversations.get(self.cid or "")
-        if meta.get("state") == "closed":
-            raise ConversationError("the conversation is closed: start a new one", "closed")
-        self.state = meta.get("state", self.state)
-        res = await self.gw.conversations.append(self.cid or "", entry, msg_id=frame["msg_id"])
+        """Store a citizen input (idempotent by msg_id), ack it; True if it is new. One Redis round trip."""
+        try:
+            res = await self.gw.conversations.append(
+                self.cid or "", entry, msg_id=frame["msg_id"], cond=("state", "bot,queued,with_agent")
+            )
+        except ConversationError as exc:
+            if exc.code == "wrong_state":
+                raise ConversationError("the conversation is closed: start a new one", "closed") from None
+            raise
+        self.state = res.state or self.state
         self.outbox.frame({"type": "ack", "msg_id": frame["msg_id"], "seq": res.seq})
         if res.stored and entry["type"] == "user_message":
             self.gw.metrics.messages.labels(source).inc()

@@ -39,6 +39,7 @@ def token_hash(token: str) -> str:
 class AppendResult:
     seq: int
     stored: bool  # False: the msg_id was seen before and ``seq`` is the original one
+    state: str = ""  # the conversation's state right after the append
 
 
 class ConversationStore:
@@ -104,7 +105,8 @@ class ConversationStore:
         if code == -1:
             actual = value.decode() if isinstance(value, bytes) else str(value)
             raise ConversationError(f"not allowed while {cond[0] if cond else ''} is {actual!r}", "wrong_state")
-        return AppendResult(seq=int(value), stored=code == 1)
+        state = res[2].decode() if len(res) > 2 and isinstance(res[2], bytes) else ""
+        return AppendResult(seq=int(value), stored=code == 1, state=state)
 
     async def entries(self, cid: str, after_seq: int = 0, count: int | None = None) -> list[dict[str, Any]]:
         """Transcript entries with seq > after_seq, in order."""

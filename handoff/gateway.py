@@ -38,7 +38,10 @@ class Gateway:
         s = settings
         self.settings = s
         self.keys = Keys(s.redis_prefix)
-        self.redis = aioredis.Redis.from_url(s.redis_url, max_connections=200, health_check_interval=30)
+        # A blocking pool: a burst of sockets waits for a free connection instead of failing.
+        pool = aioredis.BlockingConnectionPool.from_url(s.redis_url, max_connections=64, timeout=10,
+                                                        health_check_interval=30)
+        self.redis = aioredis.Redis(connection_pool=pool)
         self.metrics = Metrics()
         self.hours: BusinessHours = s.hours
         self.conversations = ConversationStore(self.redis, self.keys, s.conversation_ttl_s)

@@ -10,11 +10,12 @@ from __future__ import annotations
 # KEYS: conv, transcript, dedupe
 # ARGV: body (entry JSON without its leading '{'), msg_id|'', channel, ttl_s, cond_field|'',
 #       cond_values (comma list), set_json|'', now_iso
-# -> {1, seq} stored, {0, seq} duplicate msg_id, {-1, actual} condition failed, {-2, ''} no conversation
+# -> {1, seq, state} stored, {0, seq, state} duplicate msg_id, {-1, actual} condition failed,
+#    {-2, ''} no conversation. ``state`` is the conversation state after the append.
 APPEND = """
 if ARGV[2] ~= '' then
   local s = redis.call('HGET', KEYS[3], ARGV[2])
-  if s then return {0, tonumber(s)} end
+  if s then return {0, tonumber(s), redis.call('HGET', KEYS[1], 'state') or ''} end
 end
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-2, ''} end
 if ARGV[5] ~= '' then
@@ -33,7 +34,7 @@ end
 redis.call('HSET', KEYS[1], 'updated_at', ARGV[8])
 for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[4]) end
 redis.call('PUBLISH', ARGV[3], entry)
-return {1, seq}
+return {1, seq, redis.call('HGET', KEYS[1], 'state')}
 """
 
 # KEYS: conv, transcript, queue, agent_set, presence

@@ -75,15 +75,21 @@ class Transliterator:
                 cands.append(s)
         return cands
 
-    def word(self, word: str, known: Callable[[str], bool]) -> tuple[str, bool]:
-        """Best Arabic spelling of one Latin word and whether the corpus vocabulary confirmed it."""
+    def word(self, word: str, known: Callable[[str], int]) -> tuple[str, bool]:
+        """Best Arabic spelling of one Latin word and whether the corpus vocabulary confirmed it.
+        `known` grades a spelling (higher = closer to how the corpus writes it, 0 = unknown); the
+        first candidate of the best grade wins."""
         cands = self.candidates(word)
+        best, grade = (cands[0] if cands else word), 0
         for c in cands:
-            if known(c):
-                return c, True
-        return (cands[0] if cands else word), False
+            g = known(c)
+            if g > grade:
+                best, grade = c, g
+                if g >= 3:
+                    break
+        return best, grade > 0
 
-    def sentence(self, text: str, known: Callable[[str], bool]) -> tuple[str, bool]:
+    def sentence(self, text: str, known: Callable[[str], int]) -> tuple[str, bool]:
         """Transliterate a folded sentence when it is mostly Arabizi; returns (text, changed)."""
         text = _ARTICLE.sub("al", text)
         toks = text.split()
@@ -95,7 +101,7 @@ class Transliterator:
         out = [self.word(t, known)[0] if is_latin(t) and t not in ENGLISH_HINTS else t for t in toks]
         return " ".join(out), True
 
-    def confirmed_words(self, toks: Collection[str], known: Callable[[str], bool]) -> list[str]:
+    def confirmed_words(self, toks: Collection[str], known: Callable[[str], int]) -> list[str]:
         """Arabic spellings of Latin words (e.g. platform names) that the corpus vocabulary knows."""
         out = []
         for t in toks:

@@ -42,6 +42,10 @@ def _parser() -> argparse.ArgumentParser:
         e.add_argument("--ood", nargs="+", required=name == "calibrate", help="files or globs")
         e.add_argument("--misses", type=int, default=0, help="also list N misdecided queries")
         if name == "calibrate":
+            e.add_argument("--wrong-budget", type=float, default=0.0,
+                           help="share of in-scope queries allowed a wrong direct answer (default 0)")
+            e.add_argument("--ood-budget", type=float, default=0.0,
+                           help="share of out-of-scope queries allowed a direct answer (default 0)")
             e.add_argument("--write-defaults", action="store_true",
                            help="also save the fit as knowledge_base/default_thresholds.json")
     return p
@@ -144,13 +148,13 @@ def cmd_eval(a: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(a: argparse.Namespace) -> int:
-    from knowledge_base.calibrate import calibrate
+    from knowledge_base.calibrate import Budget, calibrate
     from knowledge_base.evaluate import metrics
     from knowledge_base.indexio import store_thresholds
 
     _, scored = _scored(a)
     label = ", ".join(Path(p).name for p in [*a.queries, *a.ood])
-    th = calibrate(scored, label=label)
+    th = calibrate(scored, Budget(wrong_budget=a.wrong_budget, ood_budget=a.ood_budget), label=label)
     store_thresholds(Path(a.index), th)
     if a.write_defaults:
         from knowledge_base.thresholds import DEFAULT_PATH

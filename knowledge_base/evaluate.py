@@ -67,13 +67,14 @@ def score_queries(kb: Any, queries: list[dict[str, Any]], ood: list[dict[str, An
     return out
 
 
-def rank(s: Scored, th: Any) -> tuple[np.ndarray, float, float]:
-    """(entry indices best first, top fused score, margin) for one query under th's weights."""
+def rank(s: Scored, th: Any) -> tuple[np.ndarray, float, float, float]:
+    """(entry indices best first, top fused score, margin, uncovered share of the top entry)."""
     fused = s.ch.fused(th)
     order = np.argsort(-fused, kind="stable")
     top = float(fused[order[0]]) if len(order) else 0.0
     margin = float(fused[order[0]] - fused[order[1]]) if len(order) > 1 else top
-    return s.ch.cand[order], top, margin
+    unc = float(s.ch.uncovered[order[0]]) if len(order) else 1.0
+    return s.ch.cand[order], top, margin, unc
 
 
 def _rate(n: int, d: int) -> float:
@@ -84,8 +85,8 @@ def metrics(scored: list[Scored], th: Any) -> dict[str, Any]:
     ins = defaultdict(Counter)
     oos = defaultdict(Counter)
     for s in scored:
-        ranked, top, margin = rank(s, th)
-        dec = th.decide(top if len(ranked) else None, margin)
+        ranked, top, margin, unc = rank(s, th)
+        dec = th.decide(top if len(ranked) else None, margin, unc)
         for bucket in (("all",), (s.label,)):
             c = (ins if s.gold is not None else oos)[bucket[0]]
             c["n"] += 1
@@ -130,13 +131,14 @@ def misses(scored: list[Scored], kb: Any, th: Any, limit: int = 50) -> list[dict
     """Queries decided wrongly (for tuning): wrong answers, unserved in-scope, answered OOD."""
     out = []
     for s in scored:
-        ranked, top, margin = rank(s, th)
-        dec = th.decide(top, margin)
+        ranked, top, margin, unc = rank(s, th)
+        dec = th.decide(top, margin, unc)
         hit1 = len(ranked) > 0 and ranked[0] == s.gold
         bad = (s.gold is None and dec == "answer") or (s.gold is not None and not (
             (dec == "answer" and hit1) or (dec == "clarify" and s.gold in ranked[:3])))
         if bad:
             out.append({"q": s.q, "label": s.label, "decision": dec, "top": round(top, 3),
-                        "margin": round(margin, 3), "gold": kb.entries[s.gold].id if s.gold is not None else None,
+                        "margin": round(margin, 3), "uncovered": round(unc, 3),
+                        "gold": kb.entries[s.gold].id if s.gold is not None else None,
                         "got": [kb.entries[i].id for i in ranked[:3]]})
     return out[:limit]

@@ -27,14 +27,15 @@ class QueryAnalyzer:
         self.surface = surface_vocab
         self.translit = Transliterator(norm)
 
-    def known(self, word: str) -> bool:
-        """True when the corpus uses this (folded, Arabic) word, with or without its article."""
+    def known(self, word: str) -> int:
+        """3 when the corpus writes this folded word exactly, 2 when it writes it without the article,
+        1 when only its stem is indexed, 0 otherwise."""
         if word in self.surface:
-            return True
+            return 3
         if word.startswith("ال") and word[2:] in self.surface:
-            return True
+            return 2
         stem = self.norm.stem(word)
-        return len(stem) >= 3 and self.lex.knows(stem)
+        return int(len(stem) >= 3 and self.lex.knows(stem))
 
     def analyse(self, text: str) -> AnalysedQuery:
         truncated = len(text) > MAX_QUERY_CHARS

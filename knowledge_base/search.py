@@ -40,6 +40,7 @@ class Channels:
     dense: np.ndarray
     lex: np.ndarray
     grams: np.ndarray
+    uncovered: np.ndarray
 
     def fused(self, th: Thresholds) -> np.ndarray:
         return th.alpha * self.dense + th.beta * self.grams + (1 - th.alpha - th.beta) * self.lex
@@ -108,8 +109,14 @@ class KnowledgeBase:
         self.offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         self.field_entry = np.repeat(np.arange(len(entries)), counts)
         flat = [t for ts in texts for t in ts]
-        self.lex = LexicalIndex([norm.lex_tokens(t) for t in flat])
+        field_tokens = [norm.lex_tokens(t) for t in flat]
+        self.lex = LexicalIndex(field_tokens)
         self.grams = LexicalIndex([norm.char_grams(t) for t in flat])
+        self.entry_terms = [frozenset(t for f in field_tokens[o : o + c] for t in f)
+                            for o, c in zip(self.offsets, counts, strict=True)]
+        n_docs = max(len(flat), 1)
+        self.idf = {t: float(np.log(1 + n_docs / df)) for t, df in self.lex.df.items()}
+        self.max_idf = float(np.log(1 + n_docs))
         self.qa_field = self.offsets + counts - 1
         rng = np.random.default_rng(0)
         n = len(flat)
@@ -178,7 +185,19 @@ class KnowledgeBase:
                 top = np.argpartition(-ch, k - 1)[:k]
                 pool.update(int(i) for i in top if ch[i] > 0)
         cand = np.array(sorted(pool), dtype=np.int64)
-        return Channels(cand, self._dense_scores(q, cand), lex[cand], grams[cand])
+        return Channels(cand, self._dense_scores(q, cand), lex[cand], grams[cand],
+                        self._uncovered(aq.lex_tokens, cand))
+
+    def _uncovered(self, tokens: list[str], cand: np.ndarray) -> np.ndarray:
+        """IDF-weighted share of the query's words that each candidate entry never uses
+        (words unknown to the whole corpus count with the highest weight)."""
+        known, unknown = self.lex.resolve(tokens)
+        weights = {t: self.idf[t] for t in known}
+        total = sum(weights.values()) + unknown * self.max_idf
+        if total <= 0:
+            return np.zeros(len(cand), np.float32)
+        miss = [sum(w for t, w in weights.items() if t not in self.entry_terms[i]) for i in cand]
+        return ((np.array(miss, np.float32) + unknown * self.max_idf) / total).astype(np.float32)
 
     def _dense_scores(self, q: np.ndarray, cand: np.ndarray) -> np.ndarray:
         """(best question/alternative cosine + QA_WEIGHT x question+answer cosine) / (1 + QA_WEIGHT),
@@ -209,6 +228,7 @@ class KnowledgeBase:
         top = [int(j) for j in order[: max(top_k, 3)]]
         cands = [Candidate(self.entries[cand[j]], float(fused[j]), float(dense[j]), float(lex[j])) for j in top]
         margin = float(fused[order[0]] - fused[order[1]]) if len(order) > 1 else float(fused[order[0]])
-        decision = th.decide(float(fused[order[0]]) if len(order) else None, margin)
+        decision = th.decide(float(fused[order[0]]) if len(order) else None, margin,
+                             float(ch.uncovered[order[0]]) if len(order) else 1.0)
         return SearchResult(decision, cands[:top_k] if decision != "clarify" else cands[: max(top_k, 3)],
                             aq.truncated, margin, aq)

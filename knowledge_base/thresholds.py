@@ -2,7 +2,9 @@
 
 fused = alpha * dense + beta * char-gram BM25 + (1 - alpha - beta) * word BM25 (see search.py).
 Decision on the fused score of the best candidate (`top`) and its lead over the second (`margin`):
-answer  when top >= answer_score and margin >= answer_margin;
+answer  when top >= answer_score and margin >= answer_margin and the best entry's texts contain enough
+        of the query's words (`uncovered`, IDF-weighted share of query words absent from the entry,
+        <= answer_max_uncovered: "a visa for Umrah" shares "visa fee" with an entry but not "Umrah");
 clarify when top >= clarify_score (the first three candidates are offered);
 handoff otherwise.
 """
@@ -25,12 +27,13 @@ class Thresholds:
     answer_score: float = 0.75
     answer_margin: float = 0.03
     clarify_score: float = 0.6
+    answer_max_uncovered: float = 1.0  # share of the query's word weight the best entry must contain
     fitted_on: str = "unfitted defaults"
 
-    def decide(self, top: float | None, margin: float) -> Decision:
+    def decide(self, top: float | None, margin: float, uncovered: float = 0.0) -> Decision:
         if top is None:
             return "handoff"
-        if top >= self.answer_score and margin >= self.answer_margin:
+        if top >= self.answer_score and margin >= self.answer_margin and uncovered <= self.answer_max_uncovered:
             return "answer"
         if top >= self.clarify_score:
             return "clarify"

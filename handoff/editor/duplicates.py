@@ -10,7 +10,9 @@ MAX_DUPES = 3
 
 
 def _find(kb: Any, texts: list[str], exclude_id: str | None) -> list[dict[str, Any]]:
-    floor = kb.thresholds.clarify_score  # what the bot would at least offer as a choice
+    # A score the bot would answer with (margin aside: two near-identical entries have no margin, which is
+    # exactly the duplicate case). The clarify floor is calibrated far lower and flags unrelated entries.
+    floor = kb.thresholds.answer_score
     best: dict[str, dict[str, Any]] = {}
     for text in texts:
         for cand in kb.search(text, top_k=5).candidates:
@@ -25,7 +27,7 @@ def _find(kb: Any, texts: list[str], exclude_id: str | None) -> list[dict[str, A
 async def near_duplicates(
     live: Any, question: str, alternatives: tuple[str, ...] | list[str], exclude_id: str | None = None
 ) -> list[dict[str, Any]]:
-    """Served entries whose score for this question reaches the clarify threshold (best first)."""
+    """Served entries whose score for this question reaches the answer threshold (best first)."""
     kb = getattr(live, "current", None)
     texts = [t for t in (question, *alternatives) if t and t.strip()][:MAX_TEXTS]
     if kb is None or not texts:

@@ -13,8 +13,8 @@ def chat(rasa_stack) -> Chat:  # type: ignore[no-untyped-def]
     return Chat(rasa_stack.rasa_url)
 
 
-@pytest.mark.parametrize("text", ["😀😀😀", "؟؟؟!!!", "..."])
-def test_symbols_only_ask_to_rephrase(chat: Chat, text: str) -> None:
+@pytest.mark.parametrize("text", ["", "   ", "😀😀😀", "؟؟؟!!!", "..."])
+def test_empty_or_symbols_only_ask_to_rephrase(chat: Chat, text: str) -> None:
     assert texts(chat.say(text)) == [utter("utter_ask_rephrase")]
 
 

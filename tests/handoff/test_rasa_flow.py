@@ -65,3 +65,19 @@ async def test_citizen_bot_handoff_agent_resolve_csat(rasa_gw: Gw) -> None:
     await citizen.wait_for(type="ack", msg_id="s1")
     assert len([f for f in citizen.frames if f.get("type") == "bot_message"]) == bot_before
     assert (await gw.gateway.csat.summary())["count"] == 1
+
+
+async def test_feedback_on_a_bot_answer_reaches_the_bot(rasa_gw: Gw) -> None:
+    citizen = await rasa_gw.ws("/ws/chat")
+    await citizen.send(type="start")
+    await citizen.wait_for(type="started")
+    await citizen.wait_for(type="bot_message", within=30)  # greeting
+    await citizen.send(type="message", msg_id="q1", text="كيف أجدد جواز السفر؟")
+    answer = await citizen.wait_for(type="bot_message", within=30)
+    await citizen.send(type="feedback", msg_id="f1", seq=answer["seq"], value="down")
+    ack = await citizen.wait_for(type="ack", msg_id="f1")
+    event = await citizen.wait_for(type="event", seq=ack["seq"])
+    assert event["event"] == "feedback" and event["target_seq"] == answer["seq"]
+    # The bot reacts to "/feedback_negative" (apology, alternatives or a handoff offer): a new turn.
+    reaction = await citizen.wait_for(within=30, **{"type": "bot_message"})
+    assert reaction["seq"] > ack["seq"]

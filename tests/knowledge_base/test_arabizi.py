@@ -8,8 +8,8 @@ from knowledge_base.normalize import default_normalizer, fold
 VOCAB = {"اغير", "كلمات", "السر", "المرور", "اقامه", "تجديد", "رسوم", "مساند", "قوي"}
 
 
-def known(w: str) -> bool:
-    return w in VOCAB or (w.startswith("ال") and w[2:] in VOCAB)
+def known(w: str) -> int:
+    return 2 * (w in VOCAB or (w.startswith("ال") and w[2:] in VOCAB))
 
 
 @pytest.fixture(scope="module")
@@ -35,3 +35,10 @@ def test_english_is_left_alone(tr):
 
 def test_platform_names_in_english_queries_are_matched_to_the_corpus(tr):
     assert tr.confirmed_words(["musaned", "login"], known) == ["مساند"]
+
+
+def test_a_spelling_the_corpus_writes_beats_one_only_its_stem_knows(tr):
+    def graded(w: str) -> int:
+        return {"السر": 2, "السير": 1}.get(w, 0)
+
+    assert tr.word("alsir", graded) == ("السر", True)

@@ -5,6 +5,7 @@ counts, typing indicators, return to bot, away status and the widget's unread ba
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from collections.abc import Iterator
 
@@ -80,7 +81,7 @@ def test_queue_cancel_several_chats_typing_return_to_bot_and_badges(browser, qui
     base = quiet_gateway.url
     agent_ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ar-SA")
     ctx_a = browser.new_context(locale="ar-SA")
-    ctx_b = browser.new_context(locale="ar-SA")
+    ctx_b = browser.new_context(locale="ar-SA", viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
     try:
         console = agent_console(agent_ctx, base, quiet_gateway.agent(2))
         a = open_widget(ctx_a, base)
@@ -88,6 +89,7 @@ def test_queue_cancel_several_chats_typing_return_to_bot_and_badges(browser, qui
         expect(a.locator(".queue")).to_be_visible()
         cid_a = conversation_id(a)
         expect(console.locator(f"#queue-list li[data-cid='{cid_a}']")).to_have_count(1)
+        expect(console).to_have_title(re.compile(r"^\(\d+\) لوحة الموظفين$"))  # seen from a background tab
         a.get_by_role("button", name="إلغاء والعودة إلى المساعد").click()
         expect(a.locator(".queue")).to_be_hidden()
         expect(a.get_by_role("button", name="تحدث مع موظف")).to_be_visible()
@@ -97,6 +99,7 @@ def test_queue_cancel_several_chats_typing_return_to_bot_and_badges(browser, qui
         b = open_widget(ctx_b, base)
         b.get_by_role("button", name="تحدث مع موظف").click()
         expect(b.locator(".queue")).to_be_visible()
+        shot(b, "widget-360-queued")
         cid_b = conversation_id(b)
         claim(console, cid_a)
         claim(console, cid_b)
@@ -127,7 +130,7 @@ def test_queue_cancel_several_chats_typing_return_to_bot_and_badges(browser, qui
         expect(b.locator(".badge")).to_have_text("1")
         launcher.click()
         expect(b.locator(".badge")).to_be_hidden()
-        expect(b.get_by_role("button", name=LAUNCHER)).to_be_attached()
+        expect(b.locator(".launcher .vh")).to_have_text(LAUNCHER)  # label back to "open the chat"
 
         console.locator(f"#mine-list li[data-cid='{cid_a}'] button").click()
         console.get_by_role("button", name="إعادة إلى المساعد الآلي").click()

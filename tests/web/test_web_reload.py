@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from tests.web.pages import (
     agent_console,
     agent_reply,
-    ask_for_agent,
     bubbles,
     citizen_say,
     claim,
     conversation_id,
     open_widget,
     seqs,
-    wait_for_bot_turn,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa, pytest.mark.slow]
@@ -28,12 +28,29 @@ def test_reload_mid_chat_keeps_history_without_duplicates(browser, web_gateway) 
         console = agent_console(agent_ctx, web_gateway.url, web_gateway.agent(2))
         citizen = open_widget(citizen_ctx, web_gateway.url)
         citizen_say(citizen, "كيف أنشئ حسابا في منصة الخدمات الإلكترونية؟")
-        wait_for_bot_turn(citizen, 2)
-        ask_for_agent(citizen)
+        answer = citizen.locator(".msg.bot", has_text="تسجيل حساب جديد")
+        expect(answer).to_have_count(1, timeout=30_000)
+        # 👎 on the answer: the bot offers a person; accepting queues with the answer's FAQ candidates.
+        thumbs_down = answer.get_by_role("button", name="إجابة غير مفيدة")
+        thumbs_down.click()
+        expect(thumbs_down).to_have_attribute("aria-pressed", "true")
+        offer = citizen.locator(".msg.bot .chip", has_text="موظف")
+        offer.first.wait_for(timeout=30_000)
+        offer.first.click()
+        expect(citizen.locator(".queue")).to_be_visible(timeout=30_000)
         cid = conversation_id(citizen)
+        expect(console.locator(f"#queue-list li[data-cid='{cid}']")).to_contain_text("تقييم سلبي")
         claim(console, cid)
+
+        # The handoff packet shows the candidate with its answer; "insert" puts it in the reply box.
+        candidate = console.locator("#packet-body .faq-item", has_text="كيف أنشئ حسابا")
+        expect(candidate.locator(".answer")).to_contain_text("تسجيل حساب جديد")
+        candidate.get_by_role("button", name="إدراج في الرد").click()
+        expect(console.get_by_label("الرد على المواطن")).to_have_value(re.compile("تسجيل حساب جديد"))
+        console.get_by_role("button", name="إرسال", exact=True).click()
+        expect(citizen.locator(".msg.agent", has_text="تسجيل حساب جديد")).to_have_count(1)
         agent_reply(console, "أهلاً، معك خالد")
-        expect(citizen.locator(".msg.agent")).to_have_count(1)
+        expect(citizen.locator(".msg.agent")).to_have_count(2)
         citizen_say(citizen, "أريد تغيير رقم جوالي")
         expect(console.locator("#transcript .entry.citizen", has_text="رقم جوالي")).to_have_count(1)
         expect(citizen.locator(".msg.pending")).to_have_count(0)
@@ -42,8 +59,11 @@ def test_reload_mid_chat_keeps_history_without_duplicates(browser, web_gateway) 
         before_seqs = seqs(citizen)
         citizen.reload()
         # The panel reopens by itself and the history comes back from the gateway.
-        expect(citizen.locator(".msg.agent")).to_have_count(1)
+        expect(citizen.locator(".msg.agent")).to_have_count(2)
         expect(citizen.locator(".msg.citizen", has_text="رقم جوالي")).to_have_count(1)
+        # The 👎 given before the reload is still shown (replayed feedback event).
+        expect(citizen.locator(".msg.bot", has_text="تسجيل حساب جديد")
+               .get_by_role("button", name="إجابة غير مفيدة")).to_have_attribute("aria-pressed", "true")
         citizen.wait_for_function(f"() => document.querySelector('#faq-widget').shadowRoot"
                                   f".querySelectorAll('.log [data-seq]').length >= {len(before_seqs)}")
         assert bubbles(citizen) == before
@@ -52,9 +72,16 @@ def test_reload_mid_chat_keeps_history_without_duplicates(browser, web_gateway) 
         assert after_seqs == before_seqs
         assert conversation_id(citizen) == cid
 
+        # The agent reloads too: the console signs in again from sessionStorage and reopens the conversation.
+        console.reload()
+        mine = console.locator(f"#mine-list li[data-cid='{cid}'] button[aria-current='true']")
+        expect(mine).to_be_visible()
+        expect(console.locator("#transcript .entry.citizen", has_text="رقم جوالي")).to_have_count(1)
+        expect(console.locator("#transcript .entry.agent", has_text="معك خالد")).to_have_count(1)
+
         # Still the same live conversation: both directions work after the reload, each message once.
         agent_reply(console, "تم، هل من شيء آخر؟")
-        expect(citizen.locator(".msg.agent")).to_have_count(2)
+        expect(citizen.locator(".msg.agent")).to_have_count(3)
         citizen_say(citizen, "لا، شكراً")
         expect(console.locator("#transcript .entry.citizen", has_text="لا، شكراً")).to_have_count(1)
         expect(citizen.locator(".msg.citizen", has_text="لا، شكراً")).to_have_count(1)

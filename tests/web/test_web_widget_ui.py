@@ -122,3 +122,15 @@ def test_desktop_accessibility_with_conversation(context, web_gateway) -> None:
     expect(log).to_have_attribute("role", "log")
     assert axe_violations(page) == []
     shot(page, "widget-desktop-open")
+
+
+def test_console_sign_in_page(context, web_gateway) -> None:
+    page = context.new_page()
+    page.goto(web_gateway.url + "/console")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    assert axe_violations(page) == []
+    page.get_by_label("اسم المستخدم").fill(web_gateway.agent(4))
+    page.get_by_label("كلمة المرور").fill("not the password")
+    page.get_by_role("button", name="دخول").click()
+    expect(page.get_by_role("alert")).to_have_text("اسم المستخدم أو كلمة المرور غير صحيحة")
+    expect(page.locator("#app-view")).to_be_hidden()

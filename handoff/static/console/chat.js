@@ -100,7 +100,7 @@ export class ChatView {
 
   #bubble(cls, who, text, ts, msgId = null) {
     const node = el("div", { class: `entry ${cls}` }, el("span", { class: "who" }, who),
-      el("div", { class: "text" }, richText(text)));
+      el("div", { class: "text", dir: "auto" }, richText(text)));
     if (ts) node.append(el("time", { datetime: ts }, new Date(ts).toLocaleTimeString(this.app.lang)));
     if (msgId) node.dataset.msgId = msgId;
     return node;

@@ -52,7 +52,7 @@ export class FaqPanel {
   }
 
   #item(question, answer, score) {
-    const ans = el("p", { class: "answer" });
+    const ans = el("p", { class: "answer", dir: "auto" });
     const insert = el("button", { class: "btn btn-secondary", type: "button", disabled: true },
       this.t("console.insert"));
     const node = el("li", { class: "faq-item" }, el("h3", {}, question),

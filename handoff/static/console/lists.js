@@ -64,6 +64,14 @@ export class Lists {
     $("queue-list").replaceChildren(...items.map((item) => this.#queueItem(item)));
     $("queue-empty").hidden = items.length > 0;
     $("queue-count").textContent = items.length ? String(items.length) : "";
+    this.#title();
+  }
+
+  /** "(3) لوحة الموظفين": waiting citizens + unread messages, visible when the tab is in the background. */
+  #title() {
+    const unread = [...this.app.chat.convs.values()].reduce((n, c) => n + (c.unread || 0), 0);
+    const count = this.queue.size + unread;
+    document.title = count ? `(${count}) ${this.t("console.title")}` : this.t("console.title");
   }
 
   #queueItem(item) {
@@ -92,6 +100,7 @@ export class Lists {
     });
     $("mine-list").replaceChildren(...items);
     $("mine-empty").hidden = items.length > 0;
+    this.#title();
   }
 
   setCallbacks(items) {

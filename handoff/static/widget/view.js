@@ -111,7 +111,7 @@ export function messageNode(msg, S, ctx) {
   if (msg.role === "agent" && msg.name) who.textContent = msg.name;
   else S.bind(who, msg.role === "citizen" ? "widget.you" : msg.role === "bot" ? "widget.bot_name"
     : "widget.agent_fallback");
-  node.append(who, el("div", { class: "text" }, richText(msg.text)));
+  node.append(who, el("div", { class: "text", dir: "auto" }, richText(msg.text)));
   if (msg.buttons?.length) node.append(choices(msg.buttons, null, S, ctx));
   if (msg.suggestions?.length) node.append(choices(msg.suggestions, "widget.did_you_mean", S, ctx));
   const time = el("time", { datetime: new Date(msg.ts || Date.now()).toISOString() },
