@@ -118,7 +118,7 @@ async def login(http: aiohttp.ClientSession, base: str, name: str) -> aiohttp.Cl
 class Load:
     def __init__(self) -> None:
         self.sent_at: dict[str, float] = {}
-        self.acked: set[str] = set()
+        self.acked: dict[str, float] = {}
         self.delivered: dict[str, float] = {}
         self.claimed: set[str] = set()
         self.queued: set[str] = set()
@@ -148,7 +148,7 @@ class Load:
             if frame["type"] == "status" and frame["state"] == "queued":
                 self.queued.add(cid)
             elif frame["type"] == "ack":
-                self.acked.add(frame["msg_id"])
+                self.acked.setdefault(frame["msg_id"], time.monotonic())
             elif frame["type"] == "error":
                 self.errors[frame["code"]] = self.errors.get(frame["code"], 0) + 1
 
@@ -167,63 +167,69 @@ def pct(values: list[float], q: float) -> float:
     return round(statistics.quantiles(values, n=100)[q - 1], 2) if len(values) > 1 else 0.0
 
 
+async def until_count(target: set[str], count: int, limit_s: float = 60) -> None:
+    deadline = time.monotonic() + limit_s
+    while len(target) < count and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.2)
+
+
+async def hand_off_all(load: Load, agents: list[Any], citizens: list[tuple[Any, str]]) -> None:
+    """Every citizen asks for a human; agents claim them round-robin."""
+    for i, (ws, _) in enumerate(citizens):
+        await ws.send_str(json.dumps({"type": "request_human", "msg_id": f"h{i}"}))
+    await until_count(load.queued, len(citizens))
+    for i, (_, cid) in enumerate(citizens):
+        await agents[i % len(agents)].send_str(json.dumps({"type": "claim", "conversation_id": cid}))
+    await until_count(load.claimed, len(citizens))
+
+
+async def drive(args: argparse.Namespace, base: str, names: list[str], pid: int, load: Load) -> dict[str, float]:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
+        agents = [await login(http, base, n) for n in names]
+        readers = [asyncio.create_task(load.agent_reader(a)) for a in agents]
+        citizens = await asyncio.gather(*(open_citizen(http, base) for _ in range(args.citizens)))
+        readers += [asyncio.create_task(load.citizen_reader(ws, cid)) for ws, cid in citizens]
+        await hand_off_all(load, agents, citizens)
+        rss, me, stop = Rss(pid), Rss(os.getpid()), asyncio.Event()
+        sampling = asyncio.create_task(sampler(rss, stop))
+        start = time.monotonic()
+        await asyncio.gather(*(load.citizen_sender(ws, cid, args.rate, start + args.seconds) for ws, cid in citizens))
+        await asyncio.sleep(3)  # let the last ones arrive
+        stop.set()
+        await sampling
+        figures = {"cpu": rss.cpu_percent_since_start(), "client_cpu": me.cpu_percent_since_start(),
+                   "duration": time.monotonic() - start - 3, "rss_peak": rss.peak}
+        for ws in [c[0] for c in citizens] + agents:
+            await ws.close()
+        for task in readers:
+            task.cancel()
+    return figures
+
+
 async def relay_phase(args: argparse.Namespace, redis_url: str) -> dict[str, Any]:
     prefix = f"bench:{uuid.uuid4().hex[:8]}:"
     service, base = start_gateway(redis_url, prefix, ROOT / "var" / "log")
-    load, tasks = Load(), []
+    load = Load()
     try:
         names = add_agents(redis_url, prefix, args.agents)
-        conn = aiohttp.TCPConnector(limit=0)
-        async with aiohttp.ClientSession(connector=conn) as http:
-            agents = [await login(http, base, n) for n in names]
-            tasks += [asyncio.create_task(load.agent_reader(a)) for a in agents]
-            citizens = await asyncio.gather(*(open_citizen(http, base) for _ in range(args.citizens)))
-            tasks += [asyncio.create_task(load.citizen_reader(ws, cid)) for ws, cid in citizens]
-            for i, (ws, _) in enumerate(citizens):
-                await ws.send_str(json.dumps({"type": "request_human", "msg_id": f"h{i}"}))
-            deadline = time.monotonic() + 60
-            while len(load.queued) < len(citizens) and time.monotonic() < deadline:  # noqa: ASYNC110
-                await asyncio.sleep(0.2)
-            for i, (_, cid) in enumerate(citizens):
-                await agents[i % len(agents)].send_str(json.dumps({"type": "claim", "conversation_id": cid}))
-            deadline = time.monotonic() + 60
-            while len(load.claimed) < len(citizens) and time.monotonic() < deadline:  # noqa: ASYNC110
-                await asyncio.sleep(0.2)
-            rss, stop = Rss(service.proc.pid), asyncio.Event()  # type: ignore[union-attr]
-            me = Rss(os.getpid())
-            sampling = asyncio.create_task(sampler(rss, stop))
-            start = time.monotonic()
-            until = start + args.seconds
-            await asyncio.gather(*(load.citizen_sender(ws, cid, args.rate, until) for ws, cid in citizens))
-            await asyncio.sleep(3)  # let the last ones arrive
-            stop.set()
-            await sampling
-            cpu = rss.cpu_percent_since_start()
-            client_cpu = me.cpu_percent_since_start()
-            duration = time.monotonic() - start
-            for ws, _ in citizens:
-                await ws.close()
-            for a in agents:
-                await a.close()
+        f = await drive(args, base, names, service.proc.pid, load)  # type: ignore[union-attr]
     finally:
-        for task in tasks:
-            task.cancel()
         service.stop()
         cleanup(redis_url, prefix)
     latencies = [(load.delivered[m] - load.sent_at[m]) * 1000 for m in load.delivered]
-    sent = len(load.sent_at)
+    ack_ms = [(load.acked[m] - load.sent_at[m]) * 1000 for m in load.acked if m in load.sent_at]
     # Lost: sent to a conversation an agent holds, but never delivered to that agent.
     to_claimed = [m for m in load.sent_at if load.owner[m] in load.claimed]
     return {
         "citizens": args.citizens, "agents": args.agents, "queued": len(load.queued), "claimed": len(load.claimed),
-        "messages_sent": sent, "messages_acked": len(load.acked & load.sent_at.keys()),
+        "messages_sent": len(load.sent_at), "messages_acked": len(load.acked.keys() & load.sent_at.keys()),
         "messages_delivered_to_agent": len(load.delivered),
         "lost_messages": len([m for m in to_claimed if m not in load.delivered]),
-        "messages_per_s": round(len(load.delivered) / max(1e-9, duration - 3), 1),
+        "messages_per_s": round(len(load.delivered) / max(1e-9, f["duration"]), 1),
+        "ack_ms_p50": pct(ack_ms, 50), "ack_ms_p95": pct(ack_ms, 95),
         "relay_ms_p50": pct(latencies, 50), "relay_ms_p95": pct(latencies, 95), "relay_ms_p99": pct(latencies, 99),
-        "gateway_rss_mb_peak": round(rss.peak / 2**20, 1), "gateway_cpu_percent": round(cpu, 1),
-        "load_generator_cpu_percent": round(client_cpu, 1),
-        "errors": load.errors,
+        "gateway_rss_mb_peak": round(f["rss_peak"] / 2**20, 1), "gateway_cpu_percent": round(f["cpu"], 1),
+        "load_generator_cpu_percent": round(f["client_cpu"], 1), "errors": load.errors,
     }
 
 

@@ -89,8 +89,8 @@ class AgentSession:
 
     async def _open(self, cid: str, after_seq: int, ref: str | None) -> None:
         """Send the conversation frame (entries after ``after_seq``); runs inside the writer."""
-        await self._watch(cid, after_seq)
         meta = await self.gw.conversations.get(cid)
+        await self._watch(cid, min(after_seq, int(meta.get("seq", 0))))
         entries = await self.gw.conversations.entries(cid, after_seq)
         if entries:
             self.watched[cid] = max(self.watched[cid], entries[-1]["seq"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import warnings
@@ -101,8 +102,10 @@ def _start(gw: Gateway) -> Callable[[web.Application], Awaitable[None]]:
 
 def _stop(gw: Gateway) -> Callable[[web.Application], Awaitable[None]]:
     async def stop(app: web.Application) -> None:
-        for ws_session in list(gw.citizens) + list(gw.agents):
-            await ws_session.ws.close(code=1001, message=b"server shutdown")
+        closing = [asyncio.ensure_future(s.ws.close(code=1001, message=b"server shutdown"))
+                   for s in list(gw.citizens) + list(gw.agents)]
+        if closing:  # clients reconnect and resume elsewhere; do not wait long for slow ones
+            await asyncio.wait(closing, timeout=3)
         await gw.stop()
 
     return stop

@@ -112,21 +112,29 @@ class CitizenSession:
     def _typing(self, active: bool) -> None:
         self.outbox.frame({"type": "typing", "from": "bot", "active": active})
 
-    async def _bot(self, text: str, msg_id: str | None) -> None:
+    async def _bot(self, text: str, msg_id: str | None, pending: bool = False) -> None:
         """Run the bot turn in the background: the socket keeps reading (and acking) meanwhile.
 
         The turn is not tied to this socket: if the citizen disconnects, the reply is still stored and
         replayed on resume. Turns of one conversation keep their order through the turn lock.
         """
-        self.gw.spawn(self._bot_task(text, msg_id))
+        self.gw.spawn(self._bot_task(text, msg_id, pending))
 
-    async def _bot_task(self, text: str, msg_id: str | None) -> None:
+    async def _bot_task(self, text: str, msg_id: str | None, pending: bool = False) -> None:
         try:
-            await flow.bot_turn(self.gw, self.cid or "", text, self._typing)
+            await flow.bot_turn(self.gw, self.cid or "", text, self._typing, pending)
         except RasaUnavailable as exc:
             self.error(exc, msg_id)
         except (RedisError, ConversationError) as exc:
             log.warning("bot turn failed: %s", type(exc).__name__)
+
+    async def _recover(self) -> None:
+        try:
+            await flow.recover_pending(self.gw, self.cid or "", self._typing)
+        except RasaUnavailable as exc:
+            self.error(exc)
+        except (RedisError, ConversationError) as exc:
+            log.warning("retrying a pending bot turn failed: %s", type(exc).__name__)
 
     async def on_start(self, frame: dict[str, Any]) -> None:
         cid, token = await self.gw.conversations.create(frame.get("locale", "ar"))
@@ -140,22 +148,29 @@ class CitizenSession:
         cid = frame["conversation_id"]
         meta = await self.gw.conversations.authenticate(cid, frame["token"])
         self.state = meta.get("state", "bot")
-        self.last_sent = frame["last_seq"]
-        self.outbox.frame({"type": "resumed", "conversation_id": cid, "last_seq": int(meta.get("seq", 0)),
-                           "state": self.state})
+        server_seq = int(meta.get("seq", 0))
+        self.last_sent = min(frame["last_seq"], server_seq)  # a client ahead of the server gets nothing skipped
+        self.outbox.frame({"type": "resumed", "conversation_id": cid, "last_seq": server_seq, "state": self.state})
         await self._attach(cid)
         self.outbox.call(self.catch_up)
+        if self.state == "bot":
+            self.gw.spawn(self._recover())
         if self.state == "queued":
             position = await self.gw.queue.position(cid)
             if position is not None:
                 est = await self.gw.queue.estimate(position)
                 self.outbox.frame({"type": "queue_position", "position": position, "estimated_wait_s": est})
 
-    async def _store_input(self, frame: dict[str, Any], entry: dict[str, Any], source: str = "citizen") -> bool:
-        """Store a citizen input (idempotent by msg_id), ack it; True if it is new. One Redis round trip."""
+    async def _store_input(self, frame: dict[str, Any], entry: dict[str, Any], bot_input: str | None = None) -> bool:
+        """Store a citizen input (idempotent by msg_id) and ack it. One Redis round trip.
+
+        True if it is new. With ``bot_input`` and the bot in charge, the bot turn is started (and was
+        recorded as pending in the same atomic step).
+        """
         try:
             res = await self.gw.conversations.append(
-                self.cid or "", entry, msg_id=frame["msg_id"], cond=("state", "bot,queued,with_agent")
+                self.cid or "", entry, msg_id=frame["msg_id"], cond=("state", "bot,queued,with_agent"),
+                bot_input=bot_input,
             )
         except ConversationError as exc:
             if exc.code == "wrong_state":
@@ -164,27 +179,26 @@ class CitizenSession:
         self.state = res.state or self.state
         self.outbox.frame({"type": "ack", "msg_id": frame["msg_id"], "seq": res.seq})
         if res.stored and entry["type"] == "user_message":
-            self.gw.metrics.messages.labels(source).inc()
+            self.gw.metrics.messages.labels("citizen").inc()
+        if res.stored and bot_input and res.state == "bot":
+            await self._bot(bot_input, frame["msg_id"], pending=True)
         return res.stored
 
     async def on_message(self, frame: dict[str, Any]) -> None:
         entry = {"type": "user_message", "msg_id": frame["msg_id"], "text": frame["text"], "payload": None}
-        if await self._store_input(frame, entry) and self.state == "bot":
-            await self._bot(frame["text"], frame["msg_id"])
+        await self._store_input(frame, entry, bot_input=frame["text"])
 
     async def on_button(self, frame: dict[str, Any]) -> None:
         if not await self.gw.conversations.was_offered(self.cid or "", frame["payload"]):
             raise ProtocolError("invalid_payload", "this button was not offered in this conversation", frame["msg_id"])
         entry = {"type": "user_message", "msg_id": frame["msg_id"], "text": frame["title"] or frame["payload"],
                  "payload": frame["payload"]}
-        if await self._store_input(frame, entry) and self.state == "bot":
-            await self._bot(frame["payload"], frame["msg_id"])
+        await self._store_input(frame, entry, bot_input=frame["payload"])
 
     async def on_feedback(self, frame: dict[str, Any]) -> None:
         entry = {"type": "event", "event": "feedback", "value": frame["value"], "target_seq": frame["seq"]}
-        if await self._store_input(frame, entry) and self.state == "bot":
-            intent = "/feedback_positive" if frame["value"] == "up" else "/feedback_negative"
-            await self._bot(intent, frame["msg_id"])
+        intent = "/feedback_positive" if frame["value"] == "up" else "/feedback_negative"
+        await self._store_input(frame, entry, bot_input=intent)
 
     async def on_request_human(self, frame: dict[str, Any]) -> None:
         if await self._store_input(frame, {"type": "event", "event": "request_human"}) and self.state == "bot":

@@ -23,7 +23,7 @@ Item = tuple[str, Any]  # ("frame", dict) | ("event", (channel, dict)) | ("call"
 
 def check_origin(request: web.Request, allowed: tuple[str, ...]) -> None:
     origin = request.headers.get("Origin")
-    if origin is None or origin.rstrip("/") not in allowed:
+    if origin is None or origin.rstrip("/") not in {a.rstrip("/") for a in allowed}:
         raise web.HTTPForbidden(
             text=json.dumps({"error": "origin_not_allowed", "message": "this Origin is not in ALLOWED_ORIGINS"}),
             content_type="application/json",
@@ -50,20 +50,35 @@ class RateLimiter:
 
 
 class Outbox:
+    # A client that stops reading must not grow the gateway's memory without bound: past this backlog the
+    # socket is closed (1013, try again later); the client resumes and the stream fills the gap.
+    MAX_BACKLOG = 2000
+
     def __init__(self, ws: web.WebSocketResponse, on_event: Callable[[str, dict[str, Any]], Awaitable[None]]) -> None:
         self.ws = ws
         self.on_event = on_event
         self.queue: asyncio.Queue[Item] = asyncio.Queue()
         self.task = asyncio.create_task(self._run())
+        self._overflowed = False
+        self._closing: asyncio.Future[bool] | None = None
+
+    def _put(self, item: Item) -> None:
+        if self.queue.qsize() < self.MAX_BACKLOG:
+            self.queue.put_nowait(item)
+        elif not self._overflowed:
+            self._overflowed = True
+            log.warning("socket backlog over %d frames: closing it", self.MAX_BACKLOG)
+            self.task.cancel()
+            self._closing = asyncio.ensure_future(self.ws.close(code=1013, message=b"too slow: resume"))
 
     def frame(self, frame: dict[str, Any]) -> None:
-        self.queue.put_nowait(("frame", frame))
+        self._put(("frame", frame))
 
     def event(self, channel: str, event: dict[str, Any]) -> None:
-        self.queue.put_nowait(("event", (channel, event)))
+        self._put(("event", (channel, event)))
 
     def call(self, fn: Callable[[], Awaitable[None]]) -> None:
-        self.queue.put_nowait(("call", fn))
+        self._put(("call", fn))
 
     def listener(self, channel: str) -> Callable[[dict[str, Any]], None]:
         return lambda event: self.event(channel, event)

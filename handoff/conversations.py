@@ -84,19 +84,22 @@ class ConversationStore:
         msg_id: str | None = None,
         cond: tuple[str, str] | None = None,
         set_fields: dict[str, str] | None = None,
+        bot_input: str | None = None,
     ) -> AppendResult:
         """Store ``entry`` (gets ``seq`` and ``ts``) and publish it; a repeated ``msg_id`` is not stored again.
 
         ``cond`` = (field, "v1,v2"): store only if the conversation field has one of those values.
+        ``bot_input``: what to send to Rasa for this entry; recorded as a pending bot turn if with the bot.
         """
         entry = {**entry, "ts": now_iso()}
         k = self.keys
         res = await self._append(
-            keys=[k.conv(cid), k.transcript(cid), k.dedupe(cid)],
+            keys=[k.conv(cid), k.transcript(cid), k.dedupe(cid), k.pending(cid)],
             args=[
                 body(entry), msg_id or "", k.ch_conv(cid), self.ttl_s,
                 cond[0] if cond else "", cond[1] if cond else "",
                 json.dumps(set_fields) if set_fields else "", entry["ts"],
+                json.dumps({"text": bot_input, "at": time.time()}, ensure_ascii=False) if bot_input else "",
             ],
         )
         code, value = int(res[0]), res[1]
@@ -138,6 +141,12 @@ class ConversationStore:
 
     async def was_offered(self, cid: str, payload: str) -> bool:
         return bool(await self.redis.sismember(self.keys.offered(cid), payload))
+
+    async def pending_inputs(self, cid: str) -> list[dict[str, Any]]:
+        return [json.loads(item) for item in await self.redis.lrange(self.keys.pending(cid), 0, -1)]
+
+    async def pop_pending(self, cid: str) -> None:
+        await self.redis.lpop(self.keys.pending(cid))
 
     async def publish_typing(self, cid: str, who: str, active: bool) -> None:
         event = {"_t": "typing", "from": who, "active": active}

@@ -21,32 +21,57 @@ log = logging.getLogger(__name__)
 Typing = Callable[[bool], None]
 
 
-async def bot_turn(gw: Gateway, cid: str, text: str, typing: Typing | None = None) -> None:
+async def bot_turn(gw: Gateway, cid: str, text: str, typing: Typing | None = None, pending: bool = False) -> None:
     """Send one citizen input to Rasa (sender = conversation id) and store its replies.
 
     Replies are stored only while the conversation is still with the bot: once a human is involved the
     bot must stay silent. Raises RasaUnavailable when Rasa does not answer (the input stays stored).
+    ``pending``: the input is on the conversation's pending list (see APPEND); it leaves it when done.
     """
     conversation_ctx.set(cid)
     async with gw.turn(cid):
-        meta = await gw.conversations.get(cid)
-        if meta.get("state") != "bot":
-            return
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug("to rasa: %s", mask(text))
-        if typing:
-            typing(True)
-        started = gw.now()
         try:
-            turn = await gw.rasa.send(cid, text, {"locale": meta.get("locale", "ar")})
-        except RasaUnavailable:
-            gw.metrics.rasa_errors.inc()
-            raise
+            await _turn(gw, cid, text, typing)
         finally:
-            if typing:
-                typing(False)
-        gw.metrics.relay_seconds.observe(gw.now() - started)
-        await _store_turn(gw, cid, turn)
+            if pending:
+                await gw.conversations.pop_pending(cid)
+
+
+async def recover_pending(gw: Gateway, cid: str, typing: Typing | None = None) -> int:
+    """Answer inputs a crashed gateway acked but never sent to the bot. Returns how many were retried.
+
+    Only inputs older than a whole bot turn are taken: a younger one may still be in flight elsewhere.
+    """
+    if cid in gw.turn_locks:
+        return 0
+    items = await gw.conversations.pending_inputs(cid)
+    if not items or gw.now() - float(items[0].get("at", 0)) < gw.settings.rasa_timeout_s + 5:
+        return 0
+    log.info("retrying bot turns left by a crash", extra={"count": len(items)})
+    for item in items:
+        await bot_turn(gw, cid, str(item.get("text", "")), typing, pending=True)
+    return len(items)
+
+
+async def _turn(gw: Gateway, cid: str, text: str, typing: Typing | None) -> None:
+    meta = await gw.conversations.get(cid)
+    if meta.get("state") != "bot":
+        return
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("to rasa: %s", mask(text))
+    if typing:
+        typing(True)
+    started = gw.now()
+    try:
+        turn = await gw.rasa.send(cid, text, {"locale": meta.get("locale", "ar")})
+    except RasaUnavailable:
+        gw.metrics.rasa_errors.inc()
+        raise
+    finally:
+        if typing:
+            typing(False)
+    gw.metrics.relay_seconds.observe(gw.now() - started)
+    await _store_turn(gw, cid, turn)
 
 
 async def _store_turn(gw: Gateway, cid: str, turn: BotTurn) -> None:

@@ -26,6 +26,9 @@ class Keys:
     def dedupe(self, cid: str) -> str:
         return f"{self.base}dedupe:{cid}"
 
+    def pending(self, cid: str) -> str:
+        return f"{self.base}pending:{cid}"
+
     def offered(self, cid: str) -> str:
         return f"{self.base}offered:{cid}"
 

@@ -176,25 +176,28 @@ class Queue:
 
     async def item(self, cid: str, position: int | None = None) -> QueueItem | None:
         raw = await self.redis.hgetall(self.keys.conv(cid))
-        meta = {k.decode(): v.decode() for k, v in raw.items()}
-        if meta.get("state") != "queued":
-            return None
-        packet = json.loads(meta.get("handoff") or "{}")
-        enqueued = float(meta.get("enqueued_at") or time.time())
-        return {
-            "conversation_id": cid, "reason": meta.get("reason", ""), "topic": meta.get("topic") or None,
-            "summary": packet.get("summary", []), "candidates": packet.get("candidates", []),
-            "enqueued_at": packet.get("requested_at", ""), "waiting_s": int(time.time() - enqueued),
-            "priority": int(meta.get("priority") or 0),
-            "position": position if position is not None else (await self.position(cid) or 0),
-            "locale": meta.get("locale", "ar"),
-        }
+        pos = position if position is not None else (await self.position(cid) or 0)
+        return _item(cid, raw, pos)
 
     async def snapshot(self, limit: int = 500) -> list[QueueItem]:
         cids = [c.decode() for c in await self.redis.zrange(self.keys.queue, 0, limit - 1)]
-        items = []
-        for position, cid in enumerate(cids, start=1):
-            item = await self.item(cid, position)
-            if item is not None:
-                items.append(item)
-        return items
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for cid in cids:
+                pipe.hgetall(self.keys.conv(cid))
+            rows = await pipe.execute()
+        items = [_item(cid, raw, pos) for pos, (cid, raw) in enumerate(zip(cids, rows, strict=True), start=1)]
+        return [item for item in items if item is not None]
+
+
+def _item(cid: str, raw: dict[bytes, bytes], position: int) -> QueueItem | None:
+    meta = {k.decode(): v.decode() for k, v in raw.items()}
+    if meta.get("state") != "queued":
+        return None
+    packet = json.loads(meta.get("handoff") or "{}")
+    enqueued = float(meta.get("enqueued_at") or time.time())
+    return {
+        "conversation_id": cid, "reason": meta.get("reason", ""), "topic": meta.get("topic") or None,
+        "summary": packet.get("summary", []), "candidates": packet.get("candidates", []),
+        "enqueued_at": packet.get("requested_at", ""), "waiting_s": int(time.time() - enqueued),
+        "priority": int(meta.get("priority") or 0), "position": position, "locale": meta.get("locale", "ar"),
+    }

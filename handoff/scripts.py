@@ -7,9 +7,11 @@ notifications is the order of ``seq`` and nothing is published that is not store
 
 from __future__ import annotations
 
-# KEYS: conv, transcript, dedupe
+# KEYS: conv, transcript, dedupe, pending
 # ARGV: body (entry JSON without its leading '{'), msg_id|'', channel, ttl_s, cond_field|'',
-#       cond_values (comma list), set_json|'', now_iso
+#       cond_values (comma list), set_json|'', now_iso, pending_item|''
+# pending_item is pushed on the conversation's pending bot-turn list when the state is ``bot``, in the same
+# step as the store, so an input acked just before a crash is still answered after the restart.
 # -> {1, seq, state} stored, {0, seq, state} duplicate msg_id, {-1, actual} condition failed,
 #    {-2, ''} no conversation. ``state`` is the conversation state after the append.
 APPEND = """
@@ -33,8 +35,13 @@ if ARGV[7] ~= '' then
 end
 redis.call('HSET', KEYS[1], 'updated_at', ARGV[8])
 for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[4]) end
+local state = redis.call('HGET', KEYS[1], 'state')
+if ARGV[9] ~= '' and state == 'bot' then
+  redis.call('RPUSH', KEYS[4], ARGV[9])
+  redis.call('EXPIRE', KEYS[4], ARGV[4])
+end
 redis.call('PUBLISH', ARGV[3], entry)
-return {1, seq, redis.call('HGET', KEYS[1], 'state')}
+return {1, seq, state}
 """
 
 # KEYS: conv, transcript, queue, agent_set, presence

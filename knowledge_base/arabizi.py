@@ -35,6 +35,7 @@ class Transliterator:
         self.multi = sorted(((k.lower(), [fold(v) for v in vs]) for k, vs in data["multi"].items()),
                             key=lambda kv: -len(kv[0]))
         self.letters = {str(k).lower(): [fold(v) for v in vs] for k, vs in data["letters"].items()}
+        self._memo: dict[str, str | None] = {}
         self.vowels = {pos: {k: [fold(v) for v in vs] for k, vs in m.items()}
                        for pos, m in data["vowels"].items()}
 
@@ -102,11 +103,14 @@ class Transliterator:
         return " ".join(out), True
 
     def confirmed_words(self, toks: Collection[str], known: Callable[[str], int]) -> list[str]:
-        """Arabic spellings of Latin words (e.g. platform names) that the corpus vocabulary knows."""
+        """Arabic spellings of Latin words (e.g. platform names) that the corpus vocabulary writes so.
+        Results are memoised per word: build one Transliterator per index."""
         out = []
         for t in toks:
             if is_latin(t) and len(t) >= 3 and t not in ENGLISH_HINTS:
-                w, ok = self.word(t, known)
-                if ok:
-                    out.append(w)
+                if t not in self._memo:
+                    w, _ = self.word(t, known)
+                    self._memo[t] = w if known(w) >= 2 else None
+                if self._memo[t]:
+                    out.append(self._memo[t])
         return out

@@ -112,8 +112,11 @@ class KnowledgeBase:
         field_tokens = [norm.lex_tokens(t) for t in flat]
         self.lex = LexicalIndex(field_tokens)
         self.grams = LexicalIndex([norm.char_grams(t) for t in flat])
-        self.entry_terms = [frozenset(t for f in field_tokens[o : o + c] for t in f)
-                            for o, c in zip(self.offsets, counts, strict=True)]
+        postings: dict[str, set[int]] = {}
+        for f, toks in enumerate(field_tokens):
+            for t in toks:
+                postings.setdefault(t, set()).add(int(self.field_entry[f]))
+        self.term_entries = {t: np.array(sorted(es), dtype=np.int64) for t, es in postings.items()}
         n_docs = max(len(flat), 1)
         self.idf = {t: float(np.log(1 + n_docs / df)) for t, df in self.lex.df.items()}
         self.max_idf = float(np.log(1 + n_docs))
@@ -204,14 +207,25 @@ class KnowledgeBase:
         minus the query's median cosine to the corpus, over DENSE_SCALE: languages and dialects sit at
         different cosine levels in e5, and the offset makes their scores comparable."""
         base = float(np.median(self.dense.rescore(q, self.baseline_fields)))
-        qa_ids = self.qa_field[cand]
+        starts, qa_ids = self.offsets[cand], self.qa_field[cand]
+        lengths = qa_ids - starts  # question + alternatives of each candidate, contiguous
+        fids = np.repeat(starts - np.cumsum(np.concatenate([[0], lengths[:-1]])), lengths) + np.arange(lengths.sum())
+        sims = self.dense.rescore(q, fids)
+        best = np.maximum.reduceat(sims, np.concatenate([[0], np.cumsum(lengths)[:-1]]))
         qa = self.dense.rescore(q, qa_ids)
-        starts = self.offsets[cand]
-        best = np.full(len(cand), -1.0, np.float32)
-        for j in range(int((qa_ids - starts).max(initial=0))):
-            ids = np.minimum(starts + j, qa_ids - 1)
-            best = np.maximum(best, self.dense.rescore(q, ids))
         return ((best + QA_WEIGHT * qa) / (1 + QA_WEIGHT) - base) / DENSE_SCALE
+
+    def _uncovered(self, tokens: list[str], cand: np.ndarray) -> np.ndarray:
+        """IDF-weighted share of the query's words that each candidate entry never uses
+        (words unknown to the whole corpus count with the highest weight)."""
+        known, unknown = self.lex.resolve(tokens)
+        total = sum(self.idf[t] for t in known) + unknown * self.max_idf
+        if total <= 0:
+            return np.zeros(len(cand), np.float32)
+        miss = np.full(len(cand), unknown * self.max_idf, np.float64)
+        for t in known:
+            miss += self.idf[t] * ~np.isin(cand, self.term_entries[t], assume_unique=True)
+        return (miss / total).astype(np.float32)
 
     def search(self, text: str, top_k: int = 10, context: SearchContext | None = None) -> SearchResult:
         if not isinstance(text, str) or not text.strip():

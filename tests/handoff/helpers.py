@@ -112,3 +112,16 @@ async def start_gateway(settings: Settings) -> AsyncIterator[Gw]:
 
 def msg_id() -> str:
     return "m-" + uuid.uuid4().hex[:12]
+
+
+async def crashed_mid_turn(gw: Gw, text: str) -> tuple[str, str]:
+    """A conversation whose last input was stored and acked, then the gateway died before Rasa answered."""
+    citizen, cid, token = await gw.citizen()
+    await citizen.close()
+    store = gw.gateway.conversations
+    await store.append(cid, {"type": "user_message", "msg_id": "m-lost", "text": text, "payload": None},
+                       msg_id="m-lost", bot_input=text)
+    key = gw.gateway.keys.pending(cid)
+    item = json.loads(await gw.gateway.redis.lindex(key, 0))
+    await gw.gateway.redis.lset(key, 0, json.dumps({**item, "at": item["at"] - 60}))  # long ago
+    return cid, token

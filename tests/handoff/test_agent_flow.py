@@ -166,3 +166,36 @@ async def test_agent_reload_gets_its_conversations_back(gw: Gw) -> None:
     await second.send(type="open", conversation_id=cid, after_seq=0, ref="o")
     conv = await second.wait_for(type="conversation", ref="o")
     assert conv["entries"][-1]["text"] == "هل أنت هنا؟"
+
+
+async def test_queue_is_served_by_waiting_time_with_a_priority_hook(gw: Gw) -> None:
+    queue = gw.gateway.queue
+    queue.priority_hook = lambda p: 1 if p["reason"] == "negative_feedback" else 0
+    cids = []
+    for reason in ("low_confidence", "user_request", "negative_feedback"):
+        cid, _ = await gw.gateway.conversations.create()
+        await queue.enqueue(cid, packet(reason))
+        cids.append(cid)
+    agent = await gw.agent("orderly", "رنا")
+    await agent.send(type="get_queue", ref="q")
+    items = (await agent.wait_for(type="queue", ref="q"))["items"]
+    # The unhappy citizen jumps ahead; the others keep their arrival order.
+    assert [i["conversation_id"] for i in items] == [cids[2], cids[0], cids[1]]
+    assert [i["position"] for i in items] == [1, 2, 3]
+    assert items[0]["candidates"][0]["question"] == "تجديد الجواز"
+
+
+async def test_agent_bad_frames_get_errors_and_the_socket_survives(gw: Gw) -> None:
+    agent = await gw.agent("sloppy", "بدر")
+    await agent.ws.send_str("not json at all")
+    assert (await agent.wait_for(type="error"))["code"] == "bad_json"
+    await agent.send(type="self_destruct", ref="x")
+    assert (await agent.wait_for(type="error", ref="x"))["code"] == "unknown_type"
+    await agent.send(type="message", conversation_id="c_x", msg_id="a1", text="ن" * 3000)
+    assert (await agent.wait_for(type="error"))["code"] == "too_large"
+    await agent.send(type="claim", conversation_id="c_missing", ref="m")
+    assert (await agent.wait_for(type="error", ref="m"))["code"] == "not_queued"
+    await agent.send(type="open", conversation_id="c_missing", ref="o")
+    assert (await agent.wait_for(type="error", ref="o"))["code"] == "unknown_conversation"
+    await agent.send(type="ping")
+    await agent.wait_for(type="pong")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.handoff.helpers import Gw, start_gateway
+from tests.handoff.helpers import Gw, crashed_mid_turn, start_gateway
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
 
@@ -81,3 +81,11 @@ async def test_feedback_on_a_bot_answer_reaches_the_bot(rasa_gw: Gw) -> None:
     # The bot reacts to "/feedback_negative" (apology, alternatives or a handoff offer): a new turn.
     reaction = await citizen.wait_for(within=30, **{"type": "bot_message"})
     assert reaction["seq"] > ack["seq"]
+
+
+async def test_an_input_acked_before_a_crash_is_answered_after_resume(rasa_gw: Gw) -> None:
+    cid, token = await crashed_mid_turn(rasa_gw, "كيف أجدد جواز السفر؟")
+    again = await rasa_gw.ws("/ws/chat")
+    await again.send(type="resume", conversation_id=cid, token=token, last_seq=0)
+    answer = await again.wait_for(type="bot_message", within=30)
+    assert answer["seq"] > 1

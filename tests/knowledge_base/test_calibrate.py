@@ -21,8 +21,9 @@ def _scored(rng, n_in=300, n_ood=150) -> list[Scored]:
             if rng.random() < 0.85:
                 dense[gold] += rng.uniform(0.8, 2.0)
                 lex[gold] += 0.5
+        uncovered = rng.uniform(0.0, 0.4, 20) if gold is not None else rng.uniform(0.3, 1.0, 20)
         out.append(Scored(f"q{i}", gold, "msa" if gold is not None else "chitchat",
-                          Channels(cand, dense, lex, lex.copy())))
+                          Channels(cand, dense, lex, lex.copy(), uncovered)))
     return out
 
 

@@ -44,10 +44,10 @@ def test_dev_set_in_scope_targets(dev_metrics):
     assert m["in_scope"] >= 500
     assert m["top1"] >= 0.85
     assert m["wrong_answer_rate"] <= 0.02
-    # Product targets are top3 >= 0.97 and self-service >= 0.95; measured 0.968 / 0.944 at the time of
-    # writing, so these floors guard against regressions while the gap stays visible in the report.
-    assert m["top3"] >= 0.96
-    assert m["self_service"] >= 0.93
+    assert m["self_service"] >= 0.95
+    # The product target is top3 >= 0.97; measured 0.9698 (one query short) when this was written,
+    # so this floor guards against regressions while the gap stays visible in the report.
+    assert m["top3"] >= 0.965
 
 
 def test_dev_set_out_of_scope_is_not_answered(dev_metrics):

@@ -116,9 +116,12 @@ def test_save_load_roundtrip_and_refusals(kb, fake_encoder, tmp_path):
         KnowledgeBase.load(tmp_path / "missing", encoder=fake_encoder)
 
 
-def test_hnsw_index_finds_the_same_entries_as_flat(small_entries, fake_encoder):
+@pytest.mark.parametrize("kind", ["ivf", "hnsw"])
+def test_approximate_index_finds_the_same_entries_as_flat(small_entries, fake_encoder, tmp_path, kind):
     flat = KnowledgeBase.build(small_entries, encoder=fake_encoder, thresholds=TH, index_kind="flat")
-    hnsw = KnowledgeBase.build(small_entries, encoder=fake_encoder, thresholds=TH, index_kind="hnsw")
-    assert hnsw.dense.kind == "hnsw"
-    for q in ("نسيت كلمة السر", "حجز موعد", "رسوم رخصة"):
-        assert [c.id for c in hnsw.search(q).candidates] == [c.id for c in flat.search(q).candidates]
+    ann = KnowledgeBase.build(small_entries, encoder=fake_encoder, thresholds=TH, index_kind=kind)
+    ann.save(tmp_path / kind)
+    ann = KnowledgeBase.load(tmp_path / kind, encoder=fake_encoder)
+    assert ann.dense.kind == kind
+    for q in ("نسيت كلمة السر", "حجز موعد", "رسوم رخصة العمل"):
+        assert ann.search(q).candidates[0].id == flat.search(q).candidates[0].id

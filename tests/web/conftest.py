@@ -91,13 +91,19 @@ class WebGateway:
         return redis.Redis.from_url(self.redis_url, decode_responses=True)
 
 
-def add_user(env: dict[str, str], username: str, role: str, display: str) -> None:
-    argv = [str(procs.VENV_PY), "-m", "handoff", "users", "add", "--username", username, "--role", role,
-            "--display-name", display, "--password-stdin"]
-    done = subprocess.run(argv, input=AGENT_PASSWORD + "\n", env=env, cwd=procs.ROOT, capture_output=True,
-                          text=True, timeout=60)
-    if done.returncode != 0:
-        raise RuntimeError(f"`handoff users add {username}` failed: {done.stderr or done.stdout}")
+def add_users(env: dict[str, str], users: list[tuple[str, str, str]]) -> None:
+    """`python -m handoff users add` for each (username, role, display name), the processes run side by side."""
+    procs_ = []
+    for username, role, display in users:
+        argv = [str(procs.VENV_PY), "-m", "handoff", "users", "add", "--username", username, "--role", role,
+                "--display-name", display, "--password-stdin"]
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                env=env, cwd=procs.ROOT, text=True)
+        procs_.append((username, proc))
+    for username, proc in procs_:
+        out, _ = proc.communicate(AGENT_PASSWORD + "\n", timeout=60)
+        if proc.returncode != 0:
+            raise RuntimeError(f"`handoff users add {username}` failed: {out}")
 
 
 AGENT_NAMES = ["نورة", "خالد", "ريم", "فهد"]
@@ -119,14 +125,11 @@ def running_gateway(rasa_url: str, redis_url: str, log_dir: Path, prefix: str | 
     service.any_status = True
     gw = WebGateway(url=url, prefix=prefix, redis_url=redis_url, service=service)
     try:
-        user_env = procs.base_env(**env)
-        for i, display in enumerate(AGENT_NAMES, start=1):
-            gw.agents.append((f"web{tag}a{i}", display))
-            add_user(user_env, f"web{tag}a{i}", "agent", display)
+        gw.agents = [(f"web{tag}a{i}", display) for i, display in enumerate(AGENT_NAMES, start=1)]
         gw.editor, gw.supervisor = f"web{tag}ed", f"web{tag}sup"
-        add_user(user_env, gw.editor, "editor", "محرر المحتوى")
-        add_user(user_env, gw.supervisor, "supervisor", "المشرف")
-        service.start()
+        service.start()  # boots while the accounts are written
+        add_users(procs.base_env(**env), [(u, "agent", d) for u, d in gw.agents]
+                  + [(gw.editor, "editor", "محرر المحتوى"), (gw.supervisor, "supervisor", "المشرف")])
         service.wait_healthy(timeout=90)
         yield gw
     finally:

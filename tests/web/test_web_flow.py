@@ -58,6 +58,7 @@ def test_faq_answer_handoff_agent_reply_resolve_and_csat(browser, web_gateway) -
         answer = citizen.locator(".msg.bot", has_text=FAQ_ANSWER_PART)
         expect(answer).to_be_visible(timeout=30_000)
         expect(citizen.locator(".msg.citizen", has_text=FAQ_QUESTION)).to_have_count(1)
+        expect(answer.locator("time")).to_have_attribute("datetime", re.compile(r"^\d{4}-\d\d-\d\dT"))
         shot(citizen, "widget-desktop-answer")
 
         ask_for_agent(citizen)
