@@ -111,7 +111,11 @@ class KnowledgeBase:
         flat = [t for ts in texts for t in ts]
         field_tokens = [norm.lex_tokens(t) for t in flat]
         self.lex = LexicalIndex(field_tokens)
-        self.grams = LexicalIndex([norm.char_grams(t) for t in flat])
+        # char-grams only for questions and alternatives: answers are long, and their grams cost
+        # most of the build time and memory for little ranking gain
+        is_qa = np.zeros(len(flat), bool)
+        is_qa[self.offsets + counts - 1] = True
+        self.grams = LexicalIndex([[] if qa else norm.char_grams(t) for t, qa in zip(flat, is_qa, strict=True)])
         postings: dict[str, set[int]] = {}
         for f, toks in enumerate(field_tokens):
             for t in toks:

@@ -46,6 +46,9 @@ async def test_full_flow_handoff_claim_chat_resolve_csat(gw: Gw) -> None:
     reply = await citizen.wait_for(type="agent_message")
     assert reply["text"] == "مرحباً، كيف أخدمك؟" and reply["agent_name"] == "نورة"
 
+    await citizen.send(type="typing", active=True)
+    typing = await agent.wait_for(type="typing")
+    assert (typing["conversation_id"], typing["from"], typing["active"]) == (cid, "citizen", True)
     await citizen.send(type="message", msg_id="c-9", text="شكراً جزيلاً")
     seen = await agent.wait_for(type="entry")
     while seen["entry"]["type"] != "user_message":
