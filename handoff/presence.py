@@ -28,6 +28,11 @@ class Presence:
                 pipe.hset(self.keys.presence_status, username, status)
             await pipe.execute()
 
+    async def beat_many(self, usernames: list[str]) -> None:
+        if usernames:
+            now = time.time()
+            await self.redis.zadd(self.keys.presence, dict.fromkeys(usernames, now))
+
     async def leave(self, username: str) -> None:
         """Explicit logout: not available any more (their conversations wait for the reaper's timeout)."""
         await self.redis.hset(self.keys.presence_status, username, "away")

@@ -50,7 +50,7 @@ class Settings:
     priority_step_s: int = 600
     trust_proxy: bool = False
     enable_editor: bool = True
-    kb_index_dir: str = "var/index"  # read by the editor API (handoff.editor_api)
+    kb_index_dir: str = ""  # read by the editor API; empty: it falls back to KB_INDEX_DIR / var/index
     log_format: str = "text"
     log_level: str = "INFO"
 
@@ -117,7 +117,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         priority_step_s=env_int("PRIORITY_STEP_S", d.priority_step_s, env, minimum=0),
         trust_proxy=env_bool("TRUST_PROXY", d.trust_proxy, env),
         enable_editor=env_bool("ENABLE_EDITOR", d.enable_editor, env),
-        kb_index_dir=env_str("KB_INDEX_DIR", d.kb_index_dir, env),
+        kb_index_dir=env_str("KB_INDEX_DIR", "var/index", env),
         log_format=env_choice("LOG_FORMAT", ("text", "json"), d.log_format, env),
         log_level=_log_level(env),
     )

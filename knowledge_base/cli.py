@@ -132,7 +132,13 @@ def _scored(a: argparse.Namespace) -> tuple[Any, list[Any]]:
     from knowledge_base.search import KnowledgeBase
 
     kb = KnowledgeBase.load(a.index)
-    return kb, score_queries(kb, read_jsonl(expand(a.queries)), read_jsonl(expand(a.ood)))
+    queries = read_jsonl(expand(a.queries))
+    known = {e.id for e in kb.entries}
+    skipped = sum(1 for r in queries if r.get("id") not in known)
+    if skipped:
+        print(f"warning: {skipped} in-scope queries name an entry id the index does not serve; "
+              "they are left out of the metrics", file=sys.stderr)
+    return kb, score_queries(kb, queries, read_jsonl(expand(a.ood)))
 
 
 def cmd_eval(a: argparse.Namespace) -> int:

@@ -25,7 +25,8 @@ class LexicalIndex:
     def __init__(self, docs: list[list[str]], k1: float = 1.2, b: float = 0.5) -> None:
         self.n_docs = len(docs)
         self.bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
-        self.bm25.index([d or [""] for d in docs], show_progress=False)
+        # an empty corpus still gets a one-document index so every method works (and scores nothing)
+        self.bm25.index([d or [""] for d in docs] or [["\x00"]], show_progress=False)
         sc = self.bm25.scores
         data, indptr = np.asarray(sc["data"]), np.asarray(sc["indptr"])
         self.term_max = np.zeros(len(indptr) - 1, np.float32)
@@ -75,9 +76,9 @@ class LexicalIndex:
     def scores(self, tokens: list[str]) -> np.ndarray:
         """Per-document score in [0, 1] (see module docstring)."""
         known, unknown = self.resolve(tokens)
-        if not known:
+        if not known or not self.n_docs:
             return np.zeros(self.n_docs, np.float32)
         ids = [self.vocab[t] for t in known]
-        raw = self.bm25.get_scores_from_ids(ids)
+        raw = self.bm25.get_scores_from_ids(ids)[: self.n_docs]
         bound = float(self.term_max[ids].sum()) + unknown * self.oov_weight
         return (raw / max(bound, 1e-6)).astype(np.float32)

@@ -69,6 +69,8 @@ class Normalizer:
         self.prefixes = sorted((fold(p) for p in aff["prefixes"]), key=len, reverse=True)
         self.suffixes = [fold(s) for s in aff["suffixes"]]
         self.arabizi = data["arabizi.yaml"]
+        self._stems: dict[str, str] = {}
+        self._grams: dict[str, list[str]] = {}
 
     def dialect(self, toks: list[str]) -> list[str]:
         """Replace dialect phrases (longest first) then words by their MSA equivalents."""
@@ -82,6 +84,12 @@ class Normalizer:
         return out
 
     def stem(self, w: str) -> str:
+        out = self._stems.get(w)
+        if out is None:
+            out = self._stems[w] = self._stem(w)
+        return out
+
+    def _stem(self, w: str) -> str:
         if not is_arabic(w):
             return w
         if w.startswith(self.waw) and len(w) > 3:
@@ -95,22 +103,27 @@ class Normalizer:
                 w = w[: -len(s)]
         return w
 
-    def char_grams(self, text: str, sizes: tuple[int, ...] = (3, 4)) -> list[str]:
-        """Character 3- and 4-grams of each content word ("#" marks word edges): robust to typos
-        and to the verb/noun forms that light stemming cannot join (اجدد / تجديد)."""
-        out: list[str] = []
-        for w in self.dialect(words(text)):
-            if w in self.stopwords or len(w) < 2:
-                continue
+    def word_grams(self, w: str) -> list[str]:
+        """Character 3- and 4-grams of one word, "#" marking its edges (memoised)."""
+        out = self._grams.get(w)
+        if out is None:
             w2 = f"#{w}#"
-            for k in sizes:
-                out.extend(w2[i : i + k] for i in range(max(1, len(w2) - k + 1)))
+            out = self._grams[w] = [w2[i : i + k] for k in (3, 4) for i in range(max(1, len(w2) - k + 1))]
         return out
+
+    def analyse(self, text: str) -> tuple[list[str], list[str]]:
+        """(lex_tokens, char_grams) of one text, sharing the folding and dialect pass."""
+        content = [w for w in self.dialect(words(text)) if w not in self.stopwords and len(w) > 1]
+        return [self.stem(w) for w in content], [g for w in content for g in self.word_grams(w)]
+
+    def char_grams(self, text: str) -> list[str]:
+        """Character 3- and 4-grams of each content word: robust to typos and to the verb/noun forms
+        that light stemming cannot join (اجدد / تجديد)."""
+        return self.analyse(text)[1]
 
     def lex_tokens(self, text: str) -> list[str]:
         """Tokens for BM25: folded, dialect-mapped, stopwords removed, light-stemmed."""
-        toks = self.dialect(words(text))
-        return [self.stem(w) for w in toks if w not in self.stopwords and len(w) > 1]
+        return self.analyse(text)[0]
 
 
 @lru_cache(maxsize=1)

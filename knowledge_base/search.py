@@ -109,13 +109,10 @@ class KnowledgeBase:
         self.offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         self.field_entry = np.repeat(np.arange(len(entries)), counts)
         flat = [t for ts in texts for t in ts]
-        field_tokens = [norm.lex_tokens(t) for t in flat]
+        field_tokens, field_grams = map(list, zip(*(norm.analyse(t) for t in flat), strict=True)) if flat \
+            else ([], [])
         self.lex = LexicalIndex(field_tokens)
-        # char-grams only for questions and alternatives: answers are long, and their grams cost
-        # most of the build time and memory for little ranking gain
-        is_qa = np.zeros(len(flat), bool)
-        is_qa[self.offsets + counts - 1] = True
-        self.grams = LexicalIndex([[] if qa else norm.char_grams(t) for t, qa in zip(flat, is_qa, strict=True)])
+        self.grams = LexicalIndex(field_grams)
         postings: dict[str, set[int]] = {}
         for f, toks in enumerate(field_tokens):
             for t in toks:

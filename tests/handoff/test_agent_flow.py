@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import aiohttp
 import pytest
 
 from handoff.protocol import HandoffPacket
-from tests.handoff.helpers import Client, Gw, msg_id
+from tests.handoff.helpers import Client, Gw, msg_id, start_gateway
 
 
 def packet(reason: str = "low_confidence") -> HandoffPacket:
@@ -202,3 +203,23 @@ async def test_agent_bad_frames_get_errors_and_the_socket_survives(gw: Gw) -> No
     assert (await agent.wait_for(type="error", ref="o"))["code"] == "unknown_conversation"
     await agent.send(type="ping")
     await agent.wait_for(type="pong")
+
+
+async def test_silent_but_connected_agent_keeps_the_conversation_until_the_socket_dies(make_settings) -> None:
+    """A console in a background tab may send no heartbeat for a minute; its open socket still counts."""
+    async for gw in start_gateway(make_settings(agent_timeout_s=2)):
+        agent = await gw.agent("quiet", "هادئ")
+        _, cid = await queued_citizen(gw)
+        await agent.send(type="claim", conversation_id=cid, ref="c")
+        await agent.wait_for(type="conversation", ref="c")
+        # No frame at all from the console for more than twice the timeout (it keeps reading, so the
+        # browser-level websocket pongs still flow, as in a background tab).
+        with contextlib.suppress(AssertionError):
+            await agent.wait_for(within=5, type="nothing-expected")
+        assert (await gw.gateway.conversations.get(cid))["state"] == "with_agent"
+        await agent.close()
+        for _ in range(50):
+            await asyncio.sleep(0.2)
+            if (await gw.gateway.conversations.get(cid))["state"] == "queued":
+                break
+        assert (await gw.gateway.conversations.get(cid))["state"] == "queued"

@@ -125,3 +125,19 @@ def test_approximate_index_finds_the_same_entries_as_flat(small_entries, fake_en
     assert ann.dense.kind == kind
     for q in ("نسيت كلمة السر", "حجز موعد", "رسوم رخصة العمل"):
         assert ann.search(q).candidates[0].id == flat.search(q).candidates[0].id
+
+
+def test_corpus_without_published_entries_hands_everything_off(small_entries, fake_encoder):
+    kb = KnowledgeBase.build([e for e in small_entries if e.status == "draft"], encoder=fake_encoder)
+    assert kb.entries == []
+    res = kb.search("كم رسوم رخصة العمل")
+    assert res.decision == "handoff" and res.candidates == []
+
+
+def test_query_about_something_the_entry_never_mentions_is_not_answered(small_entries, fake_encoder):
+    th = dataclasses.replace(TH, answer_max_uncovered=0.3)
+    kb = KnowledgeBase.build(small_entries, encoder=fake_encoder, thresholds=th)
+    assert kb.search("كم رسوم رخصة العمل").decision == "answer"
+    near_miss = kb.search("كم رسوم رخصة القيادة للسيارات الخاصة")  # shares "رسوم رخصة", asks another thing
+    assert near_miss.candidates[0].id == "permit-fee"
+    assert near_miss.decision != "answer"
