@@ -21,24 +21,29 @@ DATA_DIR = Path(__file__).with_name("data")
 DATA_FILES = ("dialect.yaml", "stopwords.yaml", "affixes.yaml", "arabizi.yaml")
 
 _DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
-_LETTERS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"})
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-_PUNCT = str.maketrans({"؟": "?", "،": ",", "؛": ";", "٪": "%", "«": '"', "»": '"'})
+_LETTER_MAP = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"}
+_DIGIT_MAP = dict(zip("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789", strict=True))
+_PUNCT_MAP = {"؟": "?", "،": ",", "؛": ";", "٪": "%", "«": '"', "»": '"'}
+_CLEAN = str.maketrans({**_DIGIT_MAP, **_PUNCT_MAP, "\u0640": ""})
+_FOLD = str.maketrans({**_DIGIT_MAP, **_PUNCT_MAP, **_LETTER_MAP, "\u0640": ""})
 _ELONGATION = re.compile(r"(\D)\1{2,}")
 _WORD = re.compile(r"[\w']+")
 _SPACES = re.compile(r"\s+")
 
 
+def _strip(text: str, table: dict[int, str]) -> str:
+    t = _DIACRITICS.sub("", text).translate(table)
+    return _SPACES.sub(" ", _ELONGATION.sub(r"\1", t)).strip()
+
+
 def clean(text: str) -> str:
     """Encoder-side normalisation: no diacritics/tatweel, ASCII digits and punctuation, no elongation."""
-    t = _DIACRITICS.sub("", text).translate(_DIGITS).translate(_PUNCT)
-    t = _ELONGATION.sub(r"\1", t)
-    return _SPACES.sub(" ", t).strip()
+    return _strip(text, _CLEAN)
 
 
 def fold(text: str) -> str:
     """Matching form (see module docstring)."""
-    return clean(text).translate(_LETTERS).lower()
+    return _strip(text, _FOLD).lower()
 
 
 def words(text: str) -> list[str]:
@@ -113,7 +118,11 @@ class Normalizer:
 
     def analyse(self, text: str) -> tuple[list[str], list[str]]:
         """(lex_tokens, char_grams) of one text, sharing the folding and dialect pass."""
-        content = [w for w in self.dialect(words(text)) if w not in self.stopwords and len(w) > 1]
+        return self.analyse_words(words(text))
+
+    def analyse_words(self, ws: list[str]) -> tuple[list[str], list[str]]:
+        """`analyse` for text already split by `words`."""
+        content = [w for w in self.dialect(ws) if w not in self.stopwords and len(w) > 1]
         return [self.stem(w) for w in content], [g for w in content for g in self.word_grams(w)]
 
     def char_grams(self, text: str) -> list[str]:

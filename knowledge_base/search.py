@@ -15,8 +15,8 @@ from knowledge_base.embcache import EmbeddingCache, encode_passages_cached
 from knowledge_base.encoders import Encoder, encoder_from_env
 from knowledge_base.errors import CorpusError, EmptyQueryError
 from knowledge_base.lexical import LexicalIndex
-from knowledge_base.normalize import Normalizer, clean, default_normalizer
-from knowledge_base.query import AnalysedQuery, QueryAnalyzer, surface_vocabulary
+from knowledge_base.normalize import Normalizer, clean, default_normalizer, words
+from knowledge_base.query import AnalysedQuery, QueryAnalyzer
 from knowledge_base.thresholds import Decision, Thresholds, default_thresholds
 
 DENSE_FIELDS_K = 200      # dense neighbours fetched from FAISS before grouping by entry
@@ -109,8 +109,9 @@ class KnowledgeBase:
         self.offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         self.field_entry = np.repeat(np.arange(len(entries)), counts)
         flat = [t for ts in texts for t in ts]
-        field_tokens, field_grams = map(list, zip(*(norm.analyse(t) for t in flat), strict=True)) if flat \
-            else ([], [])
+        field_words = [words(t) for t in flat]
+        field_tokens, field_grams = map(list, zip(*map(norm.analyse_words, field_words), strict=True)) \
+            if flat else ([], [])
         self.lex = LexicalIndex(field_tokens)
         self.grams = LexicalIndex(field_grams)
         postings: dict[str, set[int]] = {}
@@ -126,7 +127,7 @@ class KnowledgeBase:
         n = len(flat)
         self.baseline_fields = np.sort(rng.choice(n, size=min(n, BASELINE_SAMPLE), replace=False)) \
             if n else np.zeros(0, np.int64)
-        self.analyzer = QueryAnalyzer(norm, self.lex, surface_vocabulary(flat))
+        self.analyzer = QueryAnalyzer(norm, self.lex, {w for ws in field_words for w in ws})
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.categories = np.array([e.category for e in entries], dtype=object)
 
