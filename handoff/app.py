@@ -60,6 +60,11 @@ async def _static_cache(request: web.Request, response: web.StreamResponse) -> N
     if request.path.startswith("/static/"):
         # Not fingerprinted: revalidate often, but let browsers reuse for a short while.
         response.headers.setdefault("Cache-Control", "public, max-age=300")
+        # The widget is embedded on other sites: its ES modules, string tables and fonts load in CORS mode.
+        origin = request.headers.get("Origin", "")
+        if origin and origin in request.app["settings"].allowed_origins:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Vary"] = "Origin"
     for name, value in SECURITY_HEADERS.items():
         if name not in response.headers and not isinstance(response, web.WebSocketResponse):
             response.headers[name] = value

@@ -28,6 +28,27 @@ DENSE_SCALE = 0.1         # typical spread of e5 cosines: puts dense on the scal
 BASELINE_SAMPLE = 512     # fields sampled once to estimate a query's background cosine
 
 
+_last_analysis: dict[tuple[str, str], tuple[list[str], list[str], list[str]]] = {}
+
+
+def _analyse_fields(norm: Normalizer, texts: list[str]) -> tuple[list, list, list]:
+    """(words, BM25 tokens, char-grams) per field text. The previous build's results are reused, so
+    rebuilding after an edit (live reindex) only analyses the changed texts; only the latest corpus is
+    kept, which bounds the memory to one corpus' worth of token lists."""
+    global _last_analysis
+    memo = {}
+    for t in texts:
+        key = (norm.version, t)
+        hit = _last_analysis.get(key) or memo.get(key)
+        if hit is None:
+            ws = words(t)
+            hit = (ws, *norm.analyse_words(ws))
+        memo[key] = hit
+    _last_analysis = memo
+    rows = [memo[(norm.version, t)] for t in texts]
+    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+
+
 def _per_entry(field_scores: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return np.maximum.reduceat(field_scores, offsets) if len(offsets) else field_scores
 
@@ -109,9 +130,7 @@ class KnowledgeBase:
         self.offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         self.field_entry = np.repeat(np.arange(len(entries)), counts)
         flat = [t for ts in texts for t in ts]
-        field_words = [words(t) for t in flat]
-        field_tokens, field_grams = map(list, zip(*map(norm.analyse_words, field_words), strict=True)) \
-            if flat else ([], [])
+        field_words, field_tokens, field_grams = _analyse_fields(norm, flat)
         self.lex = LexicalIndex(field_tokens)
         self.grams = LexicalIndex(field_grams)
         postings: dict[str, set[int]] = {}
