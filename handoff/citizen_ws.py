@@ -124,15 +124,21 @@ class CitizenSession:
         try:
             await flow.bot_turn(self.gw, self.cid or "", text, self._typing, pending)
         except RasaUnavailable as exc:
-            self.error(exc, msg_id)
+            self._bot_unavailable(exc, msg_id)
         except (RedisError, ConversationError) as exc:
             log.warning("bot turn failed: %s", type(exc).__name__)
+
+    def _bot_unavailable(self, exc: RasaUnavailable, msg_id: str | None = None) -> None:
+        # The detail names Rasa's private address: for the log, not for the public socket.
+        log.warning("bot turn failed: %s", exc.message)
+        self.error(RasaUnavailable("the assistant did not answer; your message is stored: retry later "
+                                   "or ask for a person"), msg_id)
 
     async def _recover(self) -> None:
         try:
             await flow.recover_pending(self.gw, self.cid or "", self._typing)
         except RasaUnavailable as exc:
-            self.error(exc)
+            self._bot_unavailable(exc)
         except (RedisError, ConversationError) as exc:
             log.warning("retrying a pending bot turn failed: %s", type(exc).__name__)
 
@@ -186,7 +192,7 @@ class CitizenSession:
 
     async def on_message(self, frame: dict[str, Any]) -> None:
         entry = {"type": "user_message", "msg_id": frame["msg_id"], "text": frame["text"], "payload": None}
-        await self._store_input(frame, entry, bot_input=frame["text"])
+        await self._store_input(frame, entry, bot_input=flow.typed_text(frame["text"]))
 
     async def on_button(self, frame: dict[str, Any]) -> None:
         if not await self.gw.conversations.was_offered(self.cid or "", frame["payload"]):
@@ -218,8 +224,14 @@ class CitizenSession:
                 pass  # an agent claimed it meanwhile: the status entry tells the citizen
 
     async def on_leave_message(self, frame: dict[str, Any]) -> None:
+        # The request is stored before its event: check the state first, or a closed conversation would
+        # leave a callback for agents while the citizen is told "closed" (a resend is still acked).
+        cid = self.cid or ""
+        closed = (await self.gw.conversations.get(cid)).get("state") == "closed"
+        if closed and await self.gw.redis.hget(self.gw.keys.dedupe(cid), frame["msg_id"]) is None:
+            raise ConversationError("the conversation is closed: start a new one", "closed")
         _, created = await self.gw.callbacks.create(
-            self.cid or "", frame["msg_id"], frame["name"], frame["mobile"], frame["message"],
+            cid, frame["msg_id"], frame["name"], frame["mobile"], frame["message"],
             bool(frame.get("callback", False)),
         )
         if created:

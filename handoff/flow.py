@@ -21,6 +21,15 @@ log = logging.getLogger(__name__)
 Typing = Callable[[bool], None]
 
 
+def typed_text(text: str) -> str:
+    """What the citizen typed, never read by Rasa as ``/intent{"slot": ...}``: only offered buttons send that.
+
+    Rasa parses any message starting with "/" (after stripping, as the frame parser already did) as an
+    intent with entities, so a typed "/choose_faq{...}" would skip NLU and set slots at will.
+    """
+    return "\uff0f" + text[1:] if text.startswith("/") else text
+
+
 async def bot_turn(gw: Gateway, cid: str, text: str, typing: Typing | None = None, pending: bool = False) -> None:
     """Send one citizen input to Rasa (sender = conversation id) and store its replies.
 

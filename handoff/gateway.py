@@ -141,9 +141,32 @@ class Gateway:
                     agent.outbox.frame({"type": "callback_added", "item": item})
 
     def _on_revoked(self, event: dict[str, Any]) -> None:
+        if event.get("_t") == "sync":  # revocations published while pub/sub was down are lost: re-check
+            self.spawn(self._check_sessions_soon())
+            return
         for agent in list(self.agents):
             if agent.account is not None and agent.account.token_hash == event.get("token_hash"):
                 agent.outbox.call(agent.revoked)
+
+    async def check_sessions(self) -> int:
+        """Close agent sockets whose session expired or was revoked unseen; returns how many."""
+        live = [a for a in list(self.agents) if a.account is not None and not a.ws.closed]
+        if not live:
+            return 0
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for agent in live:
+                pipe.exists(self.keys.session(agent.account.token_hash if agent.account else ""))
+            found = await pipe.execute()
+        gone = [agent for agent, exists in zip(live, found, strict=True) if not exists]
+        for agent in gone:
+            agent.outbox.call(agent.revoked)
+        return len(gone)
+
+    async def _check_sessions_soon(self) -> None:
+        try:
+            await self.check_sessions()
+        except RedisError as exc:  # the reaper checks again shortly
+            log.warning("session check: redis error %s", type(exc).__name__)
 
     # ---- background loops --------------------------------------------------------------------------------
 
@@ -160,6 +183,7 @@ class Gateway:
             try:
                 await self.presence.beat_many([a.username for a in self.agents if a.account and not a.ws.closed])
                 await self.reap_once()
+                await self.check_sessions()
             except RedisError as exc:
                 log.warning("reaper: redis error %s", type(exc).__name__)
 

@@ -39,9 +39,10 @@ async def _json_body(request: web.Request, max_bytes: int = 8192) -> dict[str, A
 
 def client_ip(request: web.Request, gw: Gateway) -> str:
     if gw.settings.trust_proxy:
-        forwarded = request.headers.get("X-Forwarded-For", "")
+        # The trusted proxy appends the address it saw; anything before it is the client's own claim.
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
         if forwarded:
-            return forwarded.split(",")[0].strip()
+            return forwarded[:64]
     return request.remote or "-"
 
 

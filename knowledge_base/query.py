@@ -52,6 +52,3 @@ class QueryAnalyzer:
         return AnalysedQuery(dense_text or fold(text), self.norm.lex_tokens(lex_text),
                              self.norm.char_grams(lex_text), arabizi, truncated)
 
-
-def surface_vocabulary(texts: list[str]) -> set[str]:
-    return {w for t in texts for w in words(t)}

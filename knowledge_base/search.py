@@ -31,10 +31,11 @@ BASELINE_SAMPLE = 512     # fields sampled once to estimate a query's background
 _last_analysis: dict[tuple[str, str], tuple[list[str], list[str], list[str]]] = {}
 
 
-def _analyse_fields(norm: Normalizer, texts: list[str]) -> tuple[list, list, list]:
-    """(words, BM25 tokens, char-grams) per field text. The previous build's results are reused, so
-    rebuilding after an edit (live reindex) only analyses the changed texts; only the latest corpus is
-    kept, which bounds the memory to one corpus' worth of token lists."""
+def _analyse_fields(norm: Normalizer, texts: list[str], remember: bool) -> tuple[list, list, list]:
+    """(words, BM25 tokens, char-grams) per field text. With `remember` (in-memory builds, i.e. live
+    reindex) the results are kept for the next build, so rebuilding after an edit only analyses the
+    changed texts; only the latest corpus is kept. Loading an index from disk does not remember
+    (about 100 MB at 10k entries that a serving process does not need)."""
     global _last_analysis
     memo = {}
     for t in texts:
@@ -44,7 +45,7 @@ def _analyse_fields(norm: Normalizer, texts: list[str]) -> tuple[list, list, lis
             ws = words(t)
             hit = (ws, *norm.analyse_words(ws))
         memo[key] = hit
-    _last_analysis = memo
+    _last_analysis = memo if remember else {}
     rows = [memo[(norm.version, t)] for t in texts]
     return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
 
@@ -117,7 +118,7 @@ class IndexMeta:
 
 class KnowledgeBase:
     def __init__(self, entries: list[FaqEntry], dense: DenseIndex, encoder: Encoder,
-                 thresholds: Thresholds, norm: Normalizer, meta: IndexMeta) -> None:
+                 thresholds: Thresholds, norm: Normalizer, meta: IndexMeta, remember: bool = False) -> None:
         self.entries = entries
         self.encoder = encoder
         self.thresholds = thresholds
@@ -130,7 +131,7 @@ class KnowledgeBase:
         self.offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         self.field_entry = np.repeat(np.arange(len(entries)), counts)
         flat = [t for ts in texts for t in ts]
-        field_words, field_tokens, field_grams = _analyse_fields(norm, flat)
+        field_words, field_tokens, field_grams = _analyse_fields(norm, flat, remember)
         self.lex = LexicalIndex(field_tokens)
         self.grams = LexicalIndex(field_grams)
         postings: dict[str, set[int]] = {}
@@ -146,6 +147,7 @@ class KnowledgeBase:
         n = len(flat)
         self.baseline_fields = np.sort(rng.choice(n, size=min(n, BASELINE_SAMPLE), replace=False)) \
             if n else np.zeros(0, np.int64)
+        self.baseline_vectors = np.ascontiguousarray(dense.vectors[self.baseline_fields])
         self.analyzer = QueryAnalyzer(norm, self.lex, {w for ws in field_words for w in ws})
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.categories = np.array([e.category for e in entries], dtype=object)
@@ -167,7 +169,7 @@ class KnowledgeBase:
         vectors, _ = encode_passages_cached(encoder, flat, cache)
         dense = DenseIndex(vectors.reshape(len(flat), encoder.dim), kind=index_kind)
         meta = IndexMeta(encoder.name, encoder.dim, norm.version, corpus_hash(entries), dense.kind)
-        return cls(entries, dense, encoder, thresholds or default_thresholds(), norm, meta)
+        return cls(entries, dense, encoder, thresholds or default_thresholds(), norm, meta, remember=True)
 
     @classmethod
     def load(cls, index_dir: str | Path, encoder: Encoder | None = None) -> KnowledgeBase:
@@ -227,7 +229,7 @@ class KnowledgeBase:
         """(best question/alternative cosine + QA_WEIGHT x question+answer cosine) / (1 + QA_WEIGHT),
         minus the query's median cosine to the corpus, over DENSE_SCALE: languages and dialects sit at
         different cosine levels in e5, and the offset makes their scores comparable."""
-        base = float(np.median(self.dense.rescore(q, self.baseline_fields)))
+        base = float(np.median(self.baseline_vectors @ q))
         starts, qa_ids = self.offsets[cand], self.qa_field[cand]
         lengths = qa_ids - starts  # question + alternatives of each candidate, contiguous
         fids = np.repeat(starts - np.cumsum(np.concatenate([[0], lengths[:-1]])), lengths) + np.arange(lengths.sum())

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
+from typing import Any
 
 import aiohttp
 import redis
@@ -11,7 +13,7 @@ from aiohttp import web
 
 from handoff.auth import authenticate, require_role
 from scripts import procs
-from tests.handoff.helpers import PASSWORD, Gw
+from tests.handoff.helpers import PASSWORD, Gw, start_gateway
 
 
 def test_cli_creates_an_account_with_an_argon2_hash(redis_url: str, redis_prefix: str) -> None:
@@ -113,3 +115,40 @@ async def test_authenticate_helper_for_other_packages(gw: Gw) -> None:
         assert ok.status == 200 and (await ok.json())["who"] == "helper"
         bad = await client.get("/x", headers={"Authorization": "Bearer nope"})
         assert bad.status == 401
+
+
+async def test_concurrent_wrong_passwords_cannot_exceed_the_limit(gw: Gw) -> None:
+    """Guesses fired at once must not all pass the check before the first failure is counted."""
+    await gw.gateway.accounts.add("racer", "agent", "عداء", PASSWORD)
+
+    async def guess(i: int) -> int:
+        body = {"username": "racer", "password": f"guess-{i:06d}"}
+        async with gw.http.post(gw.url("/api/login"), json=body) as r:
+            return r.status
+
+    statuses = await asyncio.gather(*(guess(i) for i in range(15)))
+    assert statuses.count(401) == 5 and statuses.count(429) == 10, statuses
+
+
+async def test_forwarded_for_cannot_be_spoofed_to_dodge_the_ip_lock(make_settings: Any) -> None:
+    """Behind a proxy that appends to X-Forwarded-For, the client-written part must not pick the IP."""
+    async for gw in start_gateway(make_settings(trust_proxy=True)):
+        statuses = []
+        for i in range(6):
+            headers = {"X-Forwarded-For": f"198.51.100.{i}, 203.0.113.7"}
+            body = {"username": f"spray{i}", "password": "guess-123456"}
+            async with gw.http.post(gw.url("/api/login"), json=body, headers=headers) as r:
+                statuses.append(r.status)
+        assert statuses == [401] * 5 + [429]
+
+
+async def test_agent_socket_closes_when_its_session_expires(make_settings: Any) -> None:
+    """No revocation message (expiry, or one lost while pub/sub was down): the socket is still closed."""
+    async for gw in start_gateway(make_settings(agent_timeout_s=5)):
+        agent = await gw.agent("expiring")
+        sessions = [k async for k in gw.gateway.redis.scan_iter(match=gw.gateway.keys.session("*"))]
+        assert len(sessions) == 1
+        await gw.gateway.redis.delete(*sessions)  # what the key TTL does at expiry
+        assert (await agent.wait_for(type="error", within=8))["code"] == "bad_token"
+        closing = await agent.ws.receive(timeout=5)
+        assert (closing.type, closing.data) == (aiohttp.WSMsgType.CLOSE, 4401)

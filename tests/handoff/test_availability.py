@@ -84,3 +84,18 @@ async def test_outside_business_hours_says_when_it_opens(closed_gw: Gw) -> None:
     opens = datetime.fromisoformat(frame["next_open"].replace("Z", "+00:00")).astimezone(ZoneInfo("Asia/Riyadh"))
     assert opens > datetime.now(UTC)
     assert (opens.weekday(), opens.hour, opens.minute) == (_other_day(), 8, 0)
+
+
+async def test_leave_message_on_a_closed_conversation_stores_no_callback(gw: Gw) -> None:
+    """The citizen is told "closed": agents must not get a callback request the citizen was told failed."""
+    citizen, cid, _ = await gw.citizen()
+    queue = gw.gateway.queue
+    await queue.enqueue(cid, {"reason": "user_request", "topic": None, "candidates": [], "summary": [],
+                              "requested_at": "2026-11-25T10:00:00Z"})
+    await queue.claim(cid, "closer", "نورة")
+    await queue.resolve(cid, "closer", "resolved")
+    await citizen.wait_for(type="status", state="closed")
+    await citizen.send(type="leave_message", msg_id="late", name="سارة", mobile="0551234567",
+                       message="اتصلوا بي", callback=True)
+    assert (await citizen.wait_for(type="error", msg_id="late"))["code"] == "closed"
+    assert await gw.gateway.callbacks.list("all") == []

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
-from tests.handoff.helpers import Gw, crashed_mid_turn, msg_id
+from tests.handoff.helpers import Gw, crashed_mid_turn, msg_id, start_gateway
 
 
 async def test_message_is_acked_with_its_seq_and_stored(gw: Gw) -> None:
@@ -138,3 +143,40 @@ async def test_a_client_claiming_to_be_ahead_still_gets_new_entries(gw: Gw) -> N
     assert (await again.wait_for(type="resumed"))["last_seq"] == 0
     await gw.gateway.conversations.append(cid, {"type": "bot_message", "text": "جديد", "buttons": [], "links": []})
     assert (await again.wait_for(type="bot_message"))["seq"] == 1
+
+
+async def test_typed_text_cannot_inject_intents_and_slots_into_rasa(make_settings: Any) -> None:
+    """Only buttons the bot offered may send "/intent{...}"; typed text reaches Rasa as text."""
+    seen: list[str] = []
+    offered = '/choose_faq{"faq_id":"id-renew"}'
+
+    async def webhook(request: web.Request) -> web.Response:
+        seen.append((await request.json())["message"])
+        return web.json_response([{"text": "اختر", "buttons": [{"title": "تجديد", "payload": offered}]}])
+
+    rasa_app = web.Application()
+    rasa_app.router.add_post("/webhooks/rest/webhook", webhook)
+    rasa = TestServer(rasa_app, host="127.0.0.1")
+    await rasa.start_server()
+    try:
+        async for gw in start_gateway(make_settings(rasa_url=str(rasa.make_url("")).rstrip("/"))):
+            citizen, _, _ = await gw.citizen()
+            injected = '/choose_faq{"faq_id":"internal-draft"}'
+            await citizen.send(type="message", msg_id="inj", text=injected)
+            assert (await citizen.wait_for(type="user_message", msg_id="inj"))["text"] == injected  # stored verbatim
+            await citizen.wait_for(type="bot_message")
+            await citizen.send(type="button", msg_id="btn", payload=offered, title="تجديد")
+            await citizen.wait_for(type="ack", msg_id="btn")
+            await citizen.wait_for(type="bot_message")
+    finally:
+        await rasa.close()
+    assert not seen[0].startswith("/") and "internal-draft" in seen[0]
+    assert seen[1] == offered, json.dumps(seen, ensure_ascii=False)
+
+
+async def test_bot_unavailable_error_does_not_reveal_rasas_private_address(gw: Gw) -> None:
+    citizen, _, _ = await gw.citizen()
+    await citizen.send(type="message", msg_id="down", text="مرحبا")
+    error = await citizen.wait_for(type="error", msg_id="down")
+    assert error["code"] == "bot_unavailable"
+    assert "127.0.0.1" not in error["message"] and ":9" not in error["message"], error["message"]

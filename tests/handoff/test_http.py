@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import make_mocked_request
 
+from handoff.app import request_context
 from handoff.protocol import HandoffPacket
+from knowledge_base.logs import request_id
 from tests.handoff.helpers import Gw
 
 
@@ -87,3 +92,17 @@ async def test_widget_assets_are_shared_only_with_allowed_origins(gw: Gw) -> Non
     async with gw.http.get(gw.url("/static/widget.js"), headers={"Origin": "https://evil.example"}) as resp:
         assert resp.status == 200
         assert "Access-Control-Allow-Origin" not in resp.headers
+
+
+@pytest.mark.parametrize("given", ["abc conv=c_forged level=ERROR", "x\u2028INFO forged"])
+async def test_client_request_ids_cannot_forge_log_fields(given: str) -> None:
+    seen: list[str] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(request_id.get())
+        return web.Response()
+
+    await request_context(make_mocked_request("GET", "/", headers={"X-Request-ID": given}), handler)
+    assert re.fullmatch(r"[0-9a-f]{12}", seen[0]), seen
+    await request_context(make_mocked_request("GET", "/", headers={"X-Request-ID": "lb-7f3a.9"}), handler)
+    assert seen[1] == "lb-7f3a.9"  # a proxy's id is kept, so lines can be correlated

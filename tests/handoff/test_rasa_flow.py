@@ -38,7 +38,8 @@ async def test_citizen_bot_handoff_agent_resolve_csat(rasa_gw: Gw) -> None:
         await citizen.wait_for(type="ack", msg_id="b1")
 
     # The citizen asks for a person; Rasa's action_handoff answers with the handoff payload.
-    await citizen.send(type="message", msg_id="q2", text="/request_human")
+    # Typed, not "/request_human": typed text never reaches Rasa as an intent (flow.typed_text).
+    await citizen.send(type="message", msg_id="q2", text="أريد التحدث مع موظف")
     queued = await citizen.wait_for(type="status", state="queued", within=30)
     assert queued["reason"] == "user_request" and queued["position"] == 1
     item = (await agent.wait_for(type="queue_added", within=10))["item"]

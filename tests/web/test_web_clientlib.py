@@ -93,3 +93,16 @@ def test_mobile_numbers(static_page, raw: str, normalised: str | None) -> None:
     got = static_page.evaluate(
         "async (m) => (await import('/static/widget/cards.js')).normaliseMobile(m)", raw)
     assert got == normalised
+
+
+def test_citizen_text_cannot_disguise_a_link_behind_a_label(static_page) -> None:
+    """The console renders citizens' text with labels off: the agent sees the real address."""
+    text = "حدّث بياناتك [https://absher.sa](https://absher-login.example) ثم https://absher.sa/renew"
+    out = static_page.evaluate("""async (text) => {
+      const { richText } = await import("/static/js/safe.js");
+      const box = document.createElement("div");
+      box.append(richText(text, { labels: false }));
+      return {text: box.textContent, hrefs: [...box.querySelectorAll("a")].map((a) => a.getAttribute("href"))};
+    }""", text)
+    assert out["hrefs"] == ["https://absher.sa/renew"]
+    assert out["text"] == text

@@ -99,8 +99,10 @@ export class ChatView {
   }
 
   #bubble(cls, who, text, ts, msgId = null) {
+    // Citizens' [label](url) links stay literal: an agent must see where a link really goes.
+    const rich = richText(text, { labels: cls !== "citizen" });
     const node = el("div", { class: `entry ${cls}` }, el("span", { class: "who" }, who),
-      el("div", { class: "text", dir: "auto" }, richText(text)));
+      el("div", { class: "text", dir: "auto" }, rich));
     if (ts) node.append(el("time", { datetime: ts }, new Date(ts).toLocaleTimeString(this.app.lang)));
     if (msgId) node.dataset.msgId = msgId;
     return node;

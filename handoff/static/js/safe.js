@@ -32,8 +32,12 @@ function anchor(href, label) {
   return a;
 }
 
-/** Build a fragment for `text`: text nodes plus safe links. Never touches innerHTML. */
-export function richText(text) {
+/**
+ * Build a fragment for `text`: text nodes plus safe links. Never touches innerHTML.
+ * `labels: false` for text written by citizens: a [label](url) link could show one address and open
+ * another (phishing the staff who read it), so it stays literal; bare URLs still become links.
+ */
+export function richText(text, { labels = true } = {}) {
   const frag = document.createDocumentFragment();
   const src = String(text ?? "");
   let last = 0;
@@ -41,6 +45,7 @@ export function richText(text) {
     let end = m.index + m[0].length;
     let node = null;
     if (m[1] !== undefined) {
+      if (!labels) continue;
       const href = safeHref(m[2]);
       if (href) node = anchor(href, m[1]);
     } else {
