@@ -14,9 +14,9 @@ from redis.exceptions import RedisError
 
 from handoff.accounts import Account
 from handoff.citizen_ws import GATEWAY_KEY, WS_MAX_BYTES
-from handoff.conn import Outbox, RateLimiter, check_origin
+from handoff.conn import Outbox, RateLimiter, check_origin, parse_limited
 from handoff.errors import AuthError, ConversationError, HandoffError, ProtocolError
-from handoff.frames import AGENT_SPECS, error_frame, parse_frame
+from handoff.frames import AGENT_SPECS, error_frame
 from handoff.gateway import Gateway
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ class AgentSession:
             if msg.type == WSMsgType.TEXT:
                 await self.on_text(msg.data)
             elif msg.type == WSMsgType.BINARY:
-                self.error(ProtocolError("bad_json", "send JSON text frames, not binary"))
+                await self.on_text(None)
             elif msg.type == WSMsgType.ERROR:
                 break
 
@@ -130,13 +130,12 @@ class AgentSession:
         self.gw.metrics.rejected.labels(pe.code).inc()
         self.outbox.frame(frame)
 
-    async def on_text(self, raw: str) -> None:
+    async def on_text(self, raw: str | None) -> None:
+        """One incoming frame (``None``: a binary one, refused)."""
         ref = cid = None
         try:
-            frame = parse_frame(raw, AGENT_SPECS, self.gw.settings.max_frame_bytes)
+            frame = parse_limited(raw, AGENT_SPECS, self.gw.settings.max_frame_bytes, self.limiter)
             ref, cid = frame.get("ref"), frame.get("conversation_id")
-            if not self.limiter.allow():
-                raise ProtocolError("rate_limited", "too many frames: slow down", frame.get("msg_id"), ref)
             if frame["type"] != "auth" and self.account is None:
                 raise ProtocolError("not_authenticated", "send auth with the token from /api/login first")
             if self.account is not None:

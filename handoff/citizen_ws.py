@@ -7,6 +7,7 @@ exactly once and in order, whichever gateway process stored it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -14,9 +15,9 @@ from aiohttp import WSMsgType, web
 from redis.exceptions import RedisError
 
 from handoff import flow
-from handoff.conn import Outbox, RateLimiter, check_origin
+from handoff.conn import Outbox, RateLimiter, check_origin, client_ip, parse_limited
 from handoff.errors import ConversationError, HandoffError, ProtocolError
-from handoff.frames import CITIZEN_SPECS, error_frame, parse_frame
+from handoff.frames import CITIZEN_SPECS, error_frame
 from handoff.gateway import Gateway
 from handoff.rasa import RasaUnavailable
 from knowledge_base.logs import conversation_id as conversation_ctx
@@ -24,12 +25,15 @@ from knowledge_base.logs import conversation_id as conversation_ctx
 log = logging.getLogger(__name__)
 GATEWAY_KEY: web.AppKey[Gateway] = web.AppKey("gateway", Gateway)
 WS_MAX_BYTES = 65536
+# Close code for a socket that never sent a successful start/resume (4000 + HTTP 408 Request Timeout).
+HANDSHAKE_TIMEOUT_CLOSE = 4408
 
 
 class CitizenSession:
-    def __init__(self, gw: Gateway, ws: web.WebSocketResponse) -> None:
+    def __init__(self, gw: Gateway, ws: web.WebSocketResponse, ip: str = "-") -> None:
         self.gw = gw
         self.ws = ws
+        self.ip = ip
         self.cid: str | None = None
         self.state = "bot"
         self.last_sent = 0
@@ -73,21 +77,30 @@ class CitizenSession:
     # ---- incoming -------------------------------------------------------------------------------------
 
     async def run(self) -> None:
-        async for msg in self.ws:
-            if msg.type == WSMsgType.TEXT:
-                await self.on_text(msg.data)
-            elif msg.type == WSMsgType.BINARY:
-                self.error(ProtocolError("bad_json", "send JSON text frames, not binary"))
-            elif msg.type == WSMsgType.ERROR:
-                break
+        deadline = asyncio.get_running_loop().call_later(
+            self.gw.settings.citizen_handshake_timeout_s, self._handshake_deadline)
+        try:
+            async for msg in self.ws:
+                if msg.type == WSMsgType.TEXT:
+                    await self.on_text(msg.data)
+                elif msg.type == WSMsgType.BINARY:
+                    await self.on_text(None)
+                elif msg.type == WSMsgType.ERROR:
+                    break
+        finally:
+            deadline.cancel()
 
-    async def on_text(self, raw: str) -> None:
+    def _handshake_deadline(self) -> None:
+        # An idle socket that never starts a conversation only holds a connection slot: drop it.
+        if self.cid is None and not self.ws.closed:
+            self.gw.spawn(self.ws.close(code=HANDSHAKE_TIMEOUT_CLOSE, message=b"send start or resume first"))
+
+    async def on_text(self, raw: str | None) -> None:
+        """One incoming frame (``None``: a binary one, refused)."""
         msg_id = None
         try:
-            frame = parse_frame(raw, CITIZEN_SPECS, self.gw.settings.max_frame_bytes)
+            frame = parse_limited(raw, CITIZEN_SPECS, self.gw.settings.max_frame_bytes, self.limiter)
             msg_id = frame.get("msg_id")
-            if not self.limiter.allow():  # after parsing, so the error names the msg_id to resend
-                raise ProtocolError("rate_limited", "too many frames: slow down and resend later", msg_id)
             kind = frame["type"]
             if self.cid is None and kind not in {"start", "resume", "ping"}:
                 raise ProtocolError("not_started", "send start or resume first", msg_id)
@@ -143,6 +156,7 @@ class CitizenSession:
             log.warning("retrying a pending bot turn failed: %s", type(exc).__name__)
 
     async def on_start(self, frame: dict[str, Any]) -> None:
+        await self.gw.new_conversations.reserve(self.ip)
         cid, token = await self.gw.conversations.create(frame.get("locale", "ar"))
         self.outbox.frame({"type": "started", "conversation_id": cid, "token": token, "last_seq": 0})
         await self._attach(cid)
@@ -256,7 +270,7 @@ async def citizen_ws(request: web.Request) -> web.WebSocketResponse:
     check_origin(request, gw.settings.allowed_origins)
     ws = web.WebSocketResponse(max_msg_size=WS_MAX_BYTES, heartbeat=30)
     await ws.prepare(request)
-    session = CitizenSession(gw, ws)
+    session = CitizenSession(gw, ws, client_ip(request, gw))
     gw.citizens.add(session)
     try:
         await session.run()

@@ -1,4 +1,4 @@
-"""What citizen and agent sockets share: origin check, rate limit, and one ordered writer per socket.
+"""What sockets and handlers share: origin check, client IP, rate limit, and one ordered writer per socket.
 
 Every frame a socket sends goes through its ``Outbox``: a single task drains it, so live events, replays
 and replies never interleave, and handlers that need Redis reads (gap fill) run in order with the rest.
@@ -12,9 +12,15 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+
+from handoff.errors import ProtocolError
+from handoff.frames import Spec, parse_frame
+
+if TYPE_CHECKING:
+    from handoff.gateway import Gateway
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +34,15 @@ def check_origin(request: web.Request, allowed: tuple[str, ...]) -> None:
             text=json.dumps({"error": "origin_not_allowed", "message": "this Origin is not in ALLOWED_ORIGINS"}),
             content_type="application/json",
         )
+
+
+def client_ip(request: web.Request, gw: Gateway) -> str:
+    if gw.settings.trust_proxy:
+        # The trusted proxy appends the address it saw; anything before it is the client's own claim.
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+        if forwarded:
+            return forwarded[:64]
+    return request.remote or "-"
 
 
 class RateLimiter:
@@ -47,6 +62,29 @@ class RateLimiter:
             self.tokens -= 1.0
             return True
         return False
+
+
+def parse_limited(raw: str | None, specs: dict[str, Spec], max_bytes: int, limiter: RateLimiter) -> dict[str, Any]:
+    """Parse one frame (``None``: a binary frame), charging it to ``limiter`` first.
+
+    Malformed frames cost a token like valid ones: otherwise a flood of garbage would cost the gateway an
+    error frame each, with no limit. Over the limit the error is ``rate_limited`` (naming the msg_id/ref when
+    the frame has one, so the client knows what to resend).
+    """
+    allowed = limiter.allow()
+    try:
+        if raw is None:
+            raise ProtocolError("bad_json", "send JSON text frames, not binary")
+        frame = parse_frame(raw, specs, max_bytes)
+    except ProtocolError as exc:
+        if allowed:
+            raise
+        raise ProtocolError("rate_limited", "too many frames: slow down and resend later", exc.msg_id,
+                            exc.ref) from None
+    if not allowed:
+        raise ProtocolError("rate_limited", "too many frames: slow down and resend later", frame.get("msg_id"),
+                            frame.get("ref"))
+    return frame
 
 
 class Outbox:

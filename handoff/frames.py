@@ -18,12 +18,18 @@ _ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # C0/C1 controls except tab and newline; bidi marks (U+200E/F, U+061C) stay, Arabic text needs them.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
+
+def clean_text(value: str) -> str:
+    """What every client-written text goes through (websocket fields, HTTP bodies): controls out, trimmed."""
+    return _CONTROL_RE.sub("", value).strip()
+
+
 # ---- parsing ----------------------------------------------------------------------------------------------
 
 # field -> (kind, required). Kinds: id, text, str, int, bool, enum:<a|b>, score, long (<=1000 chars, may be "").
-_Spec = dict[str, tuple[str, bool]]
+Spec = dict[str, tuple[str, bool]]
 
-CITIZEN_SPECS: dict[str, _Spec] = {
+CITIZEN_SPECS: dict[str, Spec] = {
     "start": {"locale": ("enum:ar|en", False)},
     "resume": {"conversation_id": ("id", True), "token": ("str", True), "last_seq": ("int", True)},
     "message": {"msg_id": ("id", True), "text": ("text", True)},
@@ -44,7 +50,7 @@ CITIZEN_SPECS: dict[str, _Spec] = {
 }
 
 _CID = ("id", True)
-AGENT_SPECS: dict[str, _Spec] = {
+AGENT_SPECS: dict[str, Spec] = {
     "auth": {"token": ("str", True)},
     "presence": {"status": ("enum:online|away", True)},
     "heartbeat": {},
@@ -71,7 +77,7 @@ def _check(name: str, kind: str, value: Any) -> Any:
     if kind in {"str", "text", "name", "long"}:
         if not isinstance(value, str):
             raise bad
-        value = _CONTROL_RE.sub("", value).strip()
+        value = clean_text(value)
         limit = {"str": 256, "text": MAX_TEXT_CHARS, "name": 100, "long": MAX_TEXT_CHARS}[kind]
         if len(value) > limit or (kind != "long" and not value):
             raise ProtocolError("invalid_frame", f"field {name!r} must be 1-{limit} characters")
@@ -92,7 +98,7 @@ def _check(name: str, kind: str, value: Any) -> Any:
     return value
 
 
-def parse_frame(raw: str | bytes, specs: dict[str, _Spec], max_bytes: int = MAX_FRAME_BYTES) -> dict[str, Any]:
+def parse_frame(raw: str | bytes, specs: dict[str, Spec], max_bytes: int = MAX_FRAME_BYTES) -> dict[str, Any]:
     """Decode and validate one frame; unknown extra fields are dropped. Raises ``ProtocolError``."""
     size = len(raw.encode("utf-8") if isinstance(raw, str) else raw)
     if size > max_bytes:

@@ -25,6 +25,7 @@ from handoff.presence import Presence
 from handoff.queue import Queue
 from handoff.rasa import RasaClient
 from handoff.settings import Settings
+from handoff.throttle import NewConversationLimit
 
 if TYPE_CHECKING:
     from handoff.agent_ws import AgentSession
@@ -50,6 +51,7 @@ class Gateway:
                            s.priority_step_s)
         self.callbacks = Callbacks(self.redis, self.keys, s.conversation_ttl_s)
         self.csat = Csat(self.redis, self.keys)
+        self.new_conversations = NewConversationLimit(self.redis, self.keys, s.citizen_new_conversations_per_hour)
         self.accounts = AccountStore(self.redis, self.keys, s.session_ttl_s, s.login_max_failures, s.login_lock_s)
         self.rasa = RasaClient(s.rasa_url, s.rasa_timeout_s)
         self.hub = Hub(s.redis_url)

@@ -13,8 +13,9 @@ from redis.exceptions import RedisError
 from handoff import flow
 from handoff.auth import authenticate, bearer_token, require_role
 from handoff.citizen_ws import GATEWAY_KEY
+from handoff.conn import client_ip
 from handoff.errors import AuthError, ConversationError, HandoffError, ThrottledError
-from handoff.gateway import Gateway
+from handoff.frames import MAX_TEXT_CHARS, clean_text
 
 routes = web.RouteTableDef()
 
@@ -35,15 +36,6 @@ async def _json_body(request: web.Request, max_bytes: int = 8192) -> dict[str, A
         raise web.HTTPBadRequest(text=json.dumps({"error": "bad_json", "message": "body must be a JSON object"}),
                                  content_type="application/json")
     return data
-
-
-def client_ip(request: web.Request, gw: Gateway) -> str:
-    if gw.settings.trust_proxy:
-        # The trusted proxy appends the address it saw; anything before it is the client's own claim.
-        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
-        if forwarded:
-            return forwarded[:64]
-    return request.remote or "-"
 
 
 @routes.post("/api/login")
@@ -115,12 +107,13 @@ async def csat(request: web.Request) -> web.Response:
     data = await _json_body(request)
     cid, token, score = data.get("conversation_id"), data.get("token"), data.get("score")
     comment = data.get("comment") or ""
+    comment = clean_text(comment) if isinstance(comment, str) else None  # as on the websocket
     if not (isinstance(cid, str) and isinstance(token, str) and type(score) is int and 1 <= score <= 5
-            and isinstance(comment, str) and len(comment) <= 1000):
+            and comment is not None and len(comment) <= MAX_TEXT_CHARS):
         return _error(400, "invalid_body", "send conversation_id, token, score (1-5) and optional comment")
     try:
         await gw.conversations.authenticate(cid, token)
-        await flow.submit_csat(gw, cid, None, score, comment.strip())
+        await flow.submit_csat(gw, cid, None, score, comment)
     except ConversationError as exc:
         status = 401 if exc.code == "bad_token" else 409
         return _error(status, exc.code, exc.message)

@@ -90,6 +90,9 @@ class Keys:
     def login_failures(self, kind: str, who: str) -> str:
         return f"{self.base}login_fail:{kind}:{who}"
 
+    def new_conversations(self, ip: str) -> str:
+        return f"{self.base}new_conv:{ip}"
+
     # pub/sub channels
     def ch_conv(self, cid: str) -> str:
         return f"{self.base}ch:conv:{cid}"

@@ -39,6 +39,8 @@ class Settings:
     max_frame_bytes: int = 4096
     citizen_rate_per_s: float = 5.0
     citizen_rate_burst: int = 20
+    citizen_new_conversations_per_hour: int = 30
+    citizen_handshake_timeout_s: float = 20.0
     agent_rate_per_s: float = 20.0
     agent_rate_burst: int = 60
     session_ttl_s: int = 12 * 3600
@@ -77,6 +79,13 @@ def _hours(env: Mapping[str, str], tz: str) -> str:
     return raw
 
 
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env_float(name, default, env)
+    if not value > 0:
+        raise SettingsError(f"{name}={value!r} must be a number of seconds above 0")
+    return value
+
+
 def _log_level(env: Mapping[str, str]) -> str:
     level = env_str("LOG_LEVEL", "INFO", env).upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -105,6 +114,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         max_frame_bytes=env_int("MAX_FRAME_BYTES", d.max_frame_bytes, env, minimum=512, maximum=65536),
         citizen_rate_per_s=env_float("CITIZEN_RATE_PER_S", d.citizen_rate_per_s, env),
         citizen_rate_burst=env_int("CITIZEN_RATE_BURST", d.citizen_rate_burst, env, minimum=1),
+        citizen_new_conversations_per_hour=env_int(
+            "CITIZEN_NEW_CONVERSATIONS_PER_HOUR", d.citizen_new_conversations_per_hour, env, minimum=1),
+        citizen_handshake_timeout_s=_positive(env, "CITIZEN_HANDSHAKE_TIMEOUT_S", d.citizen_handshake_timeout_s),
         agent_rate_per_s=env_float("AGENT_RATE_PER_S", d.agent_rate_per_s, env),
         agent_rate_burst=env_int("AGENT_RATE_BURST", d.agent_rate_burst, env, minimum=1),
         session_ttl_s=env_int("SESSION_TTL_S", d.session_ttl_s, env, minimum=60),

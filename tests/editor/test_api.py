@@ -12,7 +12,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 ENTRY = {
     "category": "المواعيد",
     "question": "هل يسمح بإحضار الحيوانات الأليفة إلى الفرع؟",
-    "alternatives": ["ابي اجيب قطوتي معي للفرع"],
+    "alternatives": ["هل أستطيع اصطحاب قطتي أو كلبي معي إلى مكتب الوزارة؟", "ابي اجيب قطوتي معي للفرع"],
     "answer": "لا يُسمح بدخول الحيوانات الأليفة إلى الفروع باستثناء كلاب الإرشاد.",
     "links": ["https://example.gov.sa/branches"],
 }

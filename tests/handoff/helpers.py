@@ -67,8 +67,8 @@ class Gw:
     def url(self, path: str) -> str:
         return str(self.server.make_url(path))
 
-    async def ws(self, path: str, origin: str = ORIGIN) -> Client:
-        ws = await self.http.ws_connect(self.url(path), headers={"Origin": origin})
+    async def ws(self, path: str, origin: str = ORIGIN, headers: dict[str, str] | None = None) -> Client:
+        ws = await self.http.ws_connect(self.url(path), headers={"Origin": origin, **(headers or {})})
         client = Client(ws)
         self.clients.append(client)
         return client

@@ -223,3 +223,16 @@ async def test_silent_but_connected_agent_keeps_the_conversation_until_the_socke
             if (await gw.gateway.conversations.get(cid))["state"] == "queued":
                 break
         assert (await gw.gateway.conversations.get(cid))["state"] == "queued"
+
+
+async def test_malformed_agent_frames_count_toward_the_rate_limit(make_settings) -> None:
+    async for gw in start_gateway(make_settings(agent_rate_burst=6, agent_rate_per_s=0.01)):
+        agent = await gw.agent("noura")  # auth: 1 of the 6 tokens
+        for _ in range(4):
+            await agent.ws.send_str("][")
+        await agent.ws.send_bytes(b"\x00")
+        for _ in range(5):
+            assert (await agent.wait_for(type="error"))["code"] == "bad_json"
+        await agent.send(type="get_queue", ref="r1")
+        refused = await agent.wait_for(type="error", ref="r1")
+        assert refused["code"] == "rate_limited"

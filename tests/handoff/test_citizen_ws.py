@@ -115,6 +115,24 @@ async def test_rate_limit_drops_excess_frames_with_an_error_naming_them(gw: Gw) 
     assert stored == acked  # refused frames were not stored: the client resends them later
 
 
+async def test_malformed_frames_count_toward_the_rate_limit(make_settings: Any) -> None:
+    async for gw in start_gateway(make_settings(citizen_rate_burst=5, citizen_rate_per_s=0.01)):
+        citizen, cid, _ = await gw.citizen()  # start: 1 of the 5 tokens
+        await citizen.ws.send_str("{not json")
+        await citizen.send(type="launch_missiles")
+        await citizen.send(type="message", msg_id="big", text="x" * 5000)
+        await citizen.ws.send_bytes(b"\x00\x01")
+        codes = [(await citizen.wait_for(type="error"))["code"] for _ in range(4)]
+        assert codes == ["bad_json", "unknown_type", "too_large", "bad_json"]
+        # Garbage spent the bucket: the next real message is refused (and not stored) until it refills.
+        await citizen.send(type="message", msg_id="m-after", text="سؤال")
+        refused = await citizen.wait_for(type="error")
+        assert (refused["code"], refused.get("msg_id")) == ("rate_limited", "m-after")
+        await citizen.send(type="launch_missiles", msg_id="m-junk")
+        assert (await citizen.wait_for(type="error"))["code"] == "rate_limited"
+        assert await gw.gateway.conversations.entries(cid) == []
+
+
 async def test_text_is_stored_verbatim_as_plain_text(gw: Gw) -> None:
     citizen, _, _ = await gw.citizen()
     text = "<script>alert(1)</script> مرحبا\u0000"

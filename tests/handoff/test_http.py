@@ -69,6 +69,21 @@ async def test_csat_over_http_when_the_socket_is_gone(gw: Gw) -> None:
     assert (await gw.gateway.csat.summary())["by_score"]["4"] == 1
 
 
+async def test_csat_comment_over_http_is_cleaned_like_on_the_websocket(gw: Gw) -> None:
+    _, cid, token = await gw.citizen()
+    packet: HandoffPacket = {"reason": "user_request", "topic": None, "candidates": [], "summary": [],
+                             "requested_at": "2026-11-25T10:00:00Z"}
+    await gw.gateway.queue.enqueue(cid, packet)
+    await gw.gateway.queue.claim(cid, "a", "A")
+    await gw.gateway.queue.resolve(cid, "a", "resolved")
+    comment = " خدمة\x00 ممتازة\x1b[2J\u0085\x7f\nشكراً\t "
+    body = {"conversation_id": cid, "token": token, "score": 5, "comment": comment}
+    async with gw.http.post(gw.url("/api/csat"), json=body) as resp:
+        assert resp.status == 200
+    [(_, fields)] = await gw.gateway.redis.xrange(gw.gateway.keys.csat_stream)
+    assert fields[b"comment"].decode() == "خدمة ممتازة[2J\nشكراً"
+
+
 async def test_message_bodies_and_personal_data_stay_out_of_logs(gw: Gw, caplog: pytest.LogCaptureFixture) -> None:
     secret = "رقم هويتي ١٠٢٣٤٥٦٧٨٩ وجوالي 0551234567"
     with caplog.at_level(logging.DEBUG):

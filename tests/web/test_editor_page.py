@@ -43,6 +43,8 @@ def test_create_edit_history_publish_and_try(context, editor_gateway: WebGateway
     page.locator("#e-id").fill("browser-pets")
     page.locator("#e-category").fill("الفروع")
     page.locator("#e-question").fill("هل يسمح بإحضار الحيوانات الأليفة إلى الفرع؟")
+    page.locator("#e-alternatives").fill("هل أستطيع اصطحاب قطتي أو كلبي معي إلى مكتب الوزارة؟\n"
+                                         "ابي اجيب قطوتي معي للفرع")
     page.locator("#e-answer").fill("لا يُسمح بدخول الحيوانات الأليفة إلى الفروع باستثناء كلاب الإرشاد.")
     page.locator("#e-links").fill("javascript:alert(1)")
     page.get_by_role("button", name="حفظ").click()

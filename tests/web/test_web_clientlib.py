@@ -106,3 +106,29 @@ def test_citizen_text_cannot_disguise_a_link_behind_a_label(static_page) -> None
     }""", text)
     assert out["hrefs"] == ["https://absher.sa/renew"]
     assert out["text"] == text
+
+
+def test_urls_with_parentheses_survive_in_text_and_link_lists(static_page) -> None:
+    wiki = "https://en.wikipedia.org/wiki/Riyadh_(city)"
+    out = render(static_page, f"[الرياض]({wiki}) و[أبشر](https://absher.sa)")
+    assert [e["href"] for e in out["els"]] == [wiki, "https://absher.sa/"]
+    assert out["text"] == "الرياض وأبشر"
+
+    out = render(static_page, f"راجع {wiki}. (أو https://absher.sa/renew)")
+    assert [e["href"] for e in out["els"]] == [wiki, "https://absher.sa/renew"]
+    assert out["text"] == f"راجع {wiki}. (أو https://absher.sa/renew)"
+
+    # The widget's list of a bot message's links (bot_message.links): titles and URLs taken verbatim.
+    items = static_page.evaluate("""async (links) => {
+      const { linkList } = await import("/static/widget/entries.js");
+      const [, ul] = linkList({ S: { bind: (node) => node } }, links);
+      return [...ul.children].map((li) => ({text: li.textContent,
+        hrefs: [...li.querySelectorAll("a")].map((a) => a.getAttribute("href"))}));
+    }""", [{"title": "الرياض (ويكيبيديا)", "url": wiki},
+           {"title": "[دليل] الخدمات", "url": "https://absher.sa/guide_(2026)/ar"},
+           {"title": "رابط غير آمن", "url": "javascript:alert(1)"}])
+    assert items == [
+        {"text": "الرياض (ويكيبيديا)", "hrefs": [wiki]},
+        {"text": "[دليل] الخدمات", "hrefs": ["https://absher.sa/guide_(2026)/ar"]},
+        {"text": "رابط غير آمن javascript:alert(1)", "hrefs": []},
+    ]

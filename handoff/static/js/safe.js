@@ -1,12 +1,25 @@
 // Rendering user-supplied text without ever parsing it as HTML.
 // Everything goes through text nodes; the only element created from content is <a>, and only for
 // https:, mailto: and tel: URLs (rasa-webchat's `javascript:` links are the lesson). Markdown links
-// [label](url) become anchors when the URL is allowed and stay literal text otherwise.
+// [label](url) become anchors when the URL is allowed and stay literal text otherwise. URLs may hold
+// balanced parentheses (https://en.wikipedia.org/wiki/Riyadh_(city)): they are not cut at the first ")".
 
 const ALLOWED = new Set(["https:", "mailto:", "tel:"]);
 // Either a markdown link, or a bare https/mailto/tel URL.
-const TOKEN = /\[([^\]\n]{1,200})\]\(([^)\s]{1,2000})\)|(https:\/\/[^\s<>"'`]+|mailto:[^\s<>"'`]+|tel:\+?[0-9][0-9-]{2,20})/gi;
-const TRAILING = /[.,;:!?،؛؟)\]}'"»]+$/u;
+const TOKEN = /\[([^\]\n]{1,200})\]\(((?:[^()\s]|\([^()\s]{0,2000}\)){1,2000})\)|(https:\/\/[^\s<>"'`]+|mailto:[^\s<>"'`]+|tel:\+?[0-9][0-9-]{2,20})/gi;
+const TRAILING = ".,;:!?،؛؟)]}'\"»";
+
+const count = (s, ch) => s.split(ch).length - 1;
+
+/** A bare URL without the punctuation after it; a ")" closing a "(" of the URL itself stays. */
+function trimBare(raw) {
+  let s = raw;
+  while (s && TRAILING.includes(s.at(-1))) {
+    if (s.at(-1) === ")" && count(s, "(") >= count(s, ")")) break;
+    s = s.slice(0, -1);
+  }
+  return s;
+}
 
 /** Return a normalised href when `raw` is an allowed URL, else null. */
 export function safeHref(raw) {
@@ -19,6 +32,12 @@ export function safeHref(raw) {
   if (!ALLOWED.has(url.protocol)) return null;
   if (url.protocol === "https:" && (url.username || url.password)) return null;
   return url.href;
+}
+
+/** An <a> for `url` labelled `label` (text only), or null when the URL is not allowed. */
+export function link(url, label) {
+  const href = safeHref(url);
+  return href ? anchor(href, String(label ?? "") || href) : null;
 }
 
 function anchor(href, label) {
@@ -49,7 +68,7 @@ export function richText(text, { labels = true } = {}) {
       const href = safeHref(m[2]);
       if (href) node = anchor(href, m[1]);
     } else {
-      const bare = m[3].replace(TRAILING, "");
+      const bare = trimBare(m[3]);
       end = m.index + bare.length;
       const href = safeHref(bare);
       if (href) node = anchor(href, bare);

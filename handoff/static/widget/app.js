@@ -177,6 +177,10 @@ class Widget {
     if (f.msg_id) this.settle(f.msg_id, f);
     if (f.code === "closed") this.setState("closed", {});
     if (f.code === "bot_unavailable") this.system("widget.bot_unavailable");
+    if (f.code === "too_many_conversations") {
+      this.system("widget.too_many_conversations");
+      this.setState("closed", {}); // input off; "new conversation" lets the citizen try again later
+    }
     if (f.msg_id && f.code !== "rate_limited") {
       const node = this.v.log.querySelector(`[data-msg-id="${CSS.escape(f.msg_id)}"]`);
       if (node && node.classList.contains("pending") && f.code !== "bot_unavailable") node.remove();

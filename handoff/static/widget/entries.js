@@ -1,5 +1,5 @@
 // How each transcript entry (docs/protocol.md §1, "transcript entries") shows up in the widget.
-import { el, richText, safeHref } from "../js/safe.js";
+import { el, link } from "../js/safe.js";
 import { messageNode } from "./view.js";
 
 const STATUS_TEXT = {
@@ -15,11 +15,10 @@ function userMessage(w, e, info) {
   return w.append(messageNode({ role: "citizen", text: e.text, ts: e.ts, seq: e.seq }, w.S, w.ctx()), e.seq);
 }
 
-function linkList(w, links) {
-  const items = links.map((l) => {
-    const href = safeHref(l.url);
-    return el("li", {}, href ? richText(`[${l.title}](${href})`) : `${l.title} ${l.url}`);
-  });
+/** The links of a bot message. Built as anchors directly: no markdown round trip that a ")" or "]" in a
+ * URL or title would cut short. */
+export function linkList(w, links) {
+  const items = links.map((l) => el("li", {}, link(l.url, l.title) ?? `${l.title} ${l.url}`));
   const title = w.S.bind(el("span", { class: "vh" }), "widget.links");
   return [title, el("ul", { class: "links" }, items)];
 }

@@ -64,11 +64,16 @@ export class ChatSession {
     if (this.conn && this.cid) this.conn.send(frame);
   }
 
-  /** Drop the conversation and start a fresh one on a new socket. */
-  restart(locale) {
+  /** Close the socket for good (no reconnect) until `connect` or `restart`. */
+  disconnect() {
     if (this.conn) this.conn.close();
     clearInterval(this.keepalive);
     this.conn = null;
+  }
+
+  /** Drop the conversation and start a fresh one on a new socket. */
+  restart(locale) {
+    this.disconnect();
     this.cid = null;
     this.token = null;
     this.outbox.clear();
@@ -121,6 +126,11 @@ export class ChatSession {
       this.token = null;
       this.#save();
       this.restart(this.locale);
+      return;
+    }
+    if (f.code === "too_many_conversations") {
+      // Refused for a while (per-address limit): reconnecting would only be refused again.
+      this.disconnect();
       return;
     }
     if (!f.msg_id || !this.outbox.has(f.msg_id)) return;
