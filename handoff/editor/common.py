@@ -54,6 +54,20 @@ async def body(request: web.Request) -> dict[str, Any]:
     return data
 
 
+def int_query(request: web.Request, name: str, default: int, lo: int, hi: int) -> int:
+    """A bounded integer query parameter; anything else is a 422 naming the parameter."""
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = lo - 1
+    if not lo <= value <= hi:
+        raise invalid([FieldError(name, "bad_number", {"min": lo, "max": hi})])
+    return value
+
+
 def invalid(errors: list[FieldError]) -> web.HTTPUnprocessableEntity:
     payload = {"error": "validation", "errors": [e.to_json() for e in errors]}
     return web.HTTPUnprocessableEntity(text=json.dumps(payload, ensure_ascii=False), content_type="application/json")

@@ -39,7 +39,17 @@ async def from_conversation(request: web.Request) -> web.Response:
     if not isinstance(cid, str) or not cid.strip():
         raise c.invalid([FieldError("conversation_id", "required")])
     store = c.store_of(request)
-    rows = await store.redis.xrange(Keys(store.keys.prefix).transcript(cid))
+    keys = Keys(store.keys.prefix)
+    # Only finished conversations: a live one is still personal, unreviewed and changing.
+    state = await store.redis.hget(keys.conv(cid), "state")
+    if state is None:
+        raise web.HTTPNotFound(text=json.dumps({"error": "not_found", "reason": f"no conversation {cid!r}"}),
+                               content_type="application/json")
+    if (state.decode() if isinstance(state, bytes) else state) != "closed":
+        reason = "only a resolved (closed) conversation can become an FAQ draft; resolve it first"
+        raise web.HTTPConflict(text=json.dumps({"error": "not_resolved", "reason": reason}),
+                               content_type="application/json")
+    rows = await store.redis.xrange(keys.transcript(cid))
     entries = [json.loads(fields.get(b"e") or fields.get("e") or "{}") for _id, fields in rows]
     pair = question_and_reply(entries)
     if pair is None:

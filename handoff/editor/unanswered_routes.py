@@ -20,7 +20,7 @@ QUERY_VECTOR_TTL = 30 * 24 * 3600
 async def clusters(request: web.Request) -> web.Response:
     await c.writer(request)
     store, live = c.store_of(request), c.live_of(request)
-    records = await open_records(store.redis, store.keys, limit=int(request.query.get("limit", "2000")))
+    records = await open_records(store.redis, store.keys, limit=c.int_query(request, "limit", 2000, 1, 5000))
     encoder = getattr(live.current, "encoder", None) or live.encoder
     cache = RedisEmbeddingCache(live.redis, store.keys, ttl_seconds=QUERY_VECTOR_TTL)
     found = await asyncio.to_thread(cluster_records, records, encoder, cache)

@@ -170,6 +170,11 @@ async def test_agent_reply_of_a_resolved_conversation_becomes_a_draft_in_one_cal
     ]
     for e in entries:
         await editor.store.redis.xadd(transcript, {"e": json.dumps(e, ensure_ascii=False)})
+    await editor.store.redis.hset(Keys(editor.prefix).conv(cid), mapping={"state": "with_agent"})
+    live = await editor.client.post("/api/faq/from-conversation", json={"conversation_id": cid},
+                                    headers=editor.auth("editor"))
+    assert live.status == 409 and (await live.json())["error"] == "not_resolved"
+    await editor.store.redis.hset(Keys(editor.prefix).conv(cid), mapping={"state": "closed"})
     resp = await editor.client.post("/api/faq/from-conversation", json={"conversation_id": cid},
                                     headers=editor.auth("editor"))
     assert resp.status == 201, await resp.text()

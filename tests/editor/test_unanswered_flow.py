@@ -23,6 +23,9 @@ async def test_cluster_of_five_turned_into_an_faq_makes_them_answered(editor) ->
         body = await (await editor.client.get("/api/faq/search", params={"q": text}, headers=ed)).json()
         assert body["decision"] != "answer"
     assert (await editor.client.get("/api/unanswered/clusters", headers=editor.auth("agent"))).status == 403
+    for bad in ("many", "0", "999999"):
+        resp = await editor.client.get("/api/unanswered/clusters", params={"limit": bad}, headers=ed)
+        assert resp.status == 422 and (await resp.json())["errors"][0]["field"] == "limit"
     listing = await (await editor.client.get("/api/unanswered/clusters", headers=ed)).json()
     assert listing["total"] == 8
     biggest = listing["clusters"][0]
