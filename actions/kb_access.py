@@ -33,7 +33,9 @@ _live: Any = None  # knowledge_base.live.LiveKnowledgeBase
 _kb: KnowledgeBase | None = None  # KB_LIVE=false only
 
 
-def configure(index_dir: str, redis_url: str | None = None, redis_prefix: str | None = None) -> None:
+def configure(
+    index_dir: str, redis_url: str | None = None, redis_prefix: str | None = None, live: bool | None = None
+) -> None:
     global _index_dir, _redis_url, _redis_prefix, _live_enabled, _live, _kb
     with _lock:
         if _live is not None:
@@ -41,7 +43,7 @@ def configure(index_dir: str, redis_url: str | None = None, redis_prefix: str | 
         _index_dir, _live, _kb = index_dir, None, None
         _redis_url = redis_url or env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
         _redis_prefix = redis_prefix or env_str("REDIS_PREFIX", "faq:")
-        _live_enabled = env_bool("KB_LIVE", True)
+        _live_enabled = env_bool("KB_LIVE", True) if live is None else live
 
 
 def _static() -> KnowledgeBase:

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: ActionSettings) -> Sanic:
-    kb_access.configure(settings.index_dir)
+    kb_access.configure(settings.index_dir, settings.redis_url, settings.redis_prefix, live=settings.kb_live)
     recorder = UnansweredRecorder(settings.redis_url)
     executor = ActionExecutor()
     for action_class in ACTION_CLASSES:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from knowledge_base.envconf import env_choice, env_int, env_str, env_url
+from knowledge_base.envconf import env_bool, env_choice, env_int, env_str, env_url
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,8 @@ class ActionSettings:
     index_dir: str = "var/index"
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "faq:"
+    # Follow the FAQ store in Redis (live reindex); false serves the index on disk only.
+    kb_live: bool = True
     log_format: str = "text"
     log_level: str = "INFO"
 
@@ -26,6 +28,7 @@ class ActionSettings:
             index_dir=env_str("KB_INDEX_DIR", cls.index_dir, env),
             redis_url=env_url("REDIS_URL", cls.redis_url, env, schemes=("redis", "rediss", "unix")),
             redis_prefix=env_str("REDIS_PREFIX", cls.redis_prefix, env),
+            kb_live=env_bool("KB_LIVE", cls.kb_live, env),
             log_format=env_choice("LOG_FORMAT", ("text", "json"), cls.log_format, env),
             log_level=env_choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), cls.log_level, env),
         )
