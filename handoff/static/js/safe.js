@@ -1,12 +1,13 @@
 // Rendering user-supplied text without ever parsing it as HTML.
 // Everything goes through text nodes; the only element created from content is <a>, and only for
 // https:, mailto: and tel: URLs (rasa-webchat's `javascript:` links are the lesson). Markdown links
-// [label](url) become anchors when the URL is allowed and stay literal text otherwise. URLs may hold
-// balanced parentheses (https://en.wikipedia.org/wiki/Riyadh_(city)): they are not cut at the first ")".
+// [label](url) become anchors when the URL is allowed and stay literal text otherwise (such a URL ends at
+// its first ")"). A bare URL keeps a ")" that closes a "(" of its own (https://en.wikipedia.org/wiki/Riyadh_(city)).
+// Structured links (bot_message.links) never go through markdown: `link(url, title)` builds them directly.
 
 const ALLOWED = new Set(["https:", "mailto:", "tel:"]);
 // Either a markdown link, or a bare https/mailto/tel URL.
-const TOKEN = /\[([^\]\n]{1,200})\]\(((?:[^()\s]|\([^()\s]{0,2000}\)){1,2000})\)|(https:\/\/[^\s<>"'`]+|mailto:[^\s<>"'`]+|tel:\+?[0-9][0-9-]{2,20})/gi;
+const TOKEN = /\[([^\]\n]{1,200})\]\(([^)\s]{1,2000})\)|(https:\/\/[^\s<>"'`]+|mailto:[^\s<>"'`]+|tel:\+?[0-9][0-9-]{2,20})/gi;
 const TRAILING = ".,;:!?،؛؟)]}'\"»";
 
 const count = (s, ch) => s.split(ch).length - 1;
