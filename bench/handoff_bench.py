@@ -44,6 +44,8 @@ def start_gateway(redis_url: str, prefix: str, log_dir: Path) -> tuple[procs.Ser
         port, log_dir, REDIS_URL=redis_url, REDIS_PREFIX=prefix, RASA_URL="http://127.0.0.1:9",
         ALLOWED_ORIGINS=ORIGIN, ENABLE_EDITOR="false", GREETING_PAYLOAD="", LOG_LEVEL="WARNING",
         AGENT_TIMEOUT_S="120", CITIZEN_RATE_BURST="50",
+        # Every simulated citizen comes from 127.0.0.1: lift the per-IP new-conversation limit.
+        CITIZEN_NEW_CONVERSATIONS_PER_HOUR="1000000",
     ).start()
     service.wait_healthy(timeout=60)
     return service, f"http://127.0.0.1:{port}"

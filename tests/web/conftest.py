@@ -120,7 +120,9 @@ def running_gateway(rasa_url: str, redis_url: str, log_dir: Path, prefix: str | 
     port = procs.free_port()
     url = f"http://127.0.0.1:{port}"
     env = {"REDIS_URL": redis_url, "REDIS_PREFIX": prefix, "RASA_URL": rasa_url, "ALLOWED_ORIGINS": url,
-           "LOG_LEVEL": "WARNING", **extra}
+           "LOG_LEVEL": "WARNING",
+           # The whole browser suite starts its conversations from 127.0.0.1.
+           "CITIZEN_NEW_CONVERSATIONS_PER_HOUR": "100000", **extra}
     service = procs.gateway(port, log_dir, **env)
     service.any_status = True
     gw = WebGateway(url=url, prefix=prefix, redis_url=redis_url, service=service)
