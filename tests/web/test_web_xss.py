@@ -119,8 +119,6 @@ def test_hostile_text_from_citizen_agent_and_faq_is_inert(browser, web_gateway, 
         agent_ctx.close()
 
 
-@pytest.mark.xfail(reason="the action server loads var/index once (actions/kb_access.py) and does not follow the "
-                   "FAQ store yet, so an entry created through the editor API never reaches the bot", strict=False)
 def test_hostile_faq_answer_sent_by_the_bot_is_inert(context, web_gateway, hostile_faq) -> None:
     """The same entry answered by the real bot (editor API → store → action server's live index → Rasa)."""
     citizen = open_widget(context, web_gateway.url)
