@@ -9,12 +9,12 @@ import logging
 import time
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 from redis.exceptions import RedisError
 
 from handoff.accounts import Account
 from handoff.citizen_ws import GATEWAY_KEY, WS_MAX_BYTES
-from handoff.conn import Outbox, RateLimiter, check_origin, parse_limited
+from handoff.conn import Outbox, RateLimiter, check_origin, parse_limited, pump
 from handoff.errors import AuthError, ConversationError, HandoffError, ProtocolError
 from handoff.frames import AGENT_SPECS, error_frame
 from handoff.gateway import Gateway
@@ -110,13 +110,7 @@ class AgentSession:
 
     async def run(self) -> None:
         asyncio.get_running_loop().call_later(AUTH_TIMEOUT_S, self._auth_deadline)
-        async for msg in self.ws:
-            if msg.type == WSMsgType.TEXT:
-                await self.on_text(msg.data)
-            elif msg.type == WSMsgType.BINARY:
-                await self.on_text(None)
-            elif msg.type == WSMsgType.ERROR:
-                break
+        await pump(self.ws, self.on_text)
 
     def _auth_deadline(self) -> None:
         if self.account is None and not self.ws.closed:

@@ -11,11 +11,11 @@ import asyncio
 import logging
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 from redis.exceptions import RedisError
 
 from handoff import flow
-from handoff.conn import Outbox, RateLimiter, check_origin, client_ip, parse_limited
+from handoff.conn import Outbox, RateLimiter, check_origin, client_ip, parse_limited, pump
 from handoff.errors import ConversationError, HandoffError, ProtocolError
 from handoff.frames import CITIZEN_SPECS, error_frame
 from handoff.gateway import Gateway
@@ -80,13 +80,7 @@ class CitizenSession:
         deadline = asyncio.get_running_loop().call_later(
             self.gw.settings.citizen_handshake_timeout_s, self._handshake_deadline)
         try:
-            async for msg in self.ws:
-                if msg.type == WSMsgType.TEXT:
-                    await self.on_text(msg.data)
-                elif msg.type == WSMsgType.BINARY:
-                    await self.on_text(None)
-                elif msg.type == WSMsgType.ERROR:
-                    break
+            await pump(self.ws, self.on_text)
         finally:
             deadline.cancel()
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 from handoff.errors import ProtocolError
 from handoff.frames import Spec, parse_frame
@@ -147,3 +147,14 @@ class Outbox:
         self.task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self.task
+
+
+async def pump(ws: web.WebSocketResponse, on_text: Callable[[str | None], Awaitable[None]]) -> None:
+    """Feed every text frame to ``on_text``; binary frames arrive as None (refused with an error frame)."""
+    async for msg in ws:
+        if msg.type == WSMsgType.TEXT:
+            await on_text(msg.data)
+        elif msg.type == WSMsgType.BINARY:
+            await on_text(None)
+        elif msg.type == WSMsgType.ERROR:
+            break

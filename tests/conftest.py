@@ -15,6 +15,7 @@ import pytest
 import redis
 
 from scripts import procs
+from tests.redis_util import delete_prefix
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ROOT = procs.ROOT
@@ -38,13 +39,7 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
     """A key prefix no other test uses; its keys are deleted afterwards (never FLUSHDB)."""
     prefix = f"test:{uuid.uuid4().hex[:12]}:"
     yield prefix
-    client = redis.Redis.from_url(redis_url)
-    try:
-        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-        for start in range(0, len(keys), 500):
-            client.delete(*keys[start : start + 500])
-    finally:
-        client.close()
+    delete_prefix(redis_url, prefix)
 
 
 @dataclass
@@ -83,17 +78,7 @@ def rasa_stack(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         if rasa is not None:
             rasa.stop()
         actions.stop()
-        _delete_prefix(redis_url, prefix)
-
-
-def _delete_prefix(url: str, prefix: str) -> None:
-    client = redis.Redis.from_url(url)
-    try:
-        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-        if keys:
-            client.delete(*keys)
-    finally:
-        client.close()
+        delete_prefix(redis_url, prefix)
 
 
 GatewayFactory = Callable[..., procs.Service]

@@ -16,6 +16,7 @@ import pytest
 import redis
 
 from scripts import procs
+from tests.redis_util import delete_prefix
 from tests.web.pages import AGENT_PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -140,14 +141,6 @@ def running_gateway(rasa_url: str, redis_url: str, log_dir: Path, prefix: str | 
             delete_prefix(redis_url, prefix)
 
 
-def delete_prefix(redis_url: str, prefix: str) -> None:
-    client = redis.Redis.from_url(redis_url)
-    try:
-        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-        for start in range(0, len(keys), 500):
-            client.delete(*keys[start : start + 500])
-    finally:
-        client.close()
 
 
 @pytest.fixture(scope="session")
