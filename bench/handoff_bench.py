@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scripts import procs  # noqa: E402
+from scripts.redis_prefix import delete_prefix  # noqa: E402
 
 ORIGIN = "http://bench.local"
 PASSWORD = "bench-password-123"
@@ -49,14 +50,6 @@ def start_gateway(redis_url: str, prefix: str, log_dir: Path) -> tuple[procs.Ser
     ).start()
     service.wait_healthy(timeout=60)
     return service, f"http://127.0.0.1:{port}"
-
-
-def cleanup(redis_url: str, prefix: str) -> None:
-    client = redis.Redis.from_url(redis_url)
-    keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-    for i in range(0, len(keys), 500):
-        client.delete(*keys[i : i + 500])
-    client.close()
 
 
 def add_agents(redis_url: str, prefix: str, count: int) -> list[str]:
@@ -217,7 +210,7 @@ async def relay_phase(args: argparse.Namespace, redis_url: str) -> dict[str, Any
         f = await drive(args, base, names, service.proc.pid, load)  # type: ignore[union-attr]
     finally:
         service.stop()
-        cleanup(redis_url, prefix)
+        delete_prefix(redis_url, prefix)
     latencies = [(load.delivered[m] - load.sent_at[m]) * 1000 for m in load.delivered]
     ack_ms = [(load.acked[m] - load.sent_at[m]) * 1000 for m in load.acked if m in load.sent_at]
     # Lost: sent to a conversation an agent holds, but never delivered to that agent.
@@ -253,7 +246,7 @@ async def idle_phase(args: argparse.Namespace, redis_url: str) -> dict[str, Any]
                 await ws.close()
     finally:
         service.stop()
-        cleanup(redis_url, prefix)
+        delete_prefix(redis_url, prefix)
     return result
 
 

@@ -23,13 +23,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import redis  # noqa: E402
 import redis.asyncio as aioredis  # noqa: E402
 import yaml  # noqa: E402
 
 from knowledge_base.keys import KbKeys  # noqa: E402
 from knowledge_base.store import FaqStore  # noqa: E402
 from scripts import procs  # noqa: E402
+from scripts.redis_prefix import delete_prefix  # noqa: E402
 from tests.editor.test_e2e_live import ENTRY, PARAPHRASE, action_reply  # noqa: E402
 
 
@@ -78,11 +78,7 @@ def run(args: argparse.Namespace) -> dict:
     finally:
         for svc, _url in servers:
             svc.stop()
-        client = redis.Redis.from_url(args.redis_url)
-        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-        if keys:
-            client.delete(*keys)
-        client.close()
+        delete_prefix(args.redis_url, prefix)
 
 
 def run_holders(args: argparse.Namespace) -> dict:
@@ -114,11 +110,7 @@ def run_holders(args: argparse.Namespace) -> dict:
     finally:
         for h in holders:
             h.stop()
-        client = redis.Redis.from_url(args.redis_url)
-        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-        if keys:
-            client.delete(*keys)
-        client.close()
+        delete_prefix(args.redis_url, prefix)
 
 
 def summarise(per_round: list[list[float | None]], args: argparse.Namespace) -> dict:

@@ -15,7 +15,7 @@ import pytest
 import redis
 
 from scripts import procs
-from tests.redis_util import delete_prefix
+from scripts.redis_prefix import delete_prefix
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ROOT = procs.ROOT

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-import redis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -20,6 +19,7 @@ from handoff.app import create_app
 from handoff.auth import ACCOUNTS_KEY
 from handoff.editor.common import LIVE, STORE
 from handoff.settings import Settings
+from scripts.redis_prefix import delete_prefix
 from tests.conftest import INDEX_DIR, TEST_REDIS_URL
 
 PASSWORD = "correct horse battery"
@@ -62,11 +62,7 @@ async def editor(monkeypatch_module: pytest.MonkeyPatch) -> Any:
         yield EditorApp(client, tokens, prefix, app)
     finally:
         await client.close()
-        sync = redis.Redis.from_url(TEST_REDIS_URL)
-        keys = list(sync.scan_iter(match=f"{prefix}*", count=1000))
-        for i in range(0, len(keys), 500):
-            sync.delete(*keys[i : i + 500])
-        sync.close()
+        delete_prefix(TEST_REDIS_URL, prefix)
 
 
 @pytest.fixture(scope="module")

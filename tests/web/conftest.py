@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from scripts import procs
-from tests.redis_util import delete_prefix
+from scripts.redis_prefix import delete_prefix
 from tests.web.pages import AGENT_PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

@@ -3,8 +3,21 @@ Playwright's CSS locators pierce the widget's open shadow root, so `.msg.bot` fi
 
 from __future__ import annotations
 
+import json
+import urllib.request
+
 AGENT_PASSWORD = "correct horse battery staple 42"
 LAUNCHER = "افتح المحادثة مع المساعد الافتراضي"
+
+
+def api(base: str, method: str, path: str, body: dict | None = None, token: str | None = None) -> dict:
+    """Call the gateway's JSON API the way the pages do (Bearer token), for test set-up and checks."""
+    req = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body else None)
+    req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return json.loads(resp.read() or b"null")
 
 
 def watch_for_scripts(page) -> list[str]:

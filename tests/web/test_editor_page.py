@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.web.a11y import axe_violations
 from tests.web.conftest import WebGateway, running_gateway, shot
-from tests.web.pages import AGENT_PASSWORD
+from tests.web.pages import AGENT_PASSWORD, api
 
 pytestmark = pytest.mark.browser
 
@@ -150,24 +150,17 @@ def test_unanswered_cluster_becomes_a_draft_and_import_preview(context, editor_g
 
 
 def test_a_stale_save_shows_the_current_version(context, editor_gateway: WebGateway) -> None:
-    import json
-    import urllib.request
-
-    def api(method: str, path: str, body: dict, token: str | None = None) -> dict:
-        headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
-        req = urllib.request.Request(f"{editor_gateway.url}{path}", data=json.dumps(body).encode(), method=method,
-                                     headers=headers)
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return json.loads(resp.read())
-
-    token = api("POST", "/api/login", {"username": editor_gateway.supervisor, "password": AGENT_PASSWORD})["token"]
-    api("POST", "/api/faq", {"id": "web-stale", "category": "الفروع", "question": "هل يوجد مصلى في الفرع؟",
-                             "answer": "نعم يوجد مصلى للرجال وآخر للنساء."}, token)
+    base = editor_gateway.url
+    login = {"username": editor_gateway.supervisor, "password": AGENT_PASSWORD}
+    token = api(base, "POST", "/api/login", login)["token"]
+    api(base, "POST", "/api/faq", {"id": "web-stale", "category": "الفروع", "question": "هل يوجد مصلى في الفرع؟",
+                                   "answer": "نعم يوجد مصلى للرجال وآخر للنساء."}, token)
     page = _login(context, editor_gateway, editor_gateway.editor)
     page.locator("#f-q").fill("web-stale")
     page.locator("#entries tbody tr[data-id='web-stale']").get_by_role("button", name="تعديل").click()
     expect(page.locator("#form-title")).to_contain_text("(النسخة 1)")
-    api("PUT", "/api/faq/web-stale", {"rev": 1, "answer": "نعم، يوجد مصلى في الدور الأرضي."}, token)  # someone else
+    # Someone else saves first.
+    api(base, "PUT", "/api/faq/web-stale", {"rev": 1, "answer": "نعم، يوجد مصلى في الدور الأرضي."}, token)
     page.locator("#e-answer").fill("إجابتي التي بنيتها على النسخة القديمة.")
     page.get_by_role("button", name="حفظ").click()
     expect(page.locator("#conflict")).to_be_visible()

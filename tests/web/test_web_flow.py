@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 
 import pytest
 from playwright.sync_api import expect
@@ -14,6 +12,7 @@ from tests.web.pages import (
     AGENT_PASSWORD,
     agent_console,
     agent_reply,
+    api,
     ask_for_agent,
     bubbles,
     citizen_say,
@@ -27,15 +26,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.rasa, pytest.mark.slow]
 
 FAQ_QUESTION = "نسيت كلمة المرور فكيف أعيد تعيينها؟"
 FAQ_ANSWER_PART = "صفحة الدخول"  # from the corpus answer of accounts-password-reset
-
-
-def api(base: str, method: str, path: str, body: dict | None = None, token: str | None = None) -> dict:
-    req = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body else None)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        return json.loads(resp.read() or b"null")
 
 
 def csat_count(base: str, supervisor: str) -> int:

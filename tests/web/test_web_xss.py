@@ -3,8 +3,6 @@ text in the widget and in the console: no dialog opens and the window flag stays
 
 from __future__ import annotations
 
-import json
-import urllib.request
 import uuid
 from collections.abc import Iterator
 
@@ -15,6 +13,7 @@ from tests.web.pages import (
     AGENT_PASSWORD,
     agent_console,
     agent_reply,
+    api,
     ask_for_agent,
     citizen_say,
     claim,
@@ -49,26 +48,17 @@ def assert_inert(page, root: str, dialogs: list[str]) -> None:
 HOSTILE_QUESTION = "ما هو رمز اختبار الحقن زد زد زد؟"
 
 
-def call(base: str, method: str, path: str, body: dict | None = None, token: str | None = None) -> dict:
-    req = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body else None)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(req, timeout=30) as resp:
-        return json.loads(resp.read() or b"null")
-
-
 @pytest.fixture(scope="module")
 def hostile_faq(web_gateway) -> Iterator[str]:
     """A published FAQ entry, created through the editor API, whose answer is the XSS corpus."""
     base = web_gateway.url
-    token = call(base, "POST", "/api/login", {"username": web_gateway.editor, "password": AGENT_PASSWORD})["token"]
+    token = api(base, "POST", "/api/login", {"username": web_gateway.editor, "password": AGENT_PASSWORD})["token"]
     entry_id = f"xss-{uuid.uuid4().hex[:8]}"
     entry = {"id": entry_id, "category": "اختبار الأمان", "question": HOSTILE_QUESTION, "alternatives": [],
              "answer": PAYLOAD, "links": [], "tags": [], "status": "published"}
-    call(base, "POST", "/api/faq", entry, token)
+    api(base, "POST", "/api/faq", entry, token)
     yield entry_id
-    call(base, "DELETE", f"/api/faq/{entry_id}", token=token)
+    api(base, "DELETE", f"/api/faq/{entry_id}", token=token)
 
 
 def test_hostile_text_from_citizen_agent_and_faq_is_inert(browser, web_gateway, hostile_faq) -> None:

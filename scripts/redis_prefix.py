@@ -1,4 +1,4 @@
-"""Test-only Redis housekeeping: tests own a key prefix each and delete it afterwards (never FLUSHDB)."""
+"""Redis housekeeping for tests and benchmarks: each owns a key prefix and deletes it afterwards (never FLUSHDB)."""
 
 from __future__ import annotations
 
