@@ -1,4 +1,4 @@
-"""Browser fixtures: one Chromium per session (Debian's, through Playwright), a fresh context per test,
+"""Browser fixtures: one Chromium for the tests/web package (Debian's, through Playwright), a fresh context per test,
 and a real gateway process (with the real Rasa stack) that the browser pages talk to."""
 
 from __future__ import annotations
@@ -26,8 +26,14 @@ ARTIFACTS = procs.ROOT / "tests" / "artifacts"
 STATIC_ORIGIN = "http://widget.test"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
+    """One Chromium for the whole tests/web package, closed when the package's last test has run.
+
+    Playwright's sync API keeps its event loop marked as running in the main thread for as long as it is
+    open, and asyncio.Runner (pytest-asyncio) refuses to start inside a running loop. A session-scoped
+    browser broke every async test that ran after the browser tests; package scope (tests/web has an
+    __init__.py for it) stops Playwright before pytest leaves the package. So: no async tests in tests/web."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (Debian's Chromium drives these tests)")
     from playwright.sync_api import sync_playwright
