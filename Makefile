@@ -15,17 +15,17 @@ FAQBOT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/arabic-faq-bot
 export FAQBOT_CACHE
 export KB_CACHE ?= $(FAQBOT_CACHE)/embeddings.sqlite
 
-.PHONY: help run test install system-run system-test train index lint clean
+.PHONY: help run test install system-run system-test train index native lint clean
 
 help:
 	@echo "make run    install what is missing, train, build the index, start every service, print the URLs"
 	@echo "make test   the same set-up, then the whole test suite against real Redis, Rasa and Chromium"
 	@echo "make lint   ruff over the Python code"
 
-run: system-run install train index
+run: system-run install native train index
 	@$(PY) scripts/devstack.py run
 
-test: system-test install train index
+test: system-test install native train index
 	@$(PY) scripts/devstack.py test $(PYTEST_ARGS)
 
 install: $(VENV)/.installed $(RASA_VENV)/.installed
@@ -57,7 +57,12 @@ train: $(RASA_VENV)/.installed
 	@mkdir -p var/log
 	@scripts/train.sh
 
-index: $(VENV)/.installed
+# The query encoder compiled for this CPU (see knowledge_base/native/README.md).
+native: knowledge_base/native/build/libe5.so
+knowledge_base/native/build/libe5.so: knowledge_base/native/e5.c knowledge_base/native/e5.h scripts/build_native.sh
+	@scripts/build_native.sh
+
+index: $(VENV)/.installed native
 	@$(PY) -m knowledge_base build --corpus $(CORPUS) --out $(INDEX_DIR)
 
 lint: $(VENV)/.installed

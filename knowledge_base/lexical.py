@@ -25,6 +25,20 @@ def _deletes(w: str) -> set[str]:
     return {w[:i] + w[i + 1 :] for i in range(len(w))}
 
 
+def _postings(key: np.ndarray, n_docs: int, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(term, doc, tf) of each distinct (term, doc) pair, sorted by term then doc. `key` holds the term
+    id of every token and is reused in place: at 10k entries the char-gram index has ~4M tokens and
+    np.unique's temporaries were the peak memory of a rebuild."""
+    key *= n_docs
+    key += np.repeat(np.arange(len(lens), dtype=np.int64), lens)
+    key.sort()
+    starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if key.size else np.zeros(0, np.int64)
+    tf = np.diff(np.append(starts, key.size)).astype(np.float32)
+    pairs = key[starts]
+    del key
+    return pairs // n_docs, (pairs % n_docs).astype(np.int32), tf
+
+
 class LexicalIndex:
     def __init__(self, docs: list[list[str]], k1: float = 1.2, b: float = 0.5) -> None:
         self.n_docs = len(docs)
@@ -32,17 +46,14 @@ class LexicalIndex:
         docs = [d or [""] for d in docs]
         lens = np.array([len(d) for d in docs], dtype=np.int64)
         setdefault = self.vocab.setdefault
-        ids = np.fromiter((setdefault(t, len(self.vocab)) for d in docs for t in d), np.int64, int(lens.sum()))
+        key = np.fromiter((setdefault(t, len(self.vocab)) for d in docs for t in d), np.int64, int(lens.sum()))
         n, n_terms = max(self.n_docs, 1), len(self.vocab)
-        pairs, tf = np.unique(ids * n + np.repeat(np.arange(self.n_docs), lens), return_counts=True)
-        del ids
-        term, doc = pairs // n, pairs % n
-        del pairs
+        term, doc, tf = _postings(key, n, lens)
         df = np.bincount(term, minlength=n_terms)
         idf = np.log(1 + (self.n_docs - df + 0.5) / (df + 0.5))
         norm = k1 * ((1 - b) + b * lens[doc] / max(float(lens.mean()) if lens.size else 1.0, 1e-9))
         self.data = (idf[term] * tf / (norm + tf)).astype(np.float32)
-        self.indices = doc.astype(np.int32)
+        self.indices = doc
         self.indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
         self.term_max = np.zeros(n_terms, np.float32)
         if self.data.size:

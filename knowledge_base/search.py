@@ -15,6 +15,7 @@ from knowledge_base.embcache import EmbeddingCache, encode_passages_cached
 from knowledge_base.encoders import Encoder, encoder_from_env
 from knowledge_base.errors import CorpusError, EmptyQueryError
 from knowledge_base.lexical import LexicalIndex
+from knowledge_base.memory import pin_mmap_threshold, release_freed_memory
 from knowledge_base.normalize import Normalizer, clean, default_normalizer, words
 from knowledge_base.query import AnalysedQuery, QueryAnalyzer
 from knowledge_base.thresholds import Decision, Thresholds, default_thresholds
@@ -119,6 +120,7 @@ class IndexMeta:
 class KnowledgeBase:
     def __init__(self, entries: list[FaqEntry], dense: DenseIndex, encoder: Encoder,
                  thresholds: Thresholds, norm: Normalizer, meta: IndexMeta, remember: bool = False) -> None:
+        pin_mmap_threshold()
         self.entries = entries
         self.encoder = encoder
         self.thresholds = thresholds
@@ -151,6 +153,7 @@ class KnowledgeBase:
         self.analyzer = QueryAnalyzer(norm, self.lex, {w for ws in field_words for w in ws})
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.categories = np.array([e.category for e in entries], dtype=object)
+        release_freed_memory()
 
     # ---- construction -------------------------------------------------------------------------
     @classmethod
@@ -158,6 +161,7 @@ class KnowledgeBase:
               cache: EmbeddingCache | None = None, thresholds: Thresholds | None = None,
               normalizer: Normalizer | None = None, index_kind: str = "auto") -> KnowledgeBase:
         """Index the published entries in memory (re-encoding only texts the cache lacks)."""
+        pin_mmap_threshold()
         entries = published(entries)
         check_unique(entries)
         for e in entries:
@@ -213,17 +217,6 @@ class KnowledgeBase:
         cand = np.array(sorted(pool), dtype=np.int64)
         return Channels(cand, self._dense_scores(q, cand), lex[cand], grams[cand],
                         self._uncovered(aq.lex_tokens, cand))
-
-    def _uncovered(self, tokens: list[str], cand: np.ndarray) -> np.ndarray:
-        """IDF-weighted share of the query's words that each candidate entry never uses
-        (words unknown to the whole corpus count with the highest weight)."""
-        known, unknown = self.lex.resolve(tokens)
-        weights = {t: self.idf[t] for t in known}
-        total = sum(weights.values()) + unknown * self.max_idf
-        if total <= 0:
-            return np.zeros(len(cand), np.float32)
-        miss = [sum(w for t, w in weights.items() if t not in self.entry_terms[i]) for i in cand]
-        return ((np.array(miss, np.float32) + unknown * self.max_idf) / total).astype(np.float32)
 
     def _dense_scores(self, q: np.ndarray, cand: np.ndarray) -> np.ndarray:
         """(best question/alternative cosine + QA_WEIGHT x question+answer cosine) / (1 + QA_WEIGHT),

