@@ -174,8 +174,6 @@ class LiveKnowledgeBase:
     def _build(self, entries: list[Any]) -> Any:
         from knowledge_base.search import KnowledgeBase
 
-        if not entries:  # everything unpublished: the engine cannot index nothing, but nothing must be served
-            return EmptyKnowledgeBase(self.encoder, self.thresholds)
         if self.normalizer is None:
             from knowledge_base.normalize import default_normalizer
 
@@ -237,24 +235,6 @@ def _memo(fn: Any, limit: int) -> Any:
         return list(out)
 
     return wrapper
-
-
-class EmptyKnowledgeBase:
-    """Serves no entry: every search hands off (the store has nothing published)."""
-
-    def __init__(self, encoder: Any, thresholds: Any) -> None:
-        self.encoder, self.thresholds, self.entries = encoder, thresholds, []
-
-    def get(self, entry_id: str) -> None:
-        return None
-
-    def search(self, text: str, top_k: int = 10, context: Any = None) -> Any:
-        from knowledge_base.errors import EmptyQueryError
-        from knowledge_base.search import SearchResult
-
-        if not isinstance(text, str) or not text.strip():
-            raise EmptyQueryError()
-        return SearchResult("handoff", [], len(text) > 1000)
 
 
 async def _seed(config: LiveConfig, keys: KbKeys) -> None:

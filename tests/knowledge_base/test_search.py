@@ -141,3 +141,13 @@ def test_query_about_something_the_entry_never_mentions_is_not_answered(small_en
     near_miss = kb.search("كم رسوم رخصة القيادة للسيارات الخاصة")  # shares "رسوم رخصة", asks another thing
     assert near_miss.candidates[0].id == "permit-fee"
     assert near_miss.decision != "answer"
+
+
+def test_an_empty_corpus_serves_a_handoff_for_every_question(tmp_path):
+    """Editors may unpublish everything: the engine must index nothing and hand every question off."""
+    kb = KnowledgeBase.build([])
+    result = kb.search("كم رسوم رخصة العمل؟")
+    assert result.decision == "handoff" and result.candidates == [] and result.options == []
+    assert kb.get("permit-fee") is None
+    kb.save(tmp_path / "index")
+    assert KnowledgeBase.load(tmp_path / "index").search("ابي موعد").decision == "handoff"
