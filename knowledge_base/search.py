@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +52,12 @@ def _analyse_fields(norm: Normalizer, texts: list[str], remember: bool) -> tuple
     _last_analysis = memo if remember else {}
     rows = [memo[(norm.version, t)] for t in texts]
     return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+
+
+@lru_cache(maxsize=1)
+def _encode_pool() -> ThreadPoolExecutor:
+    """Shared by every index of the process (live reindex swaps indexes; threads must not pile up)."""
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="kb-encode")
 
 
 def _per_entry(field_scores: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -152,6 +161,7 @@ class KnowledgeBase:
         self.baseline_vectors = np.ascontiguousarray(dense.vectors[self.baseline_fields])
         self.analyzer = QueryAnalyzer(norm, self.lex, {w for ws in field_words for w in ws})
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._qlock = threading.Lock()
         self.categories = np.array([e.category for e in entries], dtype=object)
         release_freed_memory()
 
@@ -192,28 +202,44 @@ class KnowledgeBase:
 
     def query_vector(self, text: str) -> np.ndarray:
         """Encoder output for a query text; an LRU cache makes repeated questions free."""
-        v = self._qcache.get(text)
-        if v is None:
-            v = self.encoder.encode_queries([text])[0]
+        return self._query_vector_async(text).result()
+
+    def _query_vector_async(self, text: str) -> Future:
+        """The query vector, encoded in a worker thread unless cached. The engine releases the GIL, so
+        the caller scores the lexical channels on the other core meanwhile: one hand-off per query,
+        where a second OpenMP thread inside the encoder costs ~90 barriers (see encoders.py)."""
+        fut: Future = Future()
+        with self._qlock:
+            v = self._qcache.get(text)
+            if v is not None:
+                self._qcache.move_to_end(text)
+        if v is not None:
+            fut.set_result(v)
+            return fut
+        fut = _encode_pool().submit(lambda: self.encoder.encode_queries([text])[0])
+        fut.add_done_callback(lambda f: f.exception() is None and self._remember(text, f.result()))
+        return fut
+
+    def _remember(self, text: str, v: np.ndarray) -> None:
+        with self._qlock:
             self._qcache[text] = v
             if len(self._qcache) > QUERY_CACHE_SIZE:
                 self._qcache.popitem(last=False)
-        else:
-            self._qcache.move_to_end(text)
-        return v
 
     def channels(self, aq: AnalysedQuery) -> Channels:
         """Per-entry scores of the three channels over the candidate pool."""
-        q = self.query_vector(aq.dense_text)
-        fids, _ = self.dense.search(q, DENSE_FIELDS_K)
+        pending = self._query_vector_async(aq.dense_text)
         lex = _per_entry(self.lex.scores(aq.lex_tokens), self.offsets)
         grams = _per_entry(self.grams.scores(aq.char_grams), self.offsets)
-        pool = set(self.field_entry[fids].tolist())
+        pool: set[int] = set()
         for ch in (lex, grams):
             k = min(LEX_ENTRIES_K, len(ch))
             if k:
                 top = np.argpartition(-ch, k - 1)[:k]
                 pool.update(int(i) for i in top if ch[i] > 0)
+        q = pending.result()
+        fids, _ = self.dense.search(q, DENSE_FIELDS_K)
+        pool.update(self.field_entry[fids].tolist())
         cand = np.array(sorted(pool), dtype=np.int64)
         return Channels(cand, self._dense_scores(q, cand), lex[cand], grams[cand],
                         self._uncovered(aq.lex_tokens, cand))

