@@ -87,8 +87,9 @@ def test_choosing_a_did_you_mean_option_answers_that_faq(context, web_gateway) -
     expect(answer).to_have_count(1)
     source = response_text("utter_answer_source").format(link=entry.links[0])
     expect(page.locator(".msg.bot .text", has_text=source)).to_have_text(source)
+    # The bot's "هل أفادتك الإجابة؟" follows, shown with 👍/👎 (tests/web/test_web_feedback.py).
     helpful = page.locator(".msg.bot", has=page.locator(".text", has_text=response_text("utter_ask_helpful")))
-    expect(helpful.get_by_role("button", name="نعم", exact=True)).to_be_enabled()
+    expect(helpful.locator(".feedback").get_by_role("button", name="إجابة مفيدة", exact=True)).to_be_enabled()
     expect_spent(chips, entry.question)
     shot(page, "widget-clarify-answered")
 

@@ -30,12 +30,16 @@ def test_reload_mid_chat_keeps_history_without_duplicates(browser, web_gateway) 
         citizen_say(citizen, "كيف أنشئ حسابا في منصة الخدمات الإلكترونية؟")
         answer = citizen.locator(".msg.bot", has_text="تسجيل حساب جديد")
         expect(answer).to_have_count(1, timeout=30_000)
-        # 👎 on the answer: the bot offers a person; accepting queues with the answer's FAQ candidates.
-        thumbs_down = answer.get_by_role("button", name="إجابة غير مفيدة")
+        # 👎 on the bot's "هل أفادتك الإجابة؟": the bot offers a person; accepting queues with the answer's
+        # FAQ candidates.
+        helpful = citizen.locator(".msg.bot", has=citizen.locator(".feedback"))
+        expect(helpful).to_have_count(1, timeout=30_000)
+        thumbs_down = helpful.get_by_role("button", name="إجابة غير مفيدة")
         thumbs_down.click()
         expect(thumbs_down).to_have_attribute("aria-pressed", "true")
         offer = citizen.locator(".msg.bot .chip", has_text="موظف")
         offer.first.wait_for(timeout=30_000)
+        offer_title = offer.first.inner_text()
         offer.first.click()
         expect(citizen.locator(".queue")).to_be_visible(timeout=30_000)
         cid = conversation_id(citizen)
@@ -61,9 +65,14 @@ def test_reload_mid_chat_keeps_history_without_duplicates(browser, web_gateway) 
         # The panel reopens by itself and the history comes back from the gateway.
         expect(citizen.locator(".msg.agent")).to_have_count(2)
         expect(citizen.locator(".msg.citizen", has_text="رقم جوالي")).to_have_count(1)
-        # The 👎 given before the reload is still shown (replayed feedback event).
-        expect(citizen.locator(".msg.bot", has_text="تسجيل حساب جديد")
-               .get_by_role("button", name="إجابة غير مفيدة")).to_have_attribute("aria-pressed", "true")
+        # The 👎 given before the reload is still shown and spent (replayed feedback event), and so is the
+        # offer's quick reply the citizen pressed (replayed citizen message with its payload).
+        thumbs_down = citizen.locator(".msg.bot .feedback").get_by_role("button", name="إجابة غير مفيدة")
+        expect(thumbs_down).to_have_attribute("aria-pressed", "true")
+        expect(thumbs_down).to_be_disabled()
+        pressed = citizen.locator(".msg.bot .chip", has_text=offer_title)
+        expect(pressed).to_have_attribute("aria-pressed", "true")
+        expect(pressed).to_be_disabled()
         citizen.wait_for_function(f"() => document.querySelector('#faq-widget').shadowRoot"
                                   f".querySelectorAll('.log [data-seq]').length >= {len(before_seqs)}")
         assert bubbles(citizen) == before

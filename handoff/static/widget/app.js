@@ -99,7 +99,6 @@ class Widget {
   addPending(msgId, text) {
     const node = messageNode({ role: "citizen", text, ts: Date.now(), pending: true }, this.S, this.ctx());
     node.dataset.msgId = msgId;
-    this.awaitingAnswer = true;
     this.v.log.append(node);
     this.scrollDown();
   }
@@ -140,8 +139,16 @@ class Widget {
         const msgId = this.session.send("button", { payload: b.payload, title: b.title });
         this.addPending(msgId, b.title);
       },
-      onFeedback: (msg, value) => this.session.send("feedback", { seq: msg.seq, value }),
+      onFeedback: (msg, value) => this.request("feedback", { seq: msg.seq, value }),
     };
+  }
+
+  /** The 👍/👎 sent for the bot message `seq` and not acknowledged yet (kept in the outbox over a reload). */
+  unsentFeedback(seq) {
+    for (const frame of this.session.outbox.values()) {
+      if (frame.type === "feedback" && frame.seq === seq) return frame.value;
+    }
+    return null;
   }
 
   onEntry(entry, info) {
@@ -268,7 +275,6 @@ class Widget {
 
   resetLog() {
     this.v.log.replaceChildren();
-    this.awaitingAnswer = false;
     this.state = "bot";
     this.agentName = null;
     this.setState("bot", {});

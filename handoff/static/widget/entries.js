@@ -1,6 +1,6 @@
 // How each transcript entry (docs/protocol.md §1, "transcript entries") shows up in the widget.
 import { el, link } from "../js/safe.js";
-import { messageNode } from "./view.js";
+import { feedbackValue, isFeedbackPrompt, markChosen, markFeedback, messageNode } from "./view.js";
 
 const STATUS_TEXT = {
   with_agent: "widget.agent_joined",
@@ -8,11 +8,25 @@ const STATUS_TEXT = {
 };
 
 function userMessage(w, e, info) {
-  w.awaitingAnswer = true;
+  if (e.payload) spendChoice(w, e.payload, e.seq);
   const pending = e.msg_id && w.v.log.querySelector(`[data-msg-id="${CSS.escape(e.msg_id)}"]`);
   if (pending) return w.placeAt(pending, e.seq);
   if (info.duplicate) return null;
   return w.append(messageNode({ role: "citizen", text: e.text, ts: e.ts, seq: e.seq }, w.S, w.ctx()), e.seq);
+}
+
+/** A button the citizen pressed (live, in another page load, or typed as its payload): the latest bot
+ * message before it that offered it shows it as chosen, so a reloaded page cannot send it again. */
+function spendChoice(w, payload, seq) {
+  const bots = [...w.v.log.querySelectorAll(".msg.bot[data-seq]")].filter((n) => Number(n.dataset.seq) < seq);
+  for (const node of bots.reverse()) {
+    const chip = [...node.querySelectorAll(".choices button.chip")].find((b) => b.dataset.payload === payload);
+    if (chip) return markChosen(chip.closest(".choices"), chip);
+    // A feedback prompt answered with its payload (a widget from before 👍/👎 prompts sent buttons).
+    const row = feedbackValue(payload) && node.querySelector(".feedback");
+    if (row) return row.dataset.recorded ? null : markFeedback(row, feedbackValue(payload), true);
+  }
+  return null;
 }
 
 /** The links of a bot message. Built as anchors directly: no markdown round trip that a ")" or "]" in a
@@ -24,11 +38,12 @@ export function linkList(w, links) {
 }
 
 function botMessage(w, e) {
-  // 👍/👎 once per answer: on the first bot message after the citizen spoke, unless it is a prompt
-  // that already offers buttons (clarification, "was this helpful?").
-  const feedback = Boolean(w.awaitingAnswer) && !(e.buttons || []).length;
-  w.awaitingAnswer = false;
-  const msg = { role: "bot", text: e.text, ts: e.ts, seq: e.seq, buttons: e.buttons || [], feedback };
+  // The bot asks "was this answer helpful?" after each answer (buttons /feedback_positive and
+  // /feedback_negative): that prompt is the one place with 👍/👎, sent as a `feedback` frame. Other bot
+  // messages (greetings, thanks, handoff notices) are not answers to rate and get no 👍/👎 of the widget's own.
+  const feedback = isFeedbackPrompt(e.buttons);
+  const msg = { role: "bot", text: e.text, ts: e.ts, seq: e.seq, buttons: feedback ? [] : e.buttons || [],
+    feedback, chosen: feedback ? w.unsentFeedback(e.seq) : null };
   const node = messageNode(msg, w.S, w.ctx());
   if (e.links?.length) node.querySelector(".text").after(...linkList(w, e.links));
   return w.append(node, e.seq);
@@ -60,11 +75,8 @@ function unavailable(w, e) {
 
 function event(w, e) {
   if (e.event === "feedback") {
-    const target = w.v.log.querySelector(`[data-seq="${Number(e.target_seq)}"] .feedback`);
-    if (target) {
-      const buttons = target.querySelectorAll("button");
-      buttons.forEach((b, i) => b.setAttribute("aria-pressed", String((i === 0) === (e.value === "up"))));
-    }
+    const target = w.v.log.querySelector(`[data-seq="${Number(e.target_seq)}"] .feedback:not([data-recorded])`);
+    if (target) markFeedback(target, e.value === "up" ? "up" : "down", true);
   } else if (e.event === "leave_message") {
     w.markCardsDone("form.callback", "widget.callback_thanks");
   } else if (e.event === "csat") {

@@ -95,9 +95,26 @@ function buildComposer(S, handlers) {
   return { form, input, send };
 }
 
+/** Payloads of the bot's "was this answer helpful?" buttons (chatbot/domain.yml utter_ask_helpful). */
+export const FEEDBACK_PAYLOADS = { up: "/feedback_positive", down: "/feedback_negative" };
+
+/** True when a bot message's buttons are exactly the two feedback payloads: the widget shows such a
+ * prompt as 👍/👎 and sends the choice as a `feedback` frame (recorded by the gateway, forwarded to the bot). */
+export function isFeedbackPrompt(buttons) {
+  const payloads = (buttons || []).map((b) => b.payload).sort();
+  const wanted = Object.values(FEEDBACK_PAYLOADS).sort();
+  return payloads.length === wanted.length && payloads.every((p, i) => p === wanted[i]);
+}
+
+/** "up" | "down" for a feedback payload, else null. */
+export function feedbackValue(payload) {
+  return Object.keys(FEEDBACK_PAYLOADS).find((k) => FEEDBACK_PAYLOADS[k] === payload) ?? null;
+}
+
 /**
  * One message bubble.
- * msg: {seq, role: "bot"|"agent"|"citizen"|"system", text, ts, name, buttons, suggestions, feedback, pending}
+ * msg: {seq, role: "bot"|"agent"|"citizen"|"system", text, ts, name, buttons, suggestions, pending,
+ *       feedback (bool: show 👍/👎), chosen ("up"|"down": a feedback already sent, e.g. still in the outbox)}
  */
 export function messageNode(msg, S, ctx) {
   const node = el("div", { class: `msg ${msg.role}`, dataset: { role: msg.role } });
@@ -112,12 +129,15 @@ export function messageNode(msg, S, ctx) {
   else S.bind(who, msg.role === "citizen" ? "widget.you" : msg.role === "bot" ? "widget.bot_name"
     : "widget.agent_fallback");
   node.append(who, el("div", { class: "text", dir: "auto" }, richText(msg.text)));
+  if (msg.feedback) {
+    node.classList.add("ask-feedback");
+    node.append(feedbackRow(msg, S, ctx));
+  }
   if (msg.buttons?.length) node.append(choices(msg.buttons, null, S, ctx));
   if (msg.suggestions?.length) node.append(choices(msg.suggestions, "widget.did_you_mean", S, ctx));
   const time = el("time", { datetime: new Date(msg.ts || Date.now()).toISOString() },
     ctx.formatTime(msg.ts || Date.now()));
   node.append(el("div", { class: "meta" }, time));
-  if (msg.feedback) node.append(feedbackRow(msg, S, ctx));
   return node;
 }
 
@@ -125,27 +145,59 @@ function choices(items, labelKey, S, ctx) {
   const box = el("div", { class: "choices" });
   if (labelKey) box.append(S.bind(el("span", { class: "choices-label" }), labelKey));
   for (const item of items) {
-    box.append(el("button", { class: "chip", type: "button", onclick: (ev) => {
-      for (const b of box.querySelectorAll("button")) b.disabled = true;
-      ev.currentTarget.setAttribute("aria-pressed", "true");
+    box.append(el("button", { class: "chip", type: "button", dataset: { payload: item.payload }, onclick: (ev) => {
+      markChosen(box, ev.currentTarget);
       ctx.onChoice(item);
     } }, item.title));
   }
   return box;
 }
 
+/** A set of quick replies once one was used (clicked here, or replayed from the transcript): all disabled,
+ * the chosen one pressed. */
+export function markChosen(box, chip) {
+  for (const b of box.querySelectorAll("button")) b.disabled = true;
+  chip.setAttribute("aria-pressed", "true");
+}
+
+/** 👍/👎 of a feedback prompt. One choice per prompt: both buttons are disabled as soon as one is
+ * pressed, and given back only if the gateway refused the frame for good. */
 function feedbackRow(msg, S, ctx) {
   const row = el("div", { class: "feedback" });
-  const question = S.bind(el("span"), "widget.feedback_question");
   const make = (value, key) => {
-    const b = el("button", { type: "button", "aria-pressed": "false", onclick: () => {
-      for (const x of row.querySelectorAll("button")) x.setAttribute("aria-pressed", String(x === b));
-      S.bind(question, "widget.feedback_thanks");
-      ctx.onFeedback(msg, value);
+    const b = el("button", { type: "button", "aria-pressed": "false", dataset: { value }, onclick: () => {
+      if (row.dataset.chosen) return;
+      markFeedback(row, value);
+      ctx.onFeedback(msg, value).catch((err) => {
+        // rate_limited: the session resends the same frame by itself; closed: nothing can be sent any more.
+        const retry = !["rate_limited", "closed"].includes(err?.code);
+        if (retry && row.dataset.chosen === value && !row.dataset.recorded) {
+          clearFeedback(row);
+        }
+      });
     } }, icon("thumb", { size: 16, flip: value === "down" }));
     S.bind(b, key, "aria-label");
     return b;
   };
-  row.append(question, make("up", "widget.feedback_up"), make("down", "widget.feedback_down"));
+  row.append(make("up", "widget.feedback_up"), make("down", "widget.feedback_down"));
+  if (msg.chosen) markFeedback(row, msg.chosen);
   return row;
+}
+
+/** Show `value` as the choice of a 👍/👎 row and disable it. `recorded`: the transcript has the event. */
+export function markFeedback(row, value, recorded = false) {
+  row.dataset.chosen = value;
+  if (recorded) row.dataset.recorded = "true";
+  for (const b of row.querySelectorAll("button")) {
+    b.disabled = true;
+    b.setAttribute("aria-pressed", String(b.dataset.value === value));
+  }
+}
+
+function clearFeedback(row) {
+  delete row.dataset.chosen;
+  for (const b of row.querySelectorAll("button")) {
+    b.disabled = false;
+    b.setAttribute("aria-pressed", "false");
+  }
 }
