@@ -14,11 +14,13 @@ from typing import Any
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from handoff import flow
+from handoff import feedback, flow
 from handoff.conn import Outbox, RateLimiter, check_origin, client_ip, parse_limited, pump
+from handoff.conversations import AppendResult
 from handoff.errors import ConversationError, HandoffError, ProtocolError
 from handoff.frames import CITIZEN_SPECS, error_frame
 from handoff.gateway import Gateway
+from handoff.protocol import FeedbackValue
 from handoff.rasa import RasaUnavailable
 from knowledge_base.logs import conversation_id as conversation_ctx
 
@@ -190,12 +192,15 @@ class CitizenSession:
             if exc.code == "wrong_state":
                 raise ConversationError("the conversation is closed: start a new one", "closed") from None
             raise
-        self.state = res.state or self.state
-        self.outbox.frame({"type": "ack", "msg_id": frame["msg_id"], "seq": res.seq})
         if res.stored and entry["type"] == "user_message":
             self.gw.metrics.messages.labels("citizen").inc()
+        return await self._acked(frame["msg_id"], res, bot_input)
+
+    async def _acked(self, msg_id: str, res: AppendResult, bot_input: str | None) -> bool:
+        self.state = res.state or self.state
+        self.outbox.frame({"type": "ack", "msg_id": msg_id, "seq": res.seq})
         if res.stored and bot_input and res.state == "bot":
-            await self._bot(bot_input, frame["msg_id"], pending=True)
+            await self._bot(bot_input, msg_id, pending=True)
         return res.stored
 
     async def on_message(self, frame: dict[str, Any]) -> None:
@@ -205,14 +210,20 @@ class CitizenSession:
     async def on_button(self, frame: dict[str, Any]) -> None:
         if not await self.gw.conversations.was_offered(self.cid or "", frame["payload"]):
             raise ProtocolError("invalid_payload", "this button was not offered in this conversation", frame["msg_id"])
+        value = feedback.value_of(frame["payload"])
+        if value is not None:  # 👍/👎 sent as the prompt's button: the same feedback, for the latest prompt
+            await self._feedback(frame["msg_id"], value, None)
+            return
         entry = {"type": "user_message", "msg_id": frame["msg_id"], "text": frame["title"] or frame["payload"],
                  "payload": frame["payload"]}
         await self._store_input(frame, entry, bot_input=frame["payload"])
 
     async def on_feedback(self, frame: dict[str, Any]) -> None:
-        entry = {"type": "event", "event": "feedback", "value": frame["value"], "target_seq": frame["seq"]}
-        intent = "/feedback_positive" if frame["value"] == "up" else "/feedback_negative"
-        await self._store_input(frame, entry, bot_input=intent)
+        await self._feedback(frame["msg_id"], frame["value"], frame["seq"])
+
+    async def _feedback(self, msg_id: str, value: FeedbackValue, prompt_seq: int | None) -> None:
+        res = await flow.submit_feedback(self.gw, self.cid or "", msg_id, value, prompt_seq)
+        await self._acked(msg_id, res, feedback.PAYLOADS[value])
 
     async def on_request_human(self, frame: dict[str, Any]) -> None:
         if await self._store_input(frame, {"type": "event", "event": "request_human"}) and self.state == "bot":

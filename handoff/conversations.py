@@ -31,6 +31,11 @@ def body(entry: dict[str, Any]) -> str:
     return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))[1:]
 
 
+def pending_item(bot_input: str | None) -> str:
+    """A pending bot turn as the scripts push it (``''``: nothing for the bot)."""
+    return json.dumps({"text": bot_input, "at": time.time()}, ensure_ascii=False) if bot_input else ""
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -94,12 +99,11 @@ class ConversationStore:
         entry = {**entry, "ts": now_iso()}
         k = self.keys
         res = await self._append(
-            keys=[k.conv(cid), k.transcript(cid), k.dedupe(cid), k.pending(cid)],
+            keys=[k.conv(cid), k.transcript(cid), k.dedupe(cid), k.pending(cid), k.rated(cid)],
             args=[
                 body(entry), msg_id or "", k.ch_conv(cid), self.ttl_s,
                 cond[0] if cond else "", cond[1] if cond else "",
-                json.dumps(set_fields) if set_fields else "", entry["ts"],
-                json.dumps({"text": bot_input, "at": time.time()}, ensure_ascii=False) if bot_input else "",
+                json.dumps(set_fields) if set_fields else "", entry["ts"], pending_item(bot_input),
             ],
         )
         code, value = int(res[0]), res[1]

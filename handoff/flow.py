@@ -8,10 +8,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from handoff.conversations import now_iso
+from handoff.conversations import AppendResult, now_iso
 from handoff.errors import ConversationError
 from handoff.gateway import Gateway
-from handoff.protocol import HandoffPacket
+from handoff.protocol import FeedbackValue, HandoffPacket
 from handoff.rasa import BotTurn, RasaUnavailable
 from knowledge_base.logs import conversation_id as conversation_ctx
 from knowledge_base.pii import mask
@@ -141,3 +141,17 @@ async def submit_csat(gw: Gateway, cid: str, msg_id: str | None, score: int, com
         await gw.csat.record(cid, score, comment, meta.get("resolved_by", ""))
         gw.metrics.csat.labels(str(score)).inc()
     return res.seq
+
+
+async def submit_feedback(
+    gw: Gateway, cid: str, msg_id: str, value: FeedbackValue, prompt_seq: int | None
+) -> AppendResult:
+    """Record the citizen's answer to a feedback prompt (None: the latest prompt), once per prompt.
+
+    Counted when newly stored, not on a resend. Raises ConversationError (see FeedbackStore.record).
+    """
+    res = await gw.feedback.record(cid, msg_id, value, prompt_seq)
+    if res.stored:
+        gw.metrics.feedback.labels(value).inc()
+        log.info("answer rated", extra={"value": value})
+    return res

@@ -32,6 +32,10 @@ class Keys:
     def offered(self, cid: str) -> str:
         return f"{self.base}offered:{cid}"
 
+    def rated(self, cid: str) -> str:
+        """Feedback prompts already answered: prompt seq -> seq of the feedback event (one per prompt)."""
+        return f"{self.base}rated:{cid}"
+
     @property
     def queue(self) -> str:
         return f"{self.base}queue"

@@ -24,6 +24,12 @@ class Metrics:
         self.requeued = Counter("handoff_requeued_total", "Conversations requeued after agent timeout", registry=r)
         self.resolved = Counter("handoff_resolved_total", "Conversations resolved by agents", ["outcome"], registry=r)
         self.csat = Counter("handoff_csat_total", "CSAT answers", ["score"], registry=r)
+        self.feedback = Counter(
+            "handoff_feedback_total", "Answers rated by citizens (was it helpful? up/down), once per answer",
+            ["value"], registry=r,
+        )
+        for value in ("up", "down"):  # both series exist from the start: a ratio needs its zero
+            self.feedback.labels(value)
         self.callbacks = Counter("handoff_callbacks_total", "Leave-a-message / callback requests", registry=r)
         self.rejected = Counter("handoff_frames_rejected_total", "Frames refused", ["code"], registry=r)
         self.rasa_errors = Counter("handoff_rasa_errors_total", "Failed calls to Rasa", registry=r)

@@ -11,6 +11,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 State = Literal["bot", "queued", "with_agent", "closed"]
 HandoffReason = Literal["user_request", "low_confidence", "repeated_miss", "negative_feedback"]
 Outcome = Literal["resolved", "unresolved", "referred", "spam"]
+FeedbackValue = Literal["up", "down"]
 
 
 # ---- shared shapes ---------------------------------------------------------------------------------------
@@ -102,7 +103,7 @@ class FeedbackFrame(TypedDict):
     type: Literal["feedback"]
     msg_id: str
     seq: int
-    value: Literal["up", "down"]
+    value: FeedbackValue
 
 
 class RequestHumanFrame(TypedDict):

@@ -7,14 +7,15 @@ notifications is the order of ``seq`` and nothing is published that is not store
 
 from __future__ import annotations
 
-# KEYS: conv, transcript, dedupe, pending
+# KEYS: conv, transcript, dedupe, pending, rated
 # ARGV: body (entry JSON without its leading '{'), msg_id|'', channel, ttl_s, cond_field|'',
 #       cond_values (comma list), set_json|'', now_iso, pending_item|''
 # pending_item is pushed on the conversation's pending bot-turn list when the state is ``bot``, in the same
 # step as the store, so an input acked just before a crash is still answered after the restart.
+# ``rated`` is only kept alive (same lifetime as the other keys of the conversation), never written here.
 # -> {1, seq, state} stored, {0, seq, state} duplicate msg_id, {-1, actual} condition failed,
 #    {-2, ''} no conversation. ``state`` is the conversation state after the append.
-APPEND = """
+_APPEND_CHECKS = """
 if ARGV[2] ~= '' then
   local s = redis.call('HGET', KEYS[3], ARGV[2])
   if s then return {0, tonumber(s), redis.call('HGET', KEYS[1], 'state') or ''} end
@@ -26,8 +27,12 @@ if ARGV[5] ~= '' then
   for want in string.gmatch(ARGV[6], '[^,]+') do if v == want then ok = true end end
   if not ok then return {-1, v} end
 end
+"""
+
+# ``head``: fields the script itself puts before the body (a local set by the script using this part).
+_APPEND_STORE = """
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-local entry = '{"seq":' .. seq .. ',' .. ARGV[1]
+local entry = '{"seq":' .. seq .. ',' .. head .. ARGV[1]
 redis.call('XADD', KEYS[2], '0-' .. seq, 'e', entry)
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[3], ARGV[2], seq) end
 if ARGV[7] ~= '' then
@@ -35,13 +40,63 @@ if ARGV[7] ~= '' then
 end
 redis.call('HSET', KEYS[1], 'updated_at', ARGV[8])
 for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[4]) end
+redis.call('EXPIRE', KEYS[5], ARGV[4])
 local state = redis.call('HGET', KEYS[1], 'state')
 if ARGV[9] ~= '' and state == 'bot' then
   redis.call('RPUSH', KEYS[4], ARGV[9])
   redis.call('EXPIRE', KEYS[4], ARGV[4])
 end
 redis.call('PUBLISH', ARGV[3], entry)
-return {1, seq, state}
+"""
+
+APPEND = "local head = ''\n" + _APPEND_CHECKS + _APPEND_STORE + "return {1, seq, state}\n"
+
+# The citizen's answer to a feedback prompt (a bot_message offering both feedback payloads): APPEND of the
+# feedback event with ``target_seq`` = the prompt, at most once per prompt. A resent msg_id is acked as by
+# APPEND before anything else is checked.
+# KEYS: as APPEND (rated: hash prompt seq -> seq of the feedback event that rated it)
+# ARGV: 1-9 as APPEND, 10 prompt seq|'' ('' = the latest prompt), 11 positive payload, 12 negative payload,
+#       13 how many of the latest entries to search for the latest prompt
+# -> as APPEND ({1, seq, state, prompt seq} stored), {-3, ''} no such prompt, {-4, seq, prompt seq} already
+#    rated by the feedback event ``seq``
+_FEEDBACK_TARGET = """
+local function is_prompt(raw)
+  -- Entries are written by Python's json.dumps, which leaves '/' unescaped: a plain find skips the
+  -- entries that cannot be prompts without decoding them.
+  if not string.find(raw, ARGV[11], 1, true) then return false end
+  local e = cjson.decode(raw)
+  if e.type ~= 'bot_message' or type(e.buttons) ~= 'table' then return false end
+  local offered = {}
+  for _, b in ipairs(e.buttons) do
+    if type(b) == 'table' and type(b.payload) == 'string' then offered[b.payload] = true end
+  end
+  return offered[ARGV[11]] and offered[ARGV[12]]
+end
+local target = nil
+if ARGV[10] ~= '' then
+  local t = tonumber(ARGV[10])
+  if t >= 1 and t <= tonumber(redis.call('HGET', KEYS[1], 'seq') or '0') then
+    local rows = redis.call('XRANGE', KEYS[2], '0-' .. ARGV[10], '0-' .. ARGV[10])
+    if rows[1] and is_prompt(rows[1][2][2]) then target = t end
+  end
+else
+  for _, row in ipairs(redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', ARGV[13])) do
+    if is_prompt(row[2][2]) then
+      target = tonumber(string.sub(row[1], 3))
+      break
+    end
+  end
+end
+if not target then return {-3, ''} end
+local rated_by = redis.call('HGET', KEYS[5], target)
+if rated_by then return {-4, tonumber(rated_by), target} end
+local head = '"target_seq":' .. target .. ','
+"""
+
+FEEDBACK = _APPEND_CHECKS + _FEEDBACK_TARGET + _APPEND_STORE + """
+redis.call('HSET', KEYS[5], target, seq)
+redis.call('EXPIRE', KEYS[5], ARGV[4])
+return {1, seq, state, target}
 """
 
 # KEYS: conv, transcript, queue, agent_set, presence

@@ -7,15 +7,18 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import aiohttp
+import yaml
 from aiohttp.test_utils import TestServer
 
 from handoff.app import create_app
 from handoff.citizen_ws import GATEWAY_KEY
 from handoff.gateway import Gateway
 from handoff.settings import Settings
+from scripts import procs
 
 ORIGIN = "http://widget.test"
 PASSWORD = "correct horse battery"
@@ -108,6 +111,13 @@ async def start_gateway(settings: Settings) -> AsyncIterator[Gw]:
             await client.close()
         await http.close()
         await server.close()
+
+
+@cache
+def bot_response(name: str) -> dict[str, Any]:
+    """The first variant of a bot response in chatbot/domain.yml (expected texts come from there, not copies)."""
+    domain = yaml.safe_load((procs.ROOT / "chatbot" / "domain.yml").read_text(encoding="utf-8"))
+    return domain["responses"][name][0]
 
 
 def msg_id() -> str:

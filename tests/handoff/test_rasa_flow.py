@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.handoff.helpers import Gw, crashed_mid_turn, start_gateway
+from tests.handoff.helpers import Gw, bot_response, crashed_mid_turn, start_gateway
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
 
@@ -68,20 +68,24 @@ async def test_citizen_bot_handoff_agent_resolve_csat(rasa_gw: Gw) -> None:
     assert (await gw.gateway.csat.summary())["count"] == 1
 
 
-async def test_feedback_on_a_bot_answer_reaches_the_bot(rasa_gw: Gw) -> None:
+async def test_feedback_on_the_bots_prompt_reaches_the_bot_once(rasa_gw: Gw) -> None:
     citizen = await rasa_gw.ws("/ws/chat")
     await citizen.send(type="start")
     await citizen.wait_for(type="started")
     await citizen.wait_for(type="bot_message", within=30)  # greeting
-    await citizen.send(type="message", msg_id="q1", text="كيف أجدد جواز السفر؟")
-    answer = await citizen.wait_for(type="bot_message", within=30)
-    await citizen.send(type="feedback", msg_id="f1", seq=answer["seq"], value="down")
+    # Answered directly (as in tests/web/test_web_feedback.py), so the bot asks whether it helped.
+    await citizen.send(type="message", msg_id="q1", text="نسيت كلمة المرور فكيف أعيد تعيينها؟")
+    prompt = await citizen.wait_for(type="bot_message", within=30,
+                                    buttons=bot_response("utter_ask_helpful")["buttons"])
+    await citizen.send(type="feedback", msg_id="f1", seq=prompt["seq"], value="down")
     ack = await citizen.wait_for(type="ack", msg_id="f1")
     event = await citizen.wait_for(type="event", seq=ack["seq"])
-    assert event["event"] == "feedback" and event["target_seq"] == answer["seq"]
+    assert event["event"] == "feedback" and event["target_seq"] == prompt["seq"]
     # The bot reacts to "/feedback_negative" (apology, alternatives or a handoff offer): a new turn.
-    reaction = await citizen.wait_for(within=30, **{"type": "bot_message"})
-    assert reaction["seq"] > ack["seq"]
+    await citizen.wait_for(within=30, type="bot_message", seq=ack["seq"] + 1)
+    # A second 👎 for the same prompt is refused: the bot hears one.
+    await citizen.send(type="feedback", msg_id="f2", seq=prompt["seq"], value="down")
+    assert (await citizen.wait_for(type="error", msg_id="f2"))["code"] == "already_rated"
 
 
 async def test_an_input_acked_before_a_crash_is_answered_after_resume(rasa_gw: Gw) -> None:
