@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -145,6 +146,11 @@ async def health(request: web.Request) -> web.Response:
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     gw = request.app[GATEWAY_KEY]
+    token = gw.settings.metrics_token
+    if token and not hmac.compare_digest(request.headers.get("Authorization", ""), f"Bearer {token}"):
+        # Counts of conversations and handoffs are operational data: with METRICS_TOKEN set, only the scraper.
+        return web.json_response({"error": "unauthorized", "message": "send Authorization: Bearer <METRICS_TOKEN>"},
+                                 status=401, headers={"WWW-Authenticate": "Bearer"})
     try:
         await gw.refresh_metrics()
     except RedisError:

@@ -55,6 +55,7 @@ class Settings:
     kb_index_dir: str = ""  # read by the editor API; empty: it falls back to KB_INDEX_DIR / var/index
     log_format: str = "text"
     log_level: str = "INFO"
+    metrics_token: str = ""  # empty: /metrics is open (keep it behind the proxy); else a Bearer token
 
     @property
     def hours(self) -> BusinessHours:
@@ -132,4 +133,5 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         kb_index_dir=env_str("KB_INDEX_DIR", "var/index", env),
         log_format=env_choice("LOG_FORMAT", ("text", "json"), d.log_format, env),
         log_level=_log_level(env),
+        metrics_token=env_str("METRICS_TOKEN", d.metrics_token, env),
     )

@@ -12,7 +12,7 @@ from aiohttp.test_utils import make_mocked_request
 from handoff.app import request_context
 from handoff.protocol import HandoffPacket
 from knowledge_base.logs import request_id
-from tests.handoff.helpers import Gw
+from tests.handoff.helpers import Gw, start_gateway
 
 
 async def test_health_reports_redis_and_rasa(gw: Gw) -> None:
@@ -121,3 +121,13 @@ async def test_client_request_ids_cannot_forge_log_fields(given: str) -> None:
     assert re.fullmatch(r"[0-9a-f]{12}", seen[0]), seen
     await request_context(make_mocked_request("GET", "/", headers={"X-Request-ID": "lb-7f3a.9"}), handler)
     assert seen[1] == "lb-7f3a.9"  # a proxy's id is kept, so lines can be correlated
+
+
+async def test_metrics_token_keeps_metrics_for_the_scraper(make_settings) -> None:
+    async for gw in start_gateway(make_settings(metrics_token="s3cret-scrape")):
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "s3cret-scrape"}):
+            async with gw.http.get(gw.url("/metrics"), headers=headers) as resp:
+                body = await resp.json()
+            assert resp.status == 401 and "METRICS_TOKEN" in body["message"]
+        async with gw.http.get(gw.url("/metrics"), headers={"Authorization": "Bearer s3cret-scrape"}) as resp:
+            assert resp.status == 200 and "handoff_queue_length" in await resp.text()
