@@ -1,4 +1,4 @@
-"""`python -m knowledge_base build|search|batch|eval|calibrate` (and `import`/`export` → store_cli)."""
+"""`python -m knowledge_base build|search|batch|eval|calibrate|cv` (and `import`/`export` → store_cli)."""
 
 from __future__ import annotations
 
@@ -35,20 +35,33 @@ def _parser() -> argparse.ArgumentParser:
     bt = sub.add_parser("batch", help='JSON lines {"q": ...} on stdin → one result line per query')
     bt.add_argument("--index", required=True)
     bt.add_argument("--top", type=int, default=10)
-    for name in ("eval", "calibrate"):
+    for name in ("eval", "calibrate", "cv"):
         e = sub.add_parser(name)
         e.add_argument("--index", required=True)
         e.add_argument("--queries", required=True, nargs="+", help="files or globs")
-        e.add_argument("--ood", nargs="+", required=name == "calibrate", help="files or globs")
+        e.add_argument("--ood", nargs="+", required=name != "eval", help="files or globs")
         e.add_argument("--misses", type=int, default=0, help="also list N misdecided queries")
-        if name == "calibrate":
-            e.add_argument("--wrong-budget", type=float, default=0.0,
-                           help="share of in-scope queries allowed a wrong direct answer (default 0)")
-            e.add_argument("--ood-budget", type=float, default=0.0,
-                           help="share of out-of-scope queries allowed a direct answer (default 0)")
-            e.add_argument("--write-defaults", action="store_true",
-                           help="also save the fit as knowledge_base/default_thresholds.json")
+        if name != "eval":
+            _fit_options(e, name)
     return p
+
+
+def _fit_options(e: argparse.ArgumentParser, name: str) -> None:
+    e.add_argument("--wrong-budget", type=float, default=0.0,
+                   help="share of in-scope queries allowed a wrong direct answer (default 0)")
+    e.add_argument("--ood-budget", type=float, default=0.0,
+                   help="share of out-of-scope queries allowed a direct answer (default 0)")
+    # defaults live in calibrate.Budget (not imported here: numpy would slow every command)
+    e.add_argument("--oof-wrong-budget", type=float, default=argparse.SUPPRESS,
+                   help="answer gate: share of in-scope queries answered wrongly out of fold")
+    e.add_argument("--oof-ood-budget", type=float, default=argparse.SUPPRESS,
+                   help="answer gate: share of out-of-scope queries answered out of fold")
+    e.add_argument("--no-gate", action="store_true", help="fit the score/margin rule only")
+    if name == "cv":
+        e.add_argument("--folds", type=int, default=7, help="category folds (default 7)")
+    if name == "calibrate":
+        e.add_argument("--write-defaults", action="store_true",
+                       help="also save the fit as knowledge_base/default_thresholds.json")
 
 
 def cmd_build(a: argparse.Namespace) -> int:
@@ -153,14 +166,37 @@ def cmd_eval(a: argparse.Namespace) -> int:
     return 0
 
 
+def _budget(a: argparse.Namespace) -> Any:
+    from knowledge_base.calibrate import Budget
+
+    oof = {k: getattr(a, k) for k in ("oof_wrong_budget", "oof_ood_budget") if hasattr(a, k)}
+    return Budget(wrong_budget=a.wrong_budget, ood_budget=a.ood_budget, gate=not a.no_gate, **oof)
+
+
+def _smaller(a: argparse.Namespace, kb: Any, scored: list[Any]) -> list[Any]:
+    """Smaller corpora cut from the index, for the answer gate's threshold per corpus size."""
+    from knowledge_base.resample import smaller_corpora
+
+    return [] if a.no_gate else smaller_corpora(kb, scored)
+
+
+def cmd_cv(a: argparse.Namespace) -> int:
+    from knowledge_base.crossval import crossval
+
+    kb, scored = _scored(a)
+    out = crossval(scored, [e.category for e in kb.entries], _budget(a), a.folds, smaller=_smaller(a, kb, scored))
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
 def cmd_calibrate(a: argparse.Namespace) -> int:
-    from knowledge_base.calibrate import Budget, calibrate
+    from knowledge_base.calibrate import calibrate
     from knowledge_base.evaluate import metrics
     from knowledge_base.indexio import store_thresholds
 
-    _, scored = _scored(a)
+    kb, scored = _scored(a)
     label = ", ".join(Path(p).name for p in [*a.queries, *a.ood])
-    th = calibrate(scored, Budget(wrong_budget=a.wrong_budget, ood_budget=a.ood_budget), label=label)
+    th = calibrate(scored, _budget(a), label=label, smaller=_smaller(a, kb, scored))
     store_thresholds(Path(a.index), th)
     if a.write_defaults:
         from knowledge_base.thresholds import DEFAULT_PATH
@@ -172,7 +208,7 @@ def cmd_calibrate(a: argparse.Namespace) -> int:
 
 
 COMMANDS = {"build": cmd_build, "search": cmd_search, "batch": cmd_batch, "eval": cmd_eval,
-            "calibrate": cmd_calibrate}
+            "calibrate": cmd_calibrate, "cv": cmd_cv}
 
 
 def main(argv: list[str] | None = None) -> int:

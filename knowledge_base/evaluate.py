@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from knowledge_base.errors import KnowledgeBaseError
+from knowledge_base.gate import GateInput, gate_input
 
 
 @dataclass
@@ -77,18 +78,41 @@ def rank(s: Scored, th: Any) -> tuple[np.ndarray, float, float, float]:
     return s.ch.cand[order], top, margin, unc
 
 
+def gate_of(s: Scored, th: Any) -> GateInput | None:
+    """The answer gate's input for the fused best candidate (None without candidates)."""
+    fused = s.ch.fused(th)
+    return gate_input(s.ch, fused, np.argsort(-fused, kind="stable")) if len(fused) else None
+
+
+def decide(s: Scored, th: Any) -> tuple[np.ndarray, str, float, float, float]:
+    """(ranked entries, decision, top, margin, uncovered) as KnowledgeBase.search decides them."""
+    ranked, top, margin, unc = rank(s, th)
+    return ranked, th.decide(top if len(ranked) else None, margin, unc, gate_of(s, th)), top, margin, unc
+
+
 def _rate(n: int, d: int) -> float:
     return round(n / d, 4) if d else 0.0
 
 
 def metrics(scored: list[Scored], th: Any) -> dict[str, Any]:
-    ins = defaultdict(Counter)
-    oos = defaultdict(Counter)
+    tally = Tally()
     for s in scored:
-        ranked, top, margin, unc = rank(s, th)
-        dec = th.decide(top if len(ranked) else None, margin, unc)
-        for bucket in (("all",), (s.label,)):
-            c = (ins if s.gold is not None else oos)[bucket[0]]
+        tally.add(s, th)
+    return tally.summary()
+
+
+class Tally:
+    """Decision counts per style / out-of-scope kind; queries may be decided by different thresholds
+    (cross-validation pools the folds)."""
+
+    def __init__(self) -> None:
+        self.ins: dict[str, Counter] = defaultdict(Counter)
+        self.oos: dict[str, Counter] = defaultdict(Counter)
+
+    def add(self, s: Scored, th: Any) -> None:
+        ranked, dec, *_ = decide(s, th)
+        for bucket in ("all", s.label):
+            c = (self.ins if s.gold is not None else self.oos)[bucket]
             c["n"] += 1
             c[dec] += 1
             if s.gold is None:
@@ -99,7 +123,9 @@ def metrics(scored: list[Scored], th: Any) -> dict[str, Any]:
             c["top3"] += hit3
             c["ss"] += (dec == "answer" and hit1) or (dec == "clarify" and hit3)
             c["wrong"] += dec == "answer" and not hit1
-    return _summarise(ins, oos)
+
+    def summary(self) -> dict[str, Any]:
+        return _summarise(self.ins, self.oos)
 
 
 def _summarise(ins: dict[str, Counter], oos: dict[str, Counter]) -> dict[str, Any]:
@@ -131,8 +157,7 @@ def misses(scored: list[Scored], kb: Any, th: Any, limit: int = 50) -> list[dict
     """Queries decided wrongly (for tuning): wrong answers, unserved in-scope, answered OOD."""
     out = []
     for s in scored:
-        ranked, top, margin, unc = rank(s, th)
-        dec = th.decide(top, margin, unc)
+        ranked, dec, top, margin, unc = decide(s, th)
         hit1 = len(ranked) > 0 and ranked[0] == s.gold
         bad = (s.gold is None and dec == "answer") or (s.gold is not None and not (
             (dec == "answer" and hit1) or (dec == "clarify" and s.gold in ranked[:3])))

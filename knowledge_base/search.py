@@ -17,6 +17,7 @@ from knowledge_base.dense import DenseIndex
 from knowledge_base.embcache import EmbeddingCache, encode_passages_cached
 from knowledge_base.encoders import Encoder, encoder_from_env
 from knowledge_base.errors import CorpusError, EmptyQueryError
+from knowledge_base.gate import gate_input
 from knowledge_base.lexical import LexicalIndex
 from knowledge_base.memory import pin_mmap_threshold, release_freed_memory
 from knowledge_base.normalize import Normalizer, clean, default_normalizer, words
@@ -73,6 +74,9 @@ class Channels:
     lex: np.ndarray
     grams: np.ndarray
     uncovered: np.ndarray
+    unknown: float = 0.0    # part of `uncovered` due to words the corpus never uses (same for every entry)
+    n_tokens: int = 0       # the query's BM25 tokens (the answer gate trusts longer questions more)
+    n_entries: int = 0      # corpus size: a smaller corpus gets a stricter answer-gate threshold
 
     def fused(self, th: Thresholds) -> np.ndarray:
         return th.alpha * self.dense + th.beta * self.grams + (1 - th.alpha - th.beta) * self.lex
@@ -241,8 +245,9 @@ class KnowledgeBase:
         fids, _ = self.dense.search(q, DENSE_FIELDS_K)
         pool.update(self.field_entry[fids].tolist())
         cand = np.array(sorted(pool), dtype=np.int64)
-        return Channels(cand, self._dense_scores(q, cand), lex[cand], grams[cand],
-                        self._uncovered(aq.lex_tokens, cand))
+        uncovered, unknown = self._uncovered(aq.lex_tokens, cand)
+        return Channels(cand, self._dense_scores(q, cand), lex[cand], grams[cand], uncovered, unknown,
+                        len(aq.lex_tokens), len(self.entries))
 
     def _dense_scores(self, q: np.ndarray, cand: np.ndarray) -> np.ndarray:
         """(best question/alternative cosine + QA_WEIGHT x question+answer cosine) / (1 + QA_WEIGHT),
@@ -257,17 +262,17 @@ class KnowledgeBase:
         qa = self.dense.rescore(q, qa_ids)
         return ((best + QA_WEIGHT * qa) / (1 + QA_WEIGHT) - base) / DENSE_SCALE
 
-    def _uncovered(self, tokens: list[str], cand: np.ndarray) -> np.ndarray:
-        """IDF-weighted share of the query's words that each candidate entry never uses
-        (words unknown to the whole corpus count with the highest weight)."""
+    def _uncovered(self, tokens: list[str], cand: np.ndarray) -> tuple[np.ndarray, float]:
+        """IDF-weighted share of the query's words that each candidate entry never uses (words unknown
+        to the whole corpus count with the highest weight), and the part of it due to unknown words."""
         known, unknown = self.lex.resolve(tokens)
         total = sum(self.idf[t] for t in known) + unknown * self.max_idf
         if total <= 0:
-            return np.zeros(len(cand), np.float32)
+            return np.zeros(len(cand), np.float32), 0.0
         miss = np.full(len(cand), unknown * self.max_idf, np.float64)
         for t in known:
             miss += self.idf[t] * ~np.isin(cand, self.term_entries[t], assume_unique=True)
-        return (miss / total).astype(np.float32)
+        return (miss / total).astype(np.float32), unknown * self.max_idf / total
 
     def search(self, text: str, top_k: int = 10, context: SearchContext | None = None) -> SearchResult:
         if not isinstance(text, str) or not text.strip():
@@ -285,6 +290,7 @@ class KnowledgeBase:
         cands = [Candidate(self.entries[cand[j]], float(fused[j]), float(dense[j]), float(lex[j])) for j in top]
         margin = float(fused[order[0]] - fused[order[1]]) if len(order) > 1 else float(fused[order[0]])
         decision = th.decide(float(fused[order[0]]) if len(order) else None, margin,
-                             float(ch.uncovered[order[0]]) if len(order) else 1.0)
+                             float(ch.uncovered[order[0]]) if len(order) else 1.0,
+                             gate_input(ch, fused, order) if len(order) else None)
         return SearchResult(decision, cands[:top_k] if decision != "clarify" else cands[: max(top_k, 3)],
                             aq.truncated, margin, aq)

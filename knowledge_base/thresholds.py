@@ -7,14 +7,22 @@ answer  when top >= answer_score and margin >= answer_margin and the best entry'
         <= answer_max_uncovered: "a visa for Umrah" shares "visa fee" with an entry but not "Umrah");
 clarify when top >= clarify_score (the first three candidates are offered);
 handoff otherwise.
+With a fitted `answer_gate` (gate.py: channel agreement + a logistic model, fitted out-of-fold) the gate
+replaces the score/margin/uncovered rule whenever the caller passes the best candidate's `GateInput`;
+the rule stays fitted for callers without one (follow-up reranking) and for manifests written before
+the gate existed.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # gate.py needs numpy; the CLI's cheap commands import this module without it
+    from knowledge_base.gate import AnswerGate, GateInput
 
 Decision = Literal["answer", "clarify", "handoff"]
 DEFAULT_PATH = Path(__file__).with_name("default_thresholds.json")
@@ -29,11 +37,25 @@ class Thresholds:
     clarify_score: float = 0.6
     answer_max_uncovered: float = 1.0  # share of the query's word weight the best entry must contain
     fitted_on: str = "unfitted defaults"
+    answer_gate: dict[str, Any] | None = None  # AnswerGate.to_dict(); None: the score/margin rule
 
-    def decide(self, top: float | None, margin: float, uncovered: float = 0.0) -> Decision:
+    @cached_property
+    def gate(self) -> AnswerGate | None:
+        if not self.answer_gate:
+            return None
+        from knowledge_base.gate import AnswerGate
+
+        return AnswerGate.from_dict(self.answer_gate)
+
+    def decide(self, top: float | None, margin: float, uncovered: float = 0.0,
+               gate_in: GateInput | None = None) -> Decision:
         if top is None:
             return "handoff"
-        if top >= self.answer_score and margin >= self.answer_margin and uncovered <= self.answer_max_uncovered:
+        if self.gate is not None and gate_in is not None:
+            # Never answer what the clarify threshold would hand off.
+            if top >= self.clarify_score and self.gate.accepts(gate_in):
+                return "answer"
+        elif top >= self.answer_score and margin >= self.answer_margin and uncovered <= self.answer_max_uncovered:
             return "answer"
         if top >= self.clarify_score:
             return "clarify"

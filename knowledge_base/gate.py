@@ -1,0 +1,95 @@
+"""Answer gate: may the best candidate be answered directly, or should the user pick among the top 3?
+
+The score/margin/uncovered rule of `Thresholds` answered ~20% of in-scope questions although the best
+entry was right ~90% of the time: one fused score cannot tell "high because every channel found this
+entry" from "high because one channel loves it". The gate looks at how the best entry won:
+
+- `agree`: how many channels (dense, word BM25, char-gram BM25) rank it first on their own. Fewer than
+  `MIN_AGREE` (a majority) never answers: when the channels disagree the choice is a coin flip.
+- a logistic model over FEATURES (`gate_input`), fitted by `calibrate` on labelled in-scope and
+  out-of-scope queries: P(the best entry is right and the question is in scope).
+- a probability threshold set on out-of-fold predictions (models fitted without the query's gold
+  entry), so the wrong answers it allows are those expected on unseen questions. Margins grow as a
+  corpus shrinks (an off-topic question meets fewer near neighbours), so the threshold also depends on
+  the corpus size: it was set again on smaller corpora cut from the dev corpus (gate_fit.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+FEATURES = ("top", "margin", "margin3", "dense_lead", "unknown", "missing", "tokens")
+MIN_AGREE = 2
+
+
+@dataclass(frozen=True)
+class GateInput:
+    x: np.ndarray        # FEATURES of the best candidate
+    agree: int           # channels whose own best entry is the fused best
+    n_entries: int = 0   # entries in the corpus
+
+
+def gate_input(ch: Any, fused: np.ndarray, order: np.ndarray) -> GateInput:
+    """Features of the fused best candidate `order[0]` (needs at least one candidate)."""
+    t = order[0]
+    margin = float(fused[t] - fused[order[1]]) if len(order) > 1 else float(fused[t])
+    margin3 = float(fused[t] - fused[order[2]]) if len(order) > 2 else margin
+    others = np.delete(ch.dense, t)
+    dense_lead = float(ch.dense[t] - others.max()) if len(others) else float(ch.dense[t])
+    unc = float(ch.uncovered[t])
+    unknown = min(float(ch.unknown), unc)  # words no entry uses vs words only this entry lacks
+    x = np.array([fused[t], margin, margin3, dense_lead, unknown, unc - unknown, ch.n_tokens], np.float64)
+    # A lexical channel with nothing above zero has no opinion: it does not count as agreeing.
+    agree = int(ch.dense[t] >= ch.dense.max()) + sum(
+        int(c[t] > 0 and c[t] >= c.max()) for c in (ch.lex, ch.grams))
+    return GateInput(x, agree, int(ch.n_entries))
+
+
+@dataclass(frozen=True)
+class AnswerGate:
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float                 # on the probability, for a corpus of the dev corpus's size
+    lower: tuple[float, ...] = ()    # range of each feature in the fit: inputs are clipped to it, so a
+    upper: tuple[float, ...] = ()    # long query or an odd score is never extrapolated beyond it
+    sizes: tuple[int, ...] = ()      # corpus sizes (ascending) and the threshold set for each: smaller
+    size_thresholds: tuple[float, ...] = ()  # corpora need a stricter one
+    min_agree: int = MIN_AGREE
+    features: tuple[str, ...] = FEATURES
+    # out-of-fold shares on the dev corpus at `threshold`: in-scope answered right, in-scope answered
+    # wrong, out-of-scope answered (what the fit expects on unseen questions)
+    estimate: tuple[float, ...] = ()
+
+    def probability(self, x: np.ndarray) -> float:
+        if self.lower:
+            x = np.clip(x, self.lower, self.upper)
+        z = self.bias + float(np.dot(self.weights, (x - np.asarray(self.mean)) / np.asarray(self.scale)))
+        return float(1.0 / (1.0 + np.exp(-z)))
+
+    def threshold_for(self, n_entries: int) -> float:
+        """Interpolated in log(size) between the fitted sizes; beyond them, the nearest one's (a larger
+        corpus is denser, so the dev corpus's threshold stays on the safe side)."""
+        if not self.sizes or n_entries <= 0:
+            return self.threshold
+        return float(np.interp(np.log(n_entries), np.log(self.sizes), self.size_thresholds))
+
+    def accepts(self, gi: GateInput) -> bool:
+        return gi.agree >= self.min_agree and self.probability(gi.x) >= self.threshold_for(gi.n_entries)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-native (lists), so thresholds compare equal after a manifest round trip."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> AnswerGate | None:
+        """None (use the score/margin rule) when absent or fitted on other features than this code's."""
+        if not d or tuple(d.get("features", ())) != FEATURES:
+            return None
+        tup = {k: tuple(d.get(k, ())) for k in ("lower", "upper", "sizes", "size_thresholds", "estimate")}
+        return cls(tuple(d["mean"]), tuple(d["scale"]), tuple(d["weights"]), float(d["bias"]),
+                   float(d["threshold"]), min_agree=int(d.get("min_agree", MIN_AGREE)), **tup)
