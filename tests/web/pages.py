@@ -5,9 +5,25 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from functools import cache
+
+import yaml
+
+from scripts import procs
 
 AGENT_PASSWORD = "correct horse battery staple 42"
 LAUNCHER = "افتح المحادثة مع المساعد الافتراضي"
+
+
+@cache
+def responses() -> dict:
+    """The bot's responses from chatbot/domain.yml: tests expect the real texts, not copies."""
+    domain = yaml.safe_load((procs.ROOT / "chatbot" / "domain.yml").read_text(encoding="utf-8"))
+    return domain["responses"]
+
+
+def response_text(name: str) -> str:
+    return responses()[name][0]["text"]
 
 
 def api(base: str, method: str, path: str, body: dict | None = None, token: str | None = None) -> dict:

@@ -10,13 +10,12 @@ from __future__ import annotations
 from functools import cache
 
 import pytest
-import yaml
 from playwright.sync_api import expect
 
 from knowledge_base.corpus import FaqEntry, load_corpus
 from scripts import procs
 from tests.web.conftest import shot
-from tests.web.pages import bubbles, citizen_say, open_widget, watch_for_scripts
+from tests.web.pages import bubbles, citizen_say, open_widget, response_text, responses, watch_for_scripts
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa, pytest.mark.slow]
 
@@ -31,16 +30,6 @@ BOT_TIMEOUT_MS = 30_000
 @cache
 def corpus() -> dict[str, FaqEntry]:
     return {e.id: e for e in load_corpus(procs.ROOT / "knowledge_base" / "corpus")}
-
-
-@cache
-def responses() -> dict:
-    domain = yaml.safe_load((procs.ROOT / "chatbot" / "domain.yml").read_text(encoding="utf-8"))
-    return domain["responses"]
-
-
-def response_text(name: str) -> str:
-    return responses()[name][0]["text"]
 
 
 def ask_and_get_options(page, question: str):

@@ -8,16 +8,20 @@ from __future__ import annotations
 import json
 import re
 import time
-from functools import cache
 
 import pytest
-import yaml
 from playwright.sync_api import expect
 
 from handoff.keys import Keys
-from scripts import procs
 from tests.web.conftest import shot
-from tests.web.pages import citizen_say, conversation_id, open_widget, watch_for_scripts
+from tests.web.pages import (
+    citizen_say,
+    conversation_id,
+    open_widget,
+    response_text,
+    responses,
+    watch_for_scripts,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.rasa, pytest.mark.slow]
 
@@ -26,16 +30,6 @@ EN_QUESTION = "How do I reset my password?"  # the same entry, asked in English
 ANSWER_PART = "صفحة الدخول"  # from the corpus answer of accounts-password-reset
 BOT_TIMEOUT_MS = 30_000
 FEEDBACK_PAYLOADS = {"/feedback_positive", "/feedback_negative"}
-
-
-@cache
-def responses() -> dict:
-    domain = yaml.safe_load((procs.ROOT / "chatbot" / "domain.yml").read_text(encoding="utf-8"))
-    return domain["responses"]
-
-
-def response_text(name: str) -> str:
-    return responses()[name][0]["text"]
 
 
 def bot_bubble(page, response: str):
