@@ -31,10 +31,7 @@ def _channels(dense, lex, grams, uncovered=None, unknown=0.0, n_tokens=4, n_entr
 
 
 def _decide(th: Thresholds, ch: Channels) -> str:
-    fused = ch.fused(th)
-    order = np.argsort(-fused, kind="stable")
-    margin = float(fused[order[0]] - fused[order[1]])
-    return th.decide(float(fused[order[0]]), margin, float(ch.uncovered[order[0]]), gate_input(ch, fused, order))
+    return ch.decide(th, ch.fused(th))[2]
 
 
 def test_channels_that_agree_let_the_gate_answer():
