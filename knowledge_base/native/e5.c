@@ -279,20 +279,60 @@ static void matmul_q4q8(const block_q4_0 *W, const float *bias,
 #define matmul_q4q8 matmul_q4q8_generic
 #endif
 
-/* faq-bot: AVX-512 VNNI product (CPUs with avx512_vnni: Zen 4, Ice Lake and later). At load, each
- * weight matrix is re-laid so that one 64-byte vector holds the same 4 inputs of 16 output rows (one
- * row per int32 lane); a token's 4 activation bytes are then broadcast and vpdpbusd accumulates all
- * 16 rows at once. A block of 32 inputs x 16 rows costs 8 vpdpbusd + 1 convert + 1 FMA per token
- * instead of ~80 AVX2 instructions, and the -8 nibble offset is the accumulator's initial value.
- * The nibbles are not repacked: byte j of a Q4_0 block holds inputs j (low) and j+16 (high), so the
- * bytes 4k..4k+3 of all 16 rows give inputs 4k.. in their low nibbles and 16+4k.. in their high. */
+/* faq-bot: row-interleaved kernels. At load, each weight matrix is re-laid so that one vector holds
+ * the same 4 inputs of VG output rows (one row per int32 lane); a token's 4 activation bytes are then
+ * broadcast and a single multiply-add covers all VG rows. The nibbles are not repacked: byte j of a
+ * Q4_0 block holds inputs j (low) and j+16 (high), so bytes 4k..4k+3 of all VG rows give inputs
+ * 4k.. in their low nibbles and 16+4k.. in their high ones. The -8 nibble offset is folded into the
+ * integer sum, and each block costs one convert + one FMA per token for all VG rows.
+ *  - AVX-512 VNNI (Zen 4, Ice Lake and later): VG = 16, 8 vpdpbusd per block and token.
+ *  - AVX2: VG = 8, 8 vpmaddubsw summed in int16 (|sum| <= 8 * 2 * 15 * 128 = 30720 fits), 1 vpmaddwd.
+ * Either replaces ~50 instructions per block, row group and token in matmul_q4q8 above. */
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VNNI__)
-#define E5_VNNI 1
+#define E5_PACKED "avx512-vnni"
 #define VG 16
-typedef struct { float d[VG]; uint8_t q[4][VG * 4]; } vblock;   /* 320 bytes, 64-aligned */
+#define TTMAX 8
+typedef __m512 vf; typedef __m512i vi;
+#define VF_ZERO _mm512_setzero_ps()
+#define VF_LOAD(p) _mm512_load_ps(p)
+#define VF_LOADU(p) _mm512_loadu_ps(p)
+#define VF_STOREU(p, v) _mm512_storeu_ps((p), (v))
+#define VF_SET1 _mm512_set1_ps
+#define VF_ADD _mm512_add_ps
+#define VF_MUL _mm512_mul_ps
+#define VF_FMA _mm512_fmadd_ps
+#define VF_CVT _mm512_cvtepi32_ps
+#define VI_LOAD(p) _mm512_load_si512((const void *)(p))
+#define VI_AND _mm512_and_si512
+#define VI_SRL4(v) _mm512_srli_epi16((v), 4)
+#define VI_SET1_8 _mm512_set1_epi8
+#define VI_SET1_32 _mm512_set1_epi32
+#elif defined(__AVX2__)
+#define E5_PACKED "avx2"
+#define VG 8
+#define TTMAX 4
+typedef __m256 vf; typedef __m256i vi;
+#define VF_ZERO _mm256_setzero_ps()
+#define VF_LOAD(p) _mm256_load_ps(p)
+#define VF_LOADU(p) _mm256_loadu_ps(p)
+#define VF_STOREU(p, v) _mm256_storeu_ps((p), (v))
+#define VF_SET1 _mm256_set1_ps
+#define VF_ADD _mm256_add_ps
+#define VF_MUL _mm256_mul_ps
+#define VF_FMA _mm256_fmadd_ps
+#define VF_CVT _mm256_cvtepi32_ps
+#define VI_LOAD(p) _mm256_load_si256((const __m256i *)(p))
+#define VI_AND _mm256_and_si256
+#define VI_SRL4(v) _mm256_srli_epi16((v), 4)
+#define VI_SET1_8 _mm256_set1_epi8
+#define VI_SET1_32 _mm256_set1_epi32
+#endif
+
+#ifdef E5_PACKED
+typedef struct { float d[VG]; uint8_t q[4][VG * 4]; } vblock;   /* 20*VG bytes, vector-aligned */
 typedef int32_t __attribute__((may_alias)) i32_alias;
 
-static void *vnni_pack(const block_q4_0 *W, int nout, int nin) {
+static void *pack_rows(const block_q4_0 *W, int nout, int nin) {
     if (!W || nout % VG || nin % QK) return NULL;
     int nb = nin / QK;
     vblock *v = (vblock *)aligned_alloc(64, sizeof(vblock) * (size_t)(nout / VG) * nb);
@@ -309,61 +349,72 @@ static void *vnni_pack(const block_q4_0 *W, int nout, int nin) {
     return v;
 }
 
-/* TT tokens (a compile-time constant after inlining) x 16 rows of group Wg. */
-static inline __attribute__((always_inline)) void vnni_tile(
-        const vblock *Wg, __m512 bias16, const int8_t *aq, const float *ad, const int32_t *as,
-        float *Y, int t0, const int TT, int nout, int nin, int col) {
-    int nb = nin / QK;
-    __m512 acc[8];
-    const __m512i m4 = _mm512_set1_epi8(0x0F);
-    for (int i = 0; i < TT; i++) acc[i] = _mm512_setzero_ps();
-    for (int b = 0; b < nb; b++) {
-        const vblock *vb = Wg + b;
-        __m512i w[8];
-        for (int k = 0; k < 4; k++) {
-            __m512i p = _mm512_load_si512((const void *)vb->q[k]);
-            w[k] = _mm512_and_si512(p, m4);
-            w[k + 4] = _mm512_and_si512(_mm512_srli_epi16(p, 4), m4);
-        }
-        __m512 dw = _mm512_load_ps(vb->d);
-        for (int i = 0; i < TT; i++) {
-            size_t tb = (size_t)(t0 + i) * nb + b;
-            const i32_alias *a4 = (const i32_alias *)(aq + tb * QK);
-            __m512i s = _mm512_set1_epi32(-8 * as[tb]);
-            for (int k = 0; k < 8; k++) s = _mm512_dpbusd_epi32(s, w[k], _mm512_set1_epi32(a4[k]));
-            acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw, _mm512_set1_ps(ad[tb])), acc[i]);
-        }
-    }
-    for (int i = 0; i < TT; i++)
-        _mm512_storeu_ps(Y + (size_t)(t0 + i) * nout + col, _mm512_add_ps(acc[i], bias16));
+/* <nibbles, activations> - 8 * sum(activations) for the VG rows of one block and one token */
+static inline __attribute__((always_inline)) vi block_dot(const vi w[8], const i32_alias *a4, int32_t sa) {
+#if VG == 16
+    vi s = VI_SET1_32(-8 * sa);
+    for (int k = 0; k < 8; k++) s = _mm512_dpbusd_epi32(s, w[k], VI_SET1_32(a4[k]));
+    return s;
+#else
+    __m256i s16 = _mm256_maddubs_epi16(w[0], VI_SET1_32(a4[0]));
+    for (int k = 1; k < 8; k++) s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(w[k], VI_SET1_32(a4[k])));
+    return _mm256_add_epi32(_mm256_madd_epi16(s16, _mm256_set1_epi16(1)), VI_SET1_32(-8 * sa));
+#endif
 }
 
-static void matmul_vnni(const vblock *V, const float *bias,
-                        const int8_t *aq, const float *ad, const int32_t *as,
-                        float *Y, int L, int nout, int nin) {
+/* TT tokens (a compile-time constant after inlining) x VG rows of group Wg. */
+static inline __attribute__((always_inline)) void packed_tile(
+        const vblock *Wg, vf bias, const int8_t *aq, const float *ad, const int32_t *as,
+        float *Y, int t0, const int TT, int nout, int nin, int col) {
+    int nb = nin / QK;
+    vf acc[TTMAX];
+    const vi m4 = VI_SET1_8(0x0F);
+    for (int i = 0; i < TT; i++) acc[i] = VF_ZERO;
+    for (int b = 0; b < nb; b++) {
+        const vblock *vb = Wg + b;
+        vi w[8];
+        for (int k = 0; k < 4; k++) {
+            vi p = VI_LOAD(vb->q[k]);
+            w[k] = VI_AND(p, m4);
+            w[k + 4] = VI_AND(VI_SRL4(p), m4);
+        }
+        vf dw = VF_LOAD(vb->d);
+        for (int i = 0; i < TT; i++) {
+            size_t tb = (size_t)(t0 + i) * nb + b;
+            vi s = block_dot(w, (const i32_alias *)(aq + tb * QK), as[tb]);
+            acc[i] = VF_FMA(VF_CVT(s), VF_MUL(dw, VF_SET1(ad[tb])), acc[i]);
+        }
+    }
+    for (int i = 0; i < TT; i++) VF_STOREU(Y + (size_t)(t0 + i) * nout + col, VF_ADD(acc[i], bias));
+}
+
+static void matmul_packed(const vblock *V, const float *bias,
+                          const int8_t *aq, const float *ad, const int32_t *as,
+                          float *Y, int L, int nout, int nin) {
     int nb = nin / QK;
 #pragma omp parallel for schedule(static) if (!omp_in_parallel())
     for (int g = 0; g < nout / VG; g++) {
         const vblock *Wg = V + (size_t)g * nb;
-        __m512 b16 = bias ? _mm512_loadu_ps(bias + g * VG) : _mm512_setzero_ps();
+        vf b = bias ? VF_LOADU(bias + g * VG) : VF_ZERO;
         int t = 0;
-        for (; t + 8 <= L; t += 8) vnni_tile(Wg, b16, aq, ad, as, Y, t, 8, nout, nin, g * VG);
-        if (L - t >= 4) { vnni_tile(Wg, b16, aq, ad, as, Y, t, 4, nout, nin, g * VG); t += 4; }
-        if (L - t >= 2) { vnni_tile(Wg, b16, aq, ad, as, Y, t, 2, nout, nin, g * VG); t += 2; }
-        if (L - t >= 1) vnni_tile(Wg, b16, aq, ad, as, Y, t, 1, nout, nin, g * VG);
+        for (; t + TTMAX <= L; t += TTMAX) packed_tile(Wg, b, aq, ad, as, Y, t, TTMAX, nout, nin, g * VG);
+#if TTMAX > 4
+        if (L - t >= 4) { packed_tile(Wg, b, aq, ad, as, Y, t, 4, nout, nin, g * VG); t += 4; }
+#endif
+        if (L - t >= 2) { packed_tile(Wg, b, aq, ad, as, Y, t, 2, nout, nin, g * VG); t += 2; }
+        if (L - t >= 1) packed_tile(Wg, b, aq, ad, as, Y, t, 1, nout, nin, g * VG);
     }
 }
-#undef VG
 #else
-static void *vnni_pack(const block_q4_0 *W, int nout, int nin) { (void)W; (void)nout; (void)nin; return NULL; }
+static void *pack_rows(const block_q4_0 *W, int nout, int nin) { (void)W; (void)nout; (void)nin; return NULL; }
 #endif
 
-/* faq-bot: the packed (VNNI) layout where this CPU has one, the AVX2/portable kernel otherwise. */
+/* faq-bot: the row-interleaved layout where this CPU has a kernel for it, matmul_q4q8 otherwise. */
 static void matmul_any(const block_q4_0 *W, const void *V, const float *bias,
                        const int8_t *aq, const float *ad, const int32_t *as,
                        float *Y, int L, int nout, int nin) {
-#ifdef E5_VNNI
-    if (V) { matmul_vnni((const vblock *)V, bias, aq, ad, as, Y, L, nout, nin); return; }
+#ifdef E5_PACKED
+    if (V) { matmul_packed((const vblock *)V, bias, aq, ad, as, Y, L, nout, nin); return; }
 #endif
     (void)V;
     matmul_q4q8(W, bias, aq, ad, as, Y, L, nout, nin);
@@ -394,7 +445,7 @@ static inline float gelu(float x) {
 /* ============================== model ================================== */
 typedef struct {
     const block_q4_0 *qw, *kw, *vw, *aow, *fiw, *fow;
-    void *qw_v, *kw_v, *vw_v, *aow_v, *fiw_v, *fow_v;  /* faq-bot: VNNI layouts (NULL without VNNI) */
+    void *qw_v, *kw_v, *vw_v, *aow_v, *fiw_v, *fow_v;  /* faq-bot: pack_rows layouts, or NULL */
     const float *qb, *kb, *vb, *aob, *aln_w, *aln_b, *fib, *fob, *oln_w, *oln_b;
 } layer_t;
 
@@ -820,8 +871,8 @@ int e5_dim(const e5_model *m) { return m->H; }
 
 /* faq-bot: which matrix kernel this build runs, so callers can report (and tests check) it. */
 const char *e5_kernel(void) {
-#if defined(E5_VNNI)
-    return "avx512-vnni";
+#if defined(E5_PACKED)
+    return E5_PACKED;
 #elif defined(__AVX2__)
     return "avx2";
 #else
@@ -960,10 +1011,10 @@ int e5_load_sae(e5_model *m, const char *path) {
  * Parse a model image living at `base` (length `size`). `map`/`map_size`,
  * when non-NULL, are an owned mmap region to munmap on free; for an embedded
  * (in-binary) image they are NULL and nothing is unmapped. */
-/* faq-bot: pack W for the VNNI kernel; the mapped 4-bit original is then only read again by the
+/* faq-bot: pack W for the row-interleaved kernel; the mapped 4-bit original is then only read again by the
  * fallback paths, so its pages are handed back to the page cache (~11 MB less resident memory). */
-static void *vnni_pack_release(const e5_model *m, const block_q4_0 *W, int nout, int nin) {
-    void *v = vnni_pack(W, nout, nin);
+static void *pack_release(const e5_model *m, const block_q4_0 *W, int nout, int nin) {
+    void *v = pack_rows(W, nout, nin);
     if (v && m->map) {
         uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), p = (uintptr_t)W;
         uintptr_t a = (p + pg - 1) & ~(pg - 1);
@@ -1074,14 +1125,14 @@ static e5_model *e5_parse(const uint8_t *base, size_t size, void *map, size_t ma
 #undef T
     }
     free(dir);
-    for (int l = 0; l < m->NL; l++) {   /* faq-bot: re-lay the weights for the VNNI kernel */
+    for (int l = 0; l < m->NL; l++) {   /* faq-bot: re-lay the weights (matmul_packed) */
         layer_t *ly = &m->layers[l];
-        ly->qw_v = vnni_pack_release(m, ly->qw, m->H, m->H);
-        ly->kw_v = vnni_pack_release(m, ly->kw, m->H, m->H);
-        ly->vw_v = vnni_pack_release(m, ly->vw, m->H, m->H);
-        ly->aow_v = vnni_pack_release(m, ly->aow, m->H, m->H);
-        ly->fiw_v = vnni_pack_release(m, ly->fiw, m->FF, m->H);
-        ly->fow_v = vnni_pack_release(m, ly->fow, m->H, m->FF);
+        ly->qw_v = pack_release(m, ly->qw, m->H, m->H);
+        ly->kw_v = pack_release(m, ly->kw, m->H, m->H);
+        ly->vw_v = pack_release(m, ly->vw, m->H, m->H);
+        ly->aow_v = pack_release(m, ly->aow, m->H, m->H);
+        ly->fiw_v = pack_release(m, ly->fiw, m->FF, m->H);
+        ly->fow_v = pack_release(m, ly->fow, m->H, m->FF);
     }
 
 #ifdef _OPENMP
