@@ -49,6 +49,19 @@ def gate_input(ch: Any, fused: np.ndarray, order: np.ndarray) -> GateInput:
 
 
 @dataclass(frozen=True)
+class GateReport:
+    """Why the best entry was or was not answered directly (the editor's "try a question" shows it)."""
+    agree: int          # channels ranking the best entry first
+    min_agree: int      # needed
+    confidence: float   # the model's probability that the answer is right
+    needed: float       # the threshold for this corpus size
+
+    @property
+    def accepted(self) -> bool:
+        return self.agree >= self.min_agree and self.confidence >= self.needed
+
+
+@dataclass(frozen=True)
 class AnswerGate:
     mean: tuple[float, ...]
     scale: tuple[float, ...]
@@ -79,7 +92,10 @@ class AnswerGate:
         return float(np.interp(np.log(n_entries), np.log(self.sizes), self.size_thresholds))
 
     def accepts(self, gi: GateInput) -> bool:
-        return gi.agree >= self.min_agree and self.probability(gi.x) >= self.threshold_for(gi.n_entries)
+        return self.report(gi).accepted
+
+    def report(self, gi: GateInput) -> GateReport:
+        return GateReport(gi.agree, self.min_agree, self.probability(gi.x), self.threshold_for(gi.n_entries))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-native (lists), so thresholds compare equal after a manifest round trip."""

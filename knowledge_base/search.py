@@ -17,7 +17,7 @@ from knowledge_base.dense import DenseIndex
 from knowledge_base.embcache import EmbeddingCache, encode_passages_cached
 from knowledge_base.encoders import Encoder, encoder_from_env
 from knowledge_base.errors import CorpusError, EmptyQueryError
-from knowledge_base.gate import gate_input
+from knowledge_base.gate import GateReport, gate_input
 from knowledge_base.lexical import LexicalIndex
 from knowledge_base.memory import pin_mmap_threshold, release_freed_memory
 from knowledge_base.normalize import Normalizer, clean, default_normalizer, words
@@ -119,6 +119,7 @@ class SearchResult:
     truncated: bool = False
     margin: float = 0.0
     analysed: AnalysedQuery | None = field(default=None, repr=False)
+    gate: GateReport | None = None  # the answer gate's reasons, when the index has a gate
 
     @property
     def options(self) -> list[Candidate]:
@@ -298,5 +299,6 @@ class KnowledgeBase:
         order, margin, decision = ch.decide(th, fused)
         top = [int(j) for j in order[: max(top_k, 3)]]
         cands = [Candidate(self.entries[cand[j]], float(fused[j]), float(dense[j]), float(lex[j])) for j in top]
+        report = th.gate.report(gate_input(ch, fused, order)) if th.gate is not None and len(order) else None
         return SearchResult(decision, cands[:top_k] if decision != "clarify" else cands[: max(top_k, 3)],
-                            aq.truncated, margin, aq)
+                            aq.truncated, margin, aq, report)

@@ -29,6 +29,7 @@ def _search(kb: Any, text: str) -> dict[str, Any]:
         "decision": res.decision,
         "truncated": res.truncated,
         "margin": round(res.margin, 4),
+        "thresholds": _reasons(kb, res),
         "offered": [cand.id for cand in res.options],
         "candidates": [
             {"id": cand.id, "question": cand.question, "answer": cand.answer, "category": cand.category,
@@ -49,10 +50,20 @@ async def search(request: web.Request) -> web.Response:
     if kb is None:
         raise _unavailable()
     result = await asyncio.to_thread(_search, kb, text)
-    th = kb.thresholds
-    result["thresholds"] = {"answer": th.answer_score, "margin": th.answer_margin, "clarify": th.clarify_score}
     result["version"] = live.version
     return c.reply(result)
+
+
+def _reasons(kb: Any, res: Any) -> dict[str, Any]:
+    """What decided: the answer gate's checks when the index has one, else the score/margin rule's."""
+    th = kb.thresholds
+    clarify = round(th.clarify_score, 3)
+    if res.gate is None:
+        return {"rule": "score", "answer": round(th.answer_score, 3), "margin": round(th.answer_margin, 3),
+                "clarify": clarify}
+    g = res.gate
+    return {"rule": "gate", "agree": g.agree, "min_agree": g.min_agree, "confidence": round(g.confidence, 3),
+            "needed": round(g.needed, 3), "clarify": clarify}
 
 
 @routes.get("/api/faq/live")

@@ -18,7 +18,7 @@ export function setupTools(app) {
     const d = res.data;
     $("#try-decision").textContent = t("decision", { decision: t(`decision_${d.decision}`) });
     $("#try-decision").dataset.decision = d.decision;
-    $("#try-thresholds").textContent = t("thresholds", d.thresholds);
+    $("#try-thresholds").textContent = t(`reasons_${d.thresholds.rule}`, d.thresholds);
     const offered = new Set(d.offered);
     $("#try-results tbody").replaceChildren(...d.candidates.map((c) => {
       const tr = el("tr", { "data-id": c.id }, el("td", { text: c.question }), el("td", { text: c.category }),

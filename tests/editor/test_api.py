@@ -135,6 +135,12 @@ async def test_search_endpoint_shape_and_roles(editor) -> None:
     assert body["decision"] == "answer"
     top = body["candidates"][0]
     assert top["id"] == "appointments-book" and {"id", "question", "answer", "category", "score"} <= set(top)
+    why = body["thresholds"]  # the answer gate's reasons agree with its decision
+    assert why["rule"] == "gate" and why["agree"] >= why["min_agree"] and why["confidence"] >= why["needed"]
+    resp = await editor.client.get("/api/faq/search", params={"q": "رسوم"}, headers=editor.auth("agent"))
+    vague = await resp.json()
+    why = vague["thresholds"]
+    assert vague["decision"] == "clarify" and (why["agree"] < why["min_agree"] or why["confidence"] < why["needed"])
     empty = await editor.client.get("/api/faq/search", params={"q": " "}, headers=editor.auth("agent"))
     assert empty.status == 422
 
