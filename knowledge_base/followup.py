@@ -140,7 +140,8 @@ def _rerank(
     The citizen already has the previous answer: a follow-up asks for another entry of the same topic. A
     bare back-reference ("وكم رسومها؟") stays inside the previous category; a follow-up naming something
     of its own only prefers it. Confidence is the better of the joined and alone scores of the chosen
-    entry, judged by the index's own thresholds.
+    entry, judged by the index's score/margin rule; with an answer gate, that rule may only offer what
+    the gate did not answer itself (`_gate_answered`).
     """
     alone = {c.id: c.score for c in plain.candidates}
     floor = min(alone.values(), default=0.0)
@@ -158,8 +159,22 @@ def _rerank(
     margin = blended(ranked[0]) - blended(ranked[1]) if len(ranked) > 1 else ranked[0].score
     confidence = max(ranked[0].score, alone.get(ranked[0].id, 0.0))
     decision = kb.thresholds.decide(confidence, margin)
+    if decision == "answer" and getattr(kb.thresholds, "gate", None) is not None \
+            and not _gate_answered(ranked[0].id, plain, joined):
+        decision = "clarify"
     keep = max(top_k, 3) if decision == "clarify" else top_k
     return SearchResult(decision, ranked[:keep], joined.truncated, margin)
+
+
+def _gate_answered(entry_id: str, *results: SearchResult) -> bool:
+    """Did a search that went through the answer gate answer this very entry?
+
+    The reranked scores have no channels for the gate to judge, and the score/margin rule was fitted on
+    plain questions, not on scores inflated by the previous topic the joined text repeats. So an answer
+    is kept only when the gate answered the same entry for the message alone or for the joined text;
+    otherwise the citizen gets the options. The gate is never asked to upgrade a clarify.
+    """
+    return any(r.decision == "answer" and r.candidates and r.candidates[0].id == entry_id for r in results)
 
 
 def _cut(result: SearchResult, top_k: int) -> SearchResult:
