@@ -90,20 +90,23 @@ class ConversationStore:
         cond: tuple[str, str] | None = None,
         set_fields: dict[str, str] | None = None,
         bot_input: str | None = None,
+        offers: list[str] | None = None,
     ) -> AppendResult:
         """Store ``entry`` (gets ``seq`` and ``ts``) and publish it; a repeated ``msg_id`` is not stored again.
 
         ``cond`` = (field, "v1,v2"): store only if the conversation field has one of those values.
         ``bot_input``: what to send to Rasa for this entry; recorded as a pending bot turn if with the bot.
+        ``offers``: button payloads the entry shows; from then on a ``button`` frame may send them.
         """
         entry = {**entry, "ts": now_iso()}
         k = self.keys
         res = await self._append(
-            keys=[k.conv(cid), k.transcript(cid), k.dedupe(cid), k.pending(cid), k.rated(cid)],
+            keys=k.conversation(cid),
             args=[
                 body(entry), msg_id or "", k.ch_conv(cid), self.ttl_s,
                 cond[0] if cond else "", cond[1] if cond else "",
                 json.dumps(set_fields) if set_fields else "", entry["ts"], pending_item(bot_input),
+                json.dumps(offers, ensure_ascii=False) if offers else "",
             ],
         )
         code, value = int(res[0]), res[1]
@@ -134,14 +137,6 @@ class ConversationStore:
     async def last_seq(self, cid: str) -> int:
         value = await self.redis.hget(self.keys.conv(cid), "seq")
         return int(value or 0)
-
-    async def offer_payloads(self, cid: str, payloads: list[str]) -> None:
-        if payloads:
-            key = self.keys.offered(cid)
-            async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.sadd(key, *payloads)
-                pipe.expire(key, self.ttl_s)
-                await pipe.execute()
 
     async def was_offered(self, cid: str, payload: str) -> bool:
         return bool(await self.redis.sismember(self.keys.offered(cid), payload))

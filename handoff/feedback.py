@@ -48,7 +48,7 @@ class FeedbackStore:
         entry = {"type": "event", "event": "feedback", "value": value, "ts": now_iso()}
         k = self.keys
         res = await self._record(
-            keys=[k.conv(cid), k.transcript(cid), k.dedupe(cid), k.pending(cid), k.rated(cid)],
+            keys=k.conversation(cid),
             args=[
                 body(entry), msg_id, k.ch_conv(cid), self.ttl_s, "state", OPEN_STATES, "", entry["ts"],
                 pending_item(PAYLOADS[value]), "" if prompt_seq is None else str(prompt_seq),

@@ -86,12 +86,12 @@ async def _turn(gw: Gateway, cid: str, text: str, typing: Typing | None) -> None
 async def _store_turn(gw: Gateway, cid: str, turn: BotTurn) -> None:
     for message in turn.messages:
         try:
-            await gw.conversations.append(cid, message, cond=("state", "bot"))
+            await gw.conversations.append(cid, message, cond=("state", "bot"),
+                                          offers=[b["payload"] for b in message["buttons"]])
         except ConversationError:
             log.info("bot reply dropped: the conversation left the bot meanwhile")
             return
         gw.metrics.messages.labels("bot").inc()
-        await gw.conversations.offer_payloads(cid, [b["payload"] for b in message["buttons"]])
     if turn.handoff is not None:
         packet: HandoffPacket = {**turn.handoff, "requested_at": now_iso()}  # type: ignore[typeddict-item]
         if not packet["summary"]:

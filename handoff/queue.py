@@ -79,7 +79,7 @@ class Queue:
         k = self.keys
         avg, online = (await self.avg_wait_s(), await self.presence.online_count()) if queue_op == "add" else (0, 0)
         res = await self._transition(
-            keys=[k.conv(cid), k.transcript(cid), k.queue, agent_set or k.none, k.presence],
+            keys=[*k.conversation(cid), k.queue, agent_set or k.none, k.presence],
             args=[
                 from_states, agent, json.dumps(set_fields) if set_fields else "", queue_op, queue_score,
                 agent_op, cid, body(status), body({**extra, "ts": now_iso()}) if extra else "",

@@ -7,12 +7,33 @@ notifications is the order of ``seq`` and nothing is published that is not store
 
 from __future__ import annotations
 
-# KEYS: conv, transcript, dedupe, pending, rated
+from handoff.keys import Keys
+
+# KEYS[1..CONVERSATION_KEYS] of every script below: Keys.conversation(cid).
+CONVERSATION_KEYS = len(Keys().conversation("-"))
+
+
+def keep_alive(ttl: str) -> str:
+    """Lua giving every key of the conversation the same expiry, ``ttl`` (a Lua expression) seconds from now.
+
+    Each script that changes a conversation runs this after its writes, so no key of it can expire while the
+    conversation lives (a lost ``rated`` let an answer be rated twice, a lost ``offered`` refused an
+    offered button). One deadline read back from the hash, not an EXPIRE per key: Redis 7.0 reads the
+    clock on each EXPIRE inside a script, so the keys would expire milliseconds apart.
+    """
+    return f"""
+redis.call('EXPIRE', KEYS[1], {ttl})
+local deadline = redis.call('PEXPIRETIME', KEYS[1])
+for i = 2, {CONVERSATION_KEYS} do redis.call('PEXPIREAT', KEYS[i], deadline) end
+"""
+
+
+# KEYS: Keys.conversation (conv, transcript, dedupe, pending, offered, rated)
 # ARGV: body (entry JSON without its leading '{'), msg_id|'', channel, ttl_s, cond_field|'',
-#       cond_values (comma list), set_json|'', now_iso, pending_item|''
+#       cond_values (comma list), set_json|'', now_iso, pending_item|'', offered payloads (JSON list)|''
 # pending_item is pushed on the conversation's pending bot-turn list when the state is ``bot``, in the same
-# step as the store, so an input acked just before a crash is still answered after the restart.
-# ``rated`` is only kept alive (same lifetime as the other keys of the conversation), never written here.
+# step as the store, so an input acked just before a crash is still answered after the restart. The offered
+# payloads (a bot message's buttons) are recorded with the message, so a shown button is always accepted.
 # -> {1, seq, state} stored, {0, seq, state} duplicate msg_id, {-1, actual} condition failed,
 #    {-2, ''} no conversation. ``state`` is the conversation state after the append.
 _APPEND_CHECKS = """
@@ -39,17 +60,20 @@ if ARGV[7] ~= '' then
   for k, v in pairs(cjson.decode(ARGV[7])) do redis.call('HSET', KEYS[1], k, v) end
 end
 redis.call('HSET', KEYS[1], 'updated_at', ARGV[8])
-for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[4]) end
-redis.call('EXPIRE', KEYS[5], ARGV[4])
 local state = redis.call('HGET', KEYS[1], 'state')
-if ARGV[9] ~= '' and state == 'bot' then
-  redis.call('RPUSH', KEYS[4], ARGV[9])
-  redis.call('EXPIRE', KEYS[4], ARGV[4])
-end
+if ARGV[9] ~= '' and state == 'bot' then redis.call('RPUSH', KEYS[4], ARGV[9]) end
 redis.call('PUBLISH', ARGV[3], entry)
 """
 
-APPEND = "local head = ''\n" + _APPEND_CHECKS + _APPEND_STORE + "return {1, seq, state}\n"
+_OFFER = """
+if ARGV[10] ~= '' then
+  for _, payload in ipairs(cjson.decode(ARGV[10])) do redis.call('SADD', KEYS[5], payload) end
+end
+"""
+
+APPEND = (
+    "local head = ''\n" + _APPEND_CHECKS + _APPEND_STORE + _OFFER + keep_alive("ARGV[4]") + "return {1, seq, state}\n"
+)
 
 # The citizen's answer to a feedback prompt (a bot_message offering both feedback payloads): APPEND of the
 # feedback event with ``target_seq`` = the prompt, at most once per prompt. A resent msg_id is acked as by
@@ -88,24 +112,24 @@ else
   end
 end
 if not target then return {-3, ''} end
-local rated_by = redis.call('HGET', KEYS[5], target)
+local rated_by = redis.call('HGET', KEYS[6], target)
 if rated_by then return {-4, tonumber(rated_by), target} end
 local head = '"target_seq":' .. target .. ','
 """
 
 FEEDBACK = _APPEND_CHECKS + _FEEDBACK_TARGET + _APPEND_STORE + """
-redis.call('HSET', KEYS[5], target, seq)
-redis.call('EXPIRE', KEYS[5], ARGV[4])
-return {1, seq, state, target}
-"""
+redis.call('HSET', KEYS[6], target, seq)
+""" + keep_alive("ARGV[4]") + "return {1, seq, state, target}\n"
 
-# KEYS: conv, transcript, queue, agent_set, presence
+# KEYS: Keys.conversation, then queue, agent_set, presence (read as the last three, so a key added to a
+#       conversation does not shift them)
 # ARGV: 1 from_states (comma list), 2 required_agent|'', 3 set_json|'', 4 queue_op add|rem|'',
 #       5 queue_score|'' (''= the stored queue_score), 6 agent_op add|rem|'', 7 cid, 8 status body,
 #       9 extra body|'', 10 conv channel, 11 queue message|'', 12 queue channel, 13 avg wait s,
 #       14 agents online, 15 ttl_s, 16 now_iso, 17 stale agent|'', 18 stale cutoff (epoch s)
 # -> {1, last_seq, position, previous_agent} | {0, state, agent} refused | {-2, '', ''} no conversation
 TRANSITION = """
+local queue, agent_set, presence = KEYS[#KEYS - 2], KEYS[#KEYS - 1], KEYS[#KEYS]
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {-2, '', ''} end
 local agent = redis.call('HGET', KEYS[1], 'agent') or ''
@@ -113,7 +137,7 @@ local ok = false
 for want in string.gmatch(ARGV[1], '[^,]+') do if state == want then ok = true end end
 if not ok or (ARGV[2] ~= '' and agent ~= ARGV[2]) then return {0, state, agent} end
 if ARGV[17] ~= '' then
-  local seen = redis.call('ZSCORE', KEYS[5], ARGV[17])
+  local seen = redis.call('ZSCORE', presence, ARGV[17])
   if seen and tonumber(seen) >= tonumber(ARGV[18]) then return {0, 'agent_alive', agent} end
 end
 if ARGV[3] ~= '' then
@@ -123,13 +147,13 @@ local pos = 0
 if ARGV[4] == 'add' then
   local score = ARGV[5]
   if score == '' then score = redis.call('HGET', KEYS[1], 'queue_score') end
-  redis.call('ZADD', KEYS[3], score, ARGV[7])
-  pos = redis.call('ZRANK', KEYS[3], ARGV[7]) + 1
+  redis.call('ZADD', queue, score, ARGV[7])
+  pos = redis.call('ZRANK', queue, ARGV[7]) + 1
 elseif ARGV[4] == 'rem' then
-  redis.call('ZREM', KEYS[3], ARGV[7])
+  redis.call('ZREM', queue, ARGV[7])
 end
-if ARGV[6] == 'add' then redis.call('SADD', KEYS[4], ARGV[7]) end
-if ARGV[6] == 'rem' then redis.call('SREM', KEYS[4], ARGV[7]) end
+if ARGV[6] == 'add' then redis.call('SADD', agent_set, ARGV[7]) end
+if ARGV[6] == 'rem' then redis.call('SREM', agent_set, ARGV[7]) end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local head = '{"seq":' .. seq .. ','
 if pos > 0 then
@@ -146,8 +170,7 @@ if ARGV[9] ~= '' then
   redis.call('PUBLISH', ARGV[10], entry)
 end
 redis.call('HSET', KEYS[1], 'updated_at', ARGV[16])
-redis.call('EXPIRE', KEYS[1], ARGV[15])
-redis.call('EXPIRE', KEYS[2], ARGV[15])
+""" + keep_alive("ARGV[15]") + """
 if ARGV[11] ~= '' then redis.call('PUBLISH', ARGV[12], ARGV[11]) end
 return {1, seq, pos, agent}
 """
