@@ -88,8 +88,12 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     from handoff.app import create_app
 
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log=None,
-                print=None, shutdown_timeout=5, loop=_event_loop())
+    try:
+        web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log=None,
+                    print=None, shutdown_timeout=5, loop=_event_loop())
+    except HandoffError as exc:  # refused at start-up (e.g. a Redis too old for the scripts)
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -38,3 +38,9 @@ class ThrottledError(HandoffError):
     def __init__(self, message: str, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class RedisVersionError(HandoffError):
+    """The Redis server is too old for the gateway's scripts (raised at start-up)."""
+
+    code = "redis_too_old"

@@ -25,6 +25,7 @@ from handoff.metrics import Metrics
 from handoff.presence import Presence
 from handoff.queue import Queue
 from handoff.rasa import RasaClient
+from handoff.scripts import require_redis_version
 from handoff.settings import Settings
 from handoff.throttle import NewConversationLimit
 
@@ -87,6 +88,7 @@ class Gateway:
         task.add_done_callback(self._background.discard)
 
     async def start(self) -> None:
+        await require_redis_version(self.redis)
         await self.hub.start()
         k = self.keys
         await self.hub.subscribe(k.ch_queue, lambda e: self._events.put_nowait(("queue", e)))

@@ -7,7 +7,30 @@ notifications is the order of ``seq`` and nothing is published that is not store
 
 from __future__ import annotations
 
+from typing import Any
+
+from redis.exceptions import RedisError
+
+from handoff.errors import RedisVersionError
 from handoff.keys import Keys
+
+# PEXPIRETIME (keep_alive) exists since Redis 7.0.
+MIN_REDIS = (7, 0)
+
+
+async def require_redis_version(redis: Any) -> None:
+    """Refuse to start on a Redis the scripts cannot run on, instead of failing every message later.
+    An unreachable Redis is not refused here: the gateway starts and /health reports it."""
+    try:
+        info = await redis.info("server")
+    except (RedisError, OSError):
+        return
+    found = str(info.get("redis_version", "0"))
+    parts = [int(p) if p.isdigit() else 0 for p in found.split(".")[:2]]
+    if tuple(parts + [0] * (2 - len(parts))) < MIN_REDIS:
+        raise RedisVersionError(
+            f"Redis {found} at REDIS_URL is too old: the gateway needs Redis >= 7.0 (PEXPIRETIME); "
+            "install redis-server from Debian 12 or later, or run the redis:7.2 image of docker-compose.yml")
 
 # KEYS[1..CONVERSATION_KEYS] of every script below: Keys.conversation(cid).
 CONVERSATION_KEYS = len(Keys().conversation("-"))
