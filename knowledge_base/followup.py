@@ -1,14 +1,16 @@
 """Multi-turn follow-ups: "وكم رسومها؟" after an answer about entry X is searched with X's topic.
 
-A follow-up is a short message (at most 5 words) that leans on the previous answer: it opens with a
-conjunction before a question or aspect word ("وكم"، "والرسوم"، "and the fee"), refers back with a pronoun
-suffix ("اقدمها"، "رسومها") or names nothing of its own ("الشروط؟"، "وش الاوراق المطلوبة؟").
+A follow-up is a short message (at most 5 words, a Latin-script word counting 2/3) that leans on the
+previous answer: it opens with a conjunction or an "ok, so" marker before a question, aspect or condition
+("وكم"، "والرسوم"، "ولو"، "طيب"، "and the fee", "what if"), refers back with a pronoun ("اقدمها"، "it") or
+names nothing of its own ("الشروط؟"، "وش الاوراق المطلوبة؟").
 
 Such a message is searched alone and resolved ("كم رسوم" + the previous question without its question
 words). Candidates of the resolved search are ranked by both scores, the previous entry left out (the
 citizen already has it): a bare back-reference stays in the previous category, a follow-up that names
-something of its own only prefers it, and if the message alone clearly answers an entry of another
-category, the citizen changed subject and the plain search is used.
+something of its own only prefers it and keeps the message's own best match among the options. If the
+message alone is answered (an entry of another category: a change of subject; a sibling of the previous
+entry: what the follow-up asked), the plain search is used.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from typing import Any, Protocol
 
 from knowledge_base.search import SearchContext, SearchResult
 
-MAX_FOLLOWUP_TOKENS = 5
+MAX_FOLLOWUP_WORDS = 5
+# English spells out as words what Arabic attaches to one: "and how long does it take" (6) is "وكم تاخذ وقت" (3).
+# Latin-script words (English, Arabizi, "الـ OTP") therefore weigh less against the limit.
+LATIN_WORD_WEIGHT = 2 / 3
 POOL_K = 30  # candidates fetched per search before re-ranking
 JOINED_WEIGHT = 0.5
 SAME_CATEGORY_BONUS = 0.05
@@ -35,7 +40,7 @@ def _words(text: str) -> frozenset[str]:
 
 INTERROGATIVES = _words(
     "كم كيف وين اين فين متى هل ما ماذا وش ايش شو لماذا ليش مين من لمن اي شلون "
-    "how what where when which who why much many is are can do does"
+    "بكم ليه منو شنو how what where when which who why much many is are can do does"
 )
 ASPECTS = _words(
     "رسوم رسومه رسومها الرسوم تكلفه التكلفه سعر السعر مده المده وقت الوقت شروط الشروط مستندات المستندات "
@@ -43,13 +48,21 @@ ASPECTS = _words(
     "مطلوب المطلوب المطلوبه اللازمه لازم تحتاج احتاج يحتاج "
     "fee fees cost price time duration documents requirements conditions link steps amount required needed"
 )
-CONJUNCTIONS = _words("و ف طيب طب and so w wa then also")
+# Openers that continue the previous exchange: conjunctions and the Gulf/English "ok, so..." markers.
+CONJUNCTIONS = _words("و ف وال طيب طب زين اوكي اوك لكن ولكن بس and so w wa wel then also but ok okay")
+# "ولو"، "واذا"، "وان": a condition joined by a conjunction is a case of the previous answer ("ولو استقلت؟").
+CONDITIONALS = _words("لو اذا ان")
+# "what if" only makes sense after an answer ("what if I can't attend?"). Not "what about": it mostly names
+# a new subject ("what about the weather"), and "what about the fee?" is caught as naming nothing of its own.
+ENGLISH_OPENERS = frozenset({("what", "if")})
+# Arabizi question words: "wkam" is "وكم" written in Latin letters.
+ARABIZI_INTERROGATIVES = _words("kam kaif keef kif mata wain wen lesh leish esh eish wesh shu shlon")
 ENGLISH_ANAPHORA = _words("it its it's that this them they those")
 # Words that carry no topic: dropped from the previous question before it is joined to the follow-up.
 TOPIC_STOPWORDS = INTERROGATIVES | _words(
     "في على عن الى الي من او و ثم التي الذي هذا هذه ذلك تلك انا اريد ابي ابغى يمكنني يمكن لي لك هو هي "
-    "the a an to of for in on my i me"
-)
+    "the a an to of for in on my i me if about"
+) | CONDITIONALS | ARABIZI_INTERROGATIVES
 
 
 def normalise(text: str) -> list[str]:
@@ -57,26 +70,49 @@ def normalise(text: str) -> list[str]:
 
 
 def _strip_conjunction(token: str) -> str | None:
-    """"وكم" -> "كم", "والرسوم" -> "الرسوم"; None when the token is not conjunction + known word."""
-    if len(token) > 2 and token[0] in "وف":
-        rest = token[1:]
-        if rest in INTERROGATIVES or rest in ASPECTS:
-            return rest
+    """"وكم" -> "كم", "والرسوم" -> "الرسوم", "ولو" -> "لو", "والتجديد" -> "التجديد", "wkam" -> "kam";
+    None when the token is not a conjunction joined to a word the rules know."""
+    if len(token) > 2 and token[0] in "وف" and token[1:] in INTERROGATIVES | ASPECTS | CONDITIONALS:
+        return token[1:]
+    if _joined_article(token):
+        return token[1:]
+    if len(token) > 3 and token[0] == "w" and token[1:] in ARABIZI_INTERROGATIVES:
+        return token[1:]
     return None
+
+
+def _joined_article(token: str) -> bool:
+    """"و" + "ال" + noun ("والتجديد"، "والمرضيه"): "and the ...", an aspect of what was just answered.
+
+    Six letters at least (a noun of three), so "والله" (an oath), "والي" and "والا" stay words;
+    "والد..." is father, mother, parents.
+    """
+    return token.startswith("وال") and len(token) >= 6 and not token.startswith("والد")
+
+
+def _length(tokens: list[str]) -> float:
+    return sum(LATIN_WORD_WEIGHT if token.isascii() else 1.0 for token in tokens)
 
 
 def is_followup(text: str) -> bool:
     tokens = normalise(text)
-    if not tokens or len(tokens) > MAX_FOLLOWUP_TOKENS:
+    if not tokens or _length(tokens) > MAX_FOLLOWUP_WORDS:
         return False
+    # Last: "وش الاوراق المطلوبة؟" names nothing but aspects and question words.
+    return _opens_on_previous(tokens) or _refers_back(tokens) or not has_own_topic(text)
+
+
+def _opens_on_previous(tokens: list[str]) -> bool:
+    """A conjunction or marker ("و"، "طيب"، "and"), a joined condition ("ولو"، "واذا") or "what if"."""
     first = tokens[0]
-    if first in CONJUNCTIONS or _strip_conjunction(first) is not None:
-        return True
+    return first in CONJUNCTIONS or _strip_conjunction(first) is not None or tuple(tokens[:2]) in ENGLISH_OPENERS
+
+
+def _refers_back(tokens: list[str]) -> bool:
+    """An English pronoun or an Arabic "-ها" suffix ("اقدمها") pointing at the previous answer's subject."""
     if any(t in ENGLISH_ANAPHORA for t in tokens):
         return True
-    if any(len(t) >= 5 and t.endswith("ها") and t not in INTERROGATIVES for t in tokens):
-        return True
-    return not has_own_topic(text)  # "وش الاوراق المطلوبة؟": nothing but aspects and question words
+    return any(len(t) >= 5 and t.endswith("ها") and t not in INTERROGATIVES for t in tokens)
 
 
 def resolve(text: str) -> str:
@@ -127,9 +163,11 @@ def contextual_search(
         return kb.search(text, top_k, context=context), False
     plain = kb.search(text, POOL_K, context=context)
     joined = kb.search(f"{resolve(text)} {topic_of(previous.question)}".strip(), POOL_K, context=context)
-    if _changed_subject(plain, joined, previous, text):
+    if _plain_suffices(plain, joined, previous, text):
         return _cut(plain, top_k), False
-    return _rerank(kb, plain, joined, previous, top_k, has_own_topic(text)), True
+    own_topic = has_own_topic(text)
+    result = _rerank(kb, plain, joined, previous, top_k, own_topic)
+    return (_keep_own_match(result, plain, previous) if own_topic else result), True
 
 
 def _rerank(
@@ -194,8 +232,32 @@ def has_own_topic(text: str) -> bool:
     return False
 
 
-def _changed_subject(plain: SearchResult, joined: SearchResult, previous: PreviousAnswer, text: str) -> bool:
+def _plain_suffices(plain: SearchResult, joined: SearchResult, previous: PreviousAnswer, text: str) -> bool:
+    """The message names its own topic and the gate answered it alone: context would only blur that.
+
+    Another category means the citizen changed subject (unless the joined search agrees); a sibling of
+    the previous entry is what the follow-up asked for ("ولو استقلت؟" after the end-of-service amount),
+    answered as firmly as without context: the reranked margin would turn it into options. Re-asking the
+    previous entry itself still goes through the follow-up ranking, which leaves it out.
+    """
     if plain.decision != "answer" or not plain.candidates or not has_own_topic(text):
         return False
     top = plain.candidates[0]
-    return top.category != previous.category and (not joined.candidates or joined.candidates[0].id != top.id)
+    if top.category == previous.category:
+        return top.id != previous.entry_id
+    return not joined.candidates or joined.candidates[0].id != top.id
+
+
+def _keep_own_match(result: SearchResult, plain: SearchResult, previous: PreviousAnswer) -> SearchResult:
+    """A follow-up naming its own topic keeps the message's own best match among the three options.
+
+    Conjunction-led messages can be new questions ("واذا ابي اجدد الاقامة"): when the message alone only
+    clarified, the joined text's pull towards the previous topic must not push its best match out.
+    """
+    if result.decision != "clarify" or plain.decision != "clarify" or not plain.candidates:
+        return result
+    own = plain.candidates[0]
+    if own.id == previous.entry_id or own.id in [c.id for c in result.options]:
+        return result
+    rest = [c for c in result.candidates[2:] if c.id != own.id]
+    return replace(result, candidates=[*result.candidates[:2], own, *rest][: max(len(result.candidates), 3)])

@@ -44,6 +44,40 @@ def test_self_contained_questions_are_not(text: str) -> None:
     assert not is_followup(text)
 
 
+@pytest.mark.parametrize(
+    "text", ["and how long does it usually take?", "what if I miss the appointment?", "ولو تأخرت عن الموعد؟",
+             "وإذا رفضوا الطلب وين اشتكي؟", "فلو ما عندي هوية؟", "والتجديد بكم؟", "زين والشروط؟", "اوكي وين اقدم؟",
+             "but I am not Saudi", "wmata yenzel?", "بكم؟", "والـ deadline متى؟"],
+)
+def test_conditional_openers_markers_and_english_length_are_followups(text: str) -> None:
+    """English and Arabizi spell out what Arabic attaches, so 7 Latin words still fit the 5-word limit."""
+    assert is_followup(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["واذا ابي اجدد الاقامة وش اسوي", "اذا ابي اجدد الاقامة", "if I want to renew my iqama what do I do",
+             "how do I renew my disability card", "what is the weather in Riyadh tomorrow", "والله ما فهمت",
+             "والدي متقاعد وش حقوقه", "wain el far3", "what about the weather tomorrow"],
+)
+def test_new_questions_with_openers_or_latin_words_are_not(text: str) -> None:
+    """A whole question with its own topic (6+ words), a condition without the joining "و", "والله"/"والدي"
+    (not "و" + "ال"), and Latin questions with no opener or back-reference are searched plainly."""
+    assert not is_followup(text)
+
+
+def test_latin_words_weigh_two_thirds() -> None:
+    assert is_followup("and what is the fee to apply")  # 7 Latin words: 4.7
+    assert not is_followup("and what is the fee to apply online")  # 8: 5.3
+    assert not is_followup("وش الرسوم المطلوبه للتقديم على الطلب")  # 6 Arabic words
+
+
+def test_resolve_strips_joined_conditions_and_articles() -> None:
+    assert resolve("ولو ما قدرت احضر؟") == "لو ما قدرت احضر"
+    assert resolve("والتجديد بكم؟") == "التجديد بكم"
+    assert resolve("زين والـ OTP") == "otp"
+    assert not has_own_topic("wkam?") and not has_own_topic("what about the fee?")
+
+
 def test_topic_drops_question_words() -> None:
     assert topic_of("كيف أصدر بطاقة ذوي الإعاقة؟") == "اصدر بطاقه ذوي الاعاقه"
 
@@ -66,6 +100,7 @@ ISSUE = _entry("card-issue", "card", "كيف أصدر بطاقة ذوي الإع
 FEE = _entry("card-fee", "card", "كم رسوم بطاقة ذوي الإعاقة؟")
 DOCS = _entry("card-docs", "card", "ما مستندات بطاقة ذوي الإعاقة؟")
 VISA_FEE = _entry("transfer-fee", "transfer", "كم رسوم نقل الخدمات؟")
+REPLACE = _entry("card-replace", "card", "كيف أبدل بطاقة ذوي الإعاقة التالفة؟")
 
 
 RULE = Thresholds(answer_score=0.75, answer_margin=0.03, clarify_score=0.6)
@@ -154,6 +189,30 @@ def test_change_of_subject_wins_over_context() -> None:
     assert not used and result.candidates[0].id == "transfer-fee"
 
 
+def test_a_sibling_the_message_alone_answers_is_answered_as_is() -> None:
+    """"ولو كنت مقيم؟" names its own topic and alone is answered with another entry of the previous
+    category: the follow-up reading would tie fee and documents and only offer them."""
+    text = "ولو كنت مقيم؟"
+    joined = f"{resolve(text)} {topic_of(ISSUE.question)}"
+    kb = ScriptedKB({text: [(FEE, 0.9), (DOCS, 0.8)], joined: [(ISSUE, 0.9), (DOCS, 0.9), (FEE, 0.8)]}, GATED)
+    assert is_followup(text) and has_own_topic(text)
+    result, used = contextual_search(kb, text, PREV)
+    assert not used and result.decision == "answer" and result.candidates[0].id == "card-fee"
+
+
+def test_a_followup_with_its_own_topic_keeps_its_own_best_match_offered() -> None:
+    """"واذا ابي اجدد الاقامة" may be a new question: the joined text pulls the card entries up, but the
+    message's own best match (which alone only clarified) stays among the three options."""
+    text = "واذا ابي اجدد الاقامة"
+    joined = f"{resolve(text)} {topic_of(ISSUE.question)}"
+    kb = ScriptedKB({text: [(VISA_FEE, 0.7), (FEE, 0.65)],
+                     joined: [(ISSUE, 0.9), (FEE, 0.8), (DOCS, 0.79), (REPLACE, 0.78), (VISA_FEE, 0.3)]})
+    result, used = contextual_search(kb, text, PREV)
+    assert used and result.decision == "clarify"
+    assert [c.id for c in result.options] == ["card-fee", "card-docs", "transfer-fee"]
+    assert [c.id for c in result.candidates].count("transfer-fee") == 1
+
+
 def test_no_previous_answer_means_no_context() -> None:
     kb = ScriptedKB({"وكم رسومها؟": [(VISA_FEE, 0.92)]})
     assert previous_answer(kb, None) is None and previous_answer(kb, "deleted") is None
@@ -175,6 +234,7 @@ def real_kb() -> KnowledgeBase:
         ("disability-card-issue", "and the fee?", "disability-card-fee"),
         ("disability-card-issue", "وكم تاخذ وقت؟", "disability-card-processing-time"),
         ("complaints-submit", "وكم ياخذ وقت الرد؟", "complaints-response-time"),
+        ("disability-card-issue", "and how long does it take?", "disability-card-processing-time"),
         ("disability-card-issue", "كيف احجز موعد", "appointments-book"),
     ],
 )
@@ -202,10 +262,12 @@ def test_followup_set_is_well_formed() -> None:
 
 
 def test_real_index_followup_set(real_kb: KnowledgeBase) -> None:
-    """Measured with the gate-consistent rule: self-service 0.931, answered right 0.252, wrong 0 of 131,
-    out-of-scope answered 2 of 32 (both answered by the gate on the message alone)."""
+    """Measured with conditional openers, weighted English words and the sibling/own-match guards: top-1
+    0.901 (118 of 131), self-service 0.962 (126), answered right 0.275 (36), wrong 0 of 131, out-of-scope
+    answered 2 of 32 (both answered by the gate on the message alone). Bounds leave 2-3 turns of margin."""
     r = evaluate(real_kb, read_set())
-    assert r["self_service"] >= 0.9, r
-    assert r["answered_right"] >= 0.2, r  # an index that only ever offers options fails here
+    assert r["top1"] >= 0.88, r
+    assert r["self_service"] >= 0.94, r
+    assert r["answered_right"] >= 0.25, r  # an index that only ever offers options fails here
     assert r["wrong_answers"] <= 0.02, r
     assert r["ood_answered"] <= 0.07, r
