@@ -10,13 +10,19 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from handoff.conversations import now_iso
-from handoff.errors import HandoffError
+from handoff import scripts
+from handoff.conversations import AppendResult, body, now_iso
+from handoff.errors import ConversationError, HandoffError
 from handoff.keys import Keys
 from handoff.protocol import Callback
 from knowledge_base.pii import to_ascii_digits
 
 _MOBILE_RE = re.compile(r"^(?:\+966|00966|966|0)?(5\d{8})$")
+# A message can be left while the conversation is open; a closed one is refused, as its other frames are.
+OPEN_STATES = "bot,queued,with_agent"
+# Index entries older than the callback lifetime plus this are pruned when a request is stored: their
+# records have expired (the margin covers the milliseconds between the entry's score and its record's expiry).
+INDEX_PRUNE_MARGIN_S = 60
 
 
 def normalise_mobile(raw: str) -> str:
@@ -33,27 +39,41 @@ class Callbacks:
         self.redis = redis
         self.keys = keys
         self.ttl_s = ttl_s
+        self._create = redis.register_script(scripts.LEAVE_MESSAGE)
 
     async def create(
         self, cid: str, msg_id: str, name: str, mobile: str, message: str, callback: bool
-    ) -> tuple[Callback, bool]:
-        """Store a request; idempotent per (conversation, msg_id). Returns (request, newly created)."""
+    ) -> AppendResult:
+        """Store a request and its ``leave_message`` event in one step (``scripts.LEAVE_MESSAGE``).
+
+        A msg_id the conversation already stored gets that entry's seq (``stored=False``) and creates nothing.
+        Raises HandoffError ``invalid_frame`` (not a Saudi mobile), ConversationError ``closed`` or
+        ``unknown_conversation``.
+        """
+        k = self.keys
         callback_id = "cb_" + hashlib.sha256(f"{cid}:{msg_id}".encode()).hexdigest()[:20]
-        key = self.keys.callback(callback_id)
-        existing = await self.get(callback_id)
-        if existing is not None:
-            return existing, False
+        entry = {"type": "event", "event": "leave_message", "ts": now_iso()}
         item: Callback = {
             "callback_id": callback_id, "conversation_id": cid, "name": name, "mobile": normalise_mobile(mobile),
-            "message": message, "callback": callback, "created_at": now_iso(), "status": "open",
+            "message": message, "callback": callback, "created_at": entry["ts"], "status": "open",
         }
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping={"data": json.dumps(item, ensure_ascii=False), "status": "open"})
-            pipe.expire(key, self.ttl_s)
-            pipe.zadd(self.keys.callbacks, {callback_id: time.time()})
-            pipe.publish(self.keys.ch_callbacks, json.dumps({"op": "added", "id": callback_id}))
-            await pipe.execute()
-        return item, True
+        now = time.time()
+        res = await self._create(
+            keys=[*k.conversation(cid), k.callback(callback_id), k.callbacks],
+            args=[
+                body(entry), msg_id, k.ch_conv(cid), self.ttl_s, "state", OPEN_STATES, "", entry["ts"], "", "",
+                json.dumps(item, ensure_ascii=False), callback_id, now, now - self.ttl_s - INDEX_PRUNE_MARGIN_S,
+                k.ch_callbacks, json.dumps({"op": "added", "id": callback_id}),
+            ],
+        )
+        code = int(res[0])
+        if code == -2:
+            raise ConversationError(f"conversation {cid} does not exist (or expired): start a new one",
+                                    "unknown_conversation")
+        if code == -1:
+            raise ConversationError("the conversation is closed: start a new one", "closed")
+        state = res[2].decode() if isinstance(res[2], bytes) else str(res[2])
+        return AppendResult(seq=int(res[1]), stored=code == 1, state=state)
 
     async def get(self, callback_id: str) -> Callback | None:
         raw = await self.redis.hgetall(self.keys.callback(callback_id))

@@ -243,19 +243,15 @@ class CitizenSession:
                 pass  # an agent claimed it meanwhile: the status entry tells the citizen
 
     async def on_leave_message(self, frame: dict[str, Any]) -> None:
-        # The request is stored before its event: check the state first, or a closed conversation would
-        # leave a callback for agents while the citizen is told "closed" (a resend is still acked).
-        cid = self.cid or ""
-        closed = (await self.gw.conversations.get(cid)).get("state") == "closed"
-        if closed and await self.gw.redis.hget(self.gw.keys.dedupe(cid), frame["msg_id"]) is None:
-            raise ConversationError("the conversation is closed: start a new one", "closed")
-        _, created = await self.gw.callbacks.create(
-            cid, frame["msg_id"], frame["name"], frame["mobile"], frame["message"],
+        # The dedupe, the state check and the request are one script (Callbacks.create): a resend on any
+        # socket is acked again and gives agents no second request; a closed conversation stores nothing.
+        res = await self.gw.callbacks.create(
+            self.cid or "", frame["msg_id"], frame["name"], frame["mobile"], frame["message"],
             bool(frame.get("callback", False)),
         )
-        if created:
+        if res.stored:
             self.gw.metrics.callbacks.inc()
-        await self._store_input(frame, {"type": "event", "event": "leave_message"})
+        await self._acked(frame["msg_id"], res, None)
 
     async def on_csat(self, frame: dict[str, Any]) -> None:
         seq = await flow.submit_csat(self.gw, self.cid or "", frame["msg_id"], frame["score"],

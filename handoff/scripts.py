@@ -144,6 +144,25 @@ FEEDBACK = _APPEND_CHECKS + _FEEDBACK_TARGET + _APPEND_STORE + """
 redis.call('HSET', KEYS[6], target, seq)
 """ + keep_alive("ARGV[4]") + "return {1, seq, state, target}\n"
 
+# A citizen's leave-a-message: APPEND of its ``leave_message`` event plus the callback request for agents, in
+# one step after the conversation's msg_id dedupe. So a resend (the same frame again, on any socket or
+# process, even while the first is being stored, even after its request expired) is acked with its seq and
+# creates and announces nothing, and a conversation closed meanwhile stores neither. The request expires at
+# the conversation's deadline as of now, the same millisecond (docs/redis-data-model.md, "Callback lifetime").
+# KEYS: Keys.conversation, then callback, callbacks index (read as the last two)
+# ARGV: 1-10 as APPEND (no pending item, no offers), 11 callback JSON, 12 callback id, 13 index score
+#       (epoch s), 14 prune index entries scored below this (epoch s), 15 callbacks channel, 16 added message
+# -> as APPEND
+LEAVE_MESSAGE = "local head = ''\n" + _APPEND_CHECKS + _APPEND_STORE + keep_alive("ARGV[4]") + """
+local callback, index = KEYS[#KEYS - 1], KEYS[#KEYS]
+redis.call('HSET', callback, 'data', ARGV[11], 'status', 'open')
+redis.call('PEXPIREAT', callback, redis.call('PEXPIRETIME', KEYS[1]))
+redis.call('ZREMRANGEBYSCORE', index, '-inf', '(' .. ARGV[14])
+redis.call('ZADD', index, ARGV[13], ARGV[12])
+redis.call('PUBLISH', ARGV[15], ARGV[16])
+return {1, seq, state}
+"""
+
 # KEYS: Keys.conversation, then queue, agent_set, presence (read as the last three, so a key added to a
 #       conversation does not shift them)
 # ARGV: 1 from_states (comma list), 2 required_agent|'', 3 set_json|'', 4 queue_op add|rem|'',

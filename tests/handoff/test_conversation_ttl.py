@@ -71,6 +71,7 @@ async def test_every_key_of_a_conversation_expires_with_it_after_each_state_chan
             msg_id="m-1", bot_input="سؤال")),
         ("bot turn", lambda: flow.bot_turn(g, cid, "سؤال")),
         ("feedback", lambda: flow.submit_feedback(g, cid, "f-1", "up", None)),
+        ("leave a message", lambda: g.callbacks.create(cid, "l-1", "سارة", "0551234567", "اتصلوا بي", True)),
         ("enqueue", lambda: g.queue.enqueue(cid, packet)),
         ("claim", lambda: g.queue.claim(cid, "noura", "نورة")),
         ("agent message", lambda: g.conversations.append(
