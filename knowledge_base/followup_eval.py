@@ -15,16 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from knowledge_base.evaluate import read_jsonl
 from knowledge_base.followup import Searcher, contextual_search, previous_answer
 from knowledge_base.search import SearchResult
 
 DEFAULT_SET = Path(__file__).resolve().parents[1] / "tests" / "data" / "followups.jsonl"
 Search = Callable[..., tuple[SearchResult, bool]]
-
-
-def read_set(path: Path = DEFAULT_SET) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
 
 
 def outcome(result: SearchResult, gold: str | None) -> str:
@@ -72,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--set", default=str(DEFAULT_SET))
     args = ap.parse_args(argv)
     kb = KnowledgeBase.load(Path(args.index))
-    print(json.dumps(evaluate(kb, read_set(Path(args.set))), ensure_ascii=False, indent=2))
+    print(json.dumps(evaluate(kb, read_jsonl([Path(args.set)])), ensure_ascii=False, indent=2))
 
 
 if __name__ == "__main__":

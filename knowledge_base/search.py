@@ -81,15 +81,16 @@ class Channels:
     def fused(self, th: Thresholds) -> np.ndarray:
         return th.alpha * self.dense + th.beta * self.grams + (1 - th.alpha - th.beta) * self.lex
 
-    def decide(self, th: Thresholds, fused: np.ndarray) -> tuple[np.ndarray, float, Decision]:
-        """(candidates best first, lead of the best over the second, decision): the one decision rule
-        that search, eval and calibrate share."""
+    def decide(self, th: Thresholds, fused: np.ndarray) -> tuple[np.ndarray, float, Decision, GateReport | None]:
+        """(candidates best first, lead of the best over the second, decision, the answer gate's reasons
+        when the index has a gate): the one decision rule that search, eval and calibrate share."""
         order = np.argsort(-fused, kind="stable")
         if not len(order):
-            return order, 0.0, th.decide(None, 0.0)
+            return order, 0.0, th.decide(None, 0.0), None
         margin = float(fused[order[0]] - fused[order[1]]) if len(order) > 1 else float(fused[order[0]])
+        report = th.gate.report(gate_input(self, fused, order)) if th.gate is not None else None
         return order, margin, th.decide(float(fused[order[0]]), margin, float(self.uncovered[order[0]]),
-                                        gate_input(self, fused, order))
+                                        report), report
 
 
 @dataclass(frozen=True)
@@ -296,9 +297,8 @@ class KnowledgeBase:
         fused, (cand, dense, lex) = ch.fused(th), (ch.cand, ch.dense, ch.lex)
         if context and context.previous_category:
             fused = fused + CONTEXT_BOOST * (self.categories[cand] == context.previous_category)
-        order, margin, decision = ch.decide(th, fused)
+        order, margin, decision, report = ch.decide(th, fused)
         top = [int(j) for j in order[: max(top_k, 3)]]
         cands = [Candidate(self.entries[cand[j]], float(fused[j]), float(dense[j]), float(lex[j])) for j in top]
-        report = th.gate.report(gate_input(ch, fused, order)) if th.gate is not None and len(order) else None
         return SearchResult(decision, cands[:top_k] if decision != "clarify" else cands[: max(top_k, 3)],
                             aq.truncated, margin, aq, report)

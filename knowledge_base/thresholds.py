@@ -8,7 +8,7 @@ answer  when top >= answer_score and margin >= answer_margin and the best entry'
 clarify when top >= clarify_score (the first three candidates are offered);
 handoff otherwise.
 With a fitted `answer_gate` (gate.py: channel agreement + a logistic model, fitted out-of-fold) the gate
-replaces the score/margin/uncovered rule whenever the caller passes the best candidate's `GateInput`;
+replaces the score/margin/uncovered rule whenever the caller passes its `GateReport` on the best candidate;
 the rule stays fitted for callers without one (follow-up reranking) and for manifests written before
 the gate existed.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # gate.py needs numpy; the CLI's cheap commands import this module without it
-    from knowledge_base.gate import AnswerGate, GateInput
+    from knowledge_base.gate import AnswerGate, GateReport
 
 Decision = Literal["answer", "clarify", "handoff"]
 DEFAULT_PATH = Path(__file__).with_name("default_thresholds.json")
@@ -48,12 +48,12 @@ class Thresholds:
         return AnswerGate.from_dict(self.answer_gate)
 
     def decide(self, top: float | None, margin: float, uncovered: float = 0.0,
-               gate_in: GateInput | None = None) -> Decision:
+               gate: GateReport | None = None) -> Decision:
         if top is None:
             return "handoff"
-        if self.gate is not None and gate_in is not None:
+        if self.gate is not None and gate is not None:
             # Never answer what the clarify threshold would hand off.
-            if top >= self.clarify_score and self.gate.accepts(gate_in):
+            if top >= self.clarify_score and gate.accepted:
                 return "answer"
         elif top >= self.answer_score and margin >= self.answer_margin and uncovered <= self.answer_max_uncovered:
             return "answer"

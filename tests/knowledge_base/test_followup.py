@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from knowledge_base.corpus import FaqEntry, load_corpus
+from knowledge_base.evaluate import read_jsonl
 from knowledge_base.followup import (
     PreviousAnswer,
     contextual_search,
@@ -19,7 +20,7 @@ from knowledge_base.followup import (
     resolve,
     topic_of,
 )
-from knowledge_base.followup_eval import evaluate, read_set
+from knowledge_base.followup_eval import DEFAULT_SET, evaluate
 from knowledge_base.gate import FEATURES, AnswerGate
 from knowledge_base.search import Candidate, KnowledgeBase, SearchContext, SearchResult
 from knowledge_base.thresholds import Thresholds
@@ -252,7 +253,7 @@ def test_real_index_fee_followup_is_answered_or_offered_first(real_kb: Knowledge
 
 def test_followup_set_is_well_formed() -> None:
     """tests/data/followups.jsonl: published ids only, enough dialect, out-of-scope and changes of subject."""
-    rows = read_set()
+    rows = read_jsonl([DEFAULT_SET])
     ids = {e.id for e in load_corpus(ROOT / "knowledge_base" / "corpus") if e.status == "published"}
     assert len(rows) >= 80 and all(r["previous"] in ids and r["gold"] in ids | {None} for r in rows)
     assert all(r["gold"] != r["previous"] for r in rows)  # the citizen already has the previous answer
@@ -265,7 +266,7 @@ def test_real_index_followup_set(real_kb: KnowledgeBase) -> None:
     """Measured with conditional openers, weighted English words and the sibling/own-match guards: top-1
     0.901 (118 of 131), self-service 0.962 (126), answered right 0.275 (36), wrong 0 of 131, out-of-scope
     answered 2 of 32 (both answered by the gate on the message alone). Bounds leave 2-3 turns of margin."""
-    r = evaluate(real_kb, read_set())
+    r = evaluate(real_kb, read_jsonl([DEFAULT_SET]))
     assert r["top1"] >= 0.88, r
     assert r["self_service"] >= 0.94, r
     assert r["answered_right"] >= 0.25, r  # an index that only ever offers options fails here
