@@ -11,15 +11,13 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from handoff import scripts
-from handoff.conversations import AppendResult, body, now_iso
-from handoff.errors import ConversationError, HandoffError
+from handoff.conversations import OPEN_STATES, AppendResult, body, now_iso, open_append_result
+from handoff.errors import HandoffError
 from handoff.keys import Keys
 from handoff.protocol import Callback
 from knowledge_base.pii import to_ascii_digits
 
 _MOBILE_RE = re.compile(r"^(?:\+966|00966|966|0)?(5\d{8})$")
-# A message can be left while the conversation is open; a closed one is refused, as its other frames are.
-OPEN_STATES = "bot,queued,with_agent"
 # Index entries older than the callback lifetime plus this are pruned when a request is stored: their
 # records have expired (the margin covers the milliseconds between the entry's score and its record's expiry).
 INDEX_PRUNE_MARGIN_S = 60
@@ -66,14 +64,7 @@ class Callbacks:
                 k.ch_callbacks, json.dumps({"op": "added", "id": callback_id}),
             ],
         )
-        code = int(res[0])
-        if code == -2:
-            raise ConversationError(f"conversation {cid} does not exist (or expired): start a new one",
-                                    "unknown_conversation")
-        if code == -1:
-            raise ConversationError("the conversation is closed: start a new one", "closed")
-        state = res[2].decode() if isinstance(res[2], bytes) else str(res[2])
-        return AppendResult(seq=int(res[1]), stored=code == 1, state=state)
+        return open_append_result(cid, res)
 
     async def get(self, callback_id: str) -> Callback | None:
         raw = await self.redis.hgetall(self.keys.callback(callback_id))

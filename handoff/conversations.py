@@ -47,6 +47,23 @@ class AppendResult:
     state: str = ""  # the conversation's state right after the append
 
 
+# States in which a citizen may still send feedback or leave a message (a closed conversation refuses them).
+OPEN_STATES = "bot,queued,with_agent"
+
+
+def open_append_result(cid: str, res: list[Any]) -> AppendResult:
+    """The result of a script that appends to an open conversation only (FEEDBACK, LEAVE_MESSAGE):
+    {1|0, seq, state}, or their shared refusals -2 (no conversation) and -1 (closed), raised."""
+    code = int(res[0])
+    if code == -2:
+        raise ConversationError(f"conversation {cid} does not exist (or expired): start a new one",
+                                "unknown_conversation")
+    if code == -1:
+        raise ConversationError("the conversation is closed: start a new one", "closed")
+    state = res[2].decode() if isinstance(res[2], bytes) else str(res[2])
+    return AppendResult(seq=int(res[1]), stored=code == 1, state=state)
+
+
 class ConversationStore:
     def __init__(self, redis: aioredis.Redis, keys: Keys, ttl_s: int) -> None:
         self.redis = redis

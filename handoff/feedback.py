@@ -12,7 +12,7 @@ from __future__ import annotations
 import redis.asyncio as aioredis
 
 from handoff import scripts
-from handoff.conversations import AppendResult, body, now_iso, pending_item
+from handoff.conversations import OPEN_STATES, AppendResult, body, now_iso, open_append_result, pending_item
 from handoff.errors import ConversationError
 from handoff.keys import Keys
 from handoff.protocol import FeedbackValue
@@ -21,8 +21,6 @@ PAYLOADS: dict[FeedbackValue, str] = {"up": "/feedback_positive", "down": "/feed
 # How many of the latest entries a feedback button searches for its prompt: the bot asks right after an
 # answer, so the prompt is one of the last few; the bound keeps the script short on a long transcript.
 PROMPT_SEARCH = 200
-# Feedback is taken while a conversation is open (after an agent joined too: it is still about the answer).
-OPEN_STATES = "bot,queued,with_agent"
 
 
 def value_of(payload: str) -> FeedbackValue | None:
@@ -42,7 +40,8 @@ class FeedbackStore:
     async def record(self, cid: str, msg_id: str, value: FeedbackValue, prompt_seq: int | None) -> AppendResult:
         """Store the feedback event for the prompt ``prompt_seq`` (None: the latest prompt), once per prompt.
 
-        A resent ``msg_id`` gets its original seq (``stored=False``). Raises ConversationError:
+        Feedback is taken while the conversation is open (after an agent joined too: it is still about the
+        answer). A resent ``msg_id`` gets its original seq (``stored=False``). Raises ConversationError:
         ``invalid_target`` (no such prompt), ``already_rated``, ``closed``, ``unknown_conversation``.
         """
         entry = {"type": "event", "event": "feedback", "value": value, "ts": now_iso()}
@@ -56,17 +55,12 @@ class FeedbackStore:
             ],
         )
         code = int(res[0])
-        if code < 0:
-            raise _refusal(cid, code, res, prompt_seq)
-        state = res[2].decode() if isinstance(res[2], bytes) else str(res[2])
-        return AppendResult(seq=int(res[1]), stored=code == 1, state=state)
+        if code in (-3, -4):
+            raise _refusal(code, res, prompt_seq)
+        return open_append_result(cid, res)
 
 
-def _refusal(cid: str, code: int, res: list[object], prompt_seq: int | None) -> ConversationError:
-    if code == -2:
-        return ConversationError(f"conversation {cid} does not exist (or expired)", "unknown_conversation")
-    if code == -1:
-        return ConversationError("the conversation is closed: start a new one", "closed")
+def _refusal(code: int, res: list[object], prompt_seq: int | None) -> ConversationError:
     if code == -4:
         return ConversationError(
             f"bot message {res[2]} was already rated (feedback event {res[1]}): feedback counts once per answer, "

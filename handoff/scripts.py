@@ -32,6 +32,7 @@ async def require_redis_version(redis: Any) -> None:
             f"Redis {found} at REDIS_URL is too old: the gateway needs Redis >= 7.0 (PEXPIRETIME); "
             "install redis-server from Debian 12 or later, or run the redis:7.2 image of docker-compose.yml")
 
+
 # KEYS[1..CONVERSATION_KEYS] of every script below: Keys.conversation(cid).
 CONVERSATION_KEYS = len(Keys().conversation("-"))
 
