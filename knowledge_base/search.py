@@ -146,6 +146,7 @@ class KnowledgeBase:
     def __init__(self, entries: list[FaqEntry], dense: DenseIndex, encoder: Encoder,
                  thresholds: Thresholds, norm: Normalizer, meta: IndexMeta, remember: bool = False) -> None:
         pin_mmap_threshold()
+        thresholds.check_encoder(encoder.name)
         self.entries = entries
         self.encoder = encoder
         self.thresholds = thresholds

@@ -38,6 +38,15 @@ class Thresholds:
     answer_max_uncovered: float = 1.0  # share of the query's word weight the best entry must contain
     fitted_on: str = "unfitted defaults"
     answer_gate: dict[str, Any] | None = None  # AnswerGate.to_dict(); None: the score/margin rule
+    # The encoder whose scores these numbers were fitted on ("" = unfitted, any encoder): another
+    # encoder's cosines sit at other levels, so a mismatch is refused rather than silently miscalibrated.
+    encoder: str = ""
+
+    def check_encoder(self, name: str) -> None:
+        if self.encoder and name != self.encoder:
+            from knowledge_base.errors import EncoderMismatchError
+
+            raise EncoderMismatchError(self.encoder, name)
 
     @cached_property
     def gate(self) -> AnswerGate | None:
