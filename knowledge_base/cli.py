@@ -43,6 +43,14 @@ def _parser() -> argparse.ArgumentParser:
         e.add_argument("--misses", type=int, default=0, help="also list N misdecided queries")
         if name != "eval":
             _fit_options(e, name)
+    t = sub.add_parser("transfer", help="fit the decision models on several corpora; report each corpus "
+                       "decided by models fitted without it, and the held-back sets")
+    t.add_argument("--sets", default="tests/data/sets.yaml")
+    t.add_argument("--only", nargs="*", help="set names to use (default: all)")
+    t.add_argument("--compare", nargs="*", default=[], help="thresholds JSON files to score the same sets with")
+    t.add_argument("--cache", default=os.environ.get("KB_CACHE", DEFAULT_CACHE))
+    t.add_argument("--write-defaults", action="store_true",
+                   help="save the fit as knowledge_base/default_thresholds.json")
     return p
 
 
@@ -207,7 +215,15 @@ def cmd_calibrate(a: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"build": cmd_build, "search": cmd_search, "batch": cmd_batch, "eval": cmd_eval,
+def cmd_transfer(a: argparse.Namespace) -> int:
+    from knowledge_base.transfer_cli import run
+
+    out = run(Path(a.sets), a.only, [Path(p) for p in a.compare], a.cache, a.write_defaults)
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
+COMMANDS = {"transfer": cmd_transfer, "build": cmd_build, "search": cmd_search, "batch": cmd_batch, "eval": cmd_eval,
             "calibrate": cmd_calibrate, "cv": cmd_cv}
 
 

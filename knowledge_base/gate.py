@@ -22,17 +22,30 @@ from typing import Any
 import numpy as np
 
 FEATURES = ("top", "margin", "margin3", "dense_lead", "unknown", "missing", "tokens")
+# Also available to a model: the best entry's own channel scores, and the score, dense score and lead
+# placed on this corpus's scale (`z*`: 0 at the median of its near misses, 1 at the median of its own
+# paraphrases; selfcal.Profile), which is what lets a model fitted on some corpora decide on another.
+ALL_FEATURES = (*FEATURES, "dense_top", "lex_top", "grams_top", "ztop", "zdense", "zmargin")
+PROFILED = {"ztop": "top", "zdense": "dense_top", "zmargin": "margin"}
 MIN_AGREE = 2
 
 
 @dataclass(frozen=True)
 class GateInput:
-    x: np.ndarray        # FEATURES of the best candidate
+    x: np.ndarray        # ALL_FEATURES of the best candidate
     agree: int           # channels whose own best entry is the fused best
     n_entries: int = 0   # entries in the corpus
 
 
-def gate_input(ch: Any, fused: np.ndarray, order: np.ndarray) -> GateInput:
+def on_corpus_scale(value: float, name: str, profile: dict[str, Any] | None) -> float:
+    """0 at the corpus's near-miss median of `name`, 1 at its paraphrase median (0 without a profile)."""
+    if not profile or name not in profile.get("inside", {}):
+        return 0.0
+    lo, hi = float(profile["outside"][name]), float(profile["inside"][name])
+    return (value - lo) / max(hi - lo, 1e-3)
+
+
+def gate_input(ch: Any, fused: np.ndarray, order: np.ndarray, profile: dict[str, Any] | None = None) -> GateInput:
     """Features of the fused best candidate `order[0]` (needs at least one candidate)."""
     t = order[0]
     margin = float(fused[t] - fused[order[1]]) if len(order) > 1 else float(fused[t])
@@ -41,7 +54,10 @@ def gate_input(ch: Any, fused: np.ndarray, order: np.ndarray) -> GateInput:
     dense_lead = float(ch.dense[t] - others.max()) if len(others) else float(ch.dense[t])
     unc = float(ch.uncovered[t])
     unknown = min(float(ch.unknown), unc)  # words no entry uses vs words only this entry lacks
-    x = np.array([fused[t], margin, margin3, dense_lead, unknown, unc - unknown, ch.n_tokens], np.float64)
+    raw = {"top": float(fused[t]), "margin": margin, "dense_top": float(ch.dense[t])}
+    x = np.array([fused[t], margin, margin3, dense_lead, unknown, unc - unknown, ch.n_tokens,
+                  ch.dense[t], ch.lex[t], ch.grams[t],
+                  *(on_corpus_scale(raw[src], src, profile) for src in PROFILED.values())], np.float64)
     # A lexical channel with nothing above zero has no opinion: it does not count as agreeing.
     agree = int(ch.dense[t] >= ch.dense.max()) + sum(
         int(c[t] > 0 and c[t] >= c.max()) for c in (ch.lex, ch.grams))
@@ -79,6 +95,9 @@ class AnswerGate:
     estimate: tuple[float, ...] = ()
 
     def probability(self, x: np.ndarray) -> float:
+        """P(right) for a full ALL_FEATURES vector (or one already cut to this model's features)."""
+        if len(x) != len(self.features):
+            x = x[[ALL_FEATURES.index(f) for f in self.features]]
         if self.lower:
             x = np.clip(x, self.lower, self.upper)
         z = self.bias + float(np.dot(self.weights, (x - np.asarray(self.mean)) / np.asarray(self.scale)))
@@ -104,8 +123,14 @@ class AnswerGate:
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None) -> AnswerGate | None:
         """None (use the score/margin rule) when absent or fitted on other features than this code's."""
-        if not d or tuple(d.get("features", ())) != FEATURES:
+        if not d or not d.get("features") or not set(d["features"]) <= set(ALL_FEATURES):
             return None
         tup = {k: tuple(d.get(k, ())) for k in ("lower", "upper", "sizes", "size_thresholds", "estimate")}
         return cls(tuple(d["mean"]), tuple(d["scale"]), tuple(d["weights"]), float(d["bias"]),
-                   float(d["threshold"]), min_agree=int(d.get("min_agree", MIN_AGREE)), **tup)
+                   float(d["threshold"]), min_agree=int(d.get("min_agree", MIN_AGREE)),
+                   features=tuple(d["features"]), **tup)
+
+    @property
+    def profiled(self) -> bool:
+        """Does the model read corpus-scale features (the index must carry a selfcal profile)?"""
+        return any(f in PROFILED for f in self.features)

@@ -42,7 +42,7 @@ def gate_rows(scored: list[Any], th: Any, groups: np.ndarray, use: np.ndarray | 
         fused = s.ch.fused(th)
         order = np.argsort(-fused, kind="stable")
         gi = gate_input(s.ch, fused, order)
-        X.append(gi.x)
+        X.append(gi.x[: len(FEATURES)])  # the first ALL_FEATURES: what this fit uses
         agree.append(gi.agree)
         kind.append("ood" if s.gold is None else "good" if s.ch.cand[order[0]] == s.gold else "wrong")
         keep.append(i)

@@ -6,7 +6,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -88,9 +88,19 @@ class Channels:
         if not len(order):
             return order, 0.0, th.decide(None, 0.0), None
         margin = float(fused[order[0]] - fused[order[1]]) if len(order) > 1 else float(fused[order[0]])
-        report = th.gate.report(gate_input(self, fused, order)) if th.gate is not None else None
+        gi = gate_input(self, fused, order, th.profile) if th.gate is not None or th.scope is not None else None
+        report = th.gate.report(gi) if th.gate is not None and gi is not None else None
+        scope = th.scope.report(gi) if th.scope is not None and gi is not None else None
         return order, margin, th.decide(float(fused[order[0]]), margin, float(self.uncovered[order[0]]),
-                                        report), report
+                                        report, scope), report
+
+
+@dataclass(frozen=True)
+class LeaveOut:
+    """Score a query as if this field, or this whole entry, were absent (indices into the index)."""
+
+    field: int | None = None
+    entry: int | None = None
 
 
 @dataclass(frozen=True)
@@ -200,7 +210,12 @@ class KnowledgeBase:
         vectors, _ = encode_passages_cached(encoder, flat, cache)
         dense = DenseIndex(vectors.reshape(len(flat), encoder.dim), kind=index_kind)
         meta = IndexMeta(encoder.name, encoder.dim, norm.version, corpus_hash(entries), dense.kind)
-        return cls(entries, dense, encoder, thresholds or default_thresholds(), norm, meta, remember=True)
+        kb = cls(entries, dense, encoder, thresholds or default_thresholds(), norm, meta, remember=True)
+        if kb.thresholds.needs_profile:
+            from knowledge_base.selfcal import corpus_profile
+
+            kb.thresholds = replace(kb.thresholds, profile=corpus_profile(kb))
+        return kb
 
     @classmethod
     def load(cls, index_dir: str | Path, encoder: Encoder | None = None) -> KnowledgeBase:
@@ -237,17 +252,25 @@ class KnowledgeBase:
         fut.add_done_callback(lambda f: f.exception() is None and self._remember(text, f.result()))
         return fut
 
+    def prime_query_vector(self, text: str, v: np.ndarray) -> None:
+        """Give the query cache a vector encoded elsewhere (selfcal reuses its own across rebuilds)."""
+        self._remember(text, v)
+
     def _remember(self, text: str, v: np.ndarray) -> None:
         with self._qlock:
             self._qcache[text] = v
             if len(self._qcache) > QUERY_CACHE_SIZE:
                 self._qcache.popitem(last=False)
 
-    def channels(self, aq: AnalysedQuery) -> Channels:
-        """Per-entry scores of the three channels over the candidate pool."""
+    def channels(self, aq: AnalysedQuery, leave_out: LeaveOut | None = None) -> Channels:
+        """Per-entry scores of the three channels over the candidate pool. `leave_out` scores the query
+        as if one field (or one whole entry) were not in the corpus: the build-time self-calibration
+        (selfcal.py) asks its own alternatives that way."""
         pending = self._query_vector_async(aq.dense_text)
-        lex = _per_entry(self.lex.scores(aq.lex_tokens), self.offsets)
-        grams = _per_entry(self.grams.scores(aq.char_grams), self.offsets)
+        lex_f, grams_f = self.lex.scores(aq.lex_tokens), self.grams.scores(aq.char_grams)
+        if leave_out is not None and leave_out.field is not None:
+            lex_f[leave_out.field] = grams_f[leave_out.field] = 0.0
+        lex, grams = _per_entry(lex_f, self.offsets), _per_entry(grams_f, self.offsets)
         pool: set[int] = set()
         for ch in (lex, grams):
             k = min(LEX_ENTRIES_K, len(ch))
@@ -257,12 +280,15 @@ class KnowledgeBase:
         q = pending.result()
         fids, _ = self.dense.search(q, DENSE_FIELDS_K)
         pool.update(self.field_entry[fids].tolist())
+        if leave_out is not None and leave_out.entry is not None:
+            pool.discard(leave_out.entry)
         cand = np.array(sorted(pool), dtype=np.int64)
         uncovered, unknown = self._uncovered(aq.lex_tokens, cand)
-        return Channels(cand, self._dense_scores(q, cand), lex[cand], grams[cand], uncovered, unknown,
+        hidden = leave_out.field if leave_out is not None else None
+        return Channels(cand, self._dense_scores(q, cand, hidden), lex[cand], grams[cand], uncovered, unknown,
                         len(aq.lex_tokens), len(self.entries))
 
-    def _dense_scores(self, q: np.ndarray, cand: np.ndarray) -> np.ndarray:
+    def _dense_scores(self, q: np.ndarray, cand: np.ndarray, hidden: int | None = None) -> np.ndarray:
         """(best question/alternative cosine + QA_WEIGHT x question+answer cosine) / (1 + QA_WEIGHT),
         minus the query's median cosine to the corpus, over DENSE_SCALE: languages and dialects sit at
         different cosine levels in e5, and the offset makes their scores comparable."""
@@ -271,6 +297,8 @@ class KnowledgeBase:
         lengths = qa_ids - starts  # question + alternatives of each candidate, contiguous
         fids = np.repeat(starts - np.cumsum(np.concatenate([[0], lengths[:-1]])), lengths) + np.arange(lengths.sum())
         sims = self.dense.rescore(q, fids)
+        if hidden is not None:
+            sims[fids == hidden] = -1.0
         best = np.maximum.reduceat(sims, np.concatenate([[0], np.cumsum(lengths)[:-1]]))
         qa = self.dense.rescore(q, qa_ids)
         return ((best + QA_WEIGHT * qa) / (1 + QA_WEIGHT) - base) / DENSE_SCALE

@@ -41,6 +41,11 @@ class Thresholds:
     # The encoder whose scores these numbers were fitted on ("" = unfitted, any encoder): another
     # encoder's cosines sit at other levels, so a mismatch is refused rather than silently miscalibrated.
     encoder: str = ""
+    # P(in scope) model (gate.AnswerGate with min_agree 0): below its threshold a question no entry
+    # answers is said to be out of scope and a person is offered, instead of a menu of unrelated entries.
+    scope_gate: dict[str, Any] | None = None
+    # This corpus's own scale (selfcal.Profile.to_dict()), measured at build time, no labels needed.
+    profile: dict[str, Any] | None = None
 
     def check_encoder(self, name: str) -> None:
         if self.encoder and name != self.encoder:
@@ -56,10 +61,26 @@ class Thresholds:
 
         return AnswerGate.from_dict(self.answer_gate)
 
+    @cached_property
+    def scope(self) -> AnswerGate | None:
+        if not self.scope_gate:
+            return None
+        from knowledge_base.gate import AnswerGate
+
+        return AnswerGate.from_dict(self.scope_gate)
+
+    @property
+    def needs_profile(self) -> bool:
+        return any(g is not None and g.profiled for g in (self.gate, self.scope))
+
     def decide(self, top: float | None, margin: float, uncovered: float = 0.0,
-               gate: GateReport | None = None) -> Decision:
+               gate: GateReport | None = None, scope: GateReport | None = None) -> Decision:
         if top is None:
             return "handoff"
+        if scope is not None:
+            if gate is not None and gate.accepted:
+                return "answer"
+            return "clarify" if scope.accepted else "handoff"
         if self.gate is not None and gate is not None:
             # Never answer what the clarify threshold would hand off.
             if top >= self.clarify_score and gate.accepted:

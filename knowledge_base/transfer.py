@@ -1,0 +1,158 @@
+"""Decision models that hold on a corpus they were not fitted on (`python -m knowledge_base transfer`).
+
+Each labelled set (tests/data/sets.yaml: a corpus, its in-scope questions, its out-of-scope ones) is
+built into its own index with its own build-time profile (selfcal.py). Two logistic models read the
+best candidate's features (gate.ALL_FEATURES, the corpus-scale `z*` ones included):
+- the answer gate, P(the best entry is right and the question in scope): answer directly above its
+  threshold (channel agreement still required);
+- the scope gate, P(the question is in scope): below its threshold the citizen is told plainly that
+  this is not handled here and offered a person; above it, without a direct answer, the top 3 entries.
+Both thresholds are set on leave-one-corpus-out predictions (each corpus scored by models fitted
+without it), i.e. on what happens on a new corpus, not on the corpora the models saw. Sets whose role
+is `held_back` are never fitted on: they are only scored by the final models.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from knowledge_base.evaluate import Scored, expand, metrics, read_jsonl, score_queries
+from knowledge_base.gate import ALL_FEATURES, MIN_AGREE, AnswerGate, gate_input
+from knowledge_base.gate_fit import _predict, fit_logistic
+from knowledge_base.thresholds import Thresholds
+
+ANSWER_FEATURES = ("top", "margin", "margin3", "dense_lead", "unknown", "missing", "tokens", "ztop", "zmargin")
+SCOPE_FEATURES = ("top", "dense_top", "lex_top", "grams_top", "unknown", "missing", "tokens", "ztop", "zdense")
+
+
+@dataclass(frozen=True)
+class Budgets:
+    wrong: float = 0.01      # in-scope answered wrongly, pooled over held-out corpora
+    ood_answered: float = 0.015
+    in_scope_handoff: float = 0.03
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    name: str
+    role: str            # "fit" or "held_back"
+    corpus: Path
+    queries: list[Path]
+    ood: list[Path]
+    same_corpus_as: str | None = None  # e.g. held-out questions over the dev corpus
+
+
+def load_sets(path: Path) -> list[EvalSet]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    base = path.parent
+    return [EvalSet(name, d["role"], base / d["corpus"], [p for q in d["queries"] for p in expand(str(base / q))],
+                    [p for q in d["ood"] for p in expand(str(base / q))], d.get("same_corpus_as"))
+            for name, d in raw["sets"].items()]
+
+
+@dataclass
+class Labelled:
+    """One set's questions scored on its own index, with the index's profile."""
+
+    name: str
+    scored: list[Scored]
+    profile: dict[str, Any] | None
+    X: np.ndarray          # ALL_FEATURES per question
+    agree: np.ndarray
+    good: np.ndarray       # in scope, best entry right
+    ins: np.ndarray        # in scope
+
+
+def label_set(es: EvalSet, build: Any, weights: Thresholds) -> Labelled:
+    """`build(corpus_path, thresholds)` -> KnowledgeBase with a profile."""
+    kb = build(es.corpus, weights)
+    scored = [s for s in score_queries(kb, read_jsonl(es.queries), read_jsonl(es.ood)) if len(s.ch.cand)]
+    profile = kb.thresholds.profile
+    rows = []
+    for s in scored:
+        fused = s.ch.fused(weights)
+        order = np.argsort(-fused, kind="stable")
+        gi = gate_input(s.ch, fused, order, profile)
+        rows.append((gi.x, gi.agree, s.gold is not None and s.ch.cand[order[0]] == s.gold, s.gold is not None))
+    X, agree, good, ins = (np.array([r[k] for r in rows]) for k in range(4))
+    return Labelled(es.name, scored, profile, X.reshape(len(rows), len(ALL_FEATURES)), agree, good.astype(bool),
+                    ins.astype(bool))
+
+
+def _cols(names: tuple[str, ...]) -> list[int]:
+    return [ALL_FEATURES.index(n) for n in names]
+
+
+def _model(sets: list[Labelled], names: tuple[str, ...], target: str) -> tuple[np.ndarray, ...]:
+    X = np.concatenate([s.X[:, _cols(names)] for s in sets])
+    y = np.concatenate([getattr(s, target) for s in sets]).astype(np.float64)
+    return fit_logistic(X, y)
+
+
+def held_out_probabilities(sets: list[Labelled], names: tuple[str, ...], target: str) -> list[np.ndarray]:
+    """Per set, the probabilities of a model fitted on every other corpus (sets sharing a corpus count
+    as one corpus)."""
+    out = []
+    for s in sets:
+        # With a single corpus there is no other to fit on: in-sample (only in nested reports).
+        others = [o for o in sets if o.name != s.name and o.profile != s.profile] or sets
+        out.append(_predict(_model(others, names, target), s.X[:, _cols(names)]))
+    return out
+
+
+def answer_threshold(sets: list[Labelled], p: list[np.ndarray], b: Budgets) -> float:
+    """Lowest threshold whose pooled held-out wrong answers and answered out-of-scope questions stay
+    within budget."""
+    pa = np.concatenate([np.where(s.agree >= MIN_AGREE, q, 0.0) for s, q in zip(sets, p, strict=True)])
+    good, ins = np.concatenate([s.good for s in sets]), np.concatenate([s.ins for s in sets])
+    for t in np.unique(np.round(np.quantile(pa, np.linspace(0.0, 1.0, 401)), 4)):
+        ans = pa >= t
+        if (ans & ins & ~good).sum() <= b.wrong * ins.sum() and (ans & ~ins).sum() <= b.ood_answered * (~ins).sum():
+            return float(t)
+    return 1.0
+
+
+def scope_threshold(sets: list[Labelled], ps: list[np.ndarray], answered: list[np.ndarray], b: Budgets) -> float:
+    """Highest threshold that hands at most `in_scope_handoff` of the in-scope questions to a person."""
+    p = np.concatenate(ps)
+    ins = np.concatenate([s.ins for s in sets])
+    ans = np.concatenate(answered)
+    for t in np.unique(np.round(np.quantile(p[ins & ~ans], np.linspace(0.0, 1.0, 401)), 4))[::-1]:
+        if (ins & ~ans & (p < t)).sum() <= b.in_scope_handoff * ins.sum():
+            return float(t)
+    return 0.0
+
+
+def _gate(sets: list[Labelled], names: tuple[str, ...], target: str, threshold: float, min_agree: int) -> AnswerGate:
+    mean, scale, beta = _model(sets, names, target)
+    X = np.concatenate([s.X[:, _cols(names)] for s in sets])
+    return AnswerGate(tuple(map(float, mean)), tuple(map(float, scale)), tuple(map(float, beta[1:])), float(beta[0]),
+                      threshold, tuple(map(float, X.min(0))), tuple(map(float, X.max(0))), min_agree=min_agree,
+                      features=names)
+
+
+def fit(sets: list[Labelled], weights: Thresholds, b: Budgets, encoder: str) -> Thresholds:
+    pa = held_out_probabilities(sets, ANSWER_FEATURES, "good")
+    ta = answer_threshold(sets, pa, b)
+    answered = [(s.agree >= MIN_AGREE) & (p >= ta) for s, p in zip(sets, pa, strict=True)]
+    ts = scope_threshold(sets, held_out_probabilities(sets, SCOPE_FEATURES, "ins"), answered, b)
+    return dataclasses.replace(
+        weights, answer_gate=_gate(sets, ANSWER_FEATURES, "good", ta, MIN_AGREE).to_dict(),
+        scope_gate=_gate(sets, SCOPE_FEATURES, "ins", ts, 0).to_dict(), encoder=encoder,
+        fitted_on=", ".join(s.name for s in sets), profile=None)
+
+
+def held_out_report(sets: list[Labelled], weights: Thresholds, b: Budgets, encoder: str) -> dict[str, Any]:
+    """Per set: decided by models (and thresholds) fitted without its corpus."""
+    out = {}
+    for s in sets:
+        others = [o for o in sets if o.profile != s.profile]
+        th = dataclasses.replace(fit(others, weights, b, encoder), profile=s.profile)
+        out[s.name] = metrics(s.scored, th)
+    return out
