@@ -218,7 +218,8 @@ def cmd_calibrate(a: argparse.Namespace) -> int:
 def cmd_transfer(a: argparse.Namespace) -> int:
     from knowledge_base.transfer_cli import run
 
-    out = run(Path(a.sets), a.only, [Path(p) for p in a.compare], a.cache, a.write_defaults)
+    start = default_thresholds().weights_only()
+    out = run(Path(a.sets), a.only, [Path(p) for p in a.compare], a.cache, a.write_defaults, start)
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
 

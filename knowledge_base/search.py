@@ -96,7 +96,9 @@ class Channels:
     n_entries: int = 0      # corpus size: a smaller corpus gets a stricter answer-gate threshold
 
     def fused(self, th: Thresholds) -> np.ndarray:
-        return th.alpha * self.dense + th.beta * self.grams + (1 - th.alpha - th.beta) * self.lex
+        lex_weight = 1 - th.alpha - th.beta if th.gamma is None else th.gamma
+        fused = th.alpha * self.dense + th.beta * self.grams + lex_weight * self.lex
+        return fused - th.delta * self.uncovered if th.delta else fused
 
     def decide(self, th: Thresholds, fused: np.ndarray) -> tuple[np.ndarray, float, Decision, GateReport | None]:
         """(candidates best first, lead of the best over the second, decision, the answer gate's reasons

@@ -1,6 +1,8 @@
 """Fusion weights and decision thresholds: fitted by `calibrate`, stored with every index.
 
-fused = alpha * dense + beta * char-gram BM25 + (1 - alpha - beta) * word BM25 (see search.py).
+fused = alpha * dense + beta * char-gram BM25 + gamma * word BM25 - delta * uncovered (see search.py;
+gamma defaults to 1 - alpha - beta, delta to 0: the weights `calibrate` fits; `transfer` fits all four
+by listwise ranking over several corpora, rank_fit.py).
 Decision on the fused score of the best candidate (`top`) and its lead over the second (`margin`):
 answer  when top >= answer_score and margin >= answer_margin and the best entry's texts contain enough
         of the query's words (`uncovered`, IDF-weighted share of query words absent from the entry,
@@ -32,6 +34,8 @@ DEFAULT_PATH = Path(__file__).with_name("default_thresholds.json")
 class Thresholds:
     alpha: float = 0.7            # weight of the dense score in the fusion
     beta: float = 0.1             # weight of character n-gram BM25 (1 - alpha - beta for word BM25)
+    gamma: float | None = None    # weight of word BM25 when fitted on its own
+    delta: float = 0.0            # penalty per unit of `uncovered` (query word weight the entry lacks)
     answer_score: float = 0.75
     answer_margin: float = 0.03
     clarify_score: float = 0.6
@@ -68,6 +72,10 @@ class Thresholds:
         from knowledge_base.gate import AnswerGate
 
         return AnswerGate.from_dict(self.scope_gate)
+
+    def weights_only(self) -> Thresholds:
+        """The fusion weights alone: what a corpus profile depends on."""
+        return Thresholds(alpha=self.alpha, beta=self.beta, gamma=self.gamma, delta=self.delta)
 
     @property
     def needs_profile(self) -> bool:

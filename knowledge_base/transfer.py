@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from knowledge_base.evaluate import Scored, expand, metrics, read_jsonl, score_queries
+from knowledge_base.evaluate import Scored, expand, read_jsonl, score_queries
 from knowledge_base.gate import ALL_FEATURES, MIN_AGREE, AnswerGate, gate_input
 from knowledge_base.gate_fit import _predict, fit_logistic
 from knowledge_base.thresholds import Thresholds
@@ -69,11 +69,12 @@ class Labelled:
     ins: np.ndarray        # in scope
 
 
-def label_set(es: EvalSet, build: Any, weights: Thresholds) -> Labelled:
-    """`build(corpus_path, thresholds)` -> KnowledgeBase with a profile."""
-    kb = build(es.corpus, weights)
-    scored = [s for s in score_queries(kb, read_jsonl(es.queries), read_jsonl(es.ood)) if len(s.ch.cand)]
-    profile = kb.thresholds.profile
+def score_set(es: EvalSet, kb: Any) -> list[Scored]:
+    """The set's questions on its corpus's index (channel scores do not depend on the weights)."""
+    return [s for s in score_queries(kb, read_jsonl(es.queries), read_jsonl(es.ood)) if len(s.ch.cand)]
+
+
+def label(name: str, scored: list[Scored], weights: Thresholds, profile: dict[str, Any] | None) -> Labelled:
     rows = []
     for s in scored:
         fused = s.ch.fused(weights)
@@ -81,7 +82,7 @@ def label_set(es: EvalSet, build: Any, weights: Thresholds) -> Labelled:
         gi = gate_input(s.ch, fused, order, profile)
         rows.append((gi.x, gi.agree, s.gold is not None and s.ch.cand[order[0]] == s.gold, s.gold is not None))
     X, agree, good, ins = (np.array([r[k] for r in rows]) for k in range(4))
-    return Labelled(es.name, scored, profile, X.reshape(len(rows), len(ALL_FEATURES)), agree, good.astype(bool),
+    return Labelled(name, scored, profile, X.reshape(len(rows), len(ALL_FEATURES)), agree, good.astype(bool),
                     ins.astype(bool))
 
 
@@ -168,11 +169,3 @@ def fit(sets: list[Labelled], weights: Thresholds, b: Budgets, encoder: str) -> 
         fitted_on=", ".join(s.name for s in sets), profile=None)
 
 
-def held_out_report(sets: list[Labelled], weights: Thresholds, b: Budgets, encoder: str) -> dict[str, Any]:
-    """Per set: decided by models (and thresholds) fitted without its corpus."""
-    out = {}
-    for s in sets:
-        others = [o for o in sets if o.profile != s.profile]
-        th = dataclasses.replace(fit(others, weights, b, encoder), profile=s.profile)
-        out[s.name] = metrics(s.scored, th)
-    return out

@@ -1,8 +1,11 @@
-"""`python -m knowledge_base transfer`: fit on the `fit` sets, report held-out corpora and held-back sets,
-side by side with other thresholds files (e.g. the previous engine) and plain dense retrieval."""
+"""`python -m knowledge_base transfer`: fit the fusion weights and both decision models on the `fit` sets;
+report every fit corpus decided by weights, models and thresholds fitted without it, the `held_back`
+sets decided by the final fit, and the same sets under other thresholds files (e.g. the previous
+engine's) and under plain dense retrieval."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -10,34 +13,66 @@ from typing import Any
 import numpy as np
 
 from knowledge_base.corpus import load_corpus
-from knowledge_base.evaluate import metrics
-from knowledge_base.thresholds import DEFAULT_PATH, Thresholds, default_thresholds
-from knowledge_base.transfer import Budgets, Labelled, fit, held_out_report, label_set, load_sets
+from knowledge_base.evaluate import Scored, metrics
+from knowledge_base.rank_fit import fit_rank_weights
+from knowledge_base.selfcal import corpus_profile
+from knowledge_base.thresholds import DEFAULT_PATH, Thresholds
+from knowledge_base.transfer import Budgets, EvalSet, Labelled, fit, label, load_sets, score_set
 
 
-def _builder(cache_path: str) -> Any:
+@dataclasses.dataclass
+class Study:
+    """Every set scored on its corpus's index; profiles are cached per (corpus, weights)."""
+
+    sets: list[EvalSet]
+    kbs: dict[Path, Any]
+    scored: dict[str, list[Scored]]
+    encoder: str
+    _profiles: dict[tuple[Path, str], Any] = dataclasses.field(default_factory=dict)
+
+    def profile(self, es: EvalSet, weights: Thresholds) -> dict[str, Any] | None:
+        key = (es.corpus.resolve(), json.dumps(weights.to_dict(), sort_keys=True))
+        if key not in self._profiles:
+            kb = self.kbs[es.corpus.resolve()]
+            kb.thresholds = weights
+            self._profiles[key] = corpus_profile(kb)
+        return self._profiles[key]
+
+    def labelled(self, names: list[str], weights: Thresholds) -> list[Labelled]:
+        by = {s.name: s for s in self.sets}
+        return [label(n, self.scored[n], weights, self.profile(by[n], weights)) for n in names]
+
+    def fit(self, names: list[str], start: Thresholds, b: Budgets) -> Thresholds:
+        weights = fit_rank_weights([s for n in names for s in self.scored[n]], start)
+        return fit(self.labelled(names, weights), weights, b, self.encoder)
+
+    def decide(self, name: str, th: Thresholds) -> dict[str, Any]:
+        es = next(s for s in self.sets if s.name == name)
+        return metrics(self.scored[name], dataclasses.replace(th, profile=self.profile(es, th.weights_only())))
+
+
+def open_study(sets_file: Path, only: list[str] | None, cache_path: str) -> Study:
     from knowledge_base.embcache import SqliteEmbeddingCache
     from knowledge_base.encoders import encoder_from_env
     from knowledge_base.search import KnowledgeBase
-    from knowledge_base.selfcal import corpus_profile
 
     enc = encoder_from_env()
     cache = SqliteEmbeddingCache(cache_path) if cache_path else None
-    built: dict[tuple[Path, str], Any] = {}
-
-    def build(corpus: Path, th: Thresholds) -> Any:
-        key = (corpus.resolve(), json.dumps(th.to_dict(), sort_keys=True))
-        if key not in built:
-            kb = KnowledgeBase.build(load_corpus(corpus), encoder=enc, cache=cache,
-                                     thresholds=Thresholds(alpha=th.alpha, beta=th.beta))
-            kb.thresholds = th.__class__(**{**th.to_dict(), "profile": corpus_profile(kb)})
-            built[key] = kb
-        return built[key]
-
-    return enc, build
+    sets = [s for s in load_sets(sets_file) if not only or s.name in only]
+    kbs: dict[Path, Any] = {}
+    for es in sets:
+        if es.corpus.resolve() not in kbs:
+            kbs[es.corpus.resolve()] = KnowledgeBase.build(load_corpus(es.corpus), encoder=enc, cache=cache,
+                                                           thresholds=Thresholds())
+    scored = {es.name: score_set(es, kbs[es.corpus.resolve()]) for es in sets}
+    return Study(sets, kbs, scored, enc.name)
 
 
-def plain_dense(kb: Any, scored: list[Any]) -> dict[str, float]:
+def _corpus_of(study: Study, name: str) -> Path:
+    return next(s.corpus.resolve() for s in study.sets if s.name == name)
+
+
+def plain_dense(kb: Any, scored: list[Scored]) -> dict[str, float]:
     """Ranking by the e5 cosine alone (best field of each entry), for comparison."""
     t1 = t3 = rr = n = 0.0
     for s in scored:
@@ -50,35 +85,23 @@ def plain_dense(kb: Any, scored: list[Any]) -> dict[str, float]:
     return {"top1": round(t1 / n, 4), "top3": round(t3 / n, 4), "mrr10": round(rr / n, 4)} if n else {}
 
 
-def _compare(sets: list[Labelled], files: list[Path], build: Any, es_by_name: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for f in files:
-        th = Thresholds.from_dict(json.loads(f.read_text(encoding="utf-8")))
-        res = {}
-        for s in sets:
-            kb = build(es_by_name[s.name].corpus, Thresholds(alpha=th.alpha, beta=th.beta))
-            res[s.name] = metrics(s.scored, Thresholds.from_dict({**th.to_dict(), "profile": kb.thresholds.profile}))
-        out[str(f)] = res
-    return out
-
-
-def run(sets_file: Path, only: list[str] | None, compare: list[Path], cache: str, write: bool) -> dict[str, Any]:
-    enc, build = _builder(cache)
-    sets = [s for s in load_sets(sets_file) if not only or s.name in only]
-    weights = Thresholds(alpha=default_thresholds().alpha, beta=default_thresholds().beta)
-    labelled = {s.name: label_set(s, build, weights) for s in sets}
-    fit_sets = [labelled[s.name] for s in sets if s.role == "fit"]
-    back = [labelled[s.name] for s in sets if s.role == "held_back"]
+def run(sets_file: Path, only: list[str] | None, compare: list[Path], cache: str, write: bool,
+        start: Thresholds) -> dict[str, Any]:
+    study = open_study(sets_file, only, cache)
+    fit_names = [s.name for s in study.sets if s.role == "fit"]
+    back = [s.name for s in study.sets if s.role == "held_back"]
     b = Budgets()
-    final = fit(fit_sets, weights, b, enc.name)
+    final = study.fit(fit_names, start, b)
+    held_out = {}
+    for n in fit_names:
+        others = [o for o in fit_names if _corpus_of(study, o) != _corpus_of(study, n)]
+        held_out[n] = study.decide(n, study.fit(others, start, b))
     out: dict[str, Any] = {"budgets": b.__dict__, "thresholds": final.to_dict(),
-                           "fit_sets_each_decided_without_its_corpus": held_out_report(fit_sets, weights, b, enc.name),
-                           "held_back": {s.name: metrics(s.scored, Thresholds.from_dict(
-                               {**final.to_dict(), "profile": s.profile})) for s in back}}
-    by_name = {s.name: s for s in sets}
-    out["plain_dense"] = {s.name: plain_dense(build(by_name[s.name].corpus, weights), s.scored)
-                          for s in labelled.values()}
-    out["compare"] = _compare(list(labelled.values()), compare, build, by_name)
+                           "fit_sets_each_decided_without_its_corpus": held_out,
+                           "held_back": {n: study.decide(n, final) for n in back}}
+    out["plain_dense"] = {n: plain_dense(study.kbs[_corpus_of(study, n)], study.scored[n]) for n in study.scored}
+    out["compare"] = {str(f): {n: study.decide(n, Thresholds.from_dict(json.loads(f.read_text(encoding="utf-8"))))
+                               for n in study.scored} for f in compare}
     if write:
         DEFAULT_PATH.write_text(json.dumps(final.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return out
