@@ -196,7 +196,13 @@ def _rerank(
         return SearchResult("handoff", [], joined.truncated)
     margin = blended(ranked[0]) - blended(ranked[1]) if len(ranked) > 1 else ranked[0].score
     confidence = max(ranked[0].score, alone.get(ranked[0].id, 0.0))
-    decision = kb.thresholds.decide(confidence, margin)
+    if getattr(kb.thresholds, "scope", None) is not None:
+        # Both gates judged the message alone and the joined text: an entry either of them answered is
+        # answered; in scope for either, the options; out of scope for both, a person is offered.
+        in_scope = any(r.decision != "handoff" for r in (plain, joined))
+        decision = "answer" if _gate_answered(ranked[0].id, plain, joined) else "clarify" if in_scope else "handoff"
+    else:
+        decision = kb.thresholds.decide(confidence, margin)
     if decision == "answer" and getattr(kb.thresholds, "gate", None) is not None \
             and not _gate_answered(ranked[0].id, plain, joined):
         decision = "clarify"

@@ -25,7 +25,8 @@ FEATURES = ("top", "margin", "margin3", "dense_lead", "unknown", "missing", "tok
 # Also available to a model: the best entry's own channel scores, and the score, dense score and lead
 # placed on this corpus's scale (`z*`: 0 at the median of its near misses, 1 at the median of its own
 # paraphrases; selfcal.Profile), which is what lets a model fitted on some corpora decide on another.
-ALL_FEATURES = (*FEATURES, "dense_top", "lex_top", "grams_top", "ztop", "zdense", "zmargin")
+ALL_FEATURES = (*FEATURES, "dense_top", "lex_top", "grams_top", "ztop", "zdense", "zmargin", "agree3",
+                "dense_rank", "lex_rank")
 PROFILED = {"ztop": "top", "zdense": "dense_top", "zmargin": "margin"}
 MIN_AGREE = 2
 
@@ -55,12 +56,15 @@ def gate_input(ch: Any, fused: np.ndarray, order: np.ndarray, profile: dict[str,
     unc = float(ch.uncovered[t])
     unknown = min(float(ch.unknown), unc)  # words no entry uses vs words only this entry lacks
     raw = {"top": float(fused[t]), "margin": margin, "dense_top": float(ch.dense[t])}
-    x = np.array([fused[t], margin, margin3, dense_lead, unknown, unc - unknown, ch.n_tokens,
-                  ch.dense[t], ch.lex[t], ch.grams[t],
-                  *(on_corpus_scale(raw[src], src, profile) for src in PROFILED.values())], np.float64)
     # A lexical channel with nothing above zero has no opinion: it does not count as agreeing.
     agree = int(ch.dense[t] >= ch.dense.max()) + sum(
         int(c[t] > 0 and c[t] >= c.max()) for c in (ch.lex, ch.grams))
+    dense_rank = min(int((ch.dense > ch.dense[t]).sum()), 3)
+    lex_rank = min(int((ch.lex > ch.lex[t]).sum()), 3) if ch.lex[t] > 0 else 3
+    x = np.array([fused[t], margin, margin3, dense_lead, unknown, unc - unknown, ch.n_tokens,
+                  ch.dense[t], ch.lex[t], ch.grams[t],
+                  *(on_corpus_scale(raw[src], src, profile) for src in PROFILED.values()),
+                  agree == 3, dense_rank, lex_rank], np.float64)
     return GateInput(x, agree, int(ch.n_entries))
 
 

@@ -18,7 +18,7 @@ import yaml
 
 CODE_VERSION = "1"
 DATA_DIR = Path(__file__).with_name("data")
-DATA_FILES = ("dialect.yaml", "stopwords.yaml", "affixes.yaml", "arabizi.yaml")
+DATA_FILES = ("dialect.yaml", "dialect_general.yaml", "stopwords.yaml", "affixes.yaml", "arabizi.yaml")
 
 _DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _LETTER_MAP = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"}
@@ -63,10 +63,13 @@ class Normalizer:
         digest = hashlib.sha256(b"".join(raw[n] for n in DATA_FILES)).hexdigest()[:12]
         self.version = f"{CODE_VERSION}-{digest}"
         data = {n: yaml.safe_load(raw[n]) for n in DATA_FILES}
-        dia = data["dialect.yaml"]
-        self.phrases = sorted(((fold(k), fold(v or "")) for k, v in dia["phrases"].items()),
+        # dialect.yaml: the service vocabulary; dialect_general.yaml: everyday Gulf and English words
+        # for situations (lost, broke, postponed, ...), general language data written apart from any
+        # evaluation set. The first file wins on a shared key.
+        dia = [data["dialect_general.yaml"], data["dialect.yaml"]]
+        self.phrases = sorted({fold(k): fold(v or "") for d in dia for k, v in d["phrases"].items()}.items(),
                               key=lambda kv: -len(kv[0]))
-        self.word_map = {fold(k): fold(v or "") for k, v in dia["words"].items()}
+        self.word_map = {fold(k): fold(v or "") for d in dia for k, v in d["words"].items()}
         self.stopwords = set(words(data["stopwords.yaml"]["words"]))
         aff = data["affixes.yaml"]
         self.min_stem = int(aff["min_stem"])

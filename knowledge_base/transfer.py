@@ -31,11 +31,16 @@ ANSWER_FEATURES = ("top", "margin", "margin3", "dense_lead", "unknown", "missing
 SCOPE_FEATURES = ("top", "dense_top", "lex_top", "grams_top", "unknown", "missing", "tokens", "ztop", "zdense")
 
 
+AGGREGATE = np.max
+
+
 @dataclass(frozen=True)
 class Budgets:
-    wrong: float = 0.01      # in-scope answered wrongly (mean over held-out corpora)
-    ood_answered: float = 0.015
-    in_scope_handoff: float = 0.035
+    # Each on every held-out corpus (the worst one counts), a little inside the product's targets of
+    # 2% / 3% / 5%: these are already out-of-corpus rates, so the margin only absorbs sampling noise.
+    wrong: float = 0.015     # in-scope questions answered with a wrong entry
+    ood_answered: float = 0.025
+    in_scope_handoff: float = 0.045
 
 
 @dataclass(frozen=True)
@@ -120,10 +125,10 @@ def _corpus_groups(sets: list[Labelled]) -> list[list[int]]:
 
 
 def _per_corpus_rate(sets: list[Labelled], hit: list[np.ndarray], of: list[np.ndarray]) -> float:
-    """Mean over corpora of sum(hit)/sum(of): every corpus weighs the same, whatever its set sizes."""
+    """The worst corpus's sum(hit)/sum(of): a budget holds on every corpus, whatever its set sizes."""
     rates = [sum(int(hit[i].sum()) for i in g) / max(sum(int(of[i].sum()) for i in g), 1)
              for g in _corpus_groups(sets)]
-    return float(np.mean(rates))
+    return float(AGGREGATE(rates))
 
 
 def answer_threshold(sets: list[Labelled], p: list[np.ndarray], b: Budgets) -> float:

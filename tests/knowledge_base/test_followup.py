@@ -263,12 +263,12 @@ def test_followup_set_is_well_formed() -> None:
 
 
 def test_real_index_followup_set(real_kb: KnowledgeBase) -> None:
-    """Measured with conditional openers, weighted English words and the sibling/own-match guards: top-1
-    0.901 (118 of 131), self-service 0.962 (126), answered right 0.275 (36), wrong 0 of 131, out-of-scope
-    answered 2 of 32 (both answered by the gate on the message alone). Bounds leave 2-3 turns of margin."""
+    """Measured with the transfer-fitted gates (answer and scope): top-1 0.901 (118 of 131), self-service
+    0.947 (124), answered right 0.206 (27; 0.275 with the previous dev-fitted gate, which answered more
+    near misses on new corpora), wrong 0 of 131, out-of-scope answered 2 of 32. Bounds leave 2-3 turns."""
     r = evaluate(real_kb, read_jsonl([DEFAULT_SET]))
     assert r["top1"] >= 0.88, r
     assert r["self_service"] >= 0.94, r
-    assert r["answered_right"] >= 0.25, r  # an index that only ever offers options fails here
+    assert r["answered_right"] >= 0.19, r  # an index that only ever offers options fails here
     assert r["wrong_answers"] <= 0.02, r
     assert r["ood_answered"] <= 0.07, r
