@@ -9,11 +9,12 @@ clarification.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from actions.payload import HandoffReason, build_payload
 from actions.replies import Reply
 from actions.state import PENDING_CLARIFY, PENDING_FEEDBACK, PENDING_OFFER, DialogueState
-from actions.turn import Outcome, Turn, UnansweredNote
+from actions.turn import LearnedNote, Outcome, Turn, UnansweredNote
 
 MISSES_BEFORE_HANDOFF = 2
 # "السلام عليكم ورحمة الله وبركاته" is 5 words: a greeting of 7+ words carries something else.
@@ -55,10 +56,13 @@ def negative_feedback(turn: Turn, state: DialogueState) -> Outcome:
     text = state.last_question or _last_typed(turn)
     ids = [state.last_entry_id] if state.last_entry_id else [c["id"] for c in state.last_candidates]
     note = UnansweredNote(text=text, reason="negative_feedback", candidates=ids) if text else None
+    # 👎 on an answer the citizen picked among the options withdraws that pick from the suggestions.
+    unpick = LearnedNote("reject", state.last_entry_id) if state.answered_via == "clarify" and state.last_entry_id \
+        else None
     if count >= NEGATIVES_BEFORE_HANDOFF or state.answered_via == "clarify":
-        return handoff(turn, state, "negative_feedback", note)
+        return replace(handoff(turn, state, "negative_feedback", note), learned=unpick)
     offer = state.update(negative_feedback=count, pending=PENDING_OFFER, offer_reason="negative_feedback")
-    return Outcome([Reply(response="utter_feedback_sorry")], offer, note)
+    return Outcome([Reply(response="utter_feedback_sorry")], offer, note, unpick)
 
 
 def clarify_rejected(turn: Turn, state: DialogueState) -> Outcome:

@@ -8,12 +8,13 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from actions.dialogue import handoff, miss
 from actions.replies import Button, Reply
 from actions.state import PENDING_CLARIFY, PENDING_FEEDBACK, PENDING_OFFER, CandidateInfo, DialogueState
-from actions.turn import Outcome, Turn, UnansweredNote
+from actions.turn import LearnedNote, Outcome, Turn, UnansweredNote
 from knowledge_base.errors import EmptyQueryError
 from knowledge_base.followup import contextual_search, previous_answer
 
@@ -148,4 +149,6 @@ async def _answer_choice(turn: Turn, state: DialogueState, get_kb: KbGetter) -> 
     if entry is None:
         return Outcome([Reply(response="utter_choice_expired")], state.update(pending=None, clarify_options=[]))
     question = state.last_question or entry.question
-    return answer_entry(state, entry, question, "clarify")
+    answered = answer_entry(state, entry, question, "clarify")
+    learned = LearnedNote("pick", entry.id, state.last_question) if state.last_question else None
+    return replace(answered, learned=learned)

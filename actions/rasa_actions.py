@@ -14,7 +14,7 @@ from actions import kb_access
 from actions.dialogue import carries_question, followup_turn, handoff, out_of_context_reply, smalltalk
 from actions.faq import answer_question, person_requested
 from actions.lang import detect_language
-from actions.person_request import asks_for_person
+from knowledge_base.person_request import asks_for_person
 from actions.replies import Phrasebook, dispatch
 from actions.state import DialogueState
 from actions.turn import Outcome, Turn
@@ -65,7 +65,7 @@ class DialogueAction(Action):
         turn, state = read_turn(tracker, domain)
         try:
             if asks_for_person(turn.text):
-                # Whatever intent NLU heard, an explicit request for a person is one (person_request.py).
+                # Whatever NLU heard, an explicit request for a person is one (knowledge_base/person_request).
                 outcome = await person_requested(turn, state, kb_access.get_knowledge_base)
             else:
                 outcome = await self.decide(turn, state)
@@ -74,6 +74,7 @@ class DialogueAction(Action):
             outcome = handoff(turn, state, "low_confidence")
         dispatch(dispatcher, outcome.replies, turn.book)
         await self.recorder.record(outcome.unanswered, turn.conversation_id)
+        await self.recorder.record_learned(outcome.learned, turn.conversation_id)
         log.info("action done", extra={"action": self.action_name, "replies": len(outcome.replies)})
         return slot_events(tracker.current_slot_values(), outcome.state)
 

@@ -28,7 +28,18 @@ class UnansweredNote:
 
 
 @dataclass(frozen=True)
+class LearnedNote:
+    """Evidence for the editors' suggestions (knowledge_base.learning): a citizen picked `entry_id` for
+    `text` among the options ("pick"), or gave 👎 to the answer they picked ("reject")."""
+
+    kind: str
+    entry_id: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
 class Outcome:
     replies: list[Reply]
     state: DialogueState
     unanswered: UnansweredNote | None = None
+    learned: LearnedNote | None = None

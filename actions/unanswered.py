@@ -6,7 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
-from actions.turn import UnansweredNote
+from actions.turn import LearnedNote, UnansweredNote
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,21 @@ class UnansweredRecorder:
             )
         except Exception as exc:  # editors lose one record; the citizen still gets the reply
             log.warning("unanswered question not recorded: %s", exc.__class__.__name__)
+
+    async def record_learned(self, note: LearnedNote | None, conversation_id: str) -> None:
+        """A citizen's pick among the options (or its withdrawal) for the editors' suggestions."""
+        if note is None:
+            return
+        try:
+            from knowledge_base.learning import record
+
+            await asyncio.wait_for(
+                record(self._redis(), kind=note.kind, entry_id=note.entry_id, text=note.text, source="citizen",
+                       by=conversation_id, conversation_id=conversation_id),
+                RECORD_TIMEOUT_S,
+            )
+        except Exception as exc:  # a lost suggestion; the citizen still gets the reply
+            log.warning("learned pair not recorded: %s", exc.__class__.__name__)
 
     async def close(self) -> None:
         if self._client is not None:

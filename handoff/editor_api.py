@@ -18,7 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from handoff.editor import common as c
-from handoff.editor import conversation_routes, faq_routes, kb_routes, unanswered_routes
+from handoff.editor import conversation_routes, faq_routes, kb_routes, learn_routes, unanswered_routes
 from knowledge_base.keys import DEFAULT_PREFIX, KbKeys
 from knowledge_base.live import LiveConfig, LiveKnowledgeBase
 from knowledge_base.store import FaqStore
@@ -62,6 +62,7 @@ def setup(app: web.Application) -> None:
     app.router.add_routes(kb_routes.routes)
     app.router.add_routes(unanswered_routes.routes)
     app.router.add_routes(conversation_routes.routes)
+    app.router.add_routes(learn_routes.routes)
     app.router.add_routes(faq_routes.routes)
     app.router.add_get("/editor", editor_page)
     for name in ("editor.js", "editor-tools.js", "editor.css", "editor-strings.json"):  # no clash with /static

@@ -65,3 +65,14 @@ class KbKeys:
     def unanswered_done(self) -> str:
         """Set: unanswered record ids already turned into an FAQ draft or dismissed."""
         return f"{self.prefix}kb:unanswered:done"
+
+    @property
+    def learned(self) -> str:
+        """Stream: (masked question, entry) pairs a person confirmed: a citizen's pick among the options,
+        or an FAQ an agent inserted after a handoff; and 👎 on a picked answer (learning.py)."""
+        return f"{self.prefix}kb:learned"
+
+    @property
+    def learned_done(self) -> str:
+        """Set: suggestion keys an editor accepted as an alternative or dismissed."""
+        return f"{self.prefix}kb:learned:done"

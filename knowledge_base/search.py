@@ -150,6 +150,7 @@ class SearchResult:
     margin: float = 0.0
     analysed: AnalysedQuery | None = field(default=None, repr=False)
     gate: GateReport | None = None  # the answer gate's reasons, when the index has a gate
+    scope: GateReport | None = None  # the scope gate's: is the question one this corpus covers at all?
 
     @property
     def options(self) -> list[Candidate]:
@@ -345,7 +346,9 @@ class KnowledgeBase:
         if context and context.previous_category:
             fused = fused + CONTEXT_BOOST * (self.categories[cand] == context.previous_category)
         order, margin, decision, report = ch.decide(th, fused)
+        scope = th.scope.report(gate_input(ch, fused, order, th.profile)) if th.scope is not None and len(order) \
+            else None
         top = [int(j) for j in order[: max(top_k, 3)]]
         cands = [Candidate(self.entries[cand[j]], float(fused[j]), float(dense[j]), float(lex[j])) for j in top]
         return SearchResult(decision, cands[:top_k] if decision != "clarify" else cands[: max(top_k, 3)],
-                            aq.truncated, margin, aq, report)
+                            aq.truncated, margin, aq, report, scope)

@@ -62,8 +62,11 @@ def _reasons(kb: Any, res: Any) -> dict[str, Any]:
         return {"rule": "score", "answer": round(th.answer_score, 3), "margin": round(th.answer_margin, 3),
                 "clarify": clarify}
     g = res.gate
-    return {"rule": "gate", "agree": g.agree, "min_agree": g.min_agree, "confidence": round(g.confidence, 3),
-            "needed": round(g.needed, 3), "clarify": clarify}
+    out = {"rule": "gate", "agree": g.agree, "min_agree": g.min_agree, "confidence": round(g.confidence, 3),
+           "needed": round(g.needed, 3), "clarify": clarify}
+    if res.scope is not None:  # options vs "not handled here" is the scope gate's call, not a score's
+        out.update(rule="gates", scope=round(res.scope.confidence, 3), scope_needed=round(res.scope.needed, 3))
+    return out
 
 
 @routes.get("/api/faq/live")

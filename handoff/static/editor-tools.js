@@ -1,4 +1,5 @@
-// Editor page tools: "try a question", unanswered clusters, import (dry-run preview, apply), export.
+// Editor page tools: "try a question", unanswered clusters, suggestions learned from use, import (dry-run
+// preview, apply), export.
 import { el, t } from "/editor/editor.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -69,6 +70,33 @@ export function setupTools(app) {
     app.flash(t("error_generic", { status: 404 }));
   }
 
+  async function loadLearned() {
+    const res = await api.call("GET", "/api/learn/suggestions");
+    if (!res.ok) return;
+    $("#learned").replaceChildren(...res.data.suggestions.map(suggestion));
+    $("#learned-empty").hidden = res.data.suggestions.length > 0;
+  }
+
+  function suggestion(s) {
+    const accept = el("button", { type: "button", class: "btn", text: t("learned_accept") });
+    accept.addEventListener("click", async () => {
+      const res = await api.call("POST", `/api/learn/suggestions/${s.key}/accept`, { entry_id: s.entry_id, text: s.text });
+      app.flash(res.ok ? t("learned_added") : t("error_generic", { status: res.status }));
+      await loadLearned();
+    });
+    const dismiss = el("button", { type: "button", class: "btn btn-secondary", text: t("dismiss") });
+    dismiss.addEventListener("click", async () => {
+      await api.call("POST", `/api/learn/suggestions/${s.key}/dismiss`);
+      await loadLearned();
+    });
+    const agents = s.agents.length ? s.agents.join("، ") : t("none");
+    return el("li", { "data-key": s.key, "data-entry": s.entry_id },
+      el("h3", { dir: "auto", text: s.text }),
+      el("p", { class: "muted", text: t("learned_for", { question: s.entry_question }) }),
+      el("p", { class: "muted", text: t("learned_evidence", { citizens: s.citizens, agents }) }),
+      el("div", { class: "actions" }, accept, dismiss));
+  }
+
   let file = null;
   async function runImport(dryRun) {
     if (!file) return;
@@ -104,6 +132,7 @@ export function setupTools(app) {
 
   $("#try-form").addEventListener("submit", tryQuestion);
   $("#refresh-clusters").addEventListener("click", loadClusters);
+  $("#refresh-learned").addEventListener("click", loadLearned);
   $("#import-form").addEventListener("submit", (ev) => { ev.preventDefault(); file = $("#import-file").files[0]; runImport(true); });
   $("#import-apply").addEventListener("click", () => runImport(false));
   for (const fmt of ["csv", "jsonl", "xlsx"]) {
@@ -111,5 +140,5 @@ export function setupTools(app) {
     b.addEventListener("click", () => download(fmt));
     $("#exports").append(b);
   }
-  return { loadClusters };
+  return { loadClusters, loadLearned };
 }

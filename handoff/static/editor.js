@@ -97,6 +97,7 @@ class EditorApp {
     for (const b of document.querySelectorAll(".tab")) b.setAttribute("aria-pressed", String(b.dataset.tab === name));
     for (const p of document.querySelectorAll(".panel")) p.hidden = p.id !== `panel-${name}`;
     if (name === "unanswered") this.tools.loadClusters();
+    if (name === "learned") this.tools.loadLearned();
   }
 
   async loadList() {

@@ -50,3 +50,25 @@ async def test_low_confidence_clarify_rejected_and_negative_feedback_are_recorde
 async def test_unreachable_redis_does_not_change_the_reply(conversation: Conversation) -> None:
     msgs = await conversation.say("كم سعر تذكرة الطيران", "ask_question")
     assert responses(msgs) == ["utter_no_answer"]
+
+
+async def test_a_picked_option_is_learned_and_withdrawn_by_a_thumbs_down(
+    recording: Conversation, kb: FakeKB, redis_url: str, redis_prefix: str
+) -> None:
+    """A citizen's choice among the options is evidence for the editors (knowledge_base.learning);
+    👎 on that answer withdraws it."""
+    kb.on("ابي اطلع بطاقة لولدي اول مرة", "clarify", ("card-issue", 0.7), ("card-fee", 0.69), ("card-docs", 0.68))
+    await recording.say("ابي اطلع بطاقة لولدي اول مرة", "ask_question")
+    await recording.say('/choose_faq{"faq_id": "card-issue"}', "choose_faq", faq_id="card-issue")
+    await recording.say("ما افادتني", "feedback_negative")
+    client = aioredis.from_url(redis_url, decode_responses=True)
+    try:
+        rows = [fields for _, fields in await client.xrange(KbKeys(redis_prefix).learned)]
+    finally:
+        await client.aclose()
+    assert [(r["kind"], r["entry_id"], r["text"], r["source"]) for r in rows] == [
+        ("pick", "card-issue", "ابي اطلع بطاقة لولدي اول مرة", "citizen"),
+        ("reject", "card-issue", "", "citizen"),
+    ]
+    assert all(r["conversation_id"] == "conv-rec" for r in rows)
+    await recording.recorder.close()

@@ -51,6 +51,10 @@ export class Api {
     return data.entry;
   }
 
+  learnAgentPick(conversationId, faqId) {
+    return this.call("POST", "/api/learn/agent-pick", { conversation_id: conversationId, faq_id: faqId });
+  }
+
   callbackDone(id) {
     return this.call("POST", `/api/callbacks/${encodeURIComponent(id)}/done`);
   }

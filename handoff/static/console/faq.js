@@ -35,7 +35,7 @@ export class FaqPanel {
     const candTitle = (packet.candidates || []).length ? el("h3", {}, t("console.candidates")) : null;
     body.replaceChildren(el("div", { class: "packet" }, facts, summary, candTitle, cands));
     for (const c of packet.candidates || []) {
-      const item = this.#item(c.question, null, c.score);
+      const item = this.#item(c.id, c.question, null, c.score);
       cands.append(item.node);
       this.#fillAnswer(c.id, item);
     }
@@ -51,7 +51,7 @@ export class FaqPanel {
     }
   }
 
-  #item(question, answer, score) {
+  #item(id, question, answer, score) {
     const ans = el("p", { class: "answer", dir: "auto" });
     const insert = el("button", { class: "btn btn-secondary", type: "button", disabled: true },
       this.t("console.insert"));
@@ -61,10 +61,20 @@ export class FaqPanel {
     const setAnswer = (text) => {
       ans.replaceChildren(richText(text));
       insert.disabled = false;
-      insert.onclick = () => this.insert(text);
+      insert.onclick = () => {
+        this.insert(text);
+        this.#learn(id);
+      };
     };
     if (answer != null) setAnswer(answer);
     return { node, answer: ans, setAnswer };
+  }
+
+  // The inserted FAQ answers the citizen's question: a suggested alternative for the editors
+  // (never applied without them). Losing one is harmless, so errors are ignored.
+  #learn(id) {
+    const cid = this.app.chat && this.app.chat.selected;
+    if (id && cid) this.app.api.learnAgentPick(cid, id).catch(() => {});
   }
 
   insert(text) {
@@ -80,7 +90,7 @@ export class FaqPanel {
     list.replaceChildren(el("li", { class: "muted" }, this.t("console.loading")));
     try {
       const res = await this.app.api.searchFaq(q);
-      const items = (res.candidates || []).map((c) => this.#item(c.question, c.answer, c.score).node);
+      const items = (res.candidates || []).map((c) => this.#item(c.id, c.question, c.answer, c.score).node);
       list.replaceChildren(...(items.length ? items : [el("li", { class: "muted" }, this.t("console.faq_no_results"))]));
     } catch (err) {
       list.replaceChildren(el("li", { class: "error" }, this.t("console.error", { code: err.code || err.status })));

@@ -1,0 +1,49 @@
+"""Suggestions learned from use: grouping, evidence, withdrawal, masking (knowledge_base.learning)."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge_base.learning import Evidence, clean_question, suggestion_key, suggestions
+
+
+def pick(text: str, entry: str = "e1", source: str = "citizen", by: str = "", conv: str = "c1",
+         at: str = "2026-12-01T10:00:00Z") -> Evidence:
+    return Evidence("pick", entry, text, source, by or conv, conv, at)
+
+
+KNOWN = {"e1": {"كيف اجدد رخصه القياده"}, "e2": {"كم رسوم الرخصه"}}
+
+
+def test_picks_group_by_entry_and_question_with_their_evidence() -> None:
+    ev = [pick("رخصتي خلصت وش اسوي", conv="c1"), pick("رخصتي خلصت وش اسوي؟", conv="c2"),
+          pick("رخصتي خلصت وش اسوي", source="agent", by="noura", conv="c3"),
+          pick("بكم الرخصه الحين", entry="e2", conv="c4")]
+    got = suggestions(ev, KNOWN, set())
+    assert [(s.entry_id, s.citizens, s.agents) for s in got] == [("e1", 2, ("noura",)), ("e2", 1, ())]
+    assert got[0].key == suggestion_key("e1", "رخصتي خلصت وش اسوي")  # punctuation does not split a group
+
+
+def test_withdrawn_known_done_and_deleted_are_left_out() -> None:
+    ev = [pick("رخصتي خلصت وش اسوي", conv="c1"), Evidence("reject", "e1", "", "citizen", "c1", "c1", "x"),
+          pick("كيف أجدد رخصة القيادة", conv="c2"),             # the entry already has this text
+          pick("ابي اعرف رسوم الرخصه", entry="e2", conv="c3"),
+          pick("سؤال عن مدخل محذوف", entry="gone", conv="c4")]
+    done = {suggestion_key("e2", "ابي اعرف رسوم الرخصه")}
+    assert suggestions(ev, KNOWN, done) == []
+
+
+def test_an_agents_pick_survives_the_citizens_thumbs_down() -> None:
+    ev = [pick("رخصتي خلصت وش اسوي", source="agent", by="noura", conv="c1"),
+          Evidence("reject", "e1", "", "citizen", "c1", "c1", "x")]
+    assert [s.agents for s in suggestions(ev, KNOWN, set())] == [("noura",)]
+
+
+@pytest.mark.parametrize("text", ["", "  ", "نعم", "/choose_faq{}", "1"])
+def test_nothing_to_learn_from_short_texts_or_payloads(text: str) -> None:
+    assert clean_question(text) is None
+
+
+def test_personal_data_is_masked_before_it_is_kept() -> None:
+    masked = clean_question("رقم هويتي 1012345678 وجوالي 0551234567 ابي اجدد")
+    assert masked is not None and "1012345678" not in masked and "0551234567" not in masked
