@@ -39,7 +39,7 @@ class Budgets:
     # Each on every held-out corpus (the worst one counts), a little inside the product's targets of
     # 2% / 3% / 5%: these are already out-of-corpus rates, so the margin only absorbs sampling noise.
     wrong: float = 0.015     # in-scope questions answered with a wrong entry
-    ood_answered: float = 0.025
+    ood_answered: float = 0.02
     in_scope_handoff: float = 0.045
 
 

@@ -167,3 +167,40 @@ def test_a_stale_save_shows_the_current_version(context, editor_gateway: WebGate
     expect(page.locator("#conflict")).to_be_visible()
     expect(page.locator("#form-title")).to_contain_text("(النسخة 2)")
     expect(page.locator("#e-answer")).to_have_value("نعم، يوجد مصلى في الدور الأرضي.")
+
+
+def test_a_learned_question_becomes_an_alternative_in_one_click(context, editor_gateway: WebGateway) -> None:
+    """Two citizens picked the same entry among the options: the editor sees the suggestion with its
+    evidence and adds it; the entry's form then shows it among the alternatives."""
+    import asyncio
+    import threading
+
+    import redis.asyncio as aioredis
+
+    from knowledge_base.keys import KbKeys
+    from knowledge_base.learning import record
+
+    text = "عامل عندي رخصته قربت تخلص وش اسوي"
+
+    async def picks() -> None:
+        client = aioredis.from_url(editor_gateway.redis_url)
+        for conv in ("web-l1", "web-l2"):
+            await record(client, kind="pick", entry_id="permits-renew", text=text, by=conv, conversation_id=conv,
+                         keys=KbKeys(editor_gateway.prefix))
+        await client.aclose()
+
+    worker = threading.Thread(target=asyncio.run, args=(picks(),))  # Playwright owns this thread's loop
+    worker.start()
+    worker.join()
+    page = _login(context, editor_gateway, editor_gateway.editor)
+    page.get_by_role("button", name="اقتراحات من الاستخدام").click()
+    item = page.locator("#learned > li[data-entry='permits-renew']")
+    expect(item.locator("h3")).to_have_text(text)
+    expect(item).to_contain_text("اختاره 2 من المواطنين")
+    expect(item).to_contain_text("كيف أجدد رخصة عمل عامل لدي؟")
+    shot(page, "editor-learned")
+    item.get_by_role("button", name="أضف كسؤال بديل").click()
+    expect(page.locator("#flash")).to_contain_text("أُضيف السؤال البديل")
+    expect(page.locator("#learned > li[data-entry='permits-renew']")).to_have_count(0)
+    stored = editor_gateway.redis().hget(KbKeys(editor_gateway.prefix).entry("permits-renew"), "alternatives")
+    assert text in (stored or "")
