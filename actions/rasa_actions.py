@@ -14,12 +14,12 @@ from actions import kb_access
 from actions.dialogue import carries_question, followup_turn, handoff, out_of_context_reply, smalltalk
 from actions.faq import answer_question, person_requested
 from actions.lang import detect_language
-from knowledge_base.person_request import asks_for_person
 from actions.replies import Phrasebook, dispatch
 from actions.state import DialogueState
 from actions.turn import Outcome, Turn
 from actions.unanswered import UnansweredRecorder
 from knowledge_base import logs
+from knowledge_base.person_request import asks_for_person
 
 log = logging.getLogger(__name__)
 

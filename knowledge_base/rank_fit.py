@@ -47,6 +47,8 @@ def fit_rank_weights(scored: list[Scored], start: Thresholds) -> Thresholds:
             p /= p.sum()
             grad += TEMPERATURE * (p @ F - F[gold])
         w -= RATE * (grad / len(items) + L2 * w)
+    if w[0] <= 1e-6:
+        return start  # the dense channel would be ignored or reversed: not a fusion the gates can read
     w *= DENSE_WEIGHT / w[0]  # the ranking ignores the scale; the dense weight keeps the scores' scale
     return dataclasses.replace(start, alpha=DENSE_WEIGHT, beta=round(float(w[1]), 4),
                                gamma=round(float(w[2]), 4), delta=round(float(w[3]), 4))

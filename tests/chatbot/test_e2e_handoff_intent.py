@@ -27,3 +27,30 @@ def test_requests_for_a_person_hand_off(rasa_stack) -> None:  # type: ignore[no-
     reasons = {t: (handoff(Chat(rasa_stack.rasa_url).say(t)) or {}).get("reason") for t in sentences}
     caught = [t for t, reason in reasons.items() if reason == "user_request"]
     assert len(caught) / len(sentences) >= MIN_RECALL, f"missed: {[t for t in sentences if t not in caught]}"
+
+
+BLIND = Path(__file__).resolve().parents[1] / "data" / "blind" / "human"
+
+
+@pytest.mark.parametrize(("name", "min_recall"), [("dev.jsonl", 0.97), ("holdout.jsonl", 0.95)])
+def test_blind_requests_and_look_alikes(rasa_stack, name: str, min_recall: float) -> None:  # type: ignore[no-untyped-def]
+    """Written blind (tests/data/blind/human): 70 requests of every kind (availability, with a topic,
+    angry, call-back, refusing the bot, one word) and 40 look-alikes per file. dev tuned the rule check
+    (1.0 recall, 0 false); holdout was scored once at the end: 0.957 (67 of 70), 1 false handoff in 40."""
+    rows = [json.loads(line) for line in (BLIND / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    missed, false = [], []
+    for r in rows:
+        h = handoff(Chat(rasa_stack.rasa_url).say(r["q"]))
+        if r["label"] == "human" and (h or {}).get("reason") != "user_request":
+            missed.append(r["q"])
+        if r["label"] != "human" and h is not None:
+            false.append(r["q"])
+    requests = sum(r["label"] == "human" for r in rows)
+    assert 1 - len(missed) / requests >= min_recall, missed
+    assert len(false) <= (len(rows) - requests) / 10, false
+
+
+def test_a_request_with_a_topic_carries_it_to_the_agent(rasa_stack) -> None:  # type: ignore[no-untyped-def]
+    h = handoff(Chat(rasa_stack.rasa_url).say("ابي اكلم موظف بخصوص تجديد رخصة العمل حق العامل"))
+    assert h is not None and h["reason"] == "user_request"
+    assert h["topic"] and any(c["id"].startswith("permits-") for c in h["candidates"]), h
