@@ -85,7 +85,7 @@ def test_create_edit_history_publish_and_try(context, editor_gateway: WebGateway
 def test_try_box_shows_decision_and_thresholds_accessibly(context, editor_gateway: WebGateway) -> None:
     page = _login(context, editor_gateway, editor_gateway.supervisor)
     page.get_by_role("button", name="جرّب سؤالًا").click()
-    page.locator("#try-q").fill("كيف أحجز موعدا في الفرع")
+    page.locator("#try-q").fill("كم رسوم رخصة العمل")
     page.get_by_role("button", name="جرّب", exact=True).click()
     expect(page.locator("#try-decision")).to_have_attribute("data-decision", "answer")
     # the gate's own reasons, not score thresholds that no longer decide
