@@ -80,6 +80,13 @@ async def _turn(gw: Gateway, cid: str, text: str, typing: Typing | None) -> None
         if typing:
             typing(False)
     gw.metrics.relay_seconds.observe(gw.now() - started)
+    # Every citizen input gets at least one reply from this assistant's rules; Rasa answers [] when a
+    # custom action failed (action server down) or it has no usable model, and the citizen would wait in
+    # silence. /health reports it until a turn is answered again.
+    gw.bot_silent = not turn.messages and turn.handoff is None
+    if gw.bot_silent:
+        gw.metrics.rasa_errors.inc()
+        raise RasaUnavailable("Rasa answered with no reply: is the action server up, and does Rasa have a model?")
     await _store_turn(gw, cid, turn)
 
 

@@ -57,6 +57,7 @@ class Gateway:
         self.new_conversations = NewConversationLimit(self.redis, self.keys, s.citizen_new_conversations_per_hour)
         self.accounts = AccountStore(self.redis, self.keys, s.session_ttl_s, s.login_max_failures, s.login_lock_s)
         self.rasa = RasaClient(s.rasa_url, s.rasa_timeout_s)
+        self.bot_silent = False  # the last bot turn came back empty (flow._turn); /health reports it
         self.hub = Hub(s.redis_url)
         self.citizens: set[CitizenSession] = set()
         self.agents: set[AgentSession] = set()

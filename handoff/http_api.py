@@ -137,10 +137,19 @@ async def health(request: web.Request) -> web.Response:
         except (RedisError, OSError, TimeoutError):
             return False
 
-    r_ok, rasa_ok = await asyncio.gather(redis_ok(), gw.rasa.healthy())
-    body = {"status": "ok" if r_ok and rasa_ok else "degraded",
-            "redis": "ok" if r_ok else "down", "rasa": "ok" if rasa_ok else "down"}
-    return web.json_response(body, status=200 if r_ok and rasa_ok else 503)
+    async def actions_ok() -> bool:
+        url = gw.settings.action_health_url
+        return await gw.rasa.reachable(url) if url else True
+
+    r_ok, rasa_ok, act_ok = await asyncio.gather(redis_ok(), gw.rasa.healthy(), actions_ok())
+    # Rasa's root answers even with no usable model: a bot turn that came back empty says more.
+    bot_ok = rasa_ok and act_ok and not gw.bot_silent
+    ok = r_ok and bot_ok
+    body = {"status": "ok" if ok else "degraded", "redis": "ok" if r_ok else "down",
+            "rasa": "ok" if rasa_ok else "down",
+            "actions": ("ok" if act_ok else "down") if gw.settings.action_health_url else "not_checked",
+            "bot": "ok" if bot_ok else "silent" if gw.bot_silent else "down"}
+    return web.json_response(body, status=200 if ok else 503)
 
 
 @routes.get("/metrics")

@@ -109,8 +109,12 @@ class RasaClient:
             raise RasaUnavailable(f"Rasa at {self.base_url} did not answer ({type(exc).__name__})") from None
 
     async def healthy(self) -> bool:
+        return await self.reachable(f"{self.base_url}/")
+
+    async def reachable(self, url: str) -> bool:
+        """GET `url` answers 200 within 2 s (Rasa's root, the action server's /health)."""
         try:
-            async with self._http().get(f"{self.base_url}/", timeout=aiohttp.ClientTimeout(total=2)) as resp:
+            async with self._http().get(url, timeout=aiohttp.ClientTimeout(total=2)) as resp:
                 return resp.status == 200
         except (aiohttp.ClientError, TimeoutError):
             return False

@@ -29,6 +29,9 @@ class Settings:
     redis_prefix: str = "faq:"
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_s: float = 15.0
+    # The action server's health URL (rasa-sdk's GET /health), for /health only: Rasa calls the action
+    # server, the gateway never does. "" = not checked.
+    action_health_url: str = ""
     host: str = "0.0.0.0"  # noqa: S104 - a gateway in a container listens on all interfaces
     port: int = 8080
     allowed_origins: tuple[str, ...] = ("http://localhost:8080", "http://127.0.0.1:8080")
@@ -105,6 +108,8 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         redis_prefix=env_str("REDIS_PREFIX", d.redis_prefix, env),
         rasa_url=env_url("RASA_URL", d.rasa_url, env, schemes=("http", "https")).rstrip("/"),
         rasa_timeout_s=env_float("RASA_TIMEOUT_S", d.rasa_timeout_s, env),
+        action_health_url=(env_url("ACTION_HEALTH_URL", None, env, schemes=("http", "https"))
+                           if env.get("ACTION_HEALTH_URL") else ""),
         host=env_str("HOST", d.host, env),
         port=env_int("PORT", d.port, env, minimum=1, maximum=65535),
         allowed_origins=env_list("ALLOWED_ORIGINS", ",".join(d.allowed_origins), env),

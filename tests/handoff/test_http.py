@@ -19,7 +19,8 @@ async def test_health_reports_redis_and_rasa(gw: Gw) -> None:
     async with gw.http.get(gw.url("/health")) as resp:
         body = await resp.json()
     # Rasa is deliberately unreachable in these tests: the gateway says so instead of pretending.
-    assert resp.status == 503 and body == {"status": "degraded", "redis": "ok", "rasa": "down"}
+    assert resp.status == 503 and body == {"status": "degraded", "redis": "ok", "rasa": "down",
+                                           "actions": "not_checked", "bot": "down"}
 
 
 async def test_metrics_count_what_happened(gw: Gw) -> None:
