@@ -134,7 +134,12 @@ class CitizenSession:
             await flow.bot_turn(self.gw, self.cid or "", text, self._typing, pending)
         except RasaUnavailable as exc:
             self._bot_unavailable(exc, msg_id)
-        except (RedisError, ConversationError) as exc:
+        except RedisError as exc:
+            # The question is stored and still pending: say so rather than leave the citizen waiting.
+            log.warning("bot turn failed: %s", type(exc).__name__)
+            self.error(HandoffError("storage unavailable: your question is kept and will be answered", "internal"),
+                       msg_id)
+        except ConversationError as exc:
             log.warning("bot turn failed: %s", type(exc).__name__)
 
     def _bot_unavailable(self, exc: RasaUnavailable, msg_id: str | None = None) -> None:

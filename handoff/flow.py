@@ -41,9 +41,14 @@ async def bot_turn(gw: Gateway, cid: str, text: str, typing: Typing | None = Non
     async with gw.turn(cid):
         try:
             await _turn(gw, cid, text, typing)
-        finally:
-            if pending:
+        except RasaUnavailable:
+            if pending:  # the citizen is told (bot_unavailable) and may ask for a person: no late answer
                 await gw.conversations.pop_pending(cid)
+            raise
+        # Only once the replies are stored: when Redis refuses the write (out of memory) the input stays
+        # pending and is answered on a later resume (recover_pending) instead of never.
+        if pending:
+            await gw.conversations.pop_pending(cid)
 
 
 async def recover_pending(gw: Gateway, cid: str, typing: Typing | None = None) -> int:

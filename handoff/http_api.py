@@ -132,8 +132,10 @@ async def health(request: web.Request) -> web.Response:
     gw = request.app[GATEWAY_KEY]
 
     async def redis_ok() -> bool:
+        # A write, not PING: Redis out of memory (maxmemory with noeviction) still answers PING but
+        # refuses every write, and then no message can be stored.
         try:
-            return bool(await asyncio.wait_for(gw.redis.ping(), timeout=2))
+            return bool(await asyncio.wait_for(gw.redis.set(gw.keys.health_probe, "1", ex=10), timeout=2))
         except (RedisError, OSError, TimeoutError):
             return False
 

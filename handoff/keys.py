@@ -29,6 +29,11 @@ class Keys:
     def pending(self, cid: str) -> str:
         return f"{self.base}pending:{cid}"
 
+    @property
+    def health_probe(self) -> str:
+        """String with a 10 s expiry: /health writes it to prove Redis accepts writes (not only PING)."""
+        return f"{self.base}health:probe"
+
     def offered(self, cid: str) -> str:
         return f"{self.base}offered:{cid}"
 
