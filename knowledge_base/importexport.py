@@ -6,10 +6,13 @@ CSV and XLSX put one entry per row with the list fields (alternatives, links, ta
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import io
 import json
+import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,6 +22,12 @@ from knowledge_base.validation import LIST_FIELDS, FieldError, ValidationFailed,
 COLUMNS = ("id", "category", "question", "alternatives", "answer", "links", "tags", "status", "updated_at")
 FORMATS = ("csv", "jsonl", "xlsx")
 SEPARATOR = " | "
+# Limits on what one import may ask of the process (docs/editing.md "Import limits"). The gateway parses in a
+# worker thread, but a thread still holds memory and the GIL: a 296 KB workbook unpacking to 1.2 M rows took
+# 36 s and 400 MB. 20,000 rows is over 100 times today's corpus.
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+MAX_IMPORT_ROWS = 20_000
+MAX_XLSX_INFLATED_BYTES = 32 * 1024 * 1024
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "jsonl": "application/x-ndjson; charset=utf-8",
@@ -28,6 +37,14 @@ CONTENT_TYPES = {
 
 class ImportFormatError(ValueError):
     """The file cannot be read at all (wrong format, bad encoding, no header)."""
+
+
+class ImportTooLarge(ImportFormatError):
+    """The file is over a limit above (bytes, rows, unpacked size): HTTP 413 rather than 422."""
+
+    def __init__(self, message: str, limit: int) -> None:
+        super().__init__(message)
+        self.limit = limit
 
 
 @dataclass
@@ -81,44 +98,98 @@ def _row_dict(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse(data: bytes, fmt: str) -> list[dict[str, Any]]:
-    """Rows of the file as dicts (list fields already split); raises ImportFormatError."""
+    """Rows of the file as dicts (list fields already split); raises ImportFormatError or ImportTooLarge.
+
+    CPU-bound on big files: async callers run it in a thread (run_import does).
+    """
     if fmt not in FORMATS:
         raise ImportFormatError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ImportTooLarge(f"the file is over {MAX_IMPORT_BYTES} bytes; split it into smaller files",
+                             MAX_IMPORT_BYTES)
     if fmt == "xlsx":
         return _parse_xlsx(data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFormatError("the file is not UTF-8 text; save it as UTF-8 and retry") from None
-    if fmt == "csv":
-        reader = csv.DictReader(io.StringIO(text, newline=""))
+    return _parse_csv(text) if fmt == "csv" else _capped(_parse_jsonl(text))
+
+
+def _capped(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows, refusing the file as soon as it has more than MAX_IMPORT_ROWS (before reading the rest)."""
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        if len(out) >= MAX_IMPORT_ROWS:
+            raise ImportTooLarge(f"the file has more than {MAX_IMPORT_ROWS} rows; split it into smaller files",
+                                 MAX_IMPORT_ROWS)
+        out.append(row)
+    return out
+
+
+def _parse_csv(text: str) -> list[dict[str, Any]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
         if not reader.fieldnames or "question" not in reader.fieldnames:
             raise ImportFormatError("the CSV header must name the columns: " + ", ".join(COLUMNS))
-        return [_row_dict(r) for r in reader]
-    rows = []
+        return _capped(_row_dict(r) for r in reader)
+    except csv.Error as exc:  # e.g. a field over csv.field_size_limit() (128 KiB): no row after it can be trusted
+        raise ImportFormatError(f"line {reader.line_num}: not valid CSV ({exc})") from None
+
+
+def _parse_jsonl(text: str) -> Iterable[dict[str, Any]]:
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ImportFormatError(f"line {n}: invalid JSON ({exc.msg})") from None
-        rows.append(_row_dict(obj) if isinstance(obj, dict) else {"_invalid": True})
-    return rows
+            yield _row_dict(obj) if isinstance(obj, dict) else {"_invalid": True}
+        except ValueError as exc:
+            raise ImportFormatError(f"line {n}: invalid JSON ({getattr(exc, 'msg', exc)})") from None
+        except RecursionError:  # "[" * 1100: nested deeper than the parser (or str()) goes
+            raise ImportFormatError(f"line {n}: invalid JSON (nested too deeply)") from None
 
 
 def _parse_xlsx(data: bytes) -> list[dict[str, Any]]:
+    _check_inflated(data)
     from openpyxl import load_workbook
 
     try:
-        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a non-workbook file
         raise ImportFormatError(f"not an XLSX workbook ({type(exc).__name__})") from None
+    try:
+        return _capped(_xlsx_rows(book.worksheets[0]))
+    except ImportFormatError:
+        raise
+    except Exception as exc:  # read-only sheets parse lazily: a broken sheet fails here, not in load_workbook
+        raise ImportFormatError(f"not an XLSX workbook ({type(exc).__name__})") from None
+    finally:
+        book.close()
+
+
+def _check_inflated(data: bytes) -> None:
+    """Refuse a workbook that would unpack to more than MAX_XLSX_INFLATED_BYTES, before openpyxl unpacks it.
+
+    The sizes are the zip directory's; zipfile never returns more than an entry's declared size, so a file
+    that lies about them fails its CRC check instead of inflating further.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            size = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+        raise ImportFormatError(f"not an XLSX workbook ({type(exc).__name__})") from None
+    if size > MAX_XLSX_INFLATED_BYTES:
+        raise ImportTooLarge(f"the workbook would inflate to {size} bytes when unpacked (limit "
+                             f"{MAX_XLSX_INFLATED_BYTES}); split it or save it as CSV", MAX_XLSX_INFLATED_BYTES)
+
+
+def _xlsx_rows(sheet: Any) -> Iterable[dict[str, Any]]:
     it = sheet.iter_rows(values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(it, ())]
     if "question" not in header:
         raise ImportFormatError("the first sheet's first row must name the columns: " + ", ".join(COLUMNS))
-    return [_row_dict(dict(zip(header, values, strict=False))) for values in it if any(v is not None for v in values)]
+    return (_row_dict(dict(zip(header, values, strict=False))) for values in it if any(v is not None for v in values))
 
 
 def _auto_id(row: dict[str, Any]) -> str:
@@ -151,9 +222,15 @@ def plan(rows: list[dict[str, Any]], current: dict[str, StoredEntry]) -> ImportR
     return ImportReport(plans)
 
 
+def _parse_and_plan(data: bytes, fmt: str, current: dict[str, StoredEntry]) -> ImportReport:
+    return plan(parse(data, fmt), current)
+
+
 async def run_import(store: FaqStore, data: bytes, fmt: str, actor: str, dry_run: bool) -> ImportReport:
-    rows = parse(data, fmt)
-    report = plan(rows, {e.id: e for e in await store.all()})
+    current = {e.id: e for e in await store.all()}
+    # Parsing and validating thousands of rows is seconds of CPU: off the event loop, or every chat and
+    # /health wait for it.
+    report = await asyncio.to_thread(_parse_and_plan, data, fmt, current)
     if not dry_run:
         todo = [p.data for p in report.rows if p.action in ("add", "change") and p.data is not None]
         await store.upsert_many(todo, actor, action="import")

@@ -13,7 +13,7 @@ import zipfile
 
 import pytest
 from aiohttp import FormData
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from knowledge_base import importexport
 
@@ -37,18 +37,25 @@ def _row(entry_id: str, question: str = "هل يمكن تجديد الرخصة �
 
 
 def _shared_string_bomb(rows: int) -> bytes:
-    """A tiny workbook whose sheet inflates to ``rows`` rows, each pointing at one shared string (the probe's)."""
+    """A small workbook whose sheet inflates to ``rows`` rows, each pointing at one shared string (the probe's)."""
+    book = Workbook()
+    book.active.append(["question"])
+    real = io.BytesIO()
+    book.save(real)
     sheet = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
              b'spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row>'
              + b'<row><c t="s"><v>0</v></c></row>' * rows + b"</sheetData></worksheet>")
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
-                   'package/2006/content-types"/>')
-        z.writestr("xl/worksheets/sheet1.xml", sheet)
-        z.writestr("xl/sharedStrings.xml", '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                   "<si><t>question</t></si></sst>")
-    return buf.getvalue()
+    strings = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+               b"<si><t>question</t></si></sst>")
+    override = (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(real) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for name in src.namelist():  # openpyxl writes inline strings: swap in a sheet that uses a shared one
+            part = {"xl/worksheets/sheet1.xml": sheet}.get(name, src.read(name))
+            dst.writestr(name, part.replace(b"</Types>", override) if name == "[Content_Types].xml" else part)
+        dst.writestr("xl/sharedStrings.xml", strings)
+    return out.getvalue()
 
 
 async def _post_import(editor, data: bytes, fmt: str, dry_run: bool = True):
@@ -67,11 +74,71 @@ async def _problem(resp, status: int, code: str) -> dict:
 
 # ---- 1. imports that would block the event loop -------------------------------------------------------------
 
+async def test_xlsx_shared_string_bomb_is_refused_before_openpyxl_inflates_it(editor) -> None:
+    bomb = _shared_string_bomb(1_200_000)
+    assert len(bomb) < 400_000  # the probe's file was 296 KB
+    body = await _problem(await _post_import(editor, bomb, "xlsx"), 413, "too_large")
+    assert "inflate" in body["reason"] or "unpack" in body["reason"]
+
+
+async def test_more_rows_than_the_cap_is_413(editor) -> None:
+    rows = [["", "عام", f"سؤال رقم {n} للتجربة هنا", "", "جواب للتجربة هنا", "", "", "draft", ""]
+            for n in range(importexport.MAX_IMPORT_ROWS + 1)]
+    body = await _problem(await _post_import(editor, _csv(rows), "csv"), 413, "too_large")
+    assert str(importexport.MAX_IMPORT_ROWS) in body["reason"]
+
+
+async def test_xlsx_row_cap_applies_while_streaming(editor, monkeypatch) -> None:
+    monkeypatch.setattr(importexport, "MAX_IMPORT_ROWS", 50)
+    await _problem(await _post_import(editor, _shared_string_bomb(60), "xlsx"), 413, "too_large")
+
+
+async def test_import_parses_off_the_event_loop(editor, monkeypatch) -> None:
+    threads = []
+    real = importexport.parse
+
+    def spy(data: bytes, fmt: str):
+        threads.append(threading.get_ident())
+        return real(data, fmt)
+
+    monkeypatch.setattr(importexport, "parse", spy)
+    resp = await _post_import(editor, _csv([_row("thread-check")]), "csv")
+    assert resp.status == 200, await resp.text()
+    assert threads and threads[0] != threading.get_ident()  # the test client shares the server's loop thread
+
 
 # ---- 2. a CSV field over the csv module's limit ---------------------------------------------------------------
 
+async def test_csv_field_over_128_kib_is_422_not_500(editor) -> None:
+    body = await _problem(await _post_import(editor, _csv([_row("huge-field", answer="ب" * 140_000)]), "csv"),
+                          422, "bad_file")
+    assert "line" in body["reason"]
+
 
 # ---- 3. multipart uploads get the documented 10 MB, JSON errors ----------------------------------------------
+
+async def test_multipart_upload_over_64_kib_is_accepted(editor) -> None:
+    rows = [_row(f"mp-big-{n}", question=f"سؤال طويل رقم {n} " + "كلمة " * 40) for n in range(300)]
+    data = _csv(rows)
+    assert len(data) > 64 * 1024
+    form = FormData()
+    form.add_field("file", data, filename="faq.csv", content_type="text/csv")
+    resp = await editor.client.post("/api/faq/import", data=form, headers=editor.auth("editor"))
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json())["counts"]["add"] == 300
+
+
+async def test_multipart_upload_over_the_limit_is_json_413(editor) -> None:
+    form = FormData()
+    form.add_field("file", b"x" * (importexport.MAX_IMPORT_BYTES + 1), filename="faq.csv", content_type="text/csv")
+    resp = await editor.client.post("/api/faq/import", data=form, headers=editor.auth("editor"))
+    body = await _problem(resp, 413, "too_large")
+    assert body["max"] == importexport.MAX_IMPORT_BYTES
+
+
+async def test_raw_upload_over_the_limit_is_json_413(editor) -> None:
+    resp = await _post_import(editor, b"x" * (importexport.MAX_IMPORT_BYTES + 1), "csv")
+    await _problem(resp, 413, "too_large")
 
 
 # ---- 4. control characters ------------------------------------------------------------------------------------
@@ -98,3 +165,9 @@ async def test_deeply_nested_json_body_is_a_json_error(editor) -> None:
         assert body["error"] == "validation" and body["errors"][0]["field"] == "body"
 
 
+async def test_deeply_nested_jsonl_line_is_422(editor) -> None:
+    good = json.dumps({"id": "deep-ok", "category": "عام", "question": "سؤال سليم للتجربة؟", "answer": "جواب سليم."},
+                      ensure_ascii=False)
+    data = (good + "\n" + DEEP + "\n").encode("utf-8")
+    body = await _problem(await _post_import(editor, data, "jsonl"), 422, "bad_file")
+    assert "line 2" in body["reason"]
