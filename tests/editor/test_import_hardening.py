@@ -143,6 +143,27 @@ async def test_raw_upload_over_the_limit_is_json_413(editor) -> None:
 
 # ---- 4. control characters ------------------------------------------------------------------------------------
 
+async def test_control_characters_are_cleaned_on_create_update_and_import(editor) -> None:
+    entry = {"id": "ctl-create", "category": "الخدمات\x00", "question": "هل\x00 يمكن\x07 تجديد\x1b الرخصة؟",
+             "alternatives": ["تجديد\x00 الرخصة"], "answer": "السطر الأول\nالسطر\tالثاني\x00\x7f\x9b",
+             "tags": ["رخص\x08"]}
+    resp = await editor.client.post("/api/faq", json=entry, headers=editor.auth("editor"))
+    assert resp.status == 201, await resp.text()
+    saved = (await resp.json())["entry"]
+    assert saved["question"] == "هل يمكن تجديد الرخصة؟" and saved["category"] == "الخدمات"
+    assert saved["answer"] == "السطر الأول\nالسطر\tالثاني"  # newlines and tabs of a multi-line answer stay
+    assert saved["alternatives"] == ["تجديد الرخصة"] and saved["tags"] == ["رخص"]
+
+    resp = await editor.client.put("/api/faq/ctl-create", json={"rev": saved["rev"], "question": "\x00سؤال معدل\x0c؟"},
+                                   headers=editor.auth("editor"))
+    assert resp.status == 200, await resp.text()
+    assert (await resp.json())["entry"]["question"] == "سؤال معدل؟"
+
+    resp = await _post_import(editor, _csv([_row("ctl-import", question="سؤال\x00 مستورد\x01 هنا؟")]), "csv",
+                              dry_run=False)
+    assert resp.status == 200, await resp.text()
+    assert (await editor.store.get("ctl-import")).question == "سؤال مستورد هنا؟"
+
 
 # ---- 5. spreadsheet formula injection --------------------------------------------------------------------------
 
