@@ -17,7 +17,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from knowledge_base.store import FaqStore, StoredEntry, diff
-from knowledge_base.validation import LIST_FIELDS, FieldError, ValidationFailed, check_id, clean_fields
+from knowledge_base.validation import (
+    LIST_FIELDS,
+    FieldError,
+    ValidationFailed,
+    check_id,
+    clean_fields,
+    strip_controls,
+)
 
 COLUMNS = ("id", "category", "question", "alternatives", "answer", "links", "tags", "status", "updated_at")
 FORMATS = ("csv", "jsonl", "xlsx")
@@ -28,6 +35,9 @@ SEPARATOR = " | "
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000
 MAX_XLSX_INFLATED_BYTES = 32 * 1024 * 1024
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection"). Citizen text
+# reaches FAQ drafts, so exports put a ' before such cells and imports take exactly that ' off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "jsonl": "application/x-ndjson; charset=utf-8",
@@ -85,6 +95,24 @@ def _split(value: Any) -> list[str]:
     return [part.strip() for part in str(value).split("|") if part.strip()]
 
 
+def neutralise(cell: str) -> str:
+    """The cell with a leading ' if a spreadsheet would read it as a formula.
+
+    A cell that already starts with quotes before such a character gets one more, so that unquote
+    gives it back unchanged.
+    """
+    return "'" + cell if cell.lstrip("'")[:1] in FORMULA_STARTS else cell
+
+
+def unquote(cell: str) -> str:
+    """neutralise undone: one leading ' off when what follows it would be a formula."""
+    return cell[1:] if cell.startswith("'") and cell[1:].lstrip("'")[:1] in FORMULA_STARTS else cell
+
+
+def _unquoted(raw: dict[str, Any]) -> dict[str, Any]:
+    return {k: unquote(v) if isinstance(v, str) else v for k, v in raw.items()}
+
+
 def _row_dict(raw: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in raw.items():
@@ -132,7 +160,7 @@ def _parse_csv(text: str) -> list[dict[str, Any]]:
     try:
         if not reader.fieldnames or "question" not in reader.fieldnames:
             raise ImportFormatError("the CSV header must name the columns: " + ", ".join(COLUMNS))
-        return _capped(_row_dict(r) for r in reader)
+        return _capped(_row_dict(_unquoted(r)) for r in reader)
     except csv.Error as exc:  # e.g. a field over csv.field_size_limit() (128 KiB): no row after it can be trusted
         raise ImportFormatError(f"line {reader.line_num}: not valid CSV ({exc})") from None
 
@@ -189,7 +217,8 @@ def _xlsx_rows(sheet: Any) -> Iterable[dict[str, Any]]:
     header = [str(h).strip() if h is not None else "" for h in next(it, ())]
     if "question" not in header:
         raise ImportFormatError("the first sheet's first row must name the columns: " + ", ".join(COLUMNS))
-    return (_row_dict(dict(zip(header, values, strict=False))) for values in it if any(v is not None for v in values))
+    return (_row_dict(_unquoted(dict(zip(header, values, strict=False))))
+            for values in it if any(v is not None for v in values))
 
 
 def _auto_id(row: dict[str, Any]) -> str:
@@ -251,7 +280,7 @@ def export_bytes(entries: list[StoredEntry], fmt: str) -> bytes:
     rows = export_rows(entries)
     if fmt == "jsonl":
         return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
-    flat = [{k: SEPARATOR.join(v) if k in LIST_FIELDS else v for k, v in r.items()} for r in rows]
+    flat = [{k: _cell(SEPARATOR.join(v) if k in LIST_FIELDS else v) for k, v in r.items()} for r in rows]
     if fmt == "csv":
         buf = io.StringIO(newline="")
         writer = csv.DictWriter(buf, fieldnames=COLUMNS)
@@ -261,6 +290,12 @@ def export_bytes(entries: list[StoredEntry], fmt: str) -> bytes:
     if fmt == "xlsx":
         return _xlsx(flat)
     raise ImportFormatError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def _cell(value: Any) -> Any:
+    """A CSV/XLSX cell: text neutralised, controls out (entries stored before validation removed them would
+    make openpyxl refuse the whole export)."""
+    return neutralise(strip_controls(value)) if isinstance(value, str) else value
 
 
 def _xlsx(rows: list[dict[str, Any]]) -> bytes:
@@ -273,6 +308,9 @@ def _xlsx(rows: list[dict[str, Any]]) -> bytes:
     sheet.append(list(COLUMNS))
     for r in rows:
         sheet.append([r[c] for c in COLUMNS])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, never a formula, whatever it starts with
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()

@@ -175,6 +175,33 @@ FORMULAS = {
 }
 
 
+async def test_exports_neutralise_formulas_and_reimport_unchanged(editor) -> None:
+    for entry_id, (question, answer) in FORMULAS.items():  # as a draft made from citizen text would be
+        entry = {"id": entry_id, "category": "الخدمات", "question": question, "answer": answer,
+                 "alternatives": ["-بديل يبدأ بشرطة", "عادي"]}
+        resp = await editor.client.post("/api/faq", json=entry, headers=editor.auth("editor"))
+        assert resp.status == 201, await resp.text()
+    stored = {i: await editor.store.get(i) for i in FORMULAS}
+    assert stored["fx-minus"].question.startswith("-") and stored["fx-plus"].question.startswith("+")
+
+    for fmt in ("csv", "xlsx"):
+        exported = await editor.client.get("/api/faq/export", params={"format": fmt}, headers=editor.auth("editor"))
+        data = await exported.read()
+        if fmt == "csv":
+            cells = [c for r in csv.reader(io.StringIO(data.decode("utf-8"))) for c in r]
+        else:
+            sheet = load_workbook(io.BytesIO(data)).active
+            assert all(cell.data_type == "s" for r in sheet.iter_rows() for cell in r if cell.value is not None)
+            cells = [c for r in sheet.iter_rows(values_only=True) for c in r if isinstance(c, str)]
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], fmt
+        assert "'=HYPERLINK(\"https://evil.example\",\"اضغط هنا\")" in cells
+        assert "''=هل يبقى الاقتباس كما هو؟" in cells  # a real leading quote survives the round trip
+        report = await (await _post_import(editor, data, fmt)).json()
+        mine = [r for r in report["rows"] if r["id"] in FORMULAS]
+        assert [r["action"] for r in mine] == ["unchanged"] * len(FORMULAS), (fmt, mine)
+    assert {i: await editor.store.get(i) for i in FORMULAS} == stored
+
+
 # ---- 6. deeply nested JSON -----------------------------------------------------------------------------------
 
 async def test_deeply_nested_json_body_is_a_json_error(editor) -> None:

@@ -95,6 +95,31 @@ ENTRIES = [
 ]
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_formulas_are_neutralised_on_export_and_restored_on_import(fmt: str) -> None:
+    data = export_bytes(ENTRIES, fmt)
+    if fmt == "csv":
+        cells = [c for r in csv.reader(io.StringIO(data.decode())) for c in r]
+        assert '\'=HYPERLINK("https://evil.example","اضغط")' in cells and "'-بديل | عادي" in cells
+    else:
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(data)).active
+        cells = [cell.value for r in sheet.iter_rows() for cell in r if isinstance(cell.value, str)]
+        assert all(cell.data_type == "s" for r in sheet.iter_rows() for cell in r if cell.value is not None)
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    rows = {r["id"]: r for r in parse(data, fmt)}
+    for e in ENTRIES:
+        assert (rows[e.id]["question"], rows[e.id]["answer"], tuple(rows[e.id].get("alternatives", ()))) == (
+            e.question, e.answer, e.alternatives)
+
+
+def test_a_hand_made_quote_before_a_formula_character_is_read_as_neutralisation() -> None:
+    data = (HEADER + "q1,عام,'-سؤال يبدأ بشرطة,,'جواب,,,draft,\n").encode()
+    row = parse(data, "csv")[0]
+    assert row["question"] == "-سؤال يبدأ بشرطة" and row["answer"] == "'جواب"
+
+
 def test_cli_import_reports_a_bad_file_without_a_traceback(redis_url: str, redis_prefix: str, tmp_path) -> None:
     deep = tmp_path / "deep.jsonl"
     deep.write_text("[" * 1100 + "]" * 1100 + "\n", encoding="utf-8")
