@@ -26,6 +26,10 @@ LIMITS: dict[str, tuple[int, int]] = {
     "question": (5, 300), "answer": (5, 4000), "alternatives": (3, 300), "category": (2, 64), "tags": (1, 40),
 }
 MAX_ITEMS = {"alternatives": 50, "links": 10, "tags": 20}
+# C0/C1 controls except tab and newline, the set handoff/frames.py removes from chat text (mirrored: the
+# knowledge base does not import the gateway). Entries are shown to citizens and exported to spreadsheets,
+# so a NUL or an escape sequence has no business in them; bidi marks (U+200E/F, U+061C) are not controls.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -56,11 +60,16 @@ def messages() -> dict[str, dict[str, str]]:
     return json.loads(MESSAGES_PATH.read_text(encoding="utf-8"))
 
 
+def strip_controls(value: str) -> str:
+    """The text without control characters; a CR line break becomes a newline so multi-line answers stay so."""
+    return _CONTROL_RE.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def _text(name: str, value: Any, errors: list[FieldError]) -> str:
     if not isinstance(value, str):
         errors.append(FieldError(name, "not_text"))
         return ""
-    value = value.strip()
+    value = strip_controls(value).strip()
     lo, hi = LIMITS.get(name, (1, 64))
     if not value:
         errors.append(FieldError(name, "required"))
@@ -77,7 +86,8 @@ def _items(name: str, value: Any, errors: list[FieldError]) -> tuple[str, ...]:
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
         errors.append(FieldError(name, "not_a_list"))
         return ()
-    items = tuple(dict.fromkeys(v.strip() for v in value if v.strip()))
+    cleaned = (strip_controls(v).strip() for v in value)
+    items = tuple(dict.fromkeys(v for v in cleaned if v))
     if len(items) > MAX_ITEMS[name]:
         errors.append(FieldError(name, "too_many", {"max": MAX_ITEMS[name]}))
     if name == "links" and any(not _LINK_RE.match(v) for v in items):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -14,6 +14,8 @@ WRITE_ROLES = ("editor", "supervisor")
 
 STORE = web.AppKey("faq_store", FaqStore)
 LIVE = web.AppKey("faq_live_kb", object)
+
+E = TypeVar("E", bound=web.HTTPClientError)
 
 
 async def reader(request: web.Request) -> Any:
@@ -45,9 +47,13 @@ def live_of(request: web.Request) -> Any:
 
 
 async def body(request: web.Request) -> dict[str, Any]:
+    """The JSON object of the request; anything else (bad JSON, too deep to parse, too big) is a JSON error."""
     try:
         data = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except web.HTTPRequestEntityTooLarge:
+        raise too_large("the request body is too large", request.client_max_size) from None
+    # RecursionError: "[" * 1100 is valid-looking JSON nested deeper than the parser goes; malformed like the rest
+    except (ValueError, RecursionError):
         raise invalid([FieldError("body", "not_text")]) from None
     if not isinstance(data, dict):
         raise invalid([FieldError("body", "not_text")])
@@ -73,22 +79,30 @@ def invalid(errors: list[FieldError]) -> web.HTTPUnprocessableEntity:
     return web.HTTPUnprocessableEntity(text=json.dumps(payload, ensure_ascii=False), content_type="application/json")
 
 
+def problem(status: type[E], code: str, reason: str, **extra: Any) -> E:
+    """Every error that is not about form fields: ``{"error": code, "reason": what to do, ...extra}``."""
+    payload = {"error": code, "reason": reason, **extra}
+    return status(text=json.dumps(payload, ensure_ascii=False), content_type="application/json")
+
+
+def too_large(reason: str, limit: int) -> web.HTTPRequestEntityTooLarge:
+    """413 in the same shape (aiohttp's own 413 is plain text); ``max`` is the limit in bytes or rows."""
+    payload = {"error": "too_large", "reason": reason, "max": limit}
+    return web.HTTPRequestEntityTooLarge(limit, text=json.dumps(payload, ensure_ascii=False),
+                                         content_type="application/json")
+
+
 def from_validation(exc: ValidationFailed) -> web.HTTPUnprocessableEntity:
     return invalid(exc.errors)
 
 
 def stale(current: StoredEntry) -> web.HTTPConflict:
-    payload = {
-        "error": "stale_version",
-        "reason": f"the entry changed since you opened it (now rev {current.rev}); reload it and re-apply your edit",
-        "current": current.to_json(),
-    }
-    return web.HTTPConflict(text=json.dumps(payload, ensure_ascii=False), content_type="application/json")
+    reason = f"the entry changed since you opened it (now rev {current.rev}); reload it and re-apply your edit"
+    return problem(web.HTTPConflict, "stale_version", reason, current=current.to_json())
 
 
 def not_found(entry_id: str) -> web.HTTPNotFound:
-    payload = {"error": "not_found", "reason": f"no FAQ entry with id {entry_id!r}"}
-    return web.HTTPNotFound(text=json.dumps(payload, ensure_ascii=False), content_type="application/json")
+    return problem(web.HTTPNotFound, "not_found", f"no FAQ entry with id {entry_id!r}")
 
 
 def reply(data: Any, status: int = 200) -> web.Response:

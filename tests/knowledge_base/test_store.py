@@ -95,6 +95,17 @@ async def test_update_validation_lists_each_bad_field(store: FaqStore) -> None:
     assert (await store.get("v1")).rev == 1
 
 
+async def test_control_characters_are_removed_like_chat_text(store: FaqStore) -> None:
+    entry = await store.create({"id": "c1", **NEW, "question": "كيف\x00 أجدد\x1b[31m جواز السفر؟\x7f",
+                                "answer": "الخطوة الأولى\r\nالخطوة\tالثانية\x00\x85", "tags": ["\x07جواز"],
+                                "links": ["https://example.gov.sa/\x00passport"]}, actor="a")
+    assert entry.question == "كيف أجدد[31m جواز السفر؟"
+    assert entry.answer == "الخطوة الأولى\nالخطوة\tالثانية"  # line breaks and tabs of an answer stay
+    assert entry.tags == ("جواز",) and entry.links == ("https://example.gov.sa/passport",)
+    updated = await store.update("c1", {"alternatives": ["\u200fتجديد\x00 الجواز"]}, expected_rev=1, actor="a")
+    assert updated.alternatives == ("\u200fتجديد الجواز",)  # a bidi mark is not a control character
+
+
 async def test_soft_delete_and_restore_keep_history(store: FaqStore) -> None:
     await store.create({"id": "d1", **NEW, "status": "published"}, actor="a")
     deleted = await store.delete("d1", actor="b")
