@@ -70,7 +70,7 @@ def score(rows: list[dict], masker=mask) -> Score:
         if match is None:
             result.false_positives.append((text, masked))
             continue
-        for secret, replacement in zip(personal, match.groups()):
+        for secret, replacement in zip(personal, match.groups(), strict=True):
             if _ONLY_PLACEHOLDERS.fullmatch(replacement):
                 result.masked += 1
             else:
