@@ -132,6 +132,7 @@ def rasa_server(port: int, action_url: str, log_dir: Path, model: Path | None = 
     argv = [
         str(RASA_BIN), "run", "--model", str(model or current_model()),
         "--endpoints", "chatbot/endpoints.yml", "--credentials", "chatbot/credentials.yml",
+        "--logging-config-file", "chatbot/logging.yml",  # citizen text never reaches rasa.log
         "-i", "127.0.0.1", "-p", str(port),
     ]
     return Service(
