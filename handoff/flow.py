@@ -5,6 +5,7 @@ Plain async functions over the ``Gateway``; sockets only parse frames and map er
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 
@@ -52,18 +53,32 @@ async def bot_turn(gw: Gateway, cid: str, text: str, typing: Typing | None = Non
 
 
 async def recover_pending(gw: Gateway, cid: str, typing: Typing | None = None) -> int:
-    """Answer inputs a crashed gateway acked but never sent to the bot. Returns how many were retried.
+    """Answer inputs a crashed gateway acked but never answered. Returns how many were retried.
 
-    Only inputs older than a whole bot turn are taken: a younger one may still be in flight elsewhere.
+    An input younger than a whole bot turn may still be in flight on the gateway that acked it, so the
+    retry waits until that turn would have timed out (a citizen resumes within seconds of a crash: the
+    retry must not depend on resuming late). A lock in Redis keeps two gateways from retrying the same
+    conversation at once.
     """
     if cid in gw.turn_locks:
         return 0
     items = await gw.conversations.pending_inputs(cid)
-    if not items or gw.now() - float(items[0].get("at", 0)) < gw.settings.rasa_timeout_s + 5:
+    if not items:
         return 0
-    log.info("retrying bot turns left by a crash", extra={"count": len(items)})
-    for item in items:
-        await bot_turn(gw, cid, str(item.get("text", "")), typing, pending=True)
+    wait = float(items[0].get("at", 0)) + gw.settings.rasa_timeout_s + 5 - gw.now()
+    if wait > 0:
+        await asyncio.sleep(wait)
+        return await recover_pending(gw, cid, typing)
+    lock = gw.keys.recover_lock(cid)
+    hold_ms = int((gw.settings.rasa_timeout_s + 5) * 1000 * len(items))
+    if not await gw.redis.set(lock, "1", nx=True, px=hold_ms):
+        return 0  # another gateway is answering them
+    try:
+        log.info("retrying bot turns left by a crash", extra={"count": len(items)})
+        for item in items:
+            await bot_turn(gw, cid, str(item.get("text", "")), typing, pending=True)
+    finally:
+        await gw.redis.delete(lock)
     return len(items)
 
 

@@ -29,6 +29,10 @@ class Keys:
     def pending(self, cid: str) -> str:
         return f"{self.base}pending:{cid}"
 
+    def recover_lock(self, cid: str) -> str:
+        """String (NX, expires): one gateway at a time retries a conversation's pending inputs."""
+        return f"{self.base}recover:{cid}"
+
     @property
     def health_probe(self) -> str:
         """String with a 10 s expiry: /health writes it to prove Redis accepts writes (not only PING)."""
