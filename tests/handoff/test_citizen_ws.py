@@ -198,3 +198,22 @@ async def test_bot_unavailable_error_does_not_reveal_rasas_private_address(gw: G
     error = await citizen.wait_for(type="error", msg_id="down")
     assert error["code"] == "bot_unavailable"
     assert "127.0.0.1" not in error["message"] and ":9" not in error["message"], error["message"]
+
+
+async def test_started_and_resumed_tell_the_client_the_text_limit(gw: Gw) -> None:
+    """The widget checks its text against these before sending: one limit, the gateway's (probe item 5)."""
+    citizen = await gw.ws("/ws/chat")
+    await citizen.send(type="start")
+    started = await citizen.wait_for(type="started")
+    limit = started["max_text_chars"]
+    assert started["max_frame_bytes"] == gw.gateway.settings.max_frame_bytes
+    await citizen.send(type="message", msg_id=msg_id(), text="ب" * limit)
+    await citizen.wait_for(type="ack")
+    too_long = msg_id()
+    await citizen.send(type="message", msg_id=too_long, text="ب" * (limit + 1))
+    assert (await citizen.wait_for(type="error", msg_id=too_long))["code"] == "invalid_frame"
+
+    again = await gw.ws("/ws/chat")
+    await again.send(type="resume", conversation_id=started["conversation_id"], token=started["token"], last_seq=0)
+    resumed = await again.wait_for(type="resumed")
+    assert (resumed["max_text_chars"], resumed["max_frame_bytes"]) == (limit, started["max_frame_bytes"])

@@ -75,12 +75,17 @@ function buildQueue(S, handlers) {
 }
 
 function buildComposer(S, handlers) {
-  const input = el("textarea", { id: "faq-input", rows: "1", maxlength: "2000" });
+  // No maxlength: the limit is the gateway's (started/resumed.max_text_chars); the counter shows it and a
+  // pasted text that is too long stays whole in the box for the citizen to shorten, not cut silently.
+  const input = el("textarea", { id: "faq-input", rows: "1", "aria-describedby": "faq-count faq-note" });
   S.bind(input, "widget.input_placeholder", "placeholder");
   const label = S.bind(el("label", { for: "faq-input", class: "vh" }), "widget.input_label");
   const send = el("button", { class: "btn", type: "submit" });
   S.bind(send, "widget.send");
-  const form = el("form", { class: "composer" }, label, input, send);
+  const count = el("span", { class: "count", id: "faq-count", hidden: true });
+  const note = el("p", { class: "composer-note", id: "faq-note", role: "alert", hidden: true });
+  const row = el("div", { class: "composer-row" }, label, input, send);
+  const form = el("form", { class: "composer" }, row, count, note);
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     handlers.submit();
@@ -92,7 +97,8 @@ function buildComposer(S, handlers) {
     }
   });
   input.addEventListener("input", handlers.typing);
-  return { form, input, send };
+  input.addEventListener("input", handlers.edited);
+  return { form, input, send, count, note };
 }
 
 /** Payloads of the bot's "was this answer helpful?" buttons (chatbot/domain.yml utter_ask_helpful). */
