@@ -236,3 +236,12 @@ async def test_malformed_agent_frames_count_toward_the_rate_limit(make_settings)
         await agent.send(type="get_queue", ref="r1")
         refused = await agent.wait_for(type="error", ref="r1")
         assert refused["code"] == "rate_limited"
+
+
+async def test_agent_deeply_nested_json_is_a_bad_frame_not_a_crash(gw: Gw) -> None:
+    """Probe item 13 on the agent socket: an error frame, and the socket keeps working."""
+    agent = await gw.agent("nested", "سعد")
+    await agent.ws.send_str("[" * 1100 + "]" * 1100)
+    assert (await agent.wait_for(type="error"))["code"] == "bad_json"
+    await agent.send(type="ping")
+    await agent.wait_for(type="pong")

@@ -217,3 +217,29 @@ async def test_started_and_resumed_tell_the_client_the_text_limit(gw: Gw) -> Non
     await again.send(type="resume", conversation_id=started["conversation_id"], token=started["token"], last_seq=0)
     resumed = await again.wait_for(type="resumed")
     assert (resumed["max_text_chars"], resumed["max_frame_bytes"]) == (limit, started["max_frame_bytes"])
+
+
+DEEP_JSON = "[" * 1100 + "]" * 1100  # 2.2 KB, under the frame limit; json.loads raises RecursionError
+
+
+@pytest.mark.parametrize("raw", [DEEP_JSON, '{"type": "message", "x": ' + DEEP_JSON + "}", '"\\ud800"'])
+async def test_deeply_nested_or_undecodable_json_is_a_bad_frame_not_a_crash(gw: Gw, raw: str) -> None:
+    """Probe item 13: nesting used to close the socket with 1006 (a RecursionError in the handler)."""
+    citizen, cid, _ = await gw.citizen()
+    await citizen.ws.send_str(raw)
+    assert (await citizen.wait_for(type="error"))["code"] == "bad_json"
+    await citizen.send(type="ping")
+    await citizen.wait_for(type="pong")
+    mid = msg_id()
+    await citizen.send(type="message", msg_id=mid, text="ما زلت هنا")
+    await citizen.wait_for(type="ack", msg_id=mid)
+
+
+async def test_lone_surrogates_are_bad_json_not_a_storage_crash(gw: Gw) -> None:
+    citizen, cid, _ = await gw.citizen()
+    mid = msg_id()
+    await citizen.ws.send_str('{"type": "message", "msg_id": "%s", "text": "a\\ud800b"}' % mid)
+    err = await citizen.wait_for(type="error")
+    assert err["code"] == "bad_json"
+    await citizen.send(type="ping")
+    await citizen.wait_for(type="pong")
