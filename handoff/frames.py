@@ -15,13 +15,16 @@ from handoff.protocol import ErrorFrame
 MAX_FRAME_BYTES = 4096
 MAX_TEXT_CHARS = 1000
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-# C0/C1 controls except tab and newline; bidi marks (U+200E/F, U+061C) stay, Arabic text needs them.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0/C1 controls except tab and newline, and the bidi embeddings, overrides and isolates (U+202A-202E,
+# U+2066-2069): an override makes a name or a number display reversed to the agent ("0551" read as "1550").
+# The bidi marks (U+200E/F, U+061C) stay: they only nudge neutral characters, and Arabic text needs them.
+_STRIP_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_text(value: str) -> str:
-    """What every client-written text goes through (websocket fields, HTTP bodies): controls out, trimmed."""
-    return _CONTROL_RE.sub("", value).strip()
+    """What every client-written text goes through (websocket fields, HTTP bodies, agent names): controls
+    and bidi overrides out, trimmed."""
+    return _STRIP_RE.sub("", value).strip()
 
 
 # ---- parsing ----------------------------------------------------------------------------------------------

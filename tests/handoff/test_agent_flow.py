@@ -245,3 +245,32 @@ async def test_agent_deeply_nested_json_is_a_bad_frame_not_a_crash(gw: Gw) -> No
     assert (await agent.wait_for(type="error"))["code"] == "bad_json"
     await agent.send(type="ping")
     await agent.wait_for(type="pong")
+
+
+RLO, LRI, PDI, PDF = "\u202e", "\u2066", "\u2069", "\u202c"
+KEPT_MARKS = "\u200f\u200e\u061c"
+
+
+async def test_bidi_overrides_are_stripped_from_citizen_and_agent_text_and_names(gw: Gw) -> None:
+    """Probe item 15: an override made a name or a number display reversed in the console and editor."""
+    agent = await gw.agent("bidi", f"{RLO}نورة{PDF}")
+    citizen, cid = await queued_citizen(gw)
+    await agent.send(type="claim", conversation_id=cid, ref="c")
+    await agent.wait_for(type="conversation", ref="c")
+    assert (await citizen.wait_for(type="status", state="with_agent"))["agent_name"] == "نورة"
+
+    await citizen.send(type="message", msg_id="c-1", text=f"رقمي {RLO}0551234567{PDF} {LRI}x{PDI}{KEPT_MARKS}")
+    entry = await agent.wait_for(type="entry")
+    while entry["entry"]["type"] != "user_message":
+        entry = await agent.wait_for(type="entry")
+    assert entry["entry"]["text"] == f"رقمي 0551234567 x{KEPT_MARKS}"
+
+    await agent.send(type="message", conversation_id=cid, msg_id="a-1", text=f"{RLO}تم{PDF}")
+    reply = await citizen.wait_for(type="agent_message")
+    assert (reply["text"], reply["agent_name"]) == ("تم", "نورة")
+
+    await citizen.send(type="leave_message", msg_id="lm-1", name=f"{RLO}سارة{PDF}", mobile="0551234567",
+                       message=f"{LRI}اتصلوا بي{PDI}")
+    await citizen.wait_for(type="ack", msg_id="lm-1")
+    [item] = await gw.gateway.callbacks.list("open")
+    assert (item["name"], item["message"]) == ("سارة", "اتصلوا بي")

@@ -1,5 +1,5 @@
 // The conversation column: transcript (bot part included), reply box, typing, resolve, return to bot.
-import { el, richText } from "../js/safe.js";
+import { el, isolate, plainText, richText } from "../js/safe.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -101,7 +101,9 @@ export class ChatView {
   #bubble(cls, who, text, ts, msgId = null) {
     // Citizens' [label](url) links stay literal: an agent must see where a link really goes.
     const rich = richText(text, { labels: cls !== "citizen" });
-    const node = el("div", { class: `entry ${cls}` }, el("span", { class: "who" }, who),
+    // dir=auto on every node showing user text (names too): each is a bidi isolate of its own.
+    const node = el("div", { class: `entry ${cls}` },
+      el("span", { class: "who", dir: "auto" }, plainText(who)),
       el("div", { class: "text", dir: "auto" }, rich));
     if (ts) node.append(el("time", { datetime: ts }, new Date(ts).toLocaleTimeString(this.app.lang)));
     if (msgId) node.dataset.msgId = msgId;
@@ -127,7 +129,7 @@ export class ChatView {
     const t = this.t;
     if (e.type === "status") {
       const reason = e.reason ? t(`console.reasons.${e.reason}`) : "";
-      return t(`console.state_${e.state}`, { reason, name: e.agent_name || "" });
+      return t(`console.state_${e.state}`, { reason, name: isolate(e.agent_name || "") });
     }
     if (e.type === "handoff_unavailable") return t("console.handoff_unavailable");
     if (e.type === "csat_request") return t("console.csat_request");

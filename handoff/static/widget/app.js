@@ -1,6 +1,6 @@
 // Citizen widget: wires the view (view.js, cards.js) to the conversation (session.js).
 import { detectLang, dirOf, loadTable, translator } from "../js/i18n.js";
-import { el } from "../js/safe.js";
+import { el, isolate } from "../js/safe.js";
 import { callbackCard, csatCard, markDone } from "./cards.js";
 import { ChatSession } from "./session.js";
 import { Strings, buildView, messageNode } from "./view.js";
@@ -264,7 +264,8 @@ class Widget {
       this.v.typing.textContent = "";
       return;
     }
-    const name = f.from === "agent" ? this.agentName || this.t("widget.agent_fallback") : this.t("widget.bot_name");
+    const name = f.from === "agent" ? isolate(this.agentName || this.t("widget.agent_fallback"))
+      : this.t("widget.bot_name");
     this.v.typing.textContent = this.t("widget.typing", { name });
     this.typingHide = setTimeout(() => { this.v.typing.textContent = ""; }, 10000);
   }

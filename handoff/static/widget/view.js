@@ -1,6 +1,6 @@
 // DOM of the widget: launcher, panel, message bubbles. Text only through textContent / richText.
 import { icon } from "../js/icons.js";
-import { el, richText } from "../js/safe.js";
+import { el, plainText, richText } from "../js/safe.js";
 
 /** Nodes whose text or attribute comes from the string table, re-applied on language switch. */
 export class Strings {
@@ -130,8 +130,8 @@ export function messageNode(msg, S, ctx) {
     node.append(richText(msg.text));
     return node;
   }
-  const who = el("span", { class: "who" });
-  if (msg.role === "agent" && msg.name) who.textContent = msg.name;
+  const who = el("span", { class: "who", dir: "auto" }); // dir=auto isolates an agent's name from the UI text
+  if (msg.role === "agent" && msg.name) who.textContent = plainText(msg.name);
   else S.bind(who, msg.role === "citizen" ? "widget.you" : msg.role === "bot" ? "widget.bot_name"
     : "widget.agent_fallback");
   node.append(who, el("div", { class: "text", dir: "auto" }, richText(msg.text)));
