@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 import aiohttp
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from handoff.protocol import HandoffPacket
 from tests.handoff.helpers import Client, Gw, msg_id, start_gateway
@@ -274,3 +276,43 @@ async def test_bidi_overrides_are_stripped_from_citizen_and_agent_text_and_names
     await citizen.wait_for(type="ack", msg_id="lm-1")
     [item] = await gw.gateway.callbacks.list("open")
     assert (item["name"], item["message"]) == ("سارة", "اتصلوا بي")
+
+
+def fail_once(monkeypatch: pytest.MonkeyPatch, store: Any, name: str) -> list[int]:
+    """Make ``store.name`` raise a Redis error on its first call (Redis down for a moment)."""
+    real = getattr(store, name)
+    calls: list[int] = []
+
+    async def flaky(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RedisConnectionError("redis went away")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(store, name, flaky)
+    return calls
+
+
+async def test_storage_errors_are_internal_naming_the_msg_id_and_a_resend_is_stored_once(
+        gw: Gw, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Probe item 2: `internal` is retryable; the client must know which frame to resend."""
+    agent = await gw.agent("retry", "هند")
+    citizen, cid = await queued_citizen(gw)
+    await agent.send(type="claim", conversation_id=cid, ref="c")
+    await agent.wait_for(type="conversation", ref="c")
+
+    fail_once(monkeypatch, gw.gateway.conversations, "append")
+    await citizen.send(type="message", msg_id="c-r", text="هل وصلت؟")
+    err = await citizen.wait_for(type="error", msg_id="c-r")
+    assert err["code"] == "internal"
+    await citizen.send(type="message", msg_id="c-r", text="هل وصلت؟")
+    await citizen.wait_for(type="ack", msg_id="c-r")
+
+    fail_once(monkeypatch, gw.gateway.conversations, "append")
+    await agent.send(type="message", conversation_id=cid, msg_id="a-r", text="نعم")
+    err = await agent.wait_for(type="error", msg_id="a-r")
+    assert (err["code"], err["conversation_id"]) == ("internal", cid)
+    await agent.send(type="message", conversation_id=cid, msg_id="a-r", text="نعم")
+    await agent.wait_for(type="ack", msg_id="a-r")
+    texts = [e.get("text") for e in await gw.gateway.conversations.entries(cid)]
+    assert texts.count("هل وصلت؟") == 1 and texts.count("نعم") == 1

@@ -32,6 +32,7 @@ class FakeGateway:
     received: list[dict[str, Any]] = field(default_factory=list)
     sockets: list[Any] = field(default_factory=list)
     seq: int = 0
+    drop_after_error: bool = False  # close the socket right after the next error (the gateway lost Redis)
 
     def attach(self, ws) -> None:
         self.sockets.append(ws)
@@ -52,6 +53,9 @@ class FakeGateway:
         code = self.refuse(f)
         if code:
             self.send(ws, type="error", code=code, message="refused by the test", msg_id=f["msg_id"])
+            if self.drop_after_error:
+                self.drop_after_error = False
+                ws.close(code=1011)
             return
         self.seq += 1
         self.send(ws, type="ack", msg_id=f["msg_id"], seq=self.seq)
@@ -137,6 +141,45 @@ def test_a_message_the_gateway_refuses_goes_back_to_the_input_with_a_reason(widg
     assert len(fake.messages()) == 1
 
 
+
+def test_internal_error_keeps_the_bubble_and_resends_the_same_msg_id(widget, fake: FakeGateway) -> None:
+    """Probe item 2: with Redis down the gateway answers `internal`; the widget used to drop the frame and
+    the bubble. Now the bubble stays pending and the same msg_id is resent, on a timer and after reconnects."""
+    answered: list[str] = []
+
+    def once(f: dict[str, Any]) -> str | None:
+        if f["type"] != "message" or answered:
+            return None
+        answered.append("internal")
+        return "internal"
+
+    fake.refuse = once
+    box = widget.locator("#faq-input")
+    box.fill("هل وصلت رسالتي؟")
+    box.press("Enter")
+    bubble = widget.locator(".msg.citizen").element_handle()
+    expect(widget.locator(".msg.citizen.pending")).to_have_count(1)
+    widget.wait_for_function("(n) => !n.classList.contains('pending')", arg=bubble, timeout=10_000)
+    assert bubble.evaluate("(n) => n.isConnected")  # the same node all along: never removed
+    expect(widget.locator(".msg.citizen")).to_have_count(1)
+    sent = fake.messages()
+    assert len(sent) >= 2 and len({m["msg_id"] for m in sent}) == 1
+    assert widget.evaluate("() => JSON.parse(sessionStorage.getItem('faq-widget:' + location.origin)).outbox")\
+        == []
+
+
+def test_internal_error_then_a_dropped_socket_resends_after_resume(widget, fake: FakeGateway) -> None:
+    fake.refuse = lambda f: "internal" if f["type"] == "message" and len(fake.messages()) == 1 else None
+    fake.drop_after_error = True
+    box = widget.locator("#faq-input")
+    box.fill("رسالة بعد انقطاع")
+    box.press("Enter")
+    expect(widget.locator(".msg.citizen:not(.pending)")).to_have_count(1, timeout=15_000)
+    resume = [i for i, f in enumerate(fake.received) if f["type"] == "resume"]
+    resent = [i for i, f in enumerate(fake.received) if f["type"] == "message"][1:]
+    assert resume and resent and resent[0] > resume[0], "resent after the resume of the new socket"
+    assert len({m["msg_id"] for m in fake.messages()}) == 1
+
 RLO, PDF = "\u202e", "\u202c"
 ISOLATED = """(sel) => [...document.querySelectorAll('#faq-widget, body')].flatMap((h) =>
   [...(h.shadowRoot || document).querySelectorAll(sel)]).map((n) => ({
@@ -171,6 +214,7 @@ class FakeAgentGateway:
 
     def __init__(self) -> None:
         self.hostile = f"{RLO}0551234567{PDF}"
+        self.messages: list[dict[str, Any]] = []
 
     def attach(self, ws) -> None:
         ws.on_message(lambda raw: self.on_frame(ws, json.loads(raw)))
@@ -198,9 +242,22 @@ class FakeAgentGateway:
                 "mobile": "0551234567", "message": self.hostile, "callback": True, "created_at": ts,
                 "status": "open"}]},
         }
+        if f["type"] == "message":
+            answers["message"] = self.on_message(ws, f, ts)
         answer = answers.get(f["type"])
         if answer is not None:
             ws.send(json.dumps({**answer, **({"ref": f["ref"]} if "ref" in f else {})}, ensure_ascii=False))
+
+
+    def on_message(self, ws, f: dict[str, Any], ts: str) -> dict[str, Any]:
+        """The first reply meets Redis down (`internal`); a resend is stored."""
+        self.messages.append(f)
+        if len(self.messages) == 1:
+            return {"type": "error", "code": "internal", "message": "storage unavailable: resend later",
+                    "msg_id": f["msg_id"], "conversation_id": f["conversation_id"]}
+        entry = {"type": "agent_message", "seq": 3, "ts": ts, "text": f["text"], "agent_name": "نورة"}
+        ws.send(json.dumps({"type": "entry", "conversation_id": CID, "entry": entry}, ensure_ascii=False))
+        return {"type": "ack", "conversation_id": CID, "msg_id": f["msg_id"], "seq": 3}
 
 
 def _serve_console(route) -> None:
@@ -214,14 +271,31 @@ def _serve_console(route) -> None:
         _serve(route)
 
 
-def test_console_isolates_user_text_and_names(context) -> None:
+def open_console(context, agent_gw: FakeAgentGateway) -> Any:
     page = context.new_page()
     page.route(f"{STATIC_ORIGIN}/**", _serve_console)
-    page.route_web_socket("ws://widget.test/ws/agent", FakeAgentGateway().attach)
+    page.route_web_socket("ws://widget.test/ws/agent", agent_gw.attach)
     page.goto(f"{STATIC_ORIGIN}/console")
     page.get_by_label("اسم المستخدم").fill("noura")
     page.get_by_label("كلمة المرور").fill("x" * 12)
     page.get_by_role("button", name="دخول").click()
+    return page
+
+
+def test_console_keeps_and_resends_a_reply_after_internal(context) -> None:
+    agent_gw = FakeAgentGateway()
+    page = open_console(context, agent_gw)
+    expect(page.locator("#transcript .entry.citizen")).to_have_count(1)
+    page.get_by_label("الرد على المواطن").fill("لحظة من فضلك")
+    page.get_by_role("button", name="إرسال", exact=True).click()
+    expect(page.locator("#transcript .entry.agent", has_text="لحظة من فضلك")).to_have_count(1)
+    expect(page.locator("#transcript .entry.agent.pending")).to_have_count(0, timeout=10_000)
+    expect(page.locator("#transcript .entry.agent", has_text="لحظة من فضلك")).to_have_count(1)
+    assert len(agent_gw.messages) == 2 and len({m["msg_id"] for m in agent_gw.messages}) == 1
+
+
+def test_console_isolates_user_text_and_names(context) -> None:
+    page = open_console(context, FakeAgentGateway())
     expect(page.locator("#transcript .entry.citizen")).to_have_count(1)
     expect(page.locator("#cb-list li")).to_have_count(1)
     expect(page.locator("#queue-list li")).to_have_count(1)

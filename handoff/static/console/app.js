@@ -93,6 +93,7 @@ class Console {
   async onAuthOk(f) {
     // auth makes the agent online; after a reconnect keep the status the agent had chosen.
     if ($("presence").value === "away") this.sock.send({ type: "presence", status: "away" });
+    this.chat.resendPending();
     const queue = await this.sock.request({ type: "get_queue" });
     this.lists.setQueue(queue.items, queue.agents_online);
     for (const cid of f.assigned || []) {

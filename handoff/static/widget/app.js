@@ -2,7 +2,7 @@
 import { detectLang, dirOf, loadTable, translator } from "../js/i18n.js";
 import { el, isolate } from "../js/safe.js";
 import { callbackCard, csatCard, markDone } from "./cards.js";
-import { ChatSession } from "./session.js";
+import { ChatSession, RETRYABLE } from "./session.js";
 import { Strings, buildView, messageNode } from "./view.js";
 import { applyEntry } from "./entries.js";
 import { DEFAULT_LIMITS, limitsOf, textLength, tooLong } from "./limits.js";
@@ -236,6 +236,9 @@ class Widget {
   }
 
   onError(f) {
+    // Retryable (rate_limited, internal): the session resends the same frame; its bubble stays pending and
+    // forms keep waiting for the ack instead of failing.
+    if (f.msg_id && RETRYABLE.has(f.code)) return;
     if (f.msg_id) this.settle(f.msg_id, f);
     if (f.code === "closed") this.setState("closed", {});
     if (f.code === "bot_unavailable") this.system("widget.bot_unavailable");
@@ -243,7 +246,7 @@ class Widget {
       this.system("widget.too_many_conversations");
       this.setState("closed", {}); // input off; "new conversation" lets the citizen try again later
     }
-    if (f.msg_id && f.code !== "rate_limited" && f.code !== "bot_unavailable") {
+    if (f.msg_id && f.code !== "bot_unavailable") {
       const node = this.v.log.querySelector(`[data-msg-id="${CSS.escape(f.msg_id)}"]`);
       if (node && node.classList.contains("pending")) node.remove();
       if (f.code !== "closed") this.giveBack(f.msg_id);

@@ -175,7 +175,7 @@ function feedbackRow(msg, S, ctx) {
       if (row.dataset.chosen) return;
       markFeedback(row, value);
       ctx.onFeedback(msg, value).catch((err) => {
-        // rate_limited: the session resends the same frame by itself; closed: nothing can be sent any more;
+        // (rate_limited/internal never get here: the session resends the frame); closed: nothing can be sent;
         // already_rated: another tab or device answered this prompt first, so it stays answered.
         const retry = !["rate_limited", "closed", "already_rated"].includes(err?.code);
         if (retry && row.dataset.chosen === value && !row.dataset.recorded) {
