@@ -316,3 +316,19 @@ async def test_storage_errors_are_internal_naming_the_msg_id_and_a_resend_is_sto
     await agent.wait_for(type="ack", msg_id="a-r")
     texts = [e.get("text") for e in await gw.gateway.conversations.entries(cid)]
     assert texts.count("هل وصلت؟") == 1 and texts.count("نعم") == 1
+
+
+async def test_queue_position_reaches_every_socket_of_a_conversation(gw: Gw) -> None:
+    """Probe item 8: with two tabs (or a resumed socket while the old one is registered) only one socket
+    of the conversation was told its new position."""
+    await gw.agent("positions", "ليلى")  # online, so requests are queued
+    first, _ = await queued_citizen(gw)
+    tab1, cid = await queued_citizen(gw)
+    started = next(f for f in tab1.frames if f["type"] == "started")
+    tab2 = await gw.ws("/ws/chat")
+    await tab2.send(type="resume", conversation_id=cid, token=started["token"], last_seq=0)
+    assert (await tab2.wait_for(type="queue_position"))["position"] == 2  # told on resume
+
+    await first.send(type="cancel_wait", msg_id=msg_id())  # the conversation ahead leaves the queue
+    for tab in (tab1, tab2):
+        assert (await tab.wait_for(type="queue_position", position=1, within=6))["estimated_wait_s"] >= 0
