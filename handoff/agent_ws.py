@@ -267,7 +267,7 @@ class AgentSession:
 
 async def agent_ws(request: web.Request) -> web.WebSocketResponse:
     gw = request.app[GATEWAY_KEY]
-    check_origin(request, gw.settings.allowed_origins)
+    check_origin(request, gw)
     # Transport-level ping/pong finds a vanished browser well within the presence timeout.
     ping_s = max(2.0, gw.settings.agent_timeout_s / 3)
     ws = web.WebSocketResponse(max_msg_size=WS_MAX_BYTES, heartbeat=ping_s)

@@ -274,7 +274,7 @@ class CitizenSession:
 
 async def citizen_ws(request: web.Request) -> web.WebSocketResponse:
     gw = request.app[GATEWAY_KEY]
-    check_origin(request, gw.settings.allowed_origins)
+    check_origin(request, gw)
     ws = web.WebSocketResponse(max_msg_size=WS_MAX_BYTES, heartbeat=30)
     await ws.prepare(request)
     session = CitizenSession(gw, ws, client_ip(request, gw))

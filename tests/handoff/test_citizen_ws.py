@@ -243,3 +243,21 @@ async def test_lone_surrogates_are_bad_json_not_a_storage_crash(gw: Gw) -> None:
     assert err["code"] == "bad_json"
     await citizen.send(type="ping")
     await citizen.wait_for(type="pong")
+
+
+async def test_the_gateways_own_origin_is_always_allowed(make_settings: Any) -> None:
+    """Probe item 9: the console (served by the gateway) could not connect unless ALLOWED_ORIGINS listed
+    the gateway itself. PUBLIC_ORIGIN is always allowed; behind a trusted proxy, so is the origin it forwards."""
+    async for gw in start_gateway(make_settings(public_origin="https://chat.gov.sa")):
+        for path in ("/ws/chat", "/ws/agent"):
+            await gw.ws(path, origin="https://chat.gov.sa")
+            with pytest.raises(aiohttp.WSServerHandshakeError):
+                await gw.ws(path, origin="https://chat.gov.sa.evil.example")
+    proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "chat.gov.sa"}
+    async for gw in start_gateway(make_settings(trust_proxy=True)):
+        await gw.ws("/ws/agent", origin="https://chat.gov.sa", headers=proxied)
+        with pytest.raises(aiohttp.WSServerHandshakeError):
+            await gw.ws("/ws/agent", origin="https://evil.example", headers=proxied)
+    async for gw in start_gateway(make_settings()):  # no proxy trusted: forwarded headers mean nothing
+        with pytest.raises(aiohttp.WSServerHandshakeError):
+            await gw.ws("/ws/agent", origin="https://chat.gov.sa", headers=proxied)
