@@ -225,7 +225,7 @@ DEEP_JSON = "[" * 1100 + "]" * 1100  # 2.2 KB, under the frame limit; json.loads
 @pytest.mark.parametrize("raw", [DEEP_JSON, '{"type": "message", "x": ' + DEEP_JSON + "}", '"\\ud800"'])
 async def test_deeply_nested_or_undecodable_json_is_a_bad_frame_not_a_crash(gw: Gw, raw: str) -> None:
     """Probe item 13: nesting used to close the socket with 1006 (a RecursionError in the handler)."""
-    citizen, cid, _ = await gw.citizen()
+    citizen, _, _ = await gw.citizen()
     await citizen.ws.send_str(raw)
     assert (await citizen.wait_for(type="error"))["code"] == "bad_json"
     await citizen.send(type="ping")
@@ -236,9 +236,9 @@ async def test_deeply_nested_or_undecodable_json_is_a_bad_frame_not_a_crash(gw: 
 
 
 async def test_lone_surrogates_are_bad_json_not_a_storage_crash(gw: Gw) -> None:
-    citizen, cid, _ = await gw.citizen()
+    citizen, _, _ = await gw.citizen()
     mid = msg_id()
-    await citizen.ws.send_str('{"type": "message", "msg_id": "%s", "text": "a\\ud800b"}' % mid)
+    await citizen.ws.send_str('{"type": "message", "msg_id": "' + mid + '", "text": "a\\ud800b"}')
     err = await citizen.wait_for(type="error")
     assert err["code"] == "bad_json"
     await citizen.send(type="ping")
