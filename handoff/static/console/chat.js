@@ -185,7 +185,7 @@ export class ChatView {
   }
 
   error(f) {
-    // A frame refused before it was parsed (too_large, bad_json) has no conversation_id: find it by msg_id.
+    // An invalid_frame error names the msg_id but not always the conversation_id: find it by msg_id.
     const conv = f.msg_id && [...this.convs.values()].find((c) => c.pending.has(f.msg_id));
     if (conv) this.#messageRefused(conv, f);
     if (f.code === "not_assigned" && f.conversation_id) this.drop(f.conversation_id);
