@@ -21,6 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from handoff.conversations import token_hash
 from handoff.errors import AuthError, HandoffError, ThrottledError
+from handoff.frames import clean_text
 from handoff.keys import Keys
 
 ROLES = ("agent", "supervisor", "editor")
@@ -69,17 +70,18 @@ class AccountStore:
             raise HandoffError(f"role must be one of {', '.join(ROLES)}", "invalid_role")
         if len(password) < 10:
             raise HandoffError("password must be at least 10 characters", "weak_password")
-        if not display_name.strip():
+        display_name = clean_text(display_name)
+        if not display_name:
             raise HandoffError("display name must not be empty", "invalid_display_name")
         pw_hash = await asyncio.to_thread(_hasher.hash, password)
         created = await self.redis.hsetnx(self.keys.account(username), "password_hash", pw_hash)
         if not created:
             raise HandoffError(f"user {username!r} already exists", "user_exists")
         await self.redis.hset(self.keys.account(username), mapping={
-            "role": role, "display_name": display_name.strip(), "created_at": f"{time.time():.0f}", "disabled": "0",
+            "role": role, "display_name": display_name, "created_at": f"{time.time():.0f}", "disabled": "0",
         })
         await self.redis.sadd(self.keys.accounts, username)
-        return Account(username, role, display_name.strip())
+        return Account(username, role, display_name)
 
     async def get(self, username: str) -> dict[str, str] | None:
         raw = await self.redis.hgetall(self.keys.account(username))
@@ -132,7 +134,7 @@ class AccountStore:
         # A success is not a failure: give back the attempt reserved on the IP (never below zero).
         await self.redis.eval(_UNRESERVE, 2, self.keys.login_failures("user", username),
                               self.keys.login_failures("ip", ip))
-        return await self._new_session(Account(username, data["role"], data["display_name"]))
+        return await self._new_session(Account(username, data["role"], clean_text(data["display_name"])))
 
     async def _new_session(self, account: Account) -> Session:
         token = secrets.token_urlsafe(32)
@@ -156,7 +158,8 @@ class AccountStore:
         data = await self.get(username)
         if not data or data.get("disabled") == "1":
             raise AuthError("account is disabled", "bad_token")
-        return Account(username, data["role"], data["display_name"], float(raw[b"expires_at"]), h)
+        # Cleaned on read too: a name stored before bidi overrides were stripped reaches citizens in entries.
+        return Account(username, data["role"], clean_text(data["display_name"]), float(raw[b"expires_at"]), h)
 
     async def revoke(self, token: str) -> None:
         await self.revoke_hash(token_hash(token))

@@ -116,8 +116,10 @@ class AgentSession:
         if self.account is None and not self.ws.closed:
             self.gw.spawn(self.ws.close(code=4401, message=b"auth timeout"))
 
-    def error(self, exc: HandoffError, ref: str | None = None, cid: str | None = None) -> None:
-        pe = exc if isinstance(exc, ProtocolError) else ProtocolError(exc.code, exc.message, None, ref)
+    def error(self, exc: HandoffError, ref: str | None = None, cid: str | None = None,
+              msg_id: str | None = None) -> None:
+        # msg_id too: the console must know which reply to resend (internal) or give back (refused).
+        pe = exc if isinstance(exc, ProtocolError) else ProtocolError(exc.code, exc.message, msg_id, ref)
         frame: dict[str, Any] = dict(error_frame(pe))
         if cid:
             frame["conversation_id"] = cid
@@ -126,20 +128,20 @@ class AgentSession:
 
     async def on_text(self, raw: str | None) -> None:
         """One incoming frame (``None``: a binary one, refused)."""
-        ref = cid = None
+        ref = cid = msg_id = None
         try:
             frame = parse_limited(raw, AGENT_SPECS, self.gw.settings.max_frame_bytes, self.limiter)
-            ref, cid = frame.get("ref"), frame.get("conversation_id")
+            ref, cid, msg_id = frame.get("ref"), frame.get("conversation_id"), frame.get("msg_id")
             if frame["type"] != "auth" and self.account is None:
                 raise ProtocolError("not_authenticated", "send auth with the token from /api/login first")
             if self.account is not None:
                 await self._beat()
             await getattr(self, f"on_{frame['type']}")(frame)
         except HandoffError as exc:
-            self.error(exc, ref, cid)
+            self.error(exc, ref, cid, msg_id)
         except RedisError as exc:
             log.error("redis error handling an agent frame: %s", type(exc).__name__)
-            self.error(HandoffError("storage unavailable: retry", "internal"), ref, cid)
+            self.error(HandoffError("storage unavailable: resend later", "internal"), ref, cid, msg_id)
 
     async def _beat(self, status: str | None = None) -> None:
         if status is not None or time.monotonic() - self._last_beat > 1.0:
@@ -265,7 +267,7 @@ class AgentSession:
 
 async def agent_ws(request: web.Request) -> web.WebSocketResponse:
     gw = request.app[GATEWAY_KEY]
-    check_origin(request, gw.settings.allowed_origins)
+    check_origin(request, gw)
     # Transport-level ping/pong finds a vanished browser well within the presence timeout.
     ping_s = max(2.0, gw.settings.agent_timeout_s / 3)
     ws = web.WebSocketResponse(max_msg_size=WS_MAX_BYTES, heartbeat=ping_s)

@@ -18,7 +18,7 @@ from handoff import feedback, flow
 from handoff.conn import Outbox, RateLimiter, check_origin, client_ip, parse_limited, pump
 from handoff.conversations import AppendResult
 from handoff.errors import ConversationError, HandoffError, ProtocolError
-from handoff.frames import CITIZEN_SPECS, error_frame
+from handoff.frames import CITIZEN_SPECS, MAX_TEXT_CHARS, error_frame
 from handoff.gateway import Gateway
 from handoff.protocol import FeedbackValue
 from handoff.rasa import RasaUnavailable
@@ -156,10 +156,15 @@ class CitizenSession:
         except (RedisError, ConversationError) as exc:
             log.warning("retrying a pending bot turn failed: %s", type(exc).__name__)
 
+    def _limits(self) -> dict[str, int]:
+        # The widget checks text against the gateway's own limits before sending: one limit, owned here.
+        return {"max_text_chars": MAX_TEXT_CHARS, "max_frame_bytes": self.gw.settings.max_frame_bytes}
+
     async def on_start(self, frame: dict[str, Any]) -> None:
         await self.gw.new_conversations.reserve(self.ip)
         cid, token = await self.gw.conversations.create(frame.get("locale", "ar"))
-        self.outbox.frame({"type": "started", "conversation_id": cid, "token": token, "last_seq": 0})
+        self.outbox.frame({"type": "started", "conversation_id": cid, "token": token, "last_seq": 0,
+                           **self._limits()})
         await self._attach(cid)
         log.info("conversation started")
         if self.gw.settings.greeting_payload:
@@ -171,7 +176,8 @@ class CitizenSession:
         self.state = meta.get("state", "bot")
         server_seq = int(meta.get("seq", 0))
         self.last_sent = min(frame["last_seq"], server_seq)  # a client ahead of the server gets nothing skipped
-        self.outbox.frame({"type": "resumed", "conversation_id": cid, "last_seq": server_seq, "state": self.state})
+        self.outbox.frame({"type": "resumed", "conversation_id": cid, "last_seq": server_seq, "state": self.state,
+                           **self._limits()})
         await self._attach(cid)
         self.outbox.call(self.catch_up)
         if self.state == "bot":
@@ -273,7 +279,7 @@ class CitizenSession:
 
 async def citizen_ws(request: web.Request) -> web.WebSocketResponse:
     gw = request.app[GATEWAY_KEY]
-    check_origin(request, gw.settings.allowed_origins)
+    check_origin(request, gw)
     ws = web.WebSocketResponse(max_msg_size=WS_MAX_BYTES, heartbeat=30)
     await ws.prepare(request)
     session = CitizenSession(gw, ws, client_ip(request, gw))

@@ -27,9 +27,23 @@ log = logging.getLogger(__name__)
 Item = tuple[str, Any]  # ("frame", dict) | ("event", (channel, dict)) | ("call", coroutine function)
 
 
-def check_origin(request: web.Request, allowed: tuple[str, ...]) -> None:
+def own_origins(request: web.Request, gw: Gateway) -> set[str]:
+    """The gateway's own origin(s), always allowed (its console and demo page must connect even when
+    ALLOWED_ORIGINS lists only the sites embedding the widget): PUBLIC_ORIGIN, and behind a trusted proxy the
+    origin the proxy says the browser used (X-Forwarded-Proto/-Host, else Host)."""
+    own = {gw.settings.public_origin} if gw.settings.public_origin else set()
+    if gw.settings.trust_proxy:
+        proto = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[-1].strip()
+        host = request.headers.get("X-Forwarded-Host", request.host).split(",")[-1].strip()
+        if proto in ("http", "https") and host:
+            own.add(f"{proto}://{host}")
+    return own
+
+
+def check_origin(request: web.Request, gw: Gateway) -> None:
     origin = request.headers.get("Origin")
-    if origin is None or origin.rstrip("/") not in {a.rstrip("/") for a in allowed}:
+    allowed = {a.rstrip("/") for a in gw.settings.allowed_origins} | own_origins(request, gw)
+    if origin is None or origin.rstrip("/") not in allowed:
         raise web.HTTPForbidden(
             text=json.dumps({"error": "origin_not_allowed", "message": "this Origin is not in ALLOWED_ORIGINS"}),
             content_type="application/json",

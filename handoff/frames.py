@@ -15,16 +15,36 @@ from handoff.protocol import ErrorFrame
 MAX_FRAME_BYTES = 4096
 MAX_TEXT_CHARS = 1000
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-# C0/C1 controls except tab and newline; bidi marks (U+200E/F, U+061C) stay, Arabic text needs them.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0/C1 controls except tab and newline, and the bidi embeddings, overrides and isolates (U+202A-202E,
+# U+2066-2069): an override makes a name or a number display reversed to the agent ("0551" read as "1550").
+# The bidi marks (U+200E/F, U+061C) stay: they only nudge neutral characters, and Arabic text needs them.
+_STRIP_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_text(value: str) -> str:
-    """What every client-written text goes through (websocket fields, HTTP bodies): controls out, trimmed."""
-    return _CONTROL_RE.sub("", value).strip()
+    """What every client-written text goes through (websocket fields, HTTP bodies, agent names): controls
+    and bidi overrides out, trimmed."""
+    return _STRIP_RE.sub("", value).strip()
 
 
 # ---- parsing ----------------------------------------------------------------------------------------------
+
+
+def decode_json(raw: str | bytes) -> Any:
+    """JSON text -> value, or ``ProtocolError("bad_json")`` for anything that is not clean JSON.
+
+    Besides syntax errors this covers nesting deeper than the parser's recursion limit (``[[[[…]]]]`` in a
+    2 KB frame raises RecursionError) and ``\\ud800``-style lone surrogates, which decode fine but cannot
+    be written to Redis or sent back as UTF-8. The one decoder for websocket frames and HTTP bodies.
+    """
+    try:
+        data = json.loads(raw)
+        if "\\u" in (raw if isinstance(raw, str) else raw.decode("utf-8", "replace")):
+            json.dumps(data, ensure_ascii=False).encode("utf-8")  # only an escape can make a lone surrogate
+    except (ValueError, RecursionError):  # JSONDecodeError and Unicode{De,En}codeError are ValueErrors
+        raise ProtocolError("bad_json", "frame is not valid JSON") from None
+    return data
+
 
 # field -> (kind, required). Kinds: id, text, str, int, bool, enum:<a|b>, score, long (<=1000 chars, may be "").
 Spec = dict[str, tuple[str, bool]]
@@ -103,10 +123,7 @@ def parse_frame(raw: str | bytes, specs: dict[str, Spec], max_bytes: int = MAX_F
     size = len(raw.encode("utf-8") if isinstance(raw, str) else raw)
     if size > max_bytes:
         raise ProtocolError("too_large", f"frame is {size} bytes; the limit is {max_bytes}")
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ProtocolError("bad_json", "frame is not valid JSON") from None
+    data = decode_json(raw)
     if not isinstance(data, dict):
         raise ProtocolError("bad_json", "frame must be a JSON object")
     msg_id = data.get("msg_id") if isinstance(data.get("msg_id"), str) else None

@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -217,8 +218,14 @@ class Gateway:
         await self.redis.publish(self.keys.ch_agent(username), json.dumps(event))
 
     async def _positions(self) -> None:
-        """Tell queued citizens on this process their new position, at most every 2 s."""
-        last: dict[str, int] = {}
+        """Tell queued citizens on this process their new position, at most every 2 s.
+
+        Every process runs this for its own sockets when a queue event reaches it over Redis pub/sub, so
+        sockets of one conversation on different processes are all told. The last position sent is kept per
+        socket, not per conversation: a second tab, or a resumed socket while the old one is still
+        registered, must get the frame too. Weak keys: a closed socket's entry goes with it.
+        """
+        last: weakref.WeakKeyDictionary[CitizenSession, int] = weakref.WeakKeyDictionary()
         while True:
             await self._queue_dirty.wait()
             self._queue_dirty.clear()
@@ -231,20 +238,19 @@ class Gateway:
             except RedisError as exc:
                 log.warning("positions: redis error %s", type(exc).__name__)
 
-    async def _send_positions(self, queued: list[CitizenSession], last: dict[str, int]) -> None:
+    async def _send_positions(self, queued: list[CitizenSession],
+                              last: weakref.WeakKeyDictionary[CitizenSession, int]) -> None:
         async with self.redis.pipeline(transaction=False) as pipe:
             for session in queued:
                 pipe.zrank(self.keys.queue, session.cid)
             ranks = await pipe.execute()
         avg, online = await self.queue.avg_wait_s(), await self.presence.online_count()
         for session, rank in zip(queued, ranks, strict=True):
-            if rank is None or session.cid is None or last.get(session.cid) == rank + 1:
+            if rank is None or session.cid is None or last.get(session) == rank + 1:
                 continue
-            position = last[session.cid] = int(rank) + 1
+            position = last[session] = int(rank) + 1
             est = int(-(-position * avg // max(1, online)))
             session.outbox.frame({"type": "queue_position", "position": position, "estimated_wait_s": est})
-        if len(last) > 10_000:
-            last.clear()
 
     def update_gauges(self) -> None:
         self.metrics.connections.labels("citizen").set(len(self.citizens))

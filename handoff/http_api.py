@@ -15,8 +15,8 @@ from handoff import flow
 from handoff.auth import authenticate, bearer_token, require_role
 from handoff.citizen_ws import GATEWAY_KEY
 from handoff.conn import client_ip
-from handoff.errors import AuthError, ConversationError, HandoffError, ThrottledError
-from handoff.frames import MAX_TEXT_CHARS, clean_text
+from handoff.errors import AuthError, ConversationError, HandoffError, ProtocolError, ThrottledError
+from handoff.frames import MAX_TEXT_CHARS, clean_text, decode_json
 
 routes = web.RouteTableDef()
 
@@ -29,8 +29,8 @@ async def _json_body(request: web.Request, max_bytes: int = 8192) -> dict[str, A
     if request.content_length is not None and request.content_length > max_bytes:
         raise web.HTTPRequestEntityTooLarge(max_size=max_bytes, actual_size=request.content_length)
     try:
-        data = json.loads(await request.text())
-    except ValueError:
+        data = decode_json(await request.text())
+    except (ProtocolError, ValueError):  # ValueError: the body is not UTF-8
         raise web.HTTPBadRequest(text=json.dumps({"error": "bad_json", "message": "body must be JSON"}),
                                  content_type="application/json") from None
     if not isinstance(data, dict):

@@ -149,6 +149,8 @@ class StartedFrame(TypedDict):
     conversation_id: str
     token: str
     last_seq: int
+    max_text_chars: int
+    max_frame_bytes: int
 
 
 class ResumedFrame(TypedDict):
@@ -156,6 +158,8 @@ class ResumedFrame(TypedDict):
     conversation_id: str
     last_seq: int
     state: State
+    max_text_chars: int
+    max_frame_bytes: int
 
 
 class AckFrame(TypedDict):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from handoff.hours import BusinessHours
@@ -54,6 +55,9 @@ class Settings:
     default_wait_s: int = 120
     priority_step_s: int = 600
     trust_proxy: bool = False
+    # The gateway's own public origin (https://chat.example.gov.sa): always allowed, so the console and the
+    # demo page served by the gateway connect whatever ALLOWED_ORIGINS lists. Empty: not set.
+    public_origin: str = ""
     enable_editor: bool = True
     kb_index_dir: str = ""  # read by the editor API; empty: it falls back to KB_INDEX_DIR / var/index
     log_format: str = "text"
@@ -97,6 +101,16 @@ def _log_level(env: Mapping[str, str]) -> str:
     return level
 
 
+def _origin(env: Mapping[str, str], name: str) -> str:
+    raw = env_str(name, "", env).rstrip("/")
+    if not raw:
+        return ""
+    env_url(name, raw, {name: raw}, schemes=("http", "https"))
+    if urlparse(raw).path or urlparse(raw).query:
+        raise SettingsError(f"{name}={raw!r} must be an origin (scheme://host[:port]), without a path")
+    return raw
+
+
 def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Read every GATEWAY variable; raises SettingsError naming the first bad one."""
     env = os.environ if env is None else env
@@ -134,6 +148,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         default_wait_s=env_int("DEFAULT_WAIT_S", d.default_wait_s, env, minimum=1),
         priority_step_s=env_int("PRIORITY_STEP_S", d.priority_step_s, env, minimum=0),
         trust_proxy=env_bool("TRUST_PROXY", d.trust_proxy, env),
+        public_origin=_origin(env, "PUBLIC_ORIGIN"),
         enable_editor=env_bool("ENABLE_EDITOR", d.enable_editor, env),
         kb_index_dir=env_str("KB_INDEX_DIR", "var/index", env),
         log_format=env_choice("LOG_FORMAT", ("text", "json"), d.log_format, env),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 import aiohttp
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from handoff.protocol import HandoffPacket
 from tests.handoff.helpers import Client, Gw, msg_id, start_gateway
@@ -236,3 +238,97 @@ async def test_malformed_agent_frames_count_toward_the_rate_limit(make_settings)
         await agent.send(type="get_queue", ref="r1")
         refused = await agent.wait_for(type="error", ref="r1")
         assert refused["code"] == "rate_limited"
+
+
+async def test_agent_deeply_nested_json_is_a_bad_frame_not_a_crash(gw: Gw) -> None:
+    """Probe item 13 on the agent socket: an error frame, and the socket keeps working."""
+    agent = await gw.agent("nested", "سعد")
+    await agent.ws.send_str("[" * 1100 + "]" * 1100)
+    assert (await agent.wait_for(type="error"))["code"] == "bad_json"
+    await agent.send(type="ping")
+    await agent.wait_for(type="pong")
+
+
+RLO, LRI, PDI, PDF = "\u202e", "\u2066", "\u2069", "\u202c"
+KEPT_MARKS = "\u200f\u200e\u061c"
+
+
+async def test_bidi_overrides_are_stripped_from_citizen_and_agent_text_and_names(gw: Gw) -> None:
+    """Probe item 15: an override made a name or a number display reversed in the console and editor."""
+    agent = await gw.agent("bidi", f"{RLO}نورة{PDF}")
+    citizen, cid = await queued_citizen(gw)
+    await agent.send(type="claim", conversation_id=cid, ref="c")
+    await agent.wait_for(type="conversation", ref="c")
+    assert (await citizen.wait_for(type="status", state="with_agent"))["agent_name"] == "نورة"
+
+    await citizen.send(type="message", msg_id="c-1", text=f"رقمي {RLO}0551234567{PDF} {LRI}x{PDI}{KEPT_MARKS}")
+    entry = await agent.wait_for(type="entry")
+    while entry["entry"]["type"] != "user_message":
+        entry = await agent.wait_for(type="entry")
+    assert entry["entry"]["text"] == f"رقمي 0551234567 x{KEPT_MARKS}"
+
+    await agent.send(type="message", conversation_id=cid, msg_id="a-1", text=f"{RLO}تم{PDF}")
+    reply = await citizen.wait_for(type="agent_message")
+    assert (reply["text"], reply["agent_name"]) == ("تم", "نورة")
+
+    await citizen.send(type="leave_message", msg_id="lm-1", name=f"{RLO}سارة{PDF}", mobile="0551234567",
+                       message=f"{LRI}اتصلوا بي{PDI}")
+    await citizen.wait_for(type="ack", msg_id="lm-1")
+    [item] = await gw.gateway.callbacks.list("open")
+    assert (item["name"], item["message"]) == ("سارة", "اتصلوا بي")
+
+
+def fail_once(monkeypatch: pytest.MonkeyPatch, store: Any, name: str) -> list[int]:
+    """Make ``store.name`` raise a Redis error on its first call (Redis down for a moment)."""
+    real = getattr(store, name)
+    calls: list[int] = []
+
+    async def flaky(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RedisConnectionError("redis went away")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(store, name, flaky)
+    return calls
+
+
+async def test_storage_errors_are_internal_naming_the_msg_id_and_a_resend_is_stored_once(
+        gw: Gw, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Probe item 2: `internal` is retryable; the client must know which frame to resend."""
+    agent = await gw.agent("retry", "هند")
+    citizen, cid = await queued_citizen(gw)
+    await agent.send(type="claim", conversation_id=cid, ref="c")
+    await agent.wait_for(type="conversation", ref="c")
+
+    fail_once(monkeypatch, gw.gateway.conversations, "append")
+    await citizen.send(type="message", msg_id="c-r", text="هل وصلت؟")
+    err = await citizen.wait_for(type="error", msg_id="c-r")
+    assert err["code"] == "internal"
+    await citizen.send(type="message", msg_id="c-r", text="هل وصلت؟")
+    await citizen.wait_for(type="ack", msg_id="c-r")
+
+    fail_once(monkeypatch, gw.gateway.conversations, "append")
+    await agent.send(type="message", conversation_id=cid, msg_id="a-r", text="نعم")
+    err = await agent.wait_for(type="error", msg_id="a-r")
+    assert (err["code"], err["conversation_id"]) == ("internal", cid)
+    await agent.send(type="message", conversation_id=cid, msg_id="a-r", text="نعم")
+    await agent.wait_for(type="ack", msg_id="a-r")
+    texts = [e.get("text") for e in await gw.gateway.conversations.entries(cid)]
+    assert texts.count("هل وصلت؟") == 1 and texts.count("نعم") == 1
+
+
+async def test_queue_position_reaches_every_socket_of_a_conversation(gw: Gw) -> None:
+    """Probe item 8: with two tabs (or a resumed socket while the old one is registered) only one socket
+    of the conversation was told its new position."""
+    await gw.agent("positions", "ليلى")  # online, so requests are queued
+    first, _ = await queued_citizen(gw)
+    tab1, cid = await queued_citizen(gw)
+    started = next(f for f in tab1.frames if f["type"] == "started")
+    tab2 = await gw.ws("/ws/chat")
+    await tab2.send(type="resume", conversation_id=cid, token=started["token"], last_seq=0)
+    assert (await tab2.wait_for(type="queue_position"))["position"] == 2  # told on resume
+
+    await first.send(type="cancel_wait", msg_id=msg_id())  # the conversation ahead leaves the queue
+    for tab in (tab1, tab2):
+        assert (await tab.wait_for(type="queue_position", position=1, within=6))["estimated_wait_s"] >= 0

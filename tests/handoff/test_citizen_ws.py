@@ -198,3 +198,66 @@ async def test_bot_unavailable_error_does_not_reveal_rasas_private_address(gw: G
     error = await citizen.wait_for(type="error", msg_id="down")
     assert error["code"] == "bot_unavailable"
     assert "127.0.0.1" not in error["message"] and ":9" not in error["message"], error["message"]
+
+
+async def test_started_and_resumed_tell_the_client_the_text_limit(gw: Gw) -> None:
+    """The widget checks its text against these before sending: one limit, the gateway's (probe item 5)."""
+    citizen = await gw.ws("/ws/chat")
+    await citizen.send(type="start")
+    started = await citizen.wait_for(type="started")
+    limit = started["max_text_chars"]
+    assert started["max_frame_bytes"] == gw.gateway.settings.max_frame_bytes
+    await citizen.send(type="message", msg_id=msg_id(), text="ب" * limit)
+    await citizen.wait_for(type="ack")
+    too_long = msg_id()
+    await citizen.send(type="message", msg_id=too_long, text="ب" * (limit + 1))
+    assert (await citizen.wait_for(type="error", msg_id=too_long))["code"] == "invalid_frame"
+
+    again = await gw.ws("/ws/chat")
+    await again.send(type="resume", conversation_id=started["conversation_id"], token=started["token"], last_seq=0)
+    resumed = await again.wait_for(type="resumed")
+    assert (resumed["max_text_chars"], resumed["max_frame_bytes"]) == (limit, started["max_frame_bytes"])
+
+
+DEEP_JSON = "[" * 1100 + "]" * 1100  # 2.2 KB, under the frame limit; json.loads raises RecursionError
+
+
+@pytest.mark.parametrize("raw", [DEEP_JSON, '{"type": "message", "x": ' + DEEP_JSON + "}", '"\\ud800"'])
+async def test_deeply_nested_or_undecodable_json_is_a_bad_frame_not_a_crash(gw: Gw, raw: str) -> None:
+    """Probe item 13: nesting used to close the socket with 1006 (a RecursionError in the handler)."""
+    citizen, _, _ = await gw.citizen()
+    await citizen.ws.send_str(raw)
+    assert (await citizen.wait_for(type="error"))["code"] == "bad_json"
+    await citizen.send(type="ping")
+    await citizen.wait_for(type="pong")
+    mid = msg_id()
+    await citizen.send(type="message", msg_id=mid, text="ما زلت هنا")
+    await citizen.wait_for(type="ack", msg_id=mid)
+
+
+async def test_lone_surrogates_are_bad_json_not_a_storage_crash(gw: Gw) -> None:
+    citizen, _, _ = await gw.citizen()
+    mid = msg_id()
+    await citizen.ws.send_str('{"type": "message", "msg_id": "' + mid + '", "text": "a\\ud800b"}')
+    err = await citizen.wait_for(type="error")
+    assert err["code"] == "bad_json"
+    await citizen.send(type="ping")
+    await citizen.wait_for(type="pong")
+
+
+async def test_the_gateways_own_origin_is_always_allowed(make_settings: Any) -> None:
+    """Probe item 9: the console (served by the gateway) could not connect unless ALLOWED_ORIGINS listed
+    the gateway itself. PUBLIC_ORIGIN is always allowed; behind a trusted proxy, so is the origin it forwards."""
+    async for gw in start_gateway(make_settings(public_origin="https://chat.gov.sa")):
+        for path in ("/ws/chat", "/ws/agent"):
+            await gw.ws(path, origin="https://chat.gov.sa")
+            with pytest.raises(aiohttp.WSServerHandshakeError):
+                await gw.ws(path, origin="https://chat.gov.sa.evil.example")
+    proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "chat.gov.sa"}
+    async for gw in start_gateway(make_settings(trust_proxy=True)):
+        await gw.ws("/ws/agent", origin="https://chat.gov.sa", headers=proxied)
+        with pytest.raises(aiohttp.WSServerHandshakeError):
+            await gw.ws("/ws/agent", origin="https://evil.example", headers=proxied)
+    async for gw in start_gateway(make_settings()):  # no proxy trusted: forwarded headers mean nothing
+        with pytest.raises(aiohttp.WSServerHandshakeError):
+            await gw.ws("/ws/agent", origin="https://chat.gov.sa", headers=proxied)

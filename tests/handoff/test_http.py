@@ -132,3 +132,16 @@ async def test_metrics_token_keeps_metrics_for_the_scraper(make_settings) -> Non
             assert resp.status == 401 and "METRICS_TOKEN" in body["message"]
         async with gw.http.get(gw.url("/metrics"), headers={"Authorization": "Bearer s3cret-scrape"}) as resp:
             assert resp.status == 200 and "handoff_queue_length" in await resp.text()
+
+
+DEEP_JSON = "[" * 1100 + "]" * 1100
+
+
+@pytest.mark.parametrize("path", ["/api/login", "/api/csat"])
+@pytest.mark.parametrize("body", [DEEP_JSON, '{"username": ' + DEEP_JSON + "}", "\xff\xfe{", "{"])
+async def test_malformed_json_bodies_are_a_400_json_error(gw: Gw, path: str, body: str) -> None:
+    """Probe item 13: nested JSON gave an HTTP 500 on the unauthenticated /api/login."""
+    data = body.encode("latin-1") if body.startswith("\xff") else body.encode()
+    async with gw.http.post(gw.url(path), data=data, headers={"Content-Type": "application/json"}) as resp:
+        assert resp.status == 400, await resp.text()
+        assert (await resp.json())["error"] == "bad_json"

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+import os
+import shutil
+import subprocess
+from dataclasses import fields
 
-from handoff.settings import settings_from_env
+import pytest
+import yaml
+
+from handoff.settings import Settings, settings_from_env
 from knowledge_base.envconf import SettingsError
+from scripts.procs import ROOT
 
 
 def test_defaults() -> None:
@@ -37,3 +44,40 @@ def test_values_are_parsed() -> None:
 def test_bad_values_name_the_variable(env: dict[str, str], name: str) -> None:
     with pytest.raises(SettingsError, match=name):
         settings_from_env(env)
+
+
+def test_public_origin_must_be_an_origin() -> None:
+    assert settings_from_env({"PUBLIC_ORIGIN": "https://chat.gov.sa/"}).public_origin == "https://chat.gov.sa"
+    assert settings_from_env({}).public_origin == ""
+    for bad in ("chat.gov.sa", "https://chat.gov.sa/console", "ftp://chat.gov.sa"):
+        with pytest.raises(SettingsError, match="PUBLIC_ORIGIN"):
+            settings_from_env({"PUBLIC_ORIGIN": bad})
+
+
+def _compose_env(**env: str) -> dict[str, str]:
+    """The gateway's environment as docker compose resolves it (values from the shell, else defaults)."""
+    exe = shutil.which("docker-compose")
+    if exe is None:
+        pytest.fail("docker-compose is not installed (Debian's docker-compose package)")
+    full = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")} | {"ALLOWED_ORIGINS": "https://a.gov.sa"}
+    out = subprocess.run([exe, "-f", str(ROOT / "docker-compose.yml"), "config"], capture_output=True, text=True,
+                         env=full | env, check=True).stdout
+    return {k: str(v) for k, v in yaml.safe_load(out)["services"]["handoff"]["environment"].items()}
+
+
+def test_compose_passes_every_gateway_setting_with_the_gateways_defaults() -> None:
+    """Probe item 9: TRUST_PROXY, CITIZEN_NEW_CONVERSATIONS_PER_HOUR, BUSINESS_HOURS… could not be set."""
+    env = _compose_env()
+    names = {f.name.upper() for f in fields(Settings)}
+    assert names - env.keys() == set()
+    fixed = {"REDIS_URL", "HOST", "PORT", "RASA_URL", "KB_INDEX_DIR", "ALLOWED_ORIGINS", "LOG_FORMAT"}
+    compose, default = settings_from_env(env), Settings()
+    for f in fields(Settings):
+        if f.name.upper() not in fixed:
+            assert getattr(compose, f.name) == getattr(default, f.name), f.name
+
+    given = {"TRUST_PROXY": "true", "CITIZEN_NEW_CONVERSATIONS_PER_HOUR": "500", "GREETING_PAYLOAD": "",
+             "BUSINESS_HOURS": "sun-thu 08:00-16:00", "PUBLIC_ORIGIN": "https://chat.gov.sa"}
+    s = settings_from_env(_compose_env(**given))
+    assert (s.trust_proxy, s.citizen_new_conversations_per_hour, s.greeting_payload, s.business_hours,
+            s.public_origin) == (True, 500, "", "sun-thu 08:00-16:00", "https://chat.gov.sa")

@@ -48,6 +48,11 @@ def watch_for_scripts(page) -> list[str]:
     return dialogs
 
 
+def isolated(name: str) -> str:
+    """A user-given name as the widget and console put it inside a UI sentence: in a bidi isolate (FSI … PDI)."""
+    return f"\u2068{name}\u2069"
+
+
 def open_widget(context, base_url: str):
     page = context.new_page()
     page.goto(base_url + "/")

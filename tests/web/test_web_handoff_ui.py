@@ -21,6 +21,7 @@ from tests.web.pages import (
     citizen_say,
     claim,
     conversation_id,
+    isolated,
     open_widget,
 )
 
@@ -104,7 +105,8 @@ def test_queue_cancel_several_chats_typing_return_to_bot_and_badges(browser, qui
         claim(console, cid_a)
         claim(console, cid_b)
         agent_name = quiet_gateway.agents[1][1]
-        expect(a.locator(".msg.system", has_text=f"انضم {agent_name}")).to_have_count(1)
+        # The name is a bidi isolate inside the sentence (FSI … PDI, invisible): it cannot reorder the line.
+        expect(a.locator(".msg.system", has_text=f"انضم {isolated(agent_name)}")).to_have_count(1)
 
         # B is on screen; A writes: A's entry in "my conversations" gets an unread count.
         citizen_say(a, "هل يمكنني تغيير الموعد؟")
@@ -117,7 +119,7 @@ def test_queue_cancel_several_chats_typing_return_to_bot_and_badges(browser, qui
         a.locator("#faq-input").press_sequentially("لحظة")
         expect(console.locator("#chat-typing")).to_have_text("المواطن يكتب…")
         console.get_by_label("الرد على المواطن").press_sequentially("نعم")
-        expect(a.locator(".typing")).to_have_text(f"{agent_name} يكتب…")
+        expect(a.locator(".typing")).to_have_text(f"{isolated(agent_name)} يكتب…")
         shot(console, "console-two-chats")
         assert axe_violations(console) == []
 

@@ -1,5 +1,6 @@
 // Agent console entry point: sign-in, the agent socket, and dispatch of its frames.
 import { dirOf, loadTable, translator } from "../js/i18n.js";
+import { plainText } from "../js/safe.js";
 import { Api } from "./api.js";
 import { ChatView } from "./chat.js";
 import { FaqPanel } from "./faq.js";
@@ -71,7 +72,7 @@ class Console {
     this.me = me;
     $("login-view").hidden = true;
     $("app-view").hidden = false;
-    $("me-name").textContent = me.display_name || me.username;
+    $("me-name").textContent = plainText(me.display_name || me.username);
     this.sock = new AgentSocket(this.api.token, {
       onFrame: (f) => this.onFrame(f),
       onStatus: (s) => this.onStatus(s),
@@ -92,6 +93,7 @@ class Console {
   async onAuthOk(f) {
     // auth makes the agent online; after a reconnect keep the status the agent had chosen.
     if ($("presence").value === "away") this.sock.send({ type: "presence", status: "away" });
+    this.chat.resendPending();
     const queue = await this.sock.request({ type: "get_queue" });
     this.lists.setQueue(queue.items, queue.agents_online);
     for (const cid of f.assigned || []) {

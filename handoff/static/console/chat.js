@@ -1,7 +1,11 @@
 // The conversation column: transcript (bot part included), reply box, typing, resolve, return to bot.
-import { el, richText } from "../js/safe.js";
+import { el, isolate, plainText, richText } from "../js/safe.js";
 
 const $ = (id) => document.getElementById(id);
+
+// Errors after which a message was not stored but may be later (docs/protocol.md §2): resend the same msg_id.
+const RETRYABLE = new Set(["rate_limited", "internal"]);
+const RETRY_MAX_MS = 30000;
 
 function newMsgId() {
   return `a-${crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`}`;
@@ -13,6 +17,7 @@ export class ChatView {
     this.convs = new Map();
     this.selected = null;
     this.lastTyping = 0;
+    this.retries = new Map(); // msg_id -> resends after a retryable error (for the back-off)
     $("reply-form").addEventListener("submit", (ev) => {
       ev.preventDefault();
       this.send();
@@ -101,7 +106,9 @@ export class ChatView {
   #bubble(cls, who, text, ts, msgId = null) {
     // Citizens' [label](url) links stay literal: an agent must see where a link really goes.
     const rich = richText(text, { labels: cls !== "citizen" });
-    const node = el("div", { class: `entry ${cls}` }, el("span", { class: "who" }, who),
+    // dir=auto on every node showing user text (names too): each is a bidi isolate of its own.
+    const node = el("div", { class: `entry ${cls}` },
+      el("span", { class: "who", dir: "auto" }, plainText(who)),
       el("div", { class: "text", dir: "auto" }, rich));
     if (ts) node.append(el("time", { datetime: ts }, new Date(ts).toLocaleTimeString(this.app.lang)));
     if (msgId) node.dataset.msgId = msgId;
@@ -127,7 +134,7 @@ export class ChatView {
     const t = this.t;
     if (e.type === "status") {
       const reason = e.reason ? t(`console.reasons.${e.reason}`) : "";
-      return t(`console.state_${e.state}`, { reason, name: e.agent_name || "" });
+      return t(`console.state_${e.state}`, { reason, name: isolate(e.agent_name || "") });
     }
     if (e.type === "handoff_unavailable") return t("console.handoff_unavailable");
     if (e.type === "csat_request") return t("console.csat_request");
@@ -141,15 +148,28 @@ export class ChatView {
     if (!conv || !text) return;
     const msgId = newMsgId();
     conv.pending.set(msgId, text);
-    this.app.sock.send({ type: "message", conversation_id: conv.cid, msg_id: msgId, text });
+    this.#sendPending(conv.cid, msgId);
     this.app.sock.send({ type: "typing", conversation_id: conv.cid, active: false });
     this.lastTyping = 0;
     $("reply").value = "";
     this.#render(conv);
   }
 
+  #sendPending(cid, msgId) {
+    const text = this.convs.get(cid)?.pending.get(msgId);
+    if (text !== undefined) this.app.sock.send({ type: "message", conversation_id: cid, msg_id: msgId, text });
+  }
+
+  /** After a reconnect: every message not acked yet, again with its msg_id (the gateway stores it once). */
+  resendPending() {
+    for (const conv of this.convs.values()) {
+      for (const msgId of conv.pending.keys()) this.#sendPending(conv.cid, msgId);
+    }
+  }
+
   ack(f) {
     const conv = this.convs.get(f.conversation_id);
+    this.retries.delete(f.msg_id);
     if (!conv || !conv.pending.delete(f.msg_id)) return;
     if (!conv.entries.has(f.seq)) {
       const text = $("transcript").querySelector(`[data-msg-id="${CSS.escape(f.msg_id)}"] .text`)?.textContent;
@@ -165,7 +185,30 @@ export class ChatView {
   }
 
   error(f) {
+    // An invalid_frame error names the msg_id but not always the conversation_id: find it by msg_id.
+    const conv = f.msg_id && [...this.convs.values()].find((c) => c.pending.has(f.msg_id));
+    if (conv) this.#messageRefused(conv, f);
     if (f.code === "not_assigned" && f.conversation_id) this.drop(f.conversation_id);
+  }
+
+  /** A reply the gateway did not store: retried with back-off (pending bubble kept), or — refused for
+   * good — taken out of the transcript and put back into the reply box with the reason. */
+  #messageRefused(conv, f) {
+    if (RETRYABLE.has(f.code)) {
+      const n = this.retries.get(f.msg_id) || 0;
+      this.retries.set(f.msg_id, n + 1);
+      const delay = Math.min(RETRY_MAX_MS, 1500 * 2 ** n) * (0.75 + Math.random() * 0.5);
+      setTimeout(() => this.#sendPending(conv.cid, f.msg_id), delay);
+      return;
+    }
+    const text = conv.pending.get(f.msg_id);
+    conv.pending.delete(f.msg_id);
+    this.retries.delete(f.msg_id);
+    if (conv.cid === this.selected) {
+      if (!$("reply").value.trim()) $("reply").value = text;
+      $("chat-typing").textContent = this.t("console.error", { code: f.code });
+      this.#render(conv);
+    }
   }
 
   #typing() {

@@ -1,6 +1,6 @@
 // The end column: the handoff packet (reason, topic, summary, FAQ candidates with their answers) and
 // FAQ search; "insert" puts an answer into the reply box for the agent to edit before sending.
-import { el, richText } from "../js/safe.js";
+import { el, plainText, richText } from "../js/safe.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -29,7 +29,8 @@ export class FaqPanel {
       el("dt", {}, t("console.reason")), el("dd", {}, t(`console.reasons.${packet.reason}`)),
       el("dt", {}, t("console.topic")), el("dd", {}, packet.topic || t("console.no_topic")));
     const lines = packet.summary || [];
-    const summary = lines.length ? [el("h3", {}, t("console.summary")), el("ul", {}, lines.map((s) => el("li", {}, s)))]
+    const summary = lines.length ? [el("h3", {}, t("console.summary")), el("ul", {},
+      lines.map((s) => el("li", { dir: "auto" }, plainText(s))))]
       : [];
     const cands = el("ul", { class: "cands" });
     const candTitle = (packet.candidates || []).length ? el("h3", {}, t("console.candidates")) : null;

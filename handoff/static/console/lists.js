@@ -1,5 +1,5 @@
 // The console's start column: queue, my conversations (with unread counts), callback requests.
-import { el } from "../js/safe.js";
+import { el, plainText } from "../js/safe.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -82,7 +82,7 @@ export class Lists {
     return el("li", { class: "item queue-item", dataset: { cid: item.conversation_id } },
       el("div", { class: "row" }, el("span", { class: "tag" }, reason), el("span", { class: "wait" }, this.#waiting(item))),
       el("p", {}, `${this.t("console.topic")}: ${item.topic || this.t("console.no_topic")}`),
-      el("p", { class: "preview", title: summary }, summary),
+      el("p", { class: "preview", title: summary, dir: "auto" }, plainText(summary)),
       el("div", { class: "row" }, el("span", { class: "err error" }), claim));
   }
 
@@ -92,7 +92,7 @@ export class Lists {
       const last = [...c.entries.values()].filter((e) => e.type === "user_message").pop();
       const summary = (c.handoff && c.handoff.summary) || [];
       const text = last ? last.text : summary[summary.length - 1] || `${this.t("console.citizen")} · ${c.cid.slice(-6)}`;
-      const label = el("span", {}, text.slice(0, 60));
+      const label = el("span", { dir: "auto" }, plainText(text.slice(0, 60)));
       const btn = el("button", { class: "chat-btn", type: "button", "aria-current": String(c.cid === selected),
         onclick: () => this.app.chat.select(c.cid) }, label);
       if (c.unread) btn.append(el("span", { class: "unread" }, this.t("console.unread", { count: c.unread })));
@@ -134,10 +134,10 @@ export class Lists {
     } }, this.t("console.callback_done"));
     const tel = el("a", { href: `tel:${String(cb.mobile).replace(/[^0-9+]/g, "")}`, dir: "ltr" }, cb.mobile);
     return el("li", { class: "item callback-item" },
-      el("div", { class: "row" }, el("strong", {}, cb.name), cb.callback ? el("span", { class: "tag" },
+      el("div", { class: "row" }, el("strong", { dir: "auto" }, plainText(cb.name)), cb.callback ? el("span", { class: "tag" },
         this.t("console.call_back")) : null),
       el("p", {}, `${this.t("console.mobile")}: `, tel),
-      el("p", { class: "preview", title: cb.message }, cb.message),
+      el("p", { class: "preview", title: cb.message, dir: "auto" }, plainText(cb.message)),
       el("div", { class: "row" }, el("time", {}, new Date(cb.created_at).toLocaleString()), done));
   }
 }

@@ -11,6 +11,21 @@ const TOKEN = /\[([^\]\n]{1,200})\]\(([^)\s]{1,2000})\)|(https:\/\/[^\s<>"'`]+|m
 const TRAILING = ".,;:!?،؛؟)]}'\"»";
 
 const count = (s, ch) => s.split(ch).length - 1;
+// Bidi embeddings, overrides and isolates: the gateway strips them from what it stores (frames.clean_text);
+// entries stored before it did must not show a number or a name reversed either. Marks (U+200E/F, U+061C) stay.
+const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;
+
+/** `text` without bidi embeddings, overrides and isolates: for user text shown as plain text (names,
+ * previews). Show it in an element with dir="auto" (its own isolate). */
+export function plainText(text) {
+  return String(text ?? "").replace(BIDI_CONTROLS, "");
+}
+
+/** `text` without bidi overrides, wrapped in an isolate (FSI … PDI) for interpolation into UI strings:
+ * a name inside "{name} يكتب…" cannot reorder the sentence around it. */
+export function isolate(text) {
+  return `\u2068${plainText(text)}\u2069`;
+}
 
 /** A bare URL without the punctuation after it; a ")" closing a "(" of the URL itself stays. */
 function trimBare(raw) {
@@ -59,7 +74,7 @@ function anchor(href, label) {
  */
 export function richText(text, { labels = true } = {}) {
   const frag = document.createDocumentFragment();
-  const src = String(text ?? "");
+  const src = String(text ?? "").replace(BIDI_CONTROLS, "");
   let last = 0;
   for (const m of src.matchAll(TOKEN)) {
     let end = m.index + m[0].length;

@@ -1,10 +1,11 @@
 // Citizen widget: wires the view (view.js, cards.js) to the conversation (session.js).
 import { detectLang, dirOf, loadTable, translator } from "../js/i18n.js";
-import { el } from "../js/safe.js";
+import { el, isolate } from "../js/safe.js";
 import { callbackCard, csatCard, markDone } from "./cards.js";
-import { ChatSession } from "./session.js";
+import { ChatSession, RETRYABLE } from "./session.js";
 import { Strings, buildView, messageNode } from "./view.js";
 import { applyEntry } from "./entries.js";
+import { DEFAULT_LIMITS, limitsOf, textLength, tooLong } from "./limits.js";
 
 export async function mount(shadow, opts) {
   const w = new Widget(shadow, opts);
@@ -23,6 +24,9 @@ class Widget {
     this.waiters = new Map();
     this.typingTimer = null;
     this.lastTypingSent = 0;
+    this.limits = DEFAULT_LIMITS;
+    this.drafts = new Map(); // msg_id -> text of a message not acked yet: given back to the input if refused
+    this.note = null; // {key, vars}: why the last message was not sent
     this.session = new ChatSession(opts.gateway, {
       onEntry: (e, info) => this.onEntry(e, info),
       onTransient: (f) => this.onTransient(f),
@@ -40,6 +44,7 @@ class Widget {
       askAgent: () => this.session.send("request_human"),
       cancelQueue: () => this.session.send("cancel_wait"),
       typing: () => this.citizenTyping(),
+      edited: () => this.updateCounter(),
     });
     this.v.newBtn = el("button", { class: "btn btn-secondary new-conv", type: "button", hidden: true,
       onclick: () => this.session.restart(this.lang) });
@@ -63,6 +68,7 @@ class Widget {
     this.fmt = new Intl.DateTimeFormat(lang === "ar" ? "ar-SA" : "en-GB", { hour: "2-digit", minute: "2-digit" });
     this.S.use(this.t);
     this.updateQueue();
+    this.updateCounter();
   }
 
   toggle(forceOpen) {
@@ -86,11 +92,18 @@ class Widget {
     const input = this.v.composer.input;
     const text = input.value.trim();
     if (!text || this.state === "closed") return;
+    if (tooLong(text, this.limits)) {
+      this.showNote("widget.text_too_long");
+      return;
+    }
     const lang = detectLang(text);
     if (lang && lang !== this.lang) this.setLang(lang);
     const msgId = this.session.send("message", { text });
+    this.drafts.set(msgId, text);
     this.addPending(msgId, text);
     input.value = "";
+    this.showNote(null);
+    this.updateCounter();
     if (this.state === "with_agent") this.session.sendTransient({ type: "typing", active: false });
     clearTimeout(this.typingTimer);
     this.lastTypingSent = 0;
@@ -106,8 +119,45 @@ class Widget {
   /** Messages typed before a reload that the gateway has not acknowledged yet. */
   renderOutbox() {
     for (const frame of this.session.outbox.values()) {
-      if (frame.type === "message") this.addPending(frame.msg_id, frame.text);
+      if (frame.type !== "message") continue;
+      this.drafts.set(frame.msg_id, frame.text);
+      this.addPending(frame.msg_id, frame.text);
     }
+  }
+
+  /** The counter under the input: shown near the limit, red and "send" disabled over it. */
+  updateCounter() {
+    const { input, send, count } = this.v.composer;
+    if (!this.t) return;
+    const n = textLength(input.value);
+    const over = tooLong(input.value, this.limits);
+    count.hidden = !over && n < this.limits.chars * 0.8;
+    count.classList.toggle("over", over);
+    count.textContent = this.t("widget.text_counter", { count: n, max: this.limits.chars });
+    send.disabled = over || this.state === "closed";
+    if (over) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+    if (!over && this.note?.key === "widget.text_too_long") this.showNote(null);
+  }
+
+  /** A visible reason under the input (null: none). Kept as a key so a language switch re-renders it. */
+  showNote(key) {
+    this.note = key ? { key } : null;
+    const node = this.v.composer.note;
+    node.hidden = !key;
+    node.textContent = key && this.t ? this.t(key, { max: this.limits.chars }) : "";
+  }
+
+  /** A message the gateway refused for good: back into the input (unless the citizen typed something else
+   * meanwhile) with the reason, so nothing the citizen wrote silently disappears. */
+  giveBack(msgId) {
+    const text = this.drafts.get(msgId);
+    this.drafts.delete(msgId);
+    if (text === undefined) return;
+    const input = this.v.composer.input;
+    if (!input.value.trim()) input.value = text;
+    this.updateCounter();
+    this.showNote(tooLong(text, this.limits) ? "widget.text_too_long" : "widget.message_refused");
   }
 
   citizenTyping() {
@@ -164,7 +214,12 @@ class Widget {
   }
 
   onTransient(f) {
+    if (f.type === "started" || f.type === "resumed") {
+      this.limits = limitsOf(f, this.limits);
+      this.updateCounter();
+    }
     if (f.type === "ack") {
+      this.drafts.delete(f.msg_id);
       const node = this.v.log.querySelector(`[data-msg-id="${CSS.escape(f.msg_id)}"]`);
       if (node) this.placeAt(node, f.seq);
       this.settle(f.msg_id, null);
@@ -181,6 +236,9 @@ class Widget {
   }
 
   onError(f) {
+    // Retryable (rate_limited, internal): the session resends the same frame; its bubble stays pending and
+    // forms keep waiting for the ack instead of failing.
+    if (f.msg_id && RETRYABLE.has(f.code)) return;
     if (f.msg_id) this.settle(f.msg_id, f);
     if (f.code === "closed") this.setState("closed", {});
     if (f.code === "bot_unavailable") this.system("widget.bot_unavailable");
@@ -188,9 +246,10 @@ class Widget {
       this.system("widget.too_many_conversations");
       this.setState("closed", {}); // input off; "new conversation" lets the citizen try again later
     }
-    if (f.msg_id && f.code !== "rate_limited") {
+    if (f.msg_id && f.code !== "bot_unavailable") {
       const node = this.v.log.querySelector(`[data-msg-id="${CSS.escape(f.msg_id)}"]`);
-      if (node && node.classList.contains("pending") && f.code !== "bot_unavailable") node.remove();
+      if (node && node.classList.contains("pending")) node.remove();
+      if (f.code !== "closed") this.giveBack(f.msg_id);
     }
   }
 
@@ -208,7 +267,8 @@ class Widget {
       this.v.typing.textContent = "";
       return;
     }
-    const name = f.from === "agent" ? this.agentName || this.t("widget.agent_fallback") : this.t("widget.bot_name");
+    const name = f.from === "agent" ? isolate(this.agentName || this.t("widget.agent_fallback"))
+      : this.t("widget.bot_name");
     this.v.typing.textContent = this.t("widget.typing", { name });
     this.typingHide = setTimeout(() => { this.v.typing.textContent = ""; }, 10000);
   }
@@ -242,7 +302,7 @@ class Widget {
     if (state === "queued") this.queueInfo = { position: info.position, wait: info.estimated_wait_s };
     const closed = state === "closed";
     this.v.composer.input.disabled = closed;
-    this.v.composer.send.disabled = closed;
+    this.updateCounter(); // send stays disabled while closed or over the limit
     this.v.agentBtn.hidden = state !== "bot";
     this.v.newBtn.hidden = !closed;
     this.updateQueue();

@@ -1,5 +1,5 @@
 // How each transcript entry (docs/protocol.md §1, "transcript entries") shows up in the widget.
-import { el, link } from "../js/safe.js";
+import { el, isolate, link } from "../js/safe.js";
 import { feedbackValue, isFeedbackPrompt, markChosen, markFeedback, messageNode } from "./view.js";
 
 const STATUS_TEXT = {
@@ -58,7 +58,7 @@ function status(w, e) {
   w.setState(e.state, e);
   const key = STATUS_TEXT[e.state] || (e.state === "bot" && e.reason !== "cancel_wait" ? "widget.agent_left" : null);
   if (e.state === "queued") return w.system("widget.queued_title", null, e.seq);
-  if (key) return w.system(key, { name: e.agent_name || w.agentName || "" }, e.seq);
+  if (key) return w.system(key, { name: isolate(e.agent_name || w.agentName || "") }, e.seq);
   return null;
 }
 

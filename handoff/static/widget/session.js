@@ -4,6 +4,10 @@
 import { Connection, wsUrl } from "../js/conn.js";
 
 const TRANSIENT = new Set(["started", "resumed", "ack", "typing", "queue_position", "error", "pong"]);
+// Errors after which the frame was not stored but may be later (docs/protocol.md §1): it stays in the outbox
+// and is resent with the same msg_id (after a back-off, and after every reconnect). Any other error is final.
+export const RETRYABLE = new Set(["rate_limited", "internal"]);
+const RETRY_MAX_MS = 30000;
 
 function newMsgId() {
   if (crypto.randomUUID) return `m-${crypto.randomUUID()}`;
@@ -24,6 +28,7 @@ export class ChatSession {
     this.cid = saved.cid || null;
     this.token = saved.token || null;
     this.outbox = new Map(saved.outbox || []);
+    this.retries = new Map(); // msg_id -> resends after a retryable error (for the back-off)
     this.seen = new Set();
     this.lastSeq = 0; // highest seq with no gap below it
     this.replayUntil = 0;
@@ -77,6 +82,7 @@ export class ChatSession {
     this.cid = null;
     this.token = null;
     this.outbox.clear();
+    this.retries.clear();
     this.seen.clear();
     this.lastSeq = 0;
     this.replayUntil = 0;
@@ -97,6 +103,7 @@ export class ChatSession {
       this.#flush();
     } else if (f.type === "ack") {
       this.outbox.delete(f.msg_id);
+      this.retries.delete(f.msg_id);
       this.#save();
       if (typeof f.seq === "number") this.#markSeen(f.seq);
     } else if (f.type === "error") {
@@ -134,13 +141,24 @@ export class ChatSession {
       return;
     }
     if (!f.msg_id || !this.outbox.has(f.msg_id)) return;
-    if (f.code === "rate_limited") {
-      const frame = this.outbox.get(f.msg_id);
-      setTimeout(() => this.conn && this.conn.send(frame), 1500);
+    if (RETRYABLE.has(f.code)) {
+      this.#retryLater(f.msg_id);
     } else {
       this.outbox.delete(f.msg_id); // refused for good (closed, invalid, wrong_state…)
+      this.retries.delete(f.msg_id);
       this.#save();
     }
+  }
+
+  /** Resend an outbox frame after 1.5 s, 3 s, 6 s … 30 s (with jitter); a reconnect resends it sooner. */
+  #retryLater(msgId) {
+    const n = this.retries.get(msgId) || 0;
+    this.retries.set(msgId, n + 1);
+    const delay = Math.min(RETRY_MAX_MS, 1500 * 2 ** n) * (0.75 + Math.random() * 0.5);
+    setTimeout(() => {
+      const frame = this.outbox.get(msgId);
+      if (frame && this.conn && this.cid) this.conn.send(frame);
+    }, delay);
   }
 
   #flush() {

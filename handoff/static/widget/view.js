@@ -1,6 +1,6 @@
 // DOM of the widget: launcher, panel, message bubbles. Text only through textContent / richText.
 import { icon } from "../js/icons.js";
-import { el, richText } from "../js/safe.js";
+import { el, plainText, richText } from "../js/safe.js";
 
 /** Nodes whose text or attribute comes from the string table, re-applied on language switch. */
 export class Strings {
@@ -75,12 +75,17 @@ function buildQueue(S, handlers) {
 }
 
 function buildComposer(S, handlers) {
-  const input = el("textarea", { id: "faq-input", rows: "1", maxlength: "2000" });
+  // No maxlength: the limit is the gateway's (started/resumed.max_text_chars); the counter shows it and a
+  // pasted text that is too long stays whole in the box for the citizen to shorten, not cut silently.
+  const input = el("textarea", { id: "faq-input", rows: "1", "aria-describedby": "faq-count faq-note" });
   S.bind(input, "widget.input_placeholder", "placeholder");
   const label = S.bind(el("label", { for: "faq-input", class: "vh" }), "widget.input_label");
   const send = el("button", { class: "btn", type: "submit" });
   S.bind(send, "widget.send");
-  const form = el("form", { class: "composer" }, label, input, send);
+  const count = el("span", { class: "count", id: "faq-count", hidden: true });
+  const note = el("p", { class: "composer-note", id: "faq-note", role: "alert", hidden: true });
+  const row = el("div", { class: "composer-row" }, label, input, send);
+  const form = el("form", { class: "composer" }, row, count, note);
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     handlers.submit();
@@ -92,7 +97,8 @@ function buildComposer(S, handlers) {
     }
   });
   input.addEventListener("input", handlers.typing);
-  return { form, input, send };
+  input.addEventListener("input", handlers.edited);
+  return { form, input, send, count, note };
 }
 
 /** Payloads of the bot's "was this answer helpful?" buttons (chatbot/domain.yml utter_ask_helpful). */
@@ -124,8 +130,8 @@ export function messageNode(msg, S, ctx) {
     node.append(richText(msg.text));
     return node;
   }
-  const who = el("span", { class: "who" });
-  if (msg.role === "agent" && msg.name) who.textContent = msg.name;
+  const who = el("span", { class: "who", dir: "auto" }); // dir=auto isolates an agent's name from the UI text
+  if (msg.role === "agent" && msg.name) who.textContent = plainText(msg.name);
   else S.bind(who, msg.role === "citizen" ? "widget.you" : msg.role === "bot" ? "widget.bot_name"
     : "widget.agent_fallback");
   node.append(who, el("div", { class: "text", dir: "auto" }, richText(msg.text)));
@@ -169,7 +175,7 @@ function feedbackRow(msg, S, ctx) {
       if (row.dataset.chosen) return;
       markFeedback(row, value);
       ctx.onFeedback(msg, value).catch((err) => {
-        // rate_limited: the session resends the same frame by itself; closed: nothing can be sent any more;
+        // (rate_limited/internal never get here: the session resends the frame); closed: nothing can be sent;
         // already_rated: another tab or device answered this prompt first, so it stays answered.
         const retry = !["rate_limited", "closed", "already_rated"].includes(err?.code);
         if (retry && row.dataset.chosen === value && !row.dataset.recorded) {
