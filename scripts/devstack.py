@@ -89,7 +89,7 @@ def stack_services() -> list[procs.Service]:
     rasa = procs.rasa_server(rasa_port, f"http://127.0.0.1:{action_port}/webhook", LOG_DIR)
     gateway = procs.gateway(
         gateway_port, LOG_DIR, RASA_URL=env.get("RASA_URL", f"http://127.0.0.1:{rasa_port}"),
-        ACTION_HEALTH_URL=env.get("ACTION_HEALTH_URL", f"http://127.0.0.1:{action_port}/health"), **common
+        ACTION_HEALTH_URL=env.get("ACTION_HEALTH_URL") or f"http://127.0.0.1:{action_port}/health", **common
     )
     gateway.log_path = LOG_DIR / "handoff.log"
     gateway.any_status = False
