@@ -70,7 +70,8 @@ def test_compose_passes_every_gateway_setting_with_the_gateways_defaults() -> No
     env = _compose_env()
     names = {f.name.upper() for f in fields(Settings)}
     assert names - env.keys() == set()
-    fixed = {"REDIS_URL", "HOST", "PORT", "RASA_URL", "ACTION_HEALTH_URL", "KB_INDEX_DIR", "ALLOWED_ORIGINS", "LOG_FORMAT"}
+    fixed = {"REDIS_URL", "HOST", "PORT", "RASA_URL", "ACTION_HEALTH_URL", "KB_INDEX_DIR", "ALLOWED_ORIGINS",
+             "LOG_FORMAT"}
     compose, default = settings_from_env(env), Settings()
     for f in fields(Settings):
         if f.name.upper() not in fixed:
