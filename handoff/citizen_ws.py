@@ -11,7 +11,7 @@ import asyncio
 import logging
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 from redis.exceptions import RedisError
 
 from handoff import feedback, flow
@@ -29,6 +29,8 @@ GATEWAY_KEY: web.AppKey[Gateway] = web.AppKey("gateway", Gateway)
 WS_MAX_BYTES = 65536
 # Close code for a socket that never sent a successful start/resume (4000 + HTTP 408 Request Timeout).
 HANDSHAKE_TIMEOUT_CLOSE = 4408
+# Two tabs and a reconnect are normal; twenty sockets on one conversation are an attack on the bot's budget.
+MAX_SOCKETS_PER_CONVERSATION = 5
 
 
 class CitizenSession:
@@ -110,6 +112,10 @@ class CitizenSession:
             self.error(HandoffError("storage unavailable: resend later", "internal"), msg_id)
 
     async def _attach(self, cid: str) -> None:
+        open_here = sum(1 for other in self.gw.citizens if other is not self and other.cid == cid)
+        if open_here >= MAX_SOCKETS_PER_CONVERSATION:
+            raise ConversationError("this conversation is open in too many tabs: close one and resume",
+                                    "too_many_connections")
         self.cid = cid
         conversation_ctx.set(cid)
         await self.gw.hub.subscribe(self.gw.keys.ch_conv(cid), self._listener)
@@ -283,6 +289,11 @@ async def citizen_ws(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(max_msg_size=WS_MAX_BYTES, heartbeat=30)
     await ws.prepare(request)
     session = CitizenSession(gw, ws, client_ip(request, gw))
+    if sum(1 for other in gw.citizens if other.ip == session.ip) >= gw.settings.citizen_max_sockets_per_ip:
+        await ws.send_json({"type": "error", "code": "too_many_connections",
+                            "message": "too many open connections from this address: close some and retry"})
+        await ws.close(code=WSCloseCode.POLICY_VIOLATION)
+        return ws
     gw.citizens.add(session)
     try:
         await session.run()

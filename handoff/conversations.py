@@ -51,10 +51,19 @@ class AppendResult:
 OPEN_STATES = "bot,queued,with_agent"
 
 
+class TooManyPending(ConversationError):
+    def __init__(self) -> None:
+        super().__init__("the assistant is still answering your previous messages: send this one again in a "
+                         "moment", "rate_limited")
+
+
 def open_append_result(cid: str, res: list[Any]) -> AppendResult:
     """The result of a script that appends to an open conversation only (FEEDBACK, LEAVE_MESSAGE):
-    {1|0, seq, state}, or their shared refusals -2 (no conversation) and -1 (closed), raised."""
+    {1|0, seq, state}, or their shared refusals -2 (no conversation), -1 (closed) and -3 (too many bot
+    inputs pending), raised."""
     code = int(res[0])
+    if code == -3:
+        raise TooManyPending()
     if code == -2:
         raise ConversationError(f"conversation {cid} does not exist (or expired): start a new one",
                                 "unknown_conversation")
@@ -129,6 +138,8 @@ class ConversationStore:
         code, value = int(res[0]), res[1]
         if code == -2:
             raise ConversationError(f"conversation {cid} does not exist (or expired)", "unknown_conversation")
+        if code == -3:
+            raise TooManyPending()
         if code == -1:
             actual = value.decode() if isinstance(value, bytes) else str(value)
             raise ConversationError(f"not allowed while {cond[0] if cond else ''} is {actual!r}", "wrong_state")

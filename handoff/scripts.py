@@ -35,6 +35,9 @@ async def require_redis_version(redis: Any) -> None:
 
 # KEYS[1..CONVERSATION_KEYS] of every script below: Keys.conversation(cid).
 CONVERSATION_KEYS = len(Keys().conversation("-"))
+# Bot inputs of one conversation waiting for Rasa, across all its sockets and gateways: more are refused
+# (rate_limited, retryable) until the bot has answered, so one client cannot queue hundreds of turns.
+MAX_PENDING_BOT_INPUTS = 5
 
 
 def keep_alive(ttl: str) -> str:
@@ -59,7 +62,7 @@ for i = 2, {CONVERSATION_KEYS} do redis.call('PEXPIREAT', KEYS[i], deadline) end
 # step as the store, so an input acked just before a crash is still answered after the restart. The offered
 # payloads (a bot message's buttons) are recorded with the message, so a shown button is always accepted.
 # -> {1, seq, state} stored, {0, seq, state} duplicate msg_id, {-1, actual} condition failed,
-#    {-2, ''} no conversation. ``state`` is the conversation state after the append.
+#    {-2, ''} no conversation, {-3, ''} too many bot inputs pending. ``state``: the state after the append.
 _APPEND_CHECKS = """
 if ARGV[2] ~= '' then
   local s = redis.call('HGET', KEYS[3], ARGV[2])
@@ -72,7 +75,11 @@ if ARGV[5] ~= '' then
   for want in string.gmatch(ARGV[6], '[^,]+') do if v == want then ok = true end end
   if not ok then return {-1, v} end
 end
-"""
+if ARGV[9] ~= '' and redis.call('HGET', KEYS[1], 'state') == 'bot'
+    and redis.call('LLEN', KEYS[4]) >= {MAX_PENDING_BOT_INPUTS} then
+  return {-3, ''}
+end
+""".replace("{MAX_PENDING_BOT_INPUTS}", str(MAX_PENDING_BOT_INPUTS))
 
 # ``head``: fields the script itself puts before the body (a local set by the script using this part).
 _APPEND_STORE = """

@@ -44,6 +44,7 @@ class Settings:
     citizen_rate_per_s: float = 5.0
     citizen_rate_burst: int = 20
     citizen_new_conversations_per_hour: int = 30
+    citizen_max_sockets_per_ip: int = 20  # open citizen sockets per client IP on one gateway
     citizen_handshake_timeout_s: float = 20.0
     agent_rate_per_s: float = 20.0
     agent_rate_burst: int = 60
@@ -136,6 +137,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         citizen_rate_burst=env_int("CITIZEN_RATE_BURST", d.citizen_rate_burst, env, minimum=1),
         citizen_new_conversations_per_hour=env_int(
             "CITIZEN_NEW_CONVERSATIONS_PER_HOUR", d.citizen_new_conversations_per_hour, env, minimum=1),
+        citizen_max_sockets_per_ip=env_int("CITIZEN_MAX_SOCKETS_PER_IP", d.citizen_max_sockets_per_ip, env, minimum=1),
         citizen_handshake_timeout_s=_positive(env, "CITIZEN_HANDSHAKE_TIMEOUT_S", d.citizen_handshake_timeout_s),
         agent_rate_per_s=env_float("AGENT_RATE_PER_S", d.agent_rate_per_s, env),
         agent_rate_burst=env_int("AGENT_RATE_BURST", d.agent_rate_burst, env, minimum=1),

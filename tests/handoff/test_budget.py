@@ -1,0 +1,84 @@
+"""One client cannot queue hundreds of bot turns (issue 13, item 10): a budget of pending bot inputs per
+conversation, shared by all its sockets (and gateways: it lives in the atomic APPEND), and caps on sockets
+per conversation and per client IP. A stand-in for Rasa (unit level) that never answers in time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from handoff.citizen_ws import MAX_SOCKETS_PER_CONVERSATION
+from handoff.scripts import MAX_PENDING_BOT_INPUTS
+from tests.handoff.helpers import ORIGIN, start_gateway
+
+
+@pytest.fixture
+async def stuck_rasa() -> AsyncIterator[tuple[str, list[str]]]:
+    asked: list[str] = []
+    release = asyncio.Event()
+
+    async def root(_request: web.Request) -> web.Response:
+        return web.Response(text="Hello from Rasa")
+
+    async def webhook(request: web.Request) -> web.Response:
+        asked.append((await request.json())["message"])
+        await release.wait()
+        return web.json_response([{"recipient_id": "x", "text": "ok"}])
+
+    app = web.Application()
+    app.router.add_get("/", root)
+    app.router.add_post("/webhooks/rest/webhook", webhook)
+    server = TestServer(app)
+    await server.start_server()
+    yield str(server.make_url("")).rstrip("/"), asked
+    release.set()
+    await server.close()
+
+
+async def test_many_sockets_cannot_queue_more_than_the_budget(stuck_rasa: tuple[str, list[str]],
+                                                              make_settings: Any) -> None:
+    rasa_url, asked = stuck_rasa
+    async for gw in start_gateway(make_settings(rasa_url=rasa_url, rasa_timeout_s=30.0, greeting_payload="")):
+        first, cid, token = await gw.citizen()
+        tabs = [first]
+        for _ in range(MAX_SOCKETS_PER_CONVERSATION - 1):
+            tab = await gw.ws("/ws/chat")
+            await tab.send(type="resume", conversation_id=cid, token=token, last_seq=0)
+            await tab.wait_for(type="resumed")
+            tabs.append(tab)
+        extra = await gw.ws("/ws/chat")
+        await extra.send(type="resume", conversation_id=cid, token=token, last_seq=0)
+        assert (await extra.wait_for(type="error"))["code"] == "too_many_connections"
+
+        for i in range(4):
+            for n, tab in enumerate(tabs):
+                await tab.send(type="message", msg_id=f"m{n}-{i}", text=f"سؤال {n} {i}")
+        for tab in tabs:  # read everything each tab received
+            with contextlib.suppress(TimeoutError):
+                while True:
+                    await tab.next(within=1.0)
+        replies = [f for n, tab in enumerate(tabs) for f in tab.frames
+                   if f.get("type") in ("ack", "error") and str(f.get("msg_id", "")).startswith(f"m{n}-")]
+        acked = sum(f["type"] == "ack" for f in replies)
+        limited = sum(f["type"] == "error" and f["code"] == "rate_limited" for f in replies)
+        assert len(replies) == 4 * len(tabs)  # every message got an answer: stored, or a retryable refusal
+        assert acked == MAX_PENDING_BOT_INPUTS and limited == 4 * len(tabs) - MAX_PENDING_BOT_INPUTS
+        assert await gw.gateway.redis.llen(gw.gateway.keys.pending(cid)) == MAX_PENDING_BOT_INPUTS
+        assert len(asked) <= MAX_PENDING_BOT_INPUTS  # Rasa was asked no more than the budget
+
+
+async def test_a_client_ip_has_a_socket_cap(make_settings: Any) -> None:
+    async for gw in start_gateway(make_settings(citizen_max_sockets_per_ip=3)):
+        for _ in range(3):
+            await gw.ws("/ws/chat")
+        ws = await gw.http.ws_connect(gw.url("/ws/chat"), origin=ORIGIN)
+        frame = await ws.receive_json(timeout=5)
+        assert frame["code"] == "too_many_connections"
+        await ws.receive(timeout=5)
+        assert ws.close_code == 1008
