@@ -28,6 +28,7 @@ from handoff.queue import Queue
 from handoff.rasa import RasaClient
 from handoff.scripts import require_redis_version
 from handoff.settings import Settings
+from handoff.stranded import offer_alternatives
 from handoff.throttle import NewConversationLimit
 
 if TYPE_CHECKING:
@@ -191,6 +192,7 @@ class Gateway:
             try:
                 await self.presence.beat_many([a.username for a in self.agents if a.account and not a.ws.closed])
                 await self.reap_once()
+                await offer_alternatives(self)
                 await self.check_sessions()
             except RedisError as exc:
                 log.warning("reaper: redis error %s", type(exc).__name__)

@@ -29,6 +29,10 @@ class Keys:
     def pending(self, cid: str) -> str:
         return f"{self.base}pending:{cid}"
 
+    def wait_offer(self, cid: str, reason: str) -> str:
+        """String (NX): a queued citizen was offered leave-a-message for `reason` (stranded.py), once."""
+        return f"{self.base}waitoffer:{cid}:{reason}"
+
     def recover_lock(self, cid: str) -> str:
         """String (NX, expires): one gateway at a time retries a conversation's pending inputs."""
         return f"{self.base}recover:{cid}"

@@ -54,6 +54,7 @@ class Settings:
     conversation_ttl_s: int = 30 * 86400
     greeting_payload: str = "/greet"
     default_wait_s: int = 120
+    long_wait_offer_s: int = 600  # a queued citizen waiting this long is offered to leave a message
     priority_step_s: int = 600
     trust_proxy: bool = False
     # The gateway's own public origin (https://chat.example.gov.sa): always allowed, so the console and the
@@ -148,6 +149,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         # An explicitly empty GREETING_PAYLOAD disables the greeting turn.
         greeting_payload=d.greeting_payload if greeting is None else greeting.strip(),
         default_wait_s=env_int("DEFAULT_WAIT_S", d.default_wait_s, env, minimum=1),
+        long_wait_offer_s=env_int("LONG_WAIT_OFFER_S", d.long_wait_offer_s, env, minimum=1),
         priority_step_s=env_int("PRIORITY_STEP_S", d.priority_step_s, env, minimum=0),
         trust_proxy=env_bool("TRUST_PROXY", d.trust_proxy, env),
         public_origin=_origin(env, "PUBLIC_ORIGIN"),

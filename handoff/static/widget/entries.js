@@ -65,6 +65,7 @@ function status(w, e) {
 function unavailable(w, e) {
   let key = "widget.no_agents";
   let vars = null;
+  if (e.reason === "long_wait") key = "widget.long_wait";
   if (e.reason === "outside_hours" && e.next_open) {
     key = "widget.outside_hours";
     vars = { when: new Date(e.next_open).toLocaleString(w.lang === "ar" ? "ar-SA" : "en-GB",

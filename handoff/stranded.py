@@ -1,0 +1,54 @@
+"""Nobody stranded in the queue: queued citizens are offered to leave a message when no agent can take
+them (the last agent left, or the service closed) and again when their wait passes LONG_WAIT_OFFER_S.
+
+Every gateway runs this with its reaper; a key per (conversation, reason) set with NX makes each offer
+appear once however many gateways see it. The offer is a `handoff_unavailable` transcript entry, as a
+citizen who asks when nobody is there gets: the widget shows the call-back form and the citizen stays in
+the queue (an agent who comes back can still take them).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from handoff.errors import ConversationError
+
+
+def _reason(waited_s: float, nobody: str | None, long_wait_s: int) -> str | None:
+    if nobody is not None:
+        return nobody
+    return "long_wait" if waited_s >= long_wait_s else None
+
+
+async def offer_alternatives(gw: Any) -> int:
+    """Offer leave-a-message to the queued citizens who need it now; returns how many were offered."""
+    cids = [c.decode() for c in await gw.redis.zrange(gw.keys.queue, 0, -1)]
+    if not cids:
+        return 0
+    if not gw.is_open():
+        nobody: str | None = "outside_hours"
+    else:
+        nobody = "no_agents" if await gw.presence.online_count() == 0 else None
+    async with gw.redis.pipeline(transaction=False) as pipe:
+        for cid in cids:
+            pipe.hget(gw.keys.conv(cid), "enqueued_at")
+        enqueued = await pipe.execute()
+    offered = 0
+    for cid, at in zip(cids, enqueued, strict=True):
+        reason = _reason(time.time() - float(at or time.time()), nobody, gw.settings.long_wait_offer_s)
+        if reason and await _offer_once(gw, cid, reason):
+            offered += 1
+    return offered
+
+
+async def _offer_once(gw: Any, cid: str, reason: str) -> bool:
+    if not await gw.redis.set(gw.keys.wait_offer(cid, reason), "1", nx=True, ex=gw.settings.conversation_ttl_s):
+        return False
+    entry = {"type": "handoff_unavailable", "reason": reason, "next_open": gw.next_open()}
+    try:
+        await gw.conversations.append(cid, entry, cond=("state", "queued"))
+    except ConversationError:
+        return False  # taken or closed meanwhile
+    gw.metrics.unavailable.labels(reason).inc()
+    return True
