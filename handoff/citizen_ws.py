@@ -22,6 +22,7 @@ from handoff.frames import CITIZEN_SPECS, MAX_TEXT_CHARS, error_frame
 from handoff.gateway import Gateway
 from handoff.protocol import FeedbackValue
 from handoff.rasa import RasaUnavailable
+from handoff.stranded import beat_citizens
 from knowledge_base.logs import conversation_id as conversation_ctx
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ class CitizenSession:
                                     "too_many_connections")
         self.cid = cid
         conversation_ctx.set(cid)
+        await beat_citizens(self.gw, [cid])  # a citizen back on the page is present again at once
         await self.gw.hub.subscribe(self.gw.keys.ch_conv(cid), self._listener)
 
     async def detach(self) -> None:

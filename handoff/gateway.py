@@ -28,7 +28,7 @@ from handoff.queue import Queue
 from handoff.rasa import RasaClient
 from handoff.scripts import require_redis_version
 from handoff.settings import Settings
-from handoff.stranded import offer_alternatives
+from handoff.stranded import beat_citizens, offer_alternatives, presence_of_queue, sweep_absent
 from handoff.throttle import NewConversationLimit
 
 if TYPE_CHECKING:
@@ -192,6 +192,9 @@ class Gateway:
             try:
                 await self.presence.beat_many([a.username for a in self.agents if a.account and not a.ws.closed])
                 await self.reap_once()
+                await beat_citizens(self, [c.cid for c in list(self.citizens)
+                                           if c.cid and c.state == "queued" and not c.ws.closed])
+                await sweep_absent(self)
                 await offer_alternatives(self)
                 await self.check_sessions()
             except RedisError as exc:
@@ -242,13 +245,13 @@ class Gateway:
 
     async def _send_positions(self, queued: list[CitizenSession],
                               last: weakref.WeakKeyDictionary[CitizenSession, int]) -> None:
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for session in queued:
-                pipe.zrank(self.keys.queue, session.cid)
-            ranks = await pipe.execute()
+        # Citizens who left the page (flagged absent) do not count ahead of anyone (stranded.py).
+        present = [cid for cid, _gone, absent in await presence_of_queue(self) if not absent]
+        ranks = {cid: i for i, cid in enumerate(present)}
         avg, online = await self.queue.avg_wait_s(), await self.presence.online_count()
-        for session, rank in zip(queued, ranks, strict=True):
-            if rank is None or session.cid is None or last.get(session) == rank + 1:
+        for session in queued:
+            rank = ranks.get(session.cid or "")
+            if rank is None or last.get(session) == rank + 1:
                 continue
             position = last[session] = int(rank) + 1
             est = int(-(-position * avg // max(1, online)))

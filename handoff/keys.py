@@ -29,6 +29,10 @@ class Keys:
     def pending(self, cid: str) -> str:
         return f"{self.base}pending:{cid}"
 
+    def citizen_seen(self, cid: str) -> str:
+        """String: when a socket of this queued conversation was last open on any gateway (epoch seconds)."""
+        return f"{self.base}cseen:{cid}"
+
     def wait_offer(self, cid: str, reason: str) -> str:
         """String (NX): a queued citizen was offered leave-a-message for `reason` (stranded.py), once."""
         return f"{self.base}waitoffer:{cid}:{reason}"

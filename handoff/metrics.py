@@ -22,6 +22,7 @@ class Metrics:
             "handoff_unavailable_total", "Handoffs refused: no agents or outside hours", ["reason"], registry=r
         )
         self.requeued = Counter("handoff_requeued_total", "Conversations requeued after agent timeout", registry=r)
+        self.abandoned = Counter("handoff_abandoned_total", "Queued citizens who left (no page open)", registry=r)
         self.resolved = Counter("handoff_resolved_total", "Conversations resolved by agents", ["outcome"], registry=r)
         self.csat = Counter("handoff_csat_total", "CSAT answers", ["score"], registry=r)
         self.feedback = Counter(

@@ -52,6 +52,7 @@ class QueueItem(TypedDict):
     priority: int
     position: int
     locale: str
+    present: bool  # False: no page of the citizen open for CITIZEN_ABSENT_S (skipped in positions)
 
 
 class Callback(TypedDict):

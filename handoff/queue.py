@@ -134,6 +134,14 @@ class Queue:
             queue_msg={"op": "removed", "cid": cid, "reason": "cancelled"},
         )
 
+    async def abandon(self, cid: str) -> TransitionResult:
+        """queued -> closed: the citizen left (no open page for QUEUE_ABANDON_S)."""
+        return await self._run(
+            cid, from_states="queued", status=_status("closed", "abandoned"),
+            set_fields={"state": "closed", "outcome": "abandoned", "closed_at": f"{time.time():.3f}"},
+            queue_op="rem", queue_msg={"op": "removed", "cid": cid, "reason": "abandoned"},
+        )
+
     async def resolve(self, cid: str, username: str, outcome: str, note: str = "") -> TransitionResult:
         """with_agent -> closed, then a csat_request entry."""
         return await self._run(
@@ -200,4 +208,5 @@ def _item(cid: str, raw: dict[bytes, bytes], position: int) -> QueueItem | None:
         "summary": packet.get("summary", []), "candidates": packet.get("candidates", []),
         "enqueued_at": packet.get("requested_at", ""), "waiting_s": int(time.time() - enqueued),
         "priority": int(meta.get("priority") or 0), "position": position, "locale": meta.get("locale", "ar"),
+        "present": meta.get("absent") != "1",
     }

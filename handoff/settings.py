@@ -55,6 +55,8 @@ class Settings:
     greeting_payload: str = "/greet"
     default_wait_s: int = 120
     long_wait_offer_s: int = 600  # a queued citizen waiting this long is offered to leave a message
+    citizen_absent_s: int = 30    # a queued citizen with no open socket this long is shown absent
+    queue_abandon_s: int = 300    # ... and this long leaves the queue (abandoned: "left")
     priority_step_s: int = 600
     trust_proxy: bool = False
     # The gateway's own public origin (https://chat.example.gov.sa): always allowed, so the console and the
@@ -150,6 +152,8 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         greeting_payload=d.greeting_payload if greeting is None else greeting.strip(),
         default_wait_s=env_int("DEFAULT_WAIT_S", d.default_wait_s, env, minimum=1),
         long_wait_offer_s=env_int("LONG_WAIT_OFFER_S", d.long_wait_offer_s, env, minimum=1),
+        citizen_absent_s=env_int("CITIZEN_ABSENT_S", d.citizen_absent_s, env, minimum=1),
+        queue_abandon_s=env_int("QUEUE_ABANDON_S", d.queue_abandon_s, env, minimum=1),
         priority_step_s=env_int("PRIORITY_STEP_S", d.priority_step_s, env, minimum=0),
         trust_proxy=env_bool("TRUST_PROXY", d.trust_proxy, env),
         public_origin=_origin(env, "PUBLIC_ORIGIN"),

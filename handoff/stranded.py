@@ -1,5 +1,9 @@
-"""Nobody stranded in the queue: queued citizens are offered to leave a message when no agent can take
-them (the last agent left, or the service closed) and again when their wait passes LONG_WAIT_OFFER_S.
+"""Nobody stranded in the queue, and no ghost in it.
+
+Queued citizens are offered to leave a message when no agent can take them (the last agent left, or the
+service closed) and again when their wait passes LONG_WAIT_OFFER_S. A queued citizen whose page is closed
+(no socket on any gateway: `citizen_seen` stops being refreshed) is shown absent after CITIZEN_ABSENT_S,
+skipped in the others' positions, and leaves the queue as abandoned after QUEUE_ABANDON_S.
 
 Every gateway runs this with its reaper; a key per (conversation, reason) set with NX makes each offer
 appear once however many gateways see it. The offer is a `handoff_unavailable` transcript entry, as a
@@ -9,6 +13,7 @@ the queue (an agent who comes back can still take them).
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -40,6 +45,51 @@ async def offer_alternatives(gw: Any) -> int:
         if reason and await _offer_once(gw, cid, reason):
             offered += 1
     return offered
+
+
+async def beat_citizens(gw: Any, cids: list[str]) -> None:
+    """This gateway's queued citizens with an open socket are here now."""
+    if not cids:
+        return
+    ttl = gw.settings.queue_abandon_s + 60
+    async with gw.redis.pipeline(transaction=False) as pipe:
+        for cid in cids:
+            pipe.set(gw.keys.citizen_seen(cid), f"{time.time():.3f}", ex=ttl)
+        await pipe.execute()
+
+
+async def presence_of_queue(gw: Any) -> list[tuple[str, float, bool]]:
+    """(cid, seconds since a page of it was last open, flagged absent) for the queue, in queue order."""
+    cids = [c.decode() for c in await gw.redis.zrange(gw.keys.queue, 0, -1)]
+    async with gw.redis.pipeline(transaction=False) as pipe:
+        for cid in cids:
+            pipe.get(gw.keys.citizen_seen(cid))
+            pipe.hmget(gw.keys.conv(cid), "enqueued_at", "absent")
+        rows = await pipe.execute()
+    now, out = time.time(), []
+    for i, cid in enumerate(cids):
+        seen, (enqueued, absent) = rows[2 * i], rows[2 * i + 1]
+        last = float(seen or enqueued or now)
+        out.append((cid, now - last, absent == b"1"))
+    return out
+
+
+async def sweep_absent(gw: Any) -> int:
+    """Flag absent citizens (the consoles are told), close the wait of those gone too long; returns how
+    many waits were abandoned."""
+    abandoned = 0
+    for cid, gone_s, flagged in await presence_of_queue(gw):
+        if gone_s >= gw.settings.queue_abandon_s:
+            try:
+                await gw.queue.abandon(cid)
+            except ConversationError:
+                continue  # claimed or cancelled meanwhile
+            gw.metrics.abandoned.inc()
+            abandoned += 1
+        elif (gone_s >= gw.settings.citizen_absent_s) != flagged and await gw.redis.exists(gw.keys.conv(cid)):
+            await gw.redis.hset(gw.keys.conv(cid), "absent", "" if flagged else "1")
+            await gw.redis.publish(gw.keys.ch_queue, json.dumps({"op": "added", "cid": cid}))  # consoles refresh
+    return abandoned
 
 
 async def _offer_once(gw: Any, cid: str, reason: str) -> bool:

@@ -80,7 +80,9 @@ export class Lists {
       this.t("console.claim"));
     const summary = (item.summary || []).join(" · ");
     return el("li", { class: "item queue-item", dataset: { cid: item.conversation_id } },
-      el("div", { class: "row" }, el("span", { class: "tag" }, reason), el("span", { class: "wait" }, this.#waiting(item))),
+      el("div", { class: "row" }, el("span", { class: "tag" }, reason),
+        item.present === false ? el("span", { class: "tag absent" }, this.t("console.absent")) : null,
+        el("span", { class: "wait" }, this.#waiting(item))),
       el("p", {}, `${this.t("console.topic")}: ${item.topic || this.t("console.no_topic")}`),
       el("p", { class: "preview", title: summary, dir: "auto" }, plainText(summary)),
       el("div", { class: "row" }, el("span", { class: "err error" }), claim));
