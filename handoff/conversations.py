@@ -59,10 +59,10 @@ class TooManyPending(ConversationError):
 
 def open_append_result(cid: str, res: list[Any]) -> AppendResult:
     """The result of a script that appends to an open conversation only (FEEDBACK, LEAVE_MESSAGE):
-    {1|0, seq, state}, or their shared refusals -2 (no conversation), -1 (closed) and -3 (too many bot
+    {1|0, seq, state}, or their shared refusals -2 (no conversation), -1 (closed) and -9 (too many bot
     inputs pending), raised."""
     code = int(res[0])
-    if code == -3:
+    if code == -9:
         raise TooManyPending()
     if code == -2:
         raise ConversationError(f"conversation {cid} does not exist (or expired): start a new one",
@@ -138,7 +138,7 @@ class ConversationStore:
         code, value = int(res[0]), res[1]
         if code == -2:
             raise ConversationError(f"conversation {cid} does not exist (or expired)", "unknown_conversation")
-        if code == -3:
+        if code == -9:
             raise TooManyPending()
         if code == -1:
             actual = value.decode() if isinstance(value, bytes) else str(value)

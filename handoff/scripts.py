@@ -62,7 +62,8 @@ for i = 2, {CONVERSATION_KEYS} do redis.call('PEXPIREAT', KEYS[i], deadline) end
 # step as the store, so an input acked just before a crash is still answered after the restart. The offered
 # payloads (a bot message's buttons) are recorded with the message, so a shown button is always accepted.
 # -> {1, seq, state} stored, {0, seq, state} duplicate msg_id, {-1, actual} condition failed,
-#    {-2, ''} no conversation, {-3, ''} too many bot inputs pending. ``state``: the state after the append.
+#    {-2, ''} no conversation, {-9, ''} too many bot inputs pending (-3/-4 are FEEDBACK's own refusals).
+#    ``state``: the state after the append.
 _APPEND_CHECKS = """
 if ARGV[2] ~= '' then
   local s = redis.call('HGET', KEYS[3], ARGV[2])
@@ -77,7 +78,7 @@ if ARGV[5] ~= '' then
 end
 if ARGV[9] ~= '' and redis.call('HGET', KEYS[1], 'state') == 'bot'
     and redis.call('LLEN', KEYS[4]) >= {MAX_PENDING_BOT_INPUTS} then
-  return {-3, ''}
+  return {-9, ''}
 end
 """.replace("{MAX_PENDING_BOT_INPUTS}", str(MAX_PENDING_BOT_INPUTS))
 

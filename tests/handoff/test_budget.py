@@ -82,3 +82,20 @@ async def test_a_client_ip_has_a_socket_cap(make_settings: Any) -> None:
         assert frame["code"] == "too_many_connections"
         await ws.receive(timeout=5)
         assert ws.close_code == 1008
+
+
+async def test_feedback_over_the_budget_is_rate_limited_not_a_wrong_target(stuck_rasa: tuple[str, list[str]],
+                                                                            make_settings: Any) -> None:
+    """FEEDBACK shares the budget check with APPEND: its refusal must read as rate_limited."""
+    rasa_url, _asked = stuck_rasa
+    async for gw in start_gateway(make_settings(rasa_url=rasa_url, rasa_timeout_s=30.0, greeting_payload="")):
+        citizen, cid, _ = await gw.citizen()
+        prompt = {"type": "bot_message", "text": "هل أفادتك الإجابة؟", "links": [],
+                  "buttons": [{"title": "👍", "payload": "/feedback_positive"},
+                              {"title": "👎", "payload": "/feedback_negative"}]}
+        res = await gw.gateway.conversations.append(cid, prompt, offers=["/feedback_positive", "/feedback_negative"])
+        for i in range(MAX_PENDING_BOT_INPUTS):
+            await citizen.send(type="message", msg_id=f"m{i}", text=f"سؤال {i}")
+            await citizen.wait_for(type="ack", msg_id=f"m{i}")
+        await citizen.send(type="feedback", msg_id="f1", seq=res.seq, value="down")
+        assert (await citizen.wait_for(type="error", msg_id="f1"))["code"] == "rate_limited"
