@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -14,7 +15,7 @@ from actions import kb_access
 from actions.dialogue import carries_question, followup_turn, handoff, out_of_context_reply, smalltalk
 from actions.faq import answer_question, person_requested
 from actions.lang import detect_language
-from actions.replies import Phrasebook, dispatch
+from actions.replies import Phrasebook, Reply, dispatch
 from actions.state import DialogueState
 from actions.turn import Outcome, Turn
 from actions.unanswered import UnansweredRecorder
@@ -33,9 +34,11 @@ def read_turn(tracker: Tracker, domain: dict[str, Any]) -> tuple[Turn, DialogueS
     lang = detect_language(text, str(slots.get("lang") or "ar"))
     faq_id = next((str(e.get("value")) for e in latest.get("entities") or [] if e.get("entity") == "faq_id"), None)
     user_messages = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
+    input_id = (latest.get("metadata") or {}).get("input_id")
     turn = Turn(
         text=text, intent=(latest.get("intent") or {}).get("name"), book=Phrasebook(domain, lang),
         faq_id=faq_id, user_messages=user_messages, conversation_id=tracker.sender_id or "",
+        input_id=str(input_id) if input_id else None,
     )
     return turn, DialogueState.from_slots(slots).update(lang=lang)
 
@@ -63,6 +66,12 @@ class DialogueAction(Action):
     ) -> list[EventType]:
         logs.conversation_id.set(tracker.sender_id or "-")
         turn, state = read_turn(tracker, domain)
+        if turn.input_id and turn.input_id == state.last_input_id:
+            # The gateway retried an input this assistant already answered (it died before storing the
+            # replies): the same replies again, and no counter (misses, 👎, picks, unanswered) moves twice.
+            dispatch(dispatcher, [Reply(**r) for r in state.last_replies], turn.book)
+            log.info("retried input answered again", extra={"action": self.action_name})
+            return []
         try:
             if asks_for_person(turn.text):
                 # Whatever NLU heard, an explicit request for a person is one (knowledge_base/person_request).
@@ -76,7 +85,9 @@ class DialogueAction(Action):
         await self.recorder.record(outcome.unanswered, turn.conversation_id)
         await self.recorder.record_learned(outcome.learned, turn.conversation_id)
         log.info("action done", extra={"action": self.action_name, "replies": len(outcome.replies)})
-        return slot_events(tracker.current_slot_values(), outcome.state)
+        final = outcome.state.update(last_input_id=turn.input_id,
+                                     last_replies=[asdict(r) for r in outcome.replies] if turn.input_id else [])
+        return slot_events(tracker.current_slot_values(), final)
 
 
 class ActionAnswerFaq(DialogueAction):

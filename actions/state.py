@@ -33,6 +33,8 @@ class DialogueState:
     last_candidates: list[CandidateInfo] = field(default_factory=list)
     miss_streak: int = 0
     negative_feedback: int = 0
+    last_input_id: str | None = None  # the last input answered, and its replies: a retried input (the
+    last_replies: list[dict[str, Any]] = field(default_factory=list)  # gateway died mid-turn) gets them again
 
     @classmethod
     def from_slots(cls, slots: Mapping[str, Any]) -> DialogueState:
@@ -59,6 +61,8 @@ class DialogueState:
             last_candidates=list(candidates) if isinstance(candidates, list) else [],
             miss_streak=count("miss_streak"),
             negative_feedback=count("negative_feedback"),
+            last_input_id=text("last_input_id"),
+            last_replies=[r for r in slots.get("last_replies") or [] if isinstance(r, dict)],
         )
 
     def to_slots(self) -> dict[str, Any]:

@@ -16,6 +16,7 @@ class Turn:
     faq_id: str | None = None
     user_messages: list[str] = field(default_factory=list)
     conversation_id: str = ""
+    input_id: str | None = None  # the gateway's msg_id for this input (metadata), when it sent one
 
 
 @dataclass(frozen=True)

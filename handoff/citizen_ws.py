@@ -139,7 +139,7 @@ class CitizenSession:
 
     async def _bot_task(self, text: str, msg_id: str | None, pending: bool = False) -> None:
         try:
-            await flow.bot_turn(self.gw, self.cid or "", text, self._typing, pending)
+            await flow.bot_turn(self.gw, self.cid or "", text, self._typing, pending, input_id=msg_id)
         except RasaUnavailable as exc:
             self._bot_unavailable(exc, msg_id)
         except RedisError as exc:

@@ -31,9 +31,12 @@ def body(entry: dict[str, Any]) -> str:
     return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))[1:]
 
 
-def pending_item(bot_input: str | None) -> str:
-    """A pending bot turn as the scripts push it (``''``: nothing for the bot)."""
-    return json.dumps({"text": bot_input, "at": time.time()}, ensure_ascii=False) if bot_input else ""
+def pending_item(bot_input: str | None, msg_id: str | None = None) -> str:
+    """A pending bot turn as the scripts push it (``''``: nothing for the bot). ``msg_id`` goes to Rasa with
+    a retried turn, so the assistant recognises an input it already processed."""
+    if not bot_input:
+        return ""
+    return json.dumps({"text": bot_input, "at": time.time(), "msg_id": msg_id}, ensure_ascii=False)
 
 
 def token_hash(token: str) -> str:
@@ -131,7 +134,7 @@ class ConversationStore:
             args=[
                 body(entry), msg_id or "", k.ch_conv(cid), self.ttl_s,
                 cond[0] if cond else "", cond[1] if cond else "",
-                json.dumps(set_fields) if set_fields else "", entry["ts"], pending_item(bot_input),
+                json.dumps(set_fields) if set_fields else "", entry["ts"], pending_item(bot_input, msg_id),
                 json.dumps(offers, ensure_ascii=False) if offers else "",
             ],
         )

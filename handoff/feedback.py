@@ -50,7 +50,7 @@ class FeedbackStore:
             keys=k.conversation(cid),
             args=[
                 body(entry), msg_id, k.ch_conv(cid), self.ttl_s, "state", OPEN_STATES, "", entry["ts"],
-                pending_item(PAYLOADS[value]), "" if prompt_seq is None else str(prompt_seq),
+                pending_item(PAYLOADS[value], msg_id), "" if prompt_seq is None else str(prompt_seq),
                 PAYLOADS["up"], PAYLOADS["down"], PROMPT_SEARCH,
             ],
         )

@@ -31,7 +31,8 @@ def typed_text(text: str) -> str:
     return "\uff0f" + text[1:] if text.startswith("/") else text
 
 
-async def bot_turn(gw: Gateway, cid: str, text: str, typing: Typing | None = None, pending: bool = False) -> None:
+async def bot_turn(gw: Gateway, cid: str, text: str, typing: Typing | None = None, pending: bool = False,
+                   input_id: str | None = None) -> None:
     """Send one citizen input to Rasa (sender = conversation id) and store its replies.
 
     Replies are stored only while the conversation is still with the bot: once a human is involved the
@@ -41,7 +42,7 @@ async def bot_turn(gw: Gateway, cid: str, text: str, typing: Typing | None = Non
     conversation_ctx.set(cid)
     async with gw.turn(cid):
         try:
-            await _turn(gw, cid, text, typing)
+            await _turn(gw, cid, text, typing, input_id)
         except RasaUnavailable:
             if pending:  # the citizen is told (bot_unavailable) and may ask for a person: no late answer
                 await gw.conversations.pop_pending(cid)
@@ -76,13 +77,13 @@ async def recover_pending(gw: Gateway, cid: str, typing: Typing | None = None) -
     try:
         log.info("retrying bot turns left by a crash", extra={"count": len(items)})
         for item in items:
-            await bot_turn(gw, cid, str(item.get("text", "")), typing, pending=True)
+            await bot_turn(gw, cid, str(item.get("text", "")), typing, pending=True, input_id=item.get("msg_id"))
     finally:
         await gw.redis.delete(lock)
     return len(items)
 
 
-async def _turn(gw: Gateway, cid: str, text: str, typing: Typing | None) -> None:
+async def _turn(gw: Gateway, cid: str, text: str, typing: Typing | None, input_id: str | None = None) -> None:
     meta = await gw.conversations.get(cid)
     if meta.get("state") != "bot":
         return
@@ -92,7 +93,10 @@ async def _turn(gw: Gateway, cid: str, text: str, typing: Typing | None) -> None
         typing(True)
     started = gw.now()
     try:
-        turn = await gw.rasa.send(cid, text, {"locale": meta.get("locale", "ar")})
+        # input_id: a retried input (recover_pending) is recognised by the assistant, which then repeats its
+        # replies instead of counting the input twice (actions/rasa_actions.py).
+        metadata = {"locale": meta.get("locale", "ar"), **({"input_id": input_id} if input_id else {})}
+        turn = await gw.rasa.send(cid, text, metadata)
     except RasaUnavailable:
         gw.metrics.rasa_errors.inc()
         raise

@@ -71,9 +71,11 @@ class Conversation:
     slots: dict[str, Any] = field(default_factory=lambda: {"miss_streak": 0.0, "negative_feedback": 0.0})
     events: list[dict[str, Any]] = field(default_factory=list)
 
-    async def say(self, text: str, intent: str, faq_id: str | None = None) -> list[dict[str, Any]]:
+    async def say(self, text: str, intent: str, faq_id: str | None = None,
+                  input_id: str | None = None) -> list[dict[str, Any]]:
         entities = [{"entity": "faq_id", "value": faq_id}] if faq_id else []
-        latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entities}
+        latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entities,
+                  "metadata": {"input_id": input_id} if input_id else {}}
         self.events.append({"event": "user", "text": text, "parse_data": latest})
         tracker = Tracker(self.sender, dict(self.slots), latest, list(self.events), False, None, {}, None)
         dispatcher = CollectingDispatcher()

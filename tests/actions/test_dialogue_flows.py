@@ -194,3 +194,14 @@ async def test_feedback_after_an_answer_is_feedback(conversation: Conversation, 
     await conversation.say(Q_CARD, "ask_question")
     msgs = await conversation.say("الاجابة ممتازة وواضحة جدا", "feedback_positive")
     assert responses(msgs) == ["utter_feedback_thanks"] and kb.calls == [Q_CARD]
+
+
+async def test_a_retried_input_gets_the_same_replies_and_counts_once(conversation: Conversation) -> None:
+    """The gateway resends an input whose first attempt Rasa processed but the gateway never stored (it
+    died): same replies, and the miss is not counted twice (two misses would hand off)."""
+    first = await conversation.say(Q_UNKNOWN, "ask_question", input_id="m-1")
+    again = await conversation.say(Q_UNKNOWN, "ask_question", input_id="m-1")
+    assert responses(first) == responses(again) == ["utter_no_answer"] and handoff_of(again) is None
+    assert conversation.slots["miss_streak"] == 1
+    msgs = await conversation.say(Q_UNKNOWN, "ask_question", input_id="m-2")  # a new input: the second miss
+    assert handoff_of(msgs) is not None
