@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from knowledge_base.store import FaqStore, StoredEntry
+from knowledge_base.store import FaqStore, NotFound, StaleVersion, StoredEntry
 from knowledge_base.validation import FieldError, ValidationFailed
 
 WRITE_ROLES = ("editor", "supervisor")
@@ -103,6 +103,18 @@ def stale(current: StoredEntry) -> web.HTTPConflict:
 
 def not_found(entry_id: str) -> web.HTTPNotFound:
     return problem(web.HTTPNotFound, "not_found", f"no FAQ entry with id {entry_id!r}")
+
+
+async def update(request: web.Request, entry_id: str, fields: dict[str, Any], rev: int, account: Any) -> StoredEntry:
+    """Save an edit through the store, its refusals mapped to the editor API's error shape."""
+    try:
+        return await store_of(request).update(entry_id, fields, expected_rev=rev, actor=actor(account))
+    except ValidationFailed as exc:
+        raise from_validation(exc) from None
+    except StaleVersion as exc:
+        raise stale(exc.current) from None
+    except NotFound:
+        raise not_found(entry_id) from None
 
 
 def reply(data: Any, status: int = 200) -> web.Response:

@@ -90,15 +90,7 @@ async def update_entry(request: web.Request) -> web.Response:
     data = await c.body(request)
     rev = c.rev_of(data, required=True)
     fields = {k: v for k, v in data.items() if k not in ("rev", "id")}
-    entry_id = request.match_info["id"]
-    try:
-        entry = await c.store_of(request).update(entry_id, fields, expected_rev=rev or 0, actor=c.actor(account))
-    except ValidationFailed as exc:
-        raise c.from_validation(exc) from None
-    except StaleVersion as exc:
-        raise c.stale(exc.current) from None
-    except NotFound:
-        raise c.not_found(entry_id) from None
+    entry = await c.update(request, request.match_info["id"], fields, rev or 0, account)
     return await _saved(request, entry)
 
 

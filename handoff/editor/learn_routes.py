@@ -12,8 +12,7 @@ from handoff.editor import common as c
 from handoff.keys import Keys
 from knowledge_base import learning
 from knowledge_base.person_request import asks_for_person
-from knowledge_base.store import NotFound, StaleVersion
-from knowledge_base.validation import FieldError, ValidationFailed
+from knowledge_base.validation import FieldError
 
 routes = web.RouteTableDef()
 
@@ -73,15 +72,7 @@ async def accept(request: web.Request) -> web.Response:
     entry = await store.get(entry_id)
     if entry is None or entry.deleted:
         raise c.not_found(entry_id)
-    try:
-        saved = await store.update(entry_id, {"alternatives": [*entry.alternatives, text]}, expected_rev=entry.rev,
-                                   actor=c.actor(account))
-    except ValidationFailed as exc:
-        raise c.from_validation(exc) from None
-    except StaleVersion as exc:
-        raise c.stale(exc.current) from None
-    except NotFound:
-        raise c.not_found(entry_id) from None
+    saved = await c.update(request, entry_id, {"alternatives": [*entry.alternatives, text]}, entry.rev, account)
     await learning.mark_done(store.redis, [key], store.keys)
     return c.reply({"entry": saved.to_json(), "version": await store.version()})
 

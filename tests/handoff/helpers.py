@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 import aiohttp
 import yaml
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from handoff.app import create_app
@@ -135,3 +137,24 @@ async def crashed_mid_turn(gw: Gw, text: str) -> tuple[str, str]:
     item = json.loads(await gw.gateway.redis.lindex(key, 0))
     await gw.gateway.redis.lset(key, 0, json.dumps({**item, "at": item["at"] - 60}))  # long ago
     return cid, token
+
+
+@contextlib.asynccontextmanager
+async def stand_in_rasa(reply: Callable[[dict[str, Any]], Awaitable[list[dict[str, Any]]]]) -> AsyncIterator[str]:
+    """A stand-in for Rasa (unit tests only): up at GET /, each REST turn answered by ``reply(body)``."""
+
+    async def root(_request: web.Request) -> web.Response:
+        return web.Response(text="Hello from Rasa")
+
+    async def webhook(request: web.Request) -> web.Response:
+        return web.json_response(await reply(await request.json()))
+
+    app = web.Application()
+    app.router.add_get("/", root)
+    app.router.add_post("/webhooks/rest/webhook", webhook)
+    server = TestServer(app)
+    await server.start_server()
+    try:
+        yield str(server.make_url("")).rstrip("/")
+    finally:
+        await server.close()

@@ -10,12 +10,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from handoff.citizen_ws import MAX_SOCKETS_PER_CONVERSATION
 from handoff.scripts import MAX_PENDING_BOT_INPUTS
-from tests.handoff.helpers import ORIGIN, start_gateway
+from tests.handoff.helpers import ORIGIN, stand_in_rasa, start_gateway
 
 
 @pytest.fixture
@@ -23,22 +21,14 @@ async def stuck_rasa() -> AsyncIterator[tuple[str, list[str]]]:
     asked: list[str] = []
     release = asyncio.Event()
 
-    async def root(_request: web.Request) -> web.Response:
-        return web.Response(text="Hello from Rasa")
-
-    async def webhook(request: web.Request) -> web.Response:
-        asked.append((await request.json())["message"])
+    async def answer_late(body: dict[str, Any]) -> list[dict[str, Any]]:
+        asked.append(body["message"])
         await release.wait()
-        return web.json_response([{"recipient_id": "x", "text": "ok"}])
+        return [{"recipient_id": "x", "text": "ok"}]
 
-    app = web.Application()
-    app.router.add_get("/", root)
-    app.router.add_post("/webhooks/rest/webhook", webhook)
-    server = TestServer(app)
-    await server.start_server()
-    yield str(server.make_url("")).rstrip("/"), asked
-    release.set()
-    await server.close()
+    async with stand_in_rasa(answer_late) as url:
+        yield url, asked
+        release.set()
 
 
 async def test_many_sockets_cannot_queue_more_than_the_budget(stuck_rasa: tuple[str, list[str]],

@@ -9,30 +9,20 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
-from tests.handoff.helpers import start_gateway
+from tests.handoff.helpers import stand_in_rasa, start_gateway
 
 
 @pytest.fixture
 async def counting_rasa() -> AsyncIterator[tuple[str, list[str]]]:
     asked: list[str] = []
 
-    async def root(_request: web.Request) -> web.Response:
-        return web.Response(text="Hello from Rasa")
+    async def answer(body: dict[str, Any]) -> list[dict[str, Any]]:
+        asked.append(body["message"])
+        return [{"recipient_id": "x", "text": "هذه إجابتك"}]
 
-    async def webhook(request: web.Request) -> web.Response:
-        asked.append((await request.json())["message"])
-        return web.json_response([{"recipient_id": "x", "text": "هذه إجابتك"}])
-
-    app = web.Application()
-    app.router.add_get("/", root)
-    app.router.add_post("/webhooks/rest/webhook", webhook)
-    server = TestServer(app)
-    await server.start_server()
-    yield str(server.make_url("")).rstrip("/"), asked
-    await server.close()
+    async with stand_in_rasa(answer) as url:
+        yield url, asked
 
 
 async def test_a_prompt_resume_gets_the_answer_once_from_one_of_two_gateways(

@@ -17,11 +17,9 @@ from typing import Any
 
 import pytest
 import redis
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from scripts import procs
-from tests.handoff.helpers import start_gateway
+from tests.handoff.helpers import stand_in_rasa, start_gateway
 
 
 @pytest.fixture
@@ -48,21 +46,13 @@ def small_redis(tmp_path: Path) -> Iterator[str]:
 async def held_rasa() -> AsyncIterator[tuple[str, asyncio.Event]]:
     release = asyncio.Event()
 
-    async def root(_request: web.Request) -> web.Response:
-        return web.Response(text="Hello from Rasa")
-
-    async def webhook(_request: web.Request) -> web.Response:
+    async def answer_when_released(_body: dict[str, Any]) -> list[dict[str, Any]]:
         await release.wait()
-        return web.json_response([{"recipient_id": "x", "text": "هذه إجابتك"}])
+        return [{"recipient_id": "x", "text": "هذه إجابتك"}]
 
-    app = web.Application()
-    app.router.add_get("/", root)
-    app.router.add_post("/webhooks/rest/webhook", webhook)
-    server = TestServer(app)
-    await server.start_server()
-    yield str(server.make_url("")).rstrip("/"), release
-    release.set()
-    await server.close()
+    async with stand_in_rasa(answer_when_released) as url:
+        yield url, release
+        release.set()
 
 
 def _fill(url: str) -> redis.Redis:

@@ -12,29 +12,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from scripts import procs
-from tests.handoff.helpers import Gw, start_gateway
+from tests.handoff.helpers import Gw, stand_in_rasa, start_gateway
 
 
 @pytest.fixture
 async def empty_rasa() -> AsyncIterator[str]:
-    """A stand-in for Rasa with no usable model (unit level): up, and every turn answered with []."""
-    async def root(_request: web.Request) -> web.Response:
-        return web.Response(text="Hello from Rasa")
+    """Rasa with no usable model (unit level): up, and every turn answered with []."""
 
-    async def webhook(_request: web.Request) -> web.Response:
-        return web.json_response([])
+    async def nothing(_body: dict[str, Any]) -> list[dict[str, Any]]:
+        return []
 
-    app = web.Application()
-    app.router.add_get("/", root)
-    app.router.add_post("/webhooks/rest/webhook", webhook)
-    server = TestServer(app)
-    await server.start_server()
-    yield str(server.make_url("")).rstrip("/")
-    await server.close()
+    async with stand_in_rasa(nothing) as url:
+        yield url
 
 
 async def test_an_empty_bot_reply_becomes_bot_unavailable(empty_rasa: str, make_settings: Any) -> None:
