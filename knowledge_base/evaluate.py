@@ -87,7 +87,8 @@ def gate_of(s: Scored, th: Any) -> GateInput | None:
 def decide(s: Scored, th: Any) -> tuple[np.ndarray, str, float, float, float]:
     """(ranked entries, decision, top, margin, uncovered) as KnowledgeBase.search decides them."""
     fused = s.ch.fused(th)
-    order, margin, decision, _ = s.ch.decide(th, fused)
+    v = s.ch.decide(th, fused)
+    order, margin, decision = v.order, v.margin, v.decision
     top = float(fused[order[0]]) if len(order) else 0.0
     unc = float(s.ch.uncovered[order[0]]) if len(order) else 1.0
     return s.ch.cand[order], decision, top, margin, unc

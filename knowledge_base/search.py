@@ -83,6 +83,18 @@ def _per_entry(field_scores: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """Candidates best first, the lead of the best over the second, the decision, and the gates' reasons
+    (None when the index has no such gate)."""
+
+    order: np.ndarray
+    margin: float
+    decision: Decision
+    gate: GateReport | None = None
+    scope: GateReport | None = None
+
+
+@dataclass(frozen=True)
 class Channels:
     """Candidate entry indices and their dense, word-BM25 and char-gram-BM25 scores."""
 
@@ -100,18 +112,17 @@ class Channels:
         fused = th.alpha * self.dense + th.beta * self.grams + lex_weight * self.lex
         return fused - th.delta * self.uncovered if th.delta else fused
 
-    def decide(self, th: Thresholds, fused: np.ndarray) -> tuple[np.ndarray, float, Decision, GateReport | None]:
-        """(candidates best first, lead of the best over the second, decision, the answer gate's reasons
-        when the index has a gate): the one decision rule that search, eval and calibrate share."""
+    def decide(self, th: Thresholds, fused: np.ndarray) -> Verdict:
+        """The one decision rule that search, eval and calibrate share (the gates' inputs computed once)."""
         order = np.argsort(-fused, kind="stable")
         if not len(order):
-            return order, 0.0, th.decide(None, 0.0), None
+            return Verdict(order, 0.0, th.decide(None, 0.0))
         margin = float(fused[order[0]] - fused[order[1]]) if len(order) > 1 else float(fused[order[0]])
         gi = gate_input(self, fused, order, th.profile) if th.gate is not None or th.scope is not None else None
         report = th.gate.report(gi) if th.gate is not None and gi is not None else None
         scope = th.scope.report(gi) if th.scope is not None and gi is not None else None
-        return order, margin, th.decide(float(fused[order[0]]), margin, float(self.uncovered[order[0]]),
-                                        report, scope), report
+        decision = th.decide(float(fused[order[0]]), margin, float(self.uncovered[order[0]]), report, scope)
+        return Verdict(order, margin, decision, report, scope)
 
 
 @dataclass(frozen=True)
@@ -345,10 +356,9 @@ class KnowledgeBase:
         fused, (cand, dense, lex) = ch.fused(th), (ch.cand, ch.dense, ch.lex)
         if context and context.previous_category:
             fused = fused + CONTEXT_BOOST * (self.categories[cand] == context.previous_category)
-        order, margin, decision, report = ch.decide(th, fused)
-        scope = th.scope.report(gate_input(ch, fused, order, th.profile)) if th.scope is not None and len(order) \
-            else None
+        v = ch.decide(th, fused)
+        order, decision = v.order, v.decision
         top = [int(j) for j in order[: max(top_k, 3)]]
         cands = [Candidate(self.entries[cand[j]], float(fused[j]), float(dense[j]), float(lex[j])) for j in top]
         return SearchResult(decision, cands[:top_k] if decision != "clarify" else cands[: max(top_k, 3)],
-                            aq.truncated, margin, aq, report, scope)
+                            aq.truncated, v.margin, aq, v.gate, v.scope)

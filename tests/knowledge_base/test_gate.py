@@ -31,7 +31,7 @@ def _channels(dense, lex, grams, uncovered=None, unknown=0.0, n_tokens=4, n_entr
 
 
 def _decide(th: Thresholds, ch: Channels) -> str:
-    return ch.decide(th, ch.fused(th))[2]
+    return ch.decide(th, ch.fused(th)).decision
 
 
 def test_channels_that_agree_let_the_gate_answer():
