@@ -28,7 +28,7 @@ from handoff.queue import Queue
 from handoff.rasa import RasaClient
 from handoff.scripts import require_redis_version
 from handoff.settings import Settings
-from handoff.stranded import beat_citizens, offer_alternatives, presence_of_queue, sweep_absent
+from handoff.stranded import beat_citizens, read_queue, sweep_queue
 from handoff.throttle import NewConversationLimit
 
 if TYPE_CHECKING:
@@ -194,8 +194,7 @@ class Gateway:
                 await self.reap_once()
                 await beat_citizens(self, [c.cid for c in list(self.citizens)
                                            if c.cid and c.state == "queued" and not c.ws.closed])
-                await sweep_absent(self)
-                await offer_alternatives(self)
+                await sweep_queue(self)
                 await self.check_sessions()
             except RedisError as exc:
                 log.warning("reaper: redis error %s", type(exc).__name__)
@@ -246,7 +245,7 @@ class Gateway:
     async def _send_positions(self, queued: list[CitizenSession],
                               last: weakref.WeakKeyDictionary[CitizenSession, int]) -> None:
         # Citizens who left the page (flagged absent) do not count ahead of anyone (stranded.py).
-        present = [cid for cid, _gone, absent in await presence_of_queue(self) if not absent]
+        present = [w.cid for w in await read_queue(self) if not w.absent]
         ranks = {cid: i for i, cid in enumerate(present)}
         avg, online = await self.queue.avg_wait_s(), await self.presence.online_count()
         for session in queued:

@@ -15,36 +15,37 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from handoff.errors import ConversationError
 
 
-def _reason(waited_s: float, nobody: str | None, long_wait_s: int) -> str | None:
-    if nobody is not None:
-        return nobody
-    return "long_wait" if waited_s >= long_wait_s else None
+class Waiting(NamedTuple):
+    cid: str
+    waited_s: float   # since it was queued
+    gone_s: float     # since a page of it was last open (or since it was queued)
+    absent: bool      # flagged absent (shown so in the consoles)
 
 
-async def offer_alternatives(gw: Any) -> int:
-    """Offer leave-a-message to the queued citizens who need it now; returns how many were offered."""
+async def read_queue(gw: Any) -> list[Waiting]:
+    """The queue in order, with what the sweep and the positions need: one pass over Redis."""
     cids = [c.decode() for c in await gw.redis.zrange(gw.keys.queue, 0, -1)]
-    if not cids:
-        return 0
-    if not gw.is_open():
-        nobody: str | None = "outside_hours"
-    else:
-        nobody = "no_agents" if await gw.presence.online_count() == 0 else None
     async with gw.redis.pipeline(transaction=False) as pipe:
         for cid in cids:
-            pipe.hget(gw.keys.conv(cid), "enqueued_at")
-        enqueued = await pipe.execute()
-    offered = 0
-    for cid, at in zip(cids, enqueued, strict=True):
-        reason = _reason(time.time() - float(at or time.time()), nobody, gw.settings.long_wait_offer_s)
-        if reason and await _offer_once(gw, cid, reason):
-            offered += 1
-    return offered
+            pipe.get(gw.keys.citizen_seen(cid))
+            pipe.hmget(gw.keys.conv(cid), "enqueued_at", "absent")
+        rows = await pipe.execute()
+    now, out = time.time(), []
+    for i, cid in enumerate(cids):
+        seen, (enqueued, absent) = rows[2 * i], rows[2 * i + 1]
+        queued_at = float(enqueued or now)
+        out.append(Waiting(cid, now - queued_at, now - float(seen or queued_at), absent == b"1"))
+    return out
+
+
+async def sweep_queue(gw: Any) -> None:
+    """The reaper's pass: ghosts first, then offers to those still waiting."""
+    await offer_alternatives(gw, await sweep_absent(gw, await read_queue(gw)))
 
 
 async def beat_citizens(gw: Any, cids: list[str]) -> None:
@@ -58,38 +59,39 @@ async def beat_citizens(gw: Any, cids: list[str]) -> None:
         await pipe.execute()
 
 
-async def presence_of_queue(gw: Any) -> list[tuple[str, float, bool]]:
-    """(cid, seconds since a page of it was last open, flagged absent) for the queue, in queue order."""
-    cids = [c.decode() for c in await gw.redis.zrange(gw.keys.queue, 0, -1)]
-    async with gw.redis.pipeline(transaction=False) as pipe:
-        for cid in cids:
-            pipe.get(gw.keys.citizen_seen(cid))
-            pipe.hmget(gw.keys.conv(cid), "enqueued_at", "absent")
-        rows = await pipe.execute()
-    now, out = time.time(), []
-    for i, cid in enumerate(cids):
-        seen, (enqueued, absent) = rows[2 * i], rows[2 * i + 1]
-        last = float(seen or enqueued or now)
-        out.append((cid, now - last, absent == b"1"))
-    return out
-
-
-async def sweep_absent(gw: Any) -> int:
-    """Flag absent citizens (the consoles are told), close the wait of those gone too long; returns how
-    many waits were abandoned."""
-    abandoned = 0
-    for cid, gone_s, flagged in await presence_of_queue(gw):
-        if gone_s >= gw.settings.queue_abandon_s:
+async def sweep_absent(gw: Any, waiting: list[Waiting]) -> list[Waiting]:
+    """Flag absent citizens (the consoles are told) and close the wait of those gone too long; returns
+    the ones still waiting."""
+    still = []
+    for w in waiting:
+        if w.gone_s >= gw.settings.queue_abandon_s:
             try:
-                await gw.queue.abandon(cid)
+                await gw.queue.abandon(w.cid)
             except ConversationError:
                 continue  # claimed or cancelled meanwhile
             gw.metrics.abandoned.inc()
-            abandoned += 1
-        elif (gone_s >= gw.settings.citizen_absent_s) != flagged and await gw.redis.exists(gw.keys.conv(cid)):
-            await gw.redis.hset(gw.keys.conv(cid), "absent", "" if flagged else "1")
-            await gw.redis.publish(gw.keys.ch_queue, json.dumps({"op": "added", "cid": cid}))  # consoles refresh
-    return abandoned
+            continue
+        still.append(w)
+        if (w.gone_s >= gw.settings.citizen_absent_s) != w.absent and await gw.redis.exists(gw.keys.conv(w.cid)):
+            await gw.redis.hset(gw.keys.conv(w.cid), "absent", "" if w.absent else "1")
+            await gw.redis.publish(gw.keys.ch_queue, json.dumps({"op": "added", "cid": w.cid}))  # consoles refresh
+    return still
+
+
+async def offer_alternatives(gw: Any, waiting: list[Waiting]) -> int:
+    """Offer leave-a-message to the queued citizens who need it now; returns how many were offered."""
+    if not waiting:
+        return 0
+    if not gw.is_open():
+        nobody: str | None = "outside_hours"
+    else:
+        nobody = "no_agents" if await gw.presence.online_count() == 0 else None
+    offered = 0
+    for w in waiting:
+        reason = nobody or ("long_wait" if w.waited_s >= gw.settings.long_wait_offer_s else None)
+        if reason and await _offer_once(gw, w.cid, reason):
+            offered += 1
+    return offered
 
 
 async def _offer_once(gw: Any, cid: str, reason: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from handoff.stranded import offer_alternatives
+from handoff.stranded import offer_alternatives, read_queue
 from tests.handoff.helpers import start_gateway
 
 
@@ -16,11 +16,12 @@ async def test_queued_citizens_are_offered_a_message_when_the_last_agent_leaves(
         citizen, cid, _ = await gw.citizen()
         await citizen.send(type="request_human", msg_id="h1")
         await citizen.wait_for(type="status", state="queued")
-        assert await offer_alternatives(gw.gateway) == 0  # an agent is online: keep waiting
+        # an agent is online: keep waiting
+        assert await offer_alternatives(gw.gateway, await read_queue(gw.gateway)) == 0
         await agent.close()  # the console closed without logging out
         offer = await citizen.wait_for(type="handoff_unavailable", within=15)  # the gateway's own sweep
         assert offer["reason"] == "no_agents"
-        assert await offer_alternatives(gw.gateway) == 0  # once
+        assert await offer_alternatives(gw.gateway, await read_queue(gw.gateway)) == 0  # once
         meta = await gw.gateway.conversations.get(cid)
         assert meta["state"] == "queued"  # still in the queue: an agent who comes back can take them
 
@@ -32,7 +33,7 @@ async def test_a_long_wait_is_offered_a_message_too(make_settings: Any) -> None:
         await citizen.send(type="request_human", msg_id="h1")
         await citizen.wait_for(type="status", state="queued")
         await asyncio.sleep(1.2)
-        assert await offer_alternatives(gw.gateway) == 1
+        assert await offer_alternatives(gw.gateway, await read_queue(gw.gateway)) == 1
         assert (await citizen.wait_for(type="handoff_unavailable"))["reason"] == "long_wait"
         await citizen.send(type="leave_message", msg_id="l1", name="سارة", mobile="0551234567", message="اتصلوا بي",
                            callback=True)
