@@ -6,6 +6,7 @@ run its own prefix.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 DEFAULT_PREFIX = "faq:"
@@ -76,3 +77,8 @@ class KbKeys:
     def learned_done(self) -> str:
         """Set: suggestion keys an editor accepted as an alternative or dismissed."""
         return f"{self.prefix}kb:learned:done"
+
+
+def keys_or_env(keys: KbKeys | None) -> KbKeys:
+    """The given keys, or the process's own (REDIS_PREFIX): the assistant passes only its Redis client."""
+    return keys or KbKeys(os.environ.get("REDIS_PREFIX") or DEFAULT_PREFIX)

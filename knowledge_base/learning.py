@@ -12,14 +12,13 @@ saves the entry through the FAQ store like any edit (audited, versioned, reindex
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from knowledge_base.keys import DEFAULT_PREFIX, KbKeys
+from knowledge_base.keys import KbKeys, keys_or_env
 from knowledge_base.normalize import fold, words
 from knowledge_base.pii import mask
 
@@ -59,9 +58,6 @@ class Suggestion:
                 "agents": list(self.agents), "last_at": self.last_at}
 
 
-def _keys(keys: KbKeys | None) -> KbKeys:
-    return keys or KbKeys(os.environ.get("REDIS_PREFIX") or DEFAULT_PREFIX)
-
 
 def _s(v: Any) -> str:
     return v.decode("utf-8") if isinstance(v, bytes) else str(v)
@@ -89,7 +85,7 @@ async def record(redis: Any, *, kind: str, entry_id: str, text: str = "", source
         return None
     fields = {"kind": kind, "entry_id": entry_id, "text": masked or "", "source": source, "by": by,
               "conversation_id": conversation_id, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    return _s(await redis.xadd(_keys(keys).learned, fields, maxlen=STREAM_MAXLEN, approximate=True))
+    return _s(await redis.xadd(keys_or_env(keys).learned, fields, maxlen=STREAM_MAXLEN, approximate=True))
 
 
 def suggestions(evidence: Iterable[Evidence], known: dict[str, set[str]], done: set[str]) -> list[Suggestion]:
@@ -125,7 +121,7 @@ def known_texts(entries: Iterable[Any]) -> dict[str, set[str]]:
 
 
 async def read_evidence(redis: Any, keys: KbKeys | None = None, limit: int = 20_000) -> list[Evidence]:
-    rows = await redis.xrevrange(_keys(keys).learned, count=limit)
+    rows = await redis.xrevrange(keys_or_env(keys).learned, count=limit)
     out = []
     for _sid, fields in reversed(rows):
         f = {_s(k): _s(v) for k, v in fields.items()}
@@ -135,8 +131,8 @@ async def read_evidence(redis: Any, keys: KbKeys | None = None, limit: int = 20_
 
 
 async def done_keys(redis: Any, keys: KbKeys | None = None) -> set[str]:
-    return {_s(x) for x in await redis.smembers(_keys(keys).learned_done)}
+    return {_s(x) for x in await redis.smembers(keys_or_env(keys).learned_done)}
 
 
 async def mark_done(redis: Any, suggestion_keys: list[str], keys: KbKeys | None = None) -> int:
-    return int(await redis.sadd(_keys(keys).learned_done, *suggestion_keys)) if suggestion_keys else 0
+    return int(await redis.sadd(keys_or_env(keys).learned_done, *suggestion_keys)) if suggestion_keys else 0

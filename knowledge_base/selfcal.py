@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from knowledge_base.gate import PROFILED, gate_input
+from knowledge_base.gate import ALL_FEATURES, PROFILED, gate_input
 
 SAMPLE = 240          # pseudo-questions per build: medians settle well before (±0.01 between seeds)
 MIN_QUESTIONS = 20    # fewer alternatives than this: no profile (the models then see z = 0)
@@ -86,8 +86,6 @@ def _medians(chs: list[Any], th: Any) -> dict[str, float]:
         fused = ch.fused(th)
         order = np.argsort(-fused, kind="stable")
         x = gate_input(ch, fused, order).x
-        from knowledge_base.gate import ALL_FEATURES
-
         for name in cols:
             cols[name].append(float(x[ALL_FEATURES.index(name)]))
     return {k: round(float(np.median(v)), 5) if v else 0.0 for k, v in cols.items()}

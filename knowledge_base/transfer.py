@@ -31,9 +31,6 @@ ANSWER_FEATURES = ("top", "margin", "margin3", "dense_lead", "unknown", "missing
 SCOPE_FEATURES = ("top", "dense_top", "lex_top", "grams_top", "unknown", "missing", "tokens", "ztop", "zdense")
 
 
-AGGREGATE = np.max
-
-
 @dataclass(frozen=True)
 class Budgets:
     # Each on every held-out corpus (the worst one counts), a little inside the product's targets of
@@ -128,7 +125,7 @@ def _per_corpus_rate(sets: list[Labelled], hit: list[np.ndarray], of: list[np.nd
     """The worst corpus's sum(hit)/sum(of): a budget holds on every corpus, whatever its set sizes."""
     rates = [sum(int(hit[i].sum()) for i in g) / max(sum(int(of[i].sum()) for i in g), 1)
              for g in _corpus_groups(sets)]
-    return float(AGGREGATE(rates))
+    return float(max(rates))
 
 
 def answer_threshold(sets: list[Labelled], p: list[np.ndarray], b: Budgets) -> float:

@@ -8,12 +8,11 @@ stored: the editor page shows these texts to people who must not see ID or phone
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from knowledge_base.keys import DEFAULT_PREFIX, KbKeys
+from knowledge_base.keys import KbKeys, keys_or_env
 from knowledge_base.pii import mask
 
 Reason = Literal["low_confidence", "clarify_rejected", "negative_feedback"]
@@ -35,10 +34,6 @@ class UnansweredRecord:
         return {"id": self.id, "text": self.text, "reason": self.reason, "conversation_id": self.conversation_id,
                 "candidates": list(self.candidates), "at": self.at}
 
-
-def _keys(keys: KbKeys | None) -> KbKeys:
-    # The assistant passes only its Redis client: the prefix then comes from the process environment.
-    return keys or KbKeys(os.environ.get("REDIS_PREFIX") or DEFAULT_PREFIX)
 
 
 def _s(v: Any) -> str:
@@ -67,7 +62,7 @@ async def record_unanswered(
         "candidates": json.dumps(list(candidates or [])[:10]),
         "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    stream_id = await redis.xadd(_keys(keys).unanswered, fields, maxlen=STREAM_MAXLEN, approximate=True)
+    stream_id = await redis.xadd(keys_or_env(keys).unanswered, fields, maxlen=STREAM_MAXLEN, approximate=True)
     return _s(stream_id)
 
 
@@ -82,7 +77,7 @@ def _record(stream_id: Any, fields: dict[Any, Any]) -> UnansweredRecord:
 
 async def open_records(redis: Any, keys: KbKeys | None = None, limit: int = 2000) -> list[UnansweredRecord]:
     """The newest ``limit`` records not yet turned into an FAQ or dismissed, newest first."""
-    k = _keys(keys)
+    k = keys_or_env(keys)
     rows = await redis.xrevrange(k.unanswered, count=limit)
     done = {_s(x) for x in await redis.smembers(k.unanswered_done)}
     return [r for r in (_record(sid, f) for sid, f in rows) if r.id not in done]
@@ -92,4 +87,4 @@ async def mark_done(redis: Any, record_ids: list[str], keys: KbKeys | None = Non
     """Hide records from the clusters (they became an FAQ draft or were dismissed)."""
     if not record_ids:
         return 0
-    return int(await redis.sadd(_keys(keys).unanswered_done, *record_ids))
+    return int(await redis.sadd(keys_or_env(keys).unanswered_done, *record_ids))

@@ -3,7 +3,9 @@ publish, try a question; agents see it read-only. No Rasa needed: the page only 
 
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 import time
 from collections.abc import Iterator
 
@@ -24,6 +26,13 @@ def editor_gateway(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
     # Rasa is not contacted by the editor; a closed port keeps this test independent of the Rasa stack.
     with running_gateway("http://127.0.0.1:9", redis_url, tmp_path_factory.mktemp("editor-gw")) as gw:
         yield gw
+
+
+def run_beside_playwright(coro) -> None:
+    """Run a coroutine to the end in its own thread: Playwright owns this thread's event loop."""
+    worker = threading.Thread(target=asyncio.run, args=(coro,))
+    worker.start()
+    worker.join()
 
 
 def _login(context, gw: WebGateway, username: str):
@@ -104,7 +113,6 @@ def test_agents_see_the_faq_read_only(context, editor_gateway: WebGateway) -> No
 
 
 def test_unanswered_cluster_becomes_a_draft_and_import_preview(context, editor_gateway: WebGateway, tmp_path) -> None:
-    import asyncio
 
     import redis.asyncio as aioredis
 
@@ -118,11 +126,7 @@ def test_unanswered_cluster_becomes_a_draft_and_import_preview(context, editor_g
             await record_unanswered(client, text=text, reason="low_confidence", keys=KbKeys(editor_gateway.prefix))
         await client.aclose()
 
-    import threading
-
-    worker = threading.Thread(target=asyncio.run, args=(record(),))  # Playwright owns this thread's loop
-    worker.start()
-    worker.join()
+    run_beside_playwright(record())
     page = _login(context, editor_gateway, editor_gateway.editor)
     page.get_by_role("button", name="أسئلة بلا إجابة").click()
     cluster = page.locator("#clusters > li").first
@@ -172,9 +176,6 @@ def test_a_stale_save_shows_the_current_version(context, editor_gateway: WebGate
 def test_a_learned_question_becomes_an_alternative_in_one_click(context, editor_gateway: WebGateway) -> None:
     """Two citizens picked the same entry among the options: the editor sees the suggestion with its
     evidence and adds it; the entry's form then shows it among the alternatives."""
-    import asyncio
-    import threading
-
     import redis.asyncio as aioredis
 
     from knowledge_base.keys import KbKeys
@@ -189,9 +190,7 @@ def test_a_learned_question_becomes_an_alternative_in_one_click(context, editor_
                          keys=KbKeys(editor_gateway.prefix))
         await client.aclose()
 
-    worker = threading.Thread(target=asyncio.run, args=(picks(),))  # Playwright owns this thread's loop
-    worker.start()
-    worker.join()
+    run_beside_playwright(picks())
     page = _login(context, editor_gateway, editor_gateway.editor)
     page.get_by_role("button", name="اقتراحات من الاستخدام").click()
     item = page.locator("#learned > li[data-entry='permits-renew']")
