@@ -15,11 +15,12 @@ FAQBOT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/arabic-faq-bot
 export FAQBOT_CACHE
 export KB_CACHE ?= $(FAQBOT_CACHE)/embeddings.sqlite
 
-.PHONY: help run test install system-run system-test train index native lint clean
+.PHONY: help run test test-fast install system-run system-test train index native lint clean
 
 help:
 	@echo "make run    install what is missing, train, build the index, start every service, print the URLs"
 	@echo "make test   the same set-up, then the whole test suite against real Redis, Rasa and Chromium"
+	@echo "make test-fast  the inner loop: every test that needs neither Rasa nor Chromium (make test stays the whole suite)"
 	@echo "make lint   ruff over the Python code"
 
 run: system-run install native train index
@@ -27,6 +28,10 @@ run: system-run install native train index
 
 test: system-test install native train index
 	@$(PY) scripts/devstack.py test $(PYTEST_ARGS)
+
+# The inner loop: no Rasa server, no browser, nothing marked slow; Redis is started when none answers.
+test-fast: system-test $(VENV)/.installed native index
+	@$(PY) scripts/devstack.py test -m "not rasa and not browser and not slow" $(PYTEST_ARGS)
 
 install: $(VENV)/.installed $(RASA_VENV)/.installed
 
