@@ -28,7 +28,8 @@ class ComplaintClassifier:
         self.services = ServiceFinder(self.featurizer.prep)
 
     def classify(self, texts: list[str]) -> list[Result]:
-        prepared = self.featurizer.prepare(list(texts))
+        """One Result per text, in order. Empty or letter-less texts (emoji, digits) are not complaints."""
+        prepared = self.featurizer.prepare(_checked(texts))
         live = [i for i, p in enumerate(prepared) if not p.empty]
         scores = np.zeros(len(prepared), np.float32)
         reasons: list[tuple[str, float] | None] = [None] * len(prepared)
@@ -59,6 +60,16 @@ class ComplaintClassifier:
 
     async def aclassify(self, texts: list[str]) -> list[Result]:
         return await asyncio.to_thread(self.classify, list(texts))
+
+
+def _checked(texts: list[str]) -> list[str]:
+    if isinstance(texts, str):
+        raise TypeError("classify takes a list of texts, not one string: classify([text])")
+    texts = list(texts)
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise TypeError(f"classify takes strings; item {i} is {type(t).__name__}")
+    return texts
 
 
 _default: ComplaintClassifier | None = None

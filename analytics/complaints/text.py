@@ -55,7 +55,6 @@ class TextPreparer:
         return [self.norm.stem(w) for w in self.norm.dialect(words(text))]
 
     def prepare(self, text: str) -> Prepared:
-        text = text if isinstance(text, str) else ""
         truncated = len(text) > MAX_CHARS
         masked = pii.mask(text[:MAX_CHARS] if truncated else text)
         folded = " ".join(words(masked))

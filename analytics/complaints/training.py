@@ -13,7 +13,7 @@ from analytics.complaints.labels import Example, load_examples
 from analytics.complaints.metrics import scores
 from analytics.complaints.model import FittedModel, Params, fit_linear
 
-C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
 CUE_WEIGHT_GRID = (0.0, 0.5, 1.0, 2.0)
 THRESHOLD_GRID = tuple(round(t, 2) for t in np.arange(0.3, 0.71, 0.05))
 
