@@ -1,4 +1,4 @@
-"""python -m analytics.complaints fit | evaluate [--set dev|holdout|train|PATH] | classify [TEXT ...]
+"""python -m analytics.complaints fit | evaluate [--set dev|holdout|train|PATH] [--cv K] | classify [TEXT ...]
 
 Every command prints JSON. `classify` without TEXT reads one text a line from stdin.
 """
@@ -15,7 +15,7 @@ from analytics.complaints.evaluate import NAMED_SETS, evaluate, sha256_of
 from analytics.complaints.features import Featurizer
 from analytics.complaints.labels import ComplaintModelError
 from analytics.complaints.model import save_model
-from analytics.complaints.training import tune
+from analytics.complaints.training import cross_validate, tune
 from knowledge_base.encoders import encoder_from_env
 from knowledge_base.envconf import SettingsError
 
@@ -35,6 +35,10 @@ def cmd_fit(_: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.cv:
+        clf = load_classifier()
+        _print(cross_validate(clf.featurizer, clf.model.params, args.cv))
+        return 0
     path = NAMED_SETS.get(args.set) or Path(args.set)
     if args.sha256 and sha256_of(path) != args.sha256.strip().split()[0]:
         print(f"error: {path} does not have sha256 {args.sha256}", file=sys.stderr)
@@ -57,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("fit", help="tune on the dev set, fit on the training set, write data/model.json")
     ev = sub.add_parser("evaluate", help="precision/recall on a labelled set")
     ev.add_argument("--set", default="dev", help="dev | holdout | train | path to a .jsonl/.yaml set")
+    ev.add_argument("--cv", type=int, metavar="K", help="instead: K-fold cross-validation on the training set")
     ev.add_argument("--sha256", help="refuse to score unless the set has this sha256")
     cl = sub.add_parser("classify", help="classify texts (arguments or stdin lines)")
     cl.add_argument("text", nargs="*")
