@@ -38,7 +38,6 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--to", dest="last", help="last day YYYY-MM-DD, included")
     rep.add_argument("--format", choices=("json", "xlsx", "pdf"), default="json")
     rep.add_argument("--out", help="output file (json: default stdout)")
-    rep.add_argument("--demo", action="store_true", help="report the demo database (ANALYTICS_DEMO_DB_URL)")
     for name in FILTERS:
         rep.add_argument(f"--{name}", help=f"only this {name}")
     return p
@@ -58,10 +57,14 @@ def _report(s: AnalyticsSettings, args: argparse.Namespace) -> int:
     period = _period(args)
     engine = make_engine(s.db_url)
     upgrade(engine)
-    data = build_report(engine, period, {k: getattr(args, k) for k in FILTERS}, s.timezone, demo=args.demo)
+    data = build_report(engine, period, {k: getattr(args, k) for k in FILTERS}, s.timezone)
     if args.format != "json":
-        from analytics import render  # the dashboard's renderers (xlsx, pdf)
-
+        try:
+            from analytics import render  # the dashboard's renderers (xlsx, pdf)
+        except ImportError:
+            print(f"error: --format {args.format} needs analytics/render.py (the dashboard's renderers)",
+                  file=sys.stderr)
+            return 2
         render.write(data, args.format, args.out)
         return 0
     text = json.dumps(data, ensure_ascii=False, indent=2)
