@@ -22,7 +22,7 @@ export function validName(raw) {
 }
 
 let uid = 0;
-function field(S, key, control, hintKey = null) {
+export function field(S, key, control, hintKey = null) {
   uid += 1;
   control.id = `faq-f${uid}`;
   const err = el("span", { class: "err", id: `${control.id}-err`, "aria-live": "polite" });
@@ -32,7 +32,7 @@ function field(S, key, control, hintKey = null) {
   return { wrap: el("div", { class: "field" }, label, control, hint, err), control, err };
 }
 
-function setError(S, f, key) {
+export function setError(S, f, key) {
   if (key) {
     S.bind(f.err, key);
     f.control.setAttribute("aria-invalid", "true");
