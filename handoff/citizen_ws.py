@@ -282,6 +282,14 @@ class CitizenSession:
                                      frame.get("comment", ""))
         self.outbox.frame({"type": "ack", "msg_id": frame["msg_id"], "seq": seq})
 
+    async def on_followup_contact(self, frame: dict[str, Any]) -> None:
+        mobile = frame.get("mobile") or None
+        if mobile and frame.get("consent") is not True:
+            raise ProtocolError("invalid_frame", "a mobile number needs consent: true (the citizen agreed to "
+                                "be called on it)", frame["msg_id"])
+        res = await flow.submit_followup_contact(self.gw, self.cid or "", frame["msg_id"], mobile)
+        await self._acked(frame["msg_id"], res, None)
+
     async def on_typing(self, frame: dict[str, Any]) -> None:
         if self.state == "with_agent":
             await self.gw.conversations.publish_typing(self.cid or "", "citizen", frame["active"])

@@ -67,6 +67,8 @@ CITIZEN_SPECS: dict[str, Spec] = {
         "callback": ("bool", False),
     },
     "csat": {"msg_id": ("id", True), "score": ("score", True), "comment": ("long", False)},
+    # The follow-up number step after a CSAT of 1–2: a mobile with consent, or neither (declined).
+    "followup_contact": {"msg_id": ("id", True), "mobile": ("str", False), "consent": ("bool", False)},
     "typing": {"active": ("bool", True)},
     "ping": {},
 }

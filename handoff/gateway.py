@@ -20,6 +20,7 @@ from handoff.callbacks import Callbacks, Csat
 from handoff.conversations import ConversationStore
 from handoff.errors import ConversationError
 from handoff.feedback import FeedbackStore
+from handoff.followups import Followups
 from handoff.hours import BusinessHours
 from handoff.hub import Hub
 from handoff.keys import Keys
@@ -57,6 +58,8 @@ class Gateway:
         self.callbacks = Callbacks(self.redis, self.keys, s.conversation_ttl_s)
         self.csat = Csat(self.redis, self.keys)
         self.feedback = FeedbackStore(self.redis, self.keys, s.conversation_ttl_s)
+        self.followups = Followups(self.redis, self.keys, s.followup_due_s, s.callback_number_retention_s)
+        self.analytics = Emitter(self.redis, s.redis_prefix)
         self.new_conversations = NewConversationLimit(self.redis, self.keys, s.citizen_new_conversations_per_hour)
         self.accounts = AccountStore(self.redis, self.keys, s.session_ttl_s, s.login_max_failures, s.login_lock_s)
         self.rasa = RasaClient(s.rasa_url, s.rasa_timeout_s)

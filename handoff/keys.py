@@ -91,6 +91,28 @@ class Keys:
     def callback(self, callback_id: str) -> str:
         return f"{self.base}callback:{callback_id}"
 
+    def followup(self, task_id: str) -> str:
+        """Hash: a dissatisfied-citizen follow-up task (followups.py); the only place its mobile number lives."""
+        return f"{self.base}followup:{task_id}"
+
+    def followup_calls(self, task_id: str) -> str:
+        """List: the calls recorded on a follow-up task (JSON), expiring with it."""
+        return f"{self.base}followup_calls:{task_id}"
+
+    @property
+    def followups(self) -> str:
+        """Sorted set: follow-up task ids by due time."""
+        return f"{self.base}followups"
+
+    @property
+    def followup_watch(self) -> str:
+        """Sorted set: conversations with a 👎 not yet followed by a person, by the 👎's time (leaving.py)."""
+        return f"{self.base}followup_watch"
+
+    def citizen_here(self, cid: str) -> str:
+        """String: when a socket of a watched conversation was last open on any gateway (leaving.py)."""
+        return f"{self.base}chere:{cid}"
+
     @property
     def csat_stream(self) -> str:
         return f"{self.base}csat"

@@ -136,6 +136,15 @@ class CsatFrame(TypedDict):
     comment: NotRequired[str]
 
 
+class FollowupContactFrame(TypedDict):
+    """After a CSAT of 1–2: a mobile to be called on (needs consent: true), or none (declined)."""
+
+    type: Literal["followup_contact"]
+    msg_id: str
+    mobile: NotRequired[str]
+    consent: NotRequired[bool]
+
+
 class TypingFrame(TypedDict):
     type: Literal["typing"]
     active: bool
@@ -256,9 +265,11 @@ class EventEntry(TypedDict):
     type: Literal["event"]
     seq: int
     ts: str
-    event: Literal["feedback", "request_human", "cancel_wait", "leave_message", "csat"]
+    event: Literal["feedback", "request_human", "cancel_wait", "leave_message", "csat", "followup_contact"]
     value: NotRequired[str | int]
     target_seq: NotRequired[int]
+    followup: NotRequired[bool]  # csat: a score of 1–2 opened a follow-up task (the widget offers the number step)
+    given: NotRequired[bool]  # followup_contact: a number was given (never the number itself)
 
 
 TranscriptEntry = (

@@ -5,6 +5,7 @@ import { Api } from "./api.js";
 import { ChatView } from "./chat.js";
 import { FaqPanel } from "./faq.js";
 import { Lists } from "./lists.js";
+import { FollowupList } from "../followups/list.js";
 import { AgentSocket } from "./socket.js";
 
 const $ = (id) => document.getElementById(id);
@@ -82,6 +83,8 @@ class Console {
       },
     });
     this.sock.open();
+    this.followups = new FollowupList(this, $("followups"));
+    this.followups.start().catch(() => {});
   }
 
   onStatus(s) {

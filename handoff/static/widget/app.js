@@ -5,6 +5,7 @@ import { callbackCard, csatCard, markDone } from "./cards.js";
 import { ChatSession, RETRYABLE } from "./session.js";
 import { Strings, buildView, messageNode } from "./view.js";
 import { applyEntry } from "./entries.js";
+import { followupStep } from "./followup.js";
 import { DEFAULT_LIMITS, limitsOf, textLength, tooLong } from "./limits.js";
 
 export async function mount(shadow, opts) {
@@ -350,7 +351,8 @@ class Widget {
   }
 
   csatForm() {
-    return csatCard(this.S, (data) => this.request("csat", data.comment ? data : { score: data.score }));
+    return csatCard(this.S, (data) => this.request("csat", data.comment ? data : { score: data.score }),
+      [followupStep((fields) => this.request("followup_contact", fields))]);
   }
 
   markCardsDone(selector, key) {

@@ -1,5 +1,6 @@
 // How each transcript entry (docs/protocol.md §1, "transcript entries") shows up in the widget.
 import { el, isolate, link } from "../js/safe.js";
+import { markDone } from "./cards.js";
 import { feedbackValue, isFeedbackPrompt, markChosen, markFeedback, messageNode } from "./view.js";
 
 const STATUS_TEXT = {
@@ -80,8 +81,15 @@ function event(w, e) {
     if (target) markFeedback(target, e.value === "up" ? "up" : "down", true);
   } else if (e.event === "leave_message") {
     w.markCardsDone("form.callback", "widget.callback_thanks");
+  } else if (e.event === "csat" && e.followup) {
+    // A score that opened a follow-up: the card moves on to the number step (also after a reload).
+    for (const form of w.v.log.querySelectorAll("form.csat")) form.advance?.({ score: Number(e.value) });
   } else if (e.event === "csat") {
     w.markCardsDone("form.csat", "widget.csat_thanks");
+  } else if (e.event === "followup_contact") {
+    for (const step of w.v.log.querySelectorAll("form.csat .followup")) {
+      markDone(w.S, step.closest("form.csat"), e.given ? "widget.followup_thanks" : "widget.followup_declined");
+    }
   }
   return null;
 }
