@@ -75,7 +75,7 @@ def test_choosing_a_did_you_mean_option_answers_that_faq(context, web_gateway) -
     expect(answer).to_have_text(entry.answer, timeout=BOT_TIMEOUT_MS)
     expect(answer).to_have_count(1)
     # One bubble: the answer with its source, a link titled with the FAQ question (not the raw URL).
-    bubble = page.locator(".msg.bot", has=answer)
+    bubble = page.locator(".msg.bot", has=page.locator(".text", has_text=entry.answer[:60]))
     expect(bubble.locator(".source").get_by_role("link", name=entry.question, exact=True)).to_have_attribute(
         "href", entry.links[0])
     assert "https://" not in bubble.inner_text()
