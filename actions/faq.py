@@ -50,12 +50,18 @@ def safe_link(links: tuple[str, ...] | list[str]) -> str | None:
     return next((link for link in links if link.startswith("https://")), None)
 
 
+def answer_reply(entry: Any) -> Reply:
+    """One message: the answer, and its source as a link titled with the FAQ question (the widget shows
+    it inside the answer's bubble; the gateway keeps only https links, docs/handoff-payload.md)."""
+    link = safe_link(entry.links)
+    if not link:
+        return Reply(text=entry.answer)
+    return Reply(custom={"text": entry.answer, "links": [{"title": entry.question, "url": link}]})
+
+
 def answer_entry(state: DialogueState, entry: Any, question: str, via: str, truncated: bool = False) -> Outcome:
     replies = [Reply(response="utter_long_message")] if truncated else []
-    replies.append(Reply(text=entry.answer))
-    link = safe_link(entry.links)
-    if link:
-        replies.append(Reply(response="utter_answer_source", variables={"link": link}))
+    replies.append(answer_reply(entry))
     replies.append(Reply(response="utter_ask_helpful"))
     new = state.update(
         last_entry_id=entry.id, last_category=entry.category, last_question=question[:QUESTION_SLOT_CHARS],

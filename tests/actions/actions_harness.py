@@ -112,3 +112,8 @@ def handoff_of(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
         if "handoff" in custom:
             return custom["handoff"]
     return None
+
+
+def text_of(message: dict[str, Any]) -> str | None:
+    """The text of a message: plain, or inside the custom payload of an answer with its source link."""
+    return message.get("text") or (message.get("custom") or {}).get("text")

@@ -1,4 +1,5 @@
 // Agent console entry point: sign-in, the agent socket, and dispatch of its frames.
+import { Format } from "../js/format.js";
 import { dirOf, loadTable, translator } from "../js/i18n.js";
 import { plainText } from "../js/safe.js";
 import { Api } from "./api.js";
@@ -15,7 +16,8 @@ class Console {
   async init() {
     const lang = new URLSearchParams(location.search).get("lang") === "en" ? "en" : "ar";
     this.lang = lang;
-    this.t = translator(await loadTable(new URL("/static/", location.href), lang));
+    this.fmt = new Format(lang, "latn");
+    this.t = translator(await loadTable(new URL("/static/", location.href), lang), this.fmt);
     document.documentElement.lang = lang;
     document.documentElement.dir = dirOf(lang);
     document.title = this.t("console.title");

@@ -1,5 +1,5 @@
 // The conversation column: transcript (bot part included), reply box, typing, resolve, return to bot.
-import { el, isolate, plainText, richText } from "../js/safe.js";
+import { el, isolate, link, plainText, richText } from "../js/safe.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -121,6 +121,10 @@ export class ChatView {
     if (e.type === "agent_message") return this.#bubble("agent", e.agent_name || t("console.agent"), e.text, e.ts);
     if (e.type === "bot_message") {
       const node = this.#bubble("bot", t("console.bot"), e.text, e.ts);
+      // An answer's source (bot_message.links): the agent sees which FAQ the bot answered from.
+      for (const l of e.links || []) {
+        node.append(el("p", { class: "muted source", dir: "auto" }, `${t("console.source")} `, link(l.url, l.title) ?? l.title));
+      }
       if (e.buttons?.length) {
         node.append(el("p", { class: "muted" }, t("console.buttons", { titles: e.buttons.map((b) => b.title).join("، ") })));
       }
