@@ -33,6 +33,14 @@ class Candidate(TypedDict):
     score: float
 
 
+class ConversationContext(TypedDict):
+    """The assistant's latest view of the conversation (Rasa ``custom.context``, docs/handoff-payload.md),
+    kept in the conversation hash: a handoff without a bot turn (the widget's link) is filled from it."""
+
+    topic: str | None
+    candidates: list[Candidate]
+
+
 class HandoffPacket(TypedDict):
     reason: str
     topic: str | None
