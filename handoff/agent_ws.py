@@ -18,6 +18,7 @@ from handoff.conn import Outbox, RateLimiter, check_origin, parse_limited, pump
 from handoff.errors import AuthError, ConversationError, HandoffError, ProtocolError
 from handoff.frames import AGENT_SPECS, error_frame
 from handoff.gateway import Gateway
+from handoff.queue import day_no
 
 log = logging.getLogger(__name__)
 AUTH_TIMEOUT_S = 10
@@ -30,6 +31,7 @@ class AgentSession:
         self.ws = ws
         self.account: Account | None = None
         self.watched: dict[str, int] = {}  # conversation id -> last seq delivered
+        self.citizen_here: dict[str, tuple[bool, float]] = {}  # cid -> (present as last sent, when sent)
         self._listeners: dict[str, Any] = {}
         self.limiter = RateLimiter(gw.settings.agent_rate_per_s, gw.settings.agent_rate_burst)
         self.outbox = Outbox(ws, self.on_event)
@@ -48,6 +50,9 @@ class AgentSession:
             return
         cid = channel.removeprefix("conv:")
         if cid not in self.watched:
+            return
+        if event.get("_t") == "presence":
+            self.citizen_presence(cid, bool(event.get("present")), time.time())
             return
         if event.get("_t") == "typing":
             if event.get("from") == "citizen":
@@ -81,8 +86,19 @@ class AgentSession:
         listener = self._listeners[cid] = self.outbox.listener(f"conv:{cid}")
         await self.gw.hub.subscribe(self.gw.keys.ch_conv(cid), listener)
 
+    def citizen_presence(self, cid: str, present: bool, seen_at: float) -> None:
+        """Send ``citizen_presence`` when it changed. A page beat from before the close we were told about
+        (``seen_at`` earlier than it) does not bring the citizen back."""
+        last = self.citizen_here.get(cid)
+        if last is not None and (last[0] == present or (present and seen_at <= last[1])):
+            return
+        self.citizen_here[cid] = (present, time.time())
+        if last is not None:
+            self.outbox.frame({"type": "citizen_presence", "conversation_id": cid, "present": present})
+
     async def _unwatch(self, cid: str) -> None:
         self.watched.pop(cid, None)
+        self.citizen_here.pop(cid, None)
         listener = self._listeners.pop(cid, None)
         if listener is not None:
             await self.gw.hub.unsubscribe(self.gw.keys.ch_conv(cid), listener)
@@ -95,10 +111,14 @@ class AgentSession:
         if entries:
             self.watched[cid] = max(self.watched[cid], entries[-1]["seq"])
         handoff = json.loads(meta["handoff"]) if meta.get("handoff") else None
+        seen = (await self.gw.citizen_seen([cid]))[0]
+        present = time.time() - seen < self.gw.citizen_window_s
+        self.citizen_here[cid] = (present, time.time())
         await self.outbox.send({
             "type": "conversation", "ref": ref, "conversation_id": cid, "state": meta.get("state"),
             "agent": meta.get("agent") or None, "locale": meta.get("locale", "ar"),
             "created_at": meta.get("created_at"), "handoff": handoff, "entries": entries,
+            "day_no": day_no(meta), "citizen_present": present,
         })
 
     async def revoked(self) -> None:

@@ -66,6 +66,10 @@ class Keys:
     def queue(self) -> str:
         return f"{self.base}queue"
 
+    def day_count(self, day: str) -> str:
+        """Counter of the citizens queued on one local day (TIMEZONE): the consoles' "citizen no. 12 today"."""
+        return f"{self.base}daycount:{day}"
+
     # agents
     @property
     def presence(self) -> str:

@@ -61,6 +61,8 @@ class QueueItem(TypedDict):
     position: int
     locale: str
     present: bool  # False: no page of the citizen open for CITIZEN_ABSENT_S (skipped in positions)
+    day_no: int | None  # the citizen's number among those queued today (local day): the consoles' label
+    created_at: str
 
 
 class Callback(TypedDict):
@@ -388,7 +390,17 @@ class ConversationFrame(TypedDict):
     created_at: str
     handoff: HandoffPacket | None
     entries: list[dict[str, Any]]
+    day_no: int | None
+    citizen_present: bool  # a page of the citizen is open (see CitizenPresenceFrame)
     ref: NotRequired[str | None]
+
+
+class CitizenPresenceFrame(TypedDict):
+    """A held chat's citizen closed the last page, lost the network, or came back."""
+
+    type: Literal["citizen_presence"]
+    conversation_id: str
+    present: bool
 
 
 class EntryFrame(TypedDict):

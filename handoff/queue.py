@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -51,7 +52,9 @@ class Queue:
     def __init__(
         self, redis: aioredis.Redis, keys: Keys, presence: Presence, ttl_s: int,
         default_wait_s: int = 120, priority_step_s: int = 600, priority_hook: PriorityHook = default_priority,
+        tz: tzinfo = UTC,
     ) -> None:
+        self.tz = tz
         self.redis = redis
         self.keys = keys
         self.presence = presence
@@ -95,6 +98,18 @@ class Queue:
             raise ConversationError(f"conversation {cid} is {state} (agent {owner or '-'})", state)
         return TransitionResult(seq=int(res[1]), position=int(res[2]), previous_agent=res[3].decode())
 
+    async def day_number(self, cid: str) -> str:
+        """The conversation's number among the citizens queued today (local day), kept on a later handoff."""
+        known = await self.redis.hget(self.keys.conv(cid), "day_no")
+        if known:
+            return known.decode()
+        key = self.keys.day_count(datetime.now(self.tz).date().isoformat())
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, 2 * 86400)
+            number, _ = await pipe.execute()
+        return str(number)
+
     async def enqueue(self, cid: str, packet: HandoffPacket) -> TransitionResult:
         """bot -> queued. Raises ConversationError(code=<current state>) if not with the bot."""
         priority = self.priority_hook(packet)
@@ -103,6 +118,7 @@ class Queue:
             "state": "queued", "reason": packet["reason"], "topic": packet["topic"] or "",
             "handoff": json.dumps(packet, ensure_ascii=False), "enqueued_at": f"{time.time():.3f}",
             "queue_score": f"{score:.3f}", "priority": str(priority), "agent": "", "agent_name": "",
+            "day_no": await self.day_number(cid),
         }
         return await self._run(
             cid, from_states="bot", status=_status("queued", packet["reason"]), set_fields=fields,
@@ -208,5 +224,9 @@ def _item(cid: str, raw: dict[bytes, bytes], position: int) -> QueueItem | None:
         "summary": packet.get("summary", []), "candidates": packet.get("candidates", []),
         "enqueued_at": packet.get("requested_at", ""), "waiting_s": int(time.time() - enqueued),
         "priority": int(meta.get("priority") or 0), "position": position, "locale": meta.get("locale", "ar"),
-        "present": meta.get("absent") != "1",
+        "present": meta.get("absent") != "1", "day_no": day_no(meta), "created_at": meta.get("created_at", ""),
     }
+
+
+def day_no(meta: dict[str, str]) -> int | None:
+    return int(meta["day_no"]) if meta.get("day_no", "").isdigit() else None
