@@ -1,6 +1,7 @@
 // Agent console entry point: sign-in, the agent socket, and dispatch of its frames.
 import { dirOf, loadTable, translator } from "../js/i18n.js";
 import { plainText } from "../js/safe.js";
+import { Alerts } from "./alerts.js";
 import { Api } from "./api.js";
 import { ChatView } from "./chat.js";
 import { FaqPanel } from "./faq.js";
@@ -20,6 +21,7 @@ class Console {
     document.title = this.t("console.title");
     for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = this.t(node.dataset.i18n);
     this.api = new Api(sessionStorage.getItem(TOKEN_KEY));
+    this.alerts = new Alerts(this);
     this.lists = new Lists(this);
     this.chat = new ChatView(this);
     this.faq = new FaqPanel(this);
@@ -108,12 +110,13 @@ class Console {
   onFrame(f) {
     const handlers = {
       auth_ok: () => this.onAuthOk(f).catch(() => {}),
-      queue_added: () => this.lists.addQueueItem(f.item),
+      queue_added: () => this.lists.addQueueItem(f.item, true),
       queue_removed: () => this.lists.removeQueueItem(f.conversation_id),
       conversation: () => this.chat.load(f),
       entry: () => this.chat.entry(f.conversation_id, f.entry),
       ack: () => this.chat.ack(f),
       typing: () => this.chat.typing(f),
+      citizen_presence: () => this.chat.presence(f.conversation_id, f.present),
       released: () => this.chat.drop(f.conversation_id),
       callback_added: () => this.lists.addCallback(f.item),
       presence: () => { $("presence").value = f.status; },
