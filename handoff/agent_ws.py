@@ -74,7 +74,7 @@ class AgentSession:
     async def _on_agent_event(self, event: dict[str, Any]) -> None:
         cid = str(event.get("cid", ""))
         if event.get("op") == "assigned" and cid not in self.watched:
-            await self._open(cid, 0, None)
+            await self._open(cid, 0, None, str(event.get("from") or "") or None)
         elif event.get("op") == "released":
             await self._unwatch(cid)
             await self.outbox.send({"type": "released", "conversation_id": cid, "reason": event.get("reason")})
@@ -103,7 +103,7 @@ class AgentSession:
         if listener is not None:
             await self.gw.hub.unsubscribe(self.gw.keys.ch_conv(cid), listener)
 
-    async def _open(self, cid: str, after_seq: int, ref: str | None) -> None:
+    async def _open(self, cid: str, after_seq: int, ref: str | None, transferred_from: str | None = None) -> None:
         """Send the conversation frame (entries after ``after_seq``); runs inside the writer."""
         meta = await self.gw.conversations.get(cid)
         await self._watch(cid, min(after_seq, int(meta.get("seq", 0))))
@@ -119,6 +119,7 @@ class AgentSession:
             "agent": meta.get("agent") or None, "locale": meta.get("locale", "ar"),
             "created_at": meta.get("created_at"), "handoff": handoff, "entries": entries,
             "day_no": day_no(meta), "citizen_present": present,
+            **({"transferred_from": transferred_from} if transferred_from else {}),
         })
 
     async def revoked(self) -> None:
@@ -259,6 +260,39 @@ class AgentSession:
 
     async def on_return_to_bot(self, frame: dict[str, Any]) -> None:
         await self._release(frame, "returned_to_bot")
+
+    async def _staff(self, username: str) -> dict[str, str] | None:
+        account = await self.gw.accounts.get(username)
+        ok = account is not None and account.get("disabled") != "1" and account.get("role") in STAFF_ROLES
+        return account if ok else None
+
+    async def on_list_agents(self, frame: dict[str, Any]) -> None:
+        """Online colleagues a chat can be transferred to."""
+        items = []
+        for username in sorted(await self.gw.presence.online()):
+            account = await self._staff(username) if username != self.username else None
+            if account is not None:
+                items.append({"username": username, "display_name": account.get("display_name") or username})
+        self.outbox.frame({"type": "agents", "ref": frame.get("ref"), "items": items})
+
+    async def on_transfer(self, frame: dict[str, Any]) -> None:
+        cid, to = frame["conversation_id"], frame["to"]
+        assert self.account is not None
+        account = await self._staff(to) if to != self.username else None
+        if account is None:
+            raise ConversationError(f"{to!r} is not another agent's username", "unknown_agent")
+        if to not in await self.gw.presence.online():
+            raise ConversationError(f"{to} is not online", "agent_offline")
+        try:
+            await self.gw.queue.transfer(cid, self.username, to, account.get("display_name") or to)
+        except ConversationError as exc:
+            if exc.code == "target_offline":
+                raise ConversationError(f"{to} is not online", "agent_offline") from None
+            raise ConversationError(f"conversation {cid} is not assigned to you ({exc.code})", "not_assigned") from None
+        log.info("transferred", extra={"agent": self.username, "cid": cid, "to": to})
+        self.outbox.frame({"type": "ok", "ref": frame.get("ref")})
+        await self.gw.publish_agent(self.username, {"op": "released", "cid": cid, "reason": "reassigned"})
+        await self.gw.publish_agent(to, {"op": "assigned", "cid": cid, "from": self.account.display_name})
 
     async def on_list_callbacks(self, frame: dict[str, Any]) -> None:
         items = await self.gw.callbacks.list()

@@ -340,6 +340,20 @@ class ReturnToBotFrame(TypedDict):
     ref: NotRequired[str]
 
 
+class ListAgentsFrame(TypedDict):
+    type: Literal["list_agents"]
+    ref: NotRequired[str]
+
+
+class TransferFrame(TypedDict):
+    """Hand a held chat to another online agent (username ``to``); answered by ``ok`` or an error."""
+
+    type: Literal["transfer"]
+    conversation_id: str
+    to: str
+    ref: NotRequired[str]
+
+
 class ListCallbacksFrame(TypedDict):
     type: Literal["list_callbacks"]
     ref: NotRequired[str]
@@ -392,6 +406,20 @@ class ConversationFrame(TypedDict):
     entries: list[dict[str, Any]]
     day_no: int | None
     citizen_present: bool  # a page of the citizen is open (see CitizenPresenceFrame)
+    transferred_from: NotRequired[str]  # display name of the colleague who transferred it to this agent
+    ref: NotRequired[str | None]
+
+
+class Colleague(TypedDict):
+    username: str
+    display_name: str
+
+
+class AgentsFrame(TypedDict):
+    """Answer to ``list_agents``: the other agents online now."""
+
+    type: Literal["agents"]
+    items: list[Colleague]
     ref: NotRequired[str | None]
 
 

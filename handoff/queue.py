@@ -78,16 +78,18 @@ class Queue:
         set_fields: dict[str, str] | None = None, queue_op: str = "", queue_score: str = "",
         agent_set: str | None = None, agent_op: str = "", extra: dict[str, Any] | None = None,
         queue_msg: dict[str, Any] | None = None, stale_agent: str = "", stale_cutoff: float = 0.0,
+        target: str = "",
     ) -> TransitionResult:
         k = self.keys
         avg, online = (await self.avg_wait_s(), await self.presence.online_count()) if queue_op == "add" else (0, 0)
         res = await self._transition(
-            keys=[*k.conversation(cid), k.queue, agent_set or k.none, k.presence],
+            keys=[*k.conversation(cid), k.queue, agent_set or k.none, k.presence,
+                  k.agent_convs(target) if target else k.none],
             args=[
                 from_states, agent, json.dumps(set_fields) if set_fields else "", queue_op, queue_score,
                 agent_op, cid, body(status), body({**extra, "ts": now_iso()}) if extra else "",
                 k.ch_conv(cid), json.dumps(queue_msg) if queue_msg else "", k.ch_queue, avg, online,
-                self.ttl_s, now_iso(), stale_agent, stale_cutoff,
+                self.ttl_s, now_iso(), stale_agent, stale_cutoff, target,
             ],
         )
         code = int(res[0])
@@ -172,6 +174,17 @@ class Queue:
             cid, from_states="with_agent", agent=username, status=_status("bot", "returned_by_agent"),
             set_fields={"state": "bot", "agent": "", "agent_name": ""},
             agent_set=self.keys.agent_convs(username), agent_op="rem",
+        )
+
+    async def transfer(self, cid: str, username: str, target: str, target_name: str) -> TransitionResult:
+        """with_agent (held by ``username``) -> with_agent held by ``target``, who must be connected (heard
+        from within AGENT_TIMEOUT_S). One script: a transfer racing a resolve, a requeue or another transfer
+        of the same chat either happens whole or is refused, and the chat is in exactly one agent's set."""
+        return await self._run(
+            cid, from_states="with_agent", agent=username, status=_status("with_agent", "transferred", target_name),
+            set_fields={"agent": target, "agent_name": target_name, "claimed_at": f"{time.time():.3f}"},
+            agent_set=self.keys.agent_convs(username), agent_op="rem", target=target,
+            stale_cutoff=time.time() - self.presence.timeout_s,
         )
 
     async def requeue(self, cid: str, username: str, cutoff: float) -> TransitionResult:
