@@ -107,6 +107,16 @@ class Keys:
     def wait_avg(self) -> str:
         return f"{self.base}wait_avg"
 
+    # saved (canned) replies
+    @property
+    def canned_team(self) -> str:
+        """Hash: reply id -> JSON CannedReply, shared by every agent (written by supervisors)."""
+        return f"{self.base}canned:team"
+
+    def canned_personal(self, username: str) -> str:
+        """Hash: reply id -> JSON CannedReply, one agent's own."""
+        return f"{self.base}canned:user:{username}"
+
     # accounts
     def account(self, username: str) -> str:
         return f"{self.base}account:{username}"

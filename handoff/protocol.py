@@ -76,6 +76,17 @@ class Callback(TypedDict):
     status: Literal["open", "done"]
 
 
+class CannedReply(TypedDict):
+    """A saved reply an agent inserts into the reply box (``/api/canned``, docs/protocol.md §3)."""
+
+    id: str  # "t_…" team, "p_…" personal
+    scope: Literal["team", "personal"]
+    title: str
+    text: str
+    updated_at: str
+    updated_by: str
+
+
 class AgentInfo(TypedDict):
     username: str
     display_name: str
