@@ -192,3 +192,75 @@ def test_alerts_label_presence_and_confirmation(browser, console_gateway) -> Non
     finally:
         citizen_ctx.close()
         agent_ctx.close()
+
+
+def test_saved_replies_and_transfer(browser, console_gateway) -> None:
+    base = console_gateway.url
+    ctxs = [browser.new_context(viewport={"width": 1280, "height": 800}, locale="ar-SA") for _ in range(4)]
+    sup_ctx, khalid_ctx, reem_ctx, citizen_ctx = ctxs
+    errors: list[str] = []
+    try:
+        # The supervisor writes a team reply; an agent sees it, cannot change it, and adds one of her own.
+        sup = agent_console(sup_ctx, base, console_gateway.supervisor)
+        sup.get_by_text("إضافة رد جاهز").click()
+        sup.get_by_label("العنوان").fill("مواعيد العمل")
+        sup.get_by_label("نص الرد").fill("نعمل من الأحد إلى الخميس، من 8 صباحاً حتى 3 مساءً.")
+        sup.get_by_label("لمن هذا الرد").select_option("team")
+        sup.get_by_role("button", name="حفظ").click()
+        expect(sup.locator("#canned-list li", has_text="مواعيد العمل")).to_contain_text("الفريق")
+        sup.close()
+
+        khalid = agent_console(khalid_ctx, base, console_gateway.agent(2))  # خالد
+        for page in (khalid,):
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" and m.location.get("url") else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+        team = khalid.locator("#canned-list li", has_text="مواعيد العمل")
+        expect(team).to_be_visible()
+        expect(team.get_by_role("button", name="تعديل")).to_have_count(0)
+        expect(khalid.get_by_label("لمن هذا الرد")).to_be_hidden()
+        khalid.get_by_text("إضافة رد جاهز").click()
+        khalid.get_by_label("العنوان").fill("ترحيب")
+        khalid.get_by_label("نص الرد").fill("مرحباً، معك خالد. كيف أخدمك؟")
+        khalid.get_by_role("button", name="حفظ").click()
+        mine = khalid.locator("#canned-list li", has_text="ترحيب")
+        expect(mine).to_contain_text("ردودي")
+        expect(mine.get_by_role("button", name="تعديل الرد «ترحيب»")).to_be_visible()
+
+        # A citizen waits; Khalid claims and answers with his saved reply.
+        citizen, cid = waiting_citizen(citizen_ctx, base)
+        claim(khalid, cid)
+        mine.get_by_role("button", name="إدراج في الرد").click()
+        expect(khalid.get_by_label("الرد على المواطن")).to_have_value("مرحباً، معك خالد. كيف أخدمك؟")
+        khalid.get_by_role("button", name="إرسال", exact=True).click()
+        expect(citizen.locator(".msg.agent", has_text="معك خالد")).to_be_visible()
+
+        # Reem comes online; Khalid transfers the chat to her.
+        reem = agent_console(reem_ctx, base, console_gateway.agent(3))  # ريم
+        khalid.get_by_role("button", name="تحويل إلى موظف").click()
+        dialog = khalid.get_by_role("dialog", name="تحويل المحادثة إلى موظف آخر")
+        expect(dialog.get_by_label("الموظف").locator("option", has_text="ريم")).to_have_count(1)
+        assert axe_violations(khalid) == []
+        shot(khalid, "console-transfer-dialog")
+        dialog.get_by_label("الموظف").select_option(label="ريم")
+        dialog.get_by_role("button", name="تحويل", exact=True).click()
+        expect(khalid.locator(f"#mine-list li[data-cid='{cid}']")).to_have_count(0)
+
+        expect(reem.locator(f"#mine-list li[data-cid='{cid}']")).to_be_visible()
+        expect(reem.locator("#transcript .entry.system", has_text="حُوّلت المحادثة إلى")).to_contain_text("ريم")
+        expect(reem.locator("#transcript .entry.agent", has_text="معك خالد")).to_be_visible()
+        reem.get_by_label("الرد على المواطن").fill("معك ريم، أكمل معك الطلب.")
+        reem.get_by_role("button", name="إرسال", exact=True).click()
+        reply = citizen.locator(".msg.agent", has_text="معك ريم")
+        expect(reply).to_be_visible()
+        expect(reply.locator(".who")).to_have_text("ريم")
+        shot(khalid, "console-saved-replies")
+        shot(reem, "console-transferred-chat")
+        assert axe_violations(khalid) == [] and axe_violations(reem) == []
+
+        # Khalid deletes his reply.
+        mine.get_by_role("button", name="حذف الرد «ترحيب»").click()
+        expect(khalid.locator("#canned-list li", has_text="ترحيب")).to_have_count(0)
+        assert errors == [], errors
+    finally:
+        for ctx in ctxs:
+            ctx.close()

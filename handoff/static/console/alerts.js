@@ -55,6 +55,12 @@ export class Alerts {
       `q-${item.conversation_id}`, () => {});
   }
 
+  /** A colleague transferred a chat to this agent. */
+  transferred(cid, name) {
+    this.#alert(this.t("console.alert_transferred", { name }), this.app.chat.label(this.app.chat.convs.get(cid) || {}),
+      `t-${cid}`, () => this.app.chat.select(cid));
+  }
+
   /** A citizen wrote in a held chat while the tab is hidden. */
   message(cid, label) {
     if (!document.hidden) return;

@@ -3,10 +3,12 @@ import { dirOf, loadTable, translator } from "../js/i18n.js";
 import { plainText } from "../js/safe.js";
 import { Alerts } from "./alerts.js";
 import { Api } from "./api.js";
+import { CannedPanel } from "./canned.js";
 import { ChatView } from "./chat.js";
 import { FaqPanel } from "./faq.js";
 import { Lists } from "./lists.js";
 import { AgentSocket } from "./socket.js";
+import { TransferDialog } from "./transfer.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "faq-console-token";
@@ -25,6 +27,8 @@ class Console {
     this.lists = new Lists(this);
     this.chat = new ChatView(this);
     this.faq = new FaqPanel(this);
+    this.canned = new CannedPanel(this);
+    this.transfer = new TransferDialog(this);
     $("login-form").addEventListener("submit", (ev) => this.login(ev));
     $("logout").addEventListener("click", () => this.logout());
     $("presence").addEventListener("change", (ev) => this.sock.send({ type: "presence", status: ev.target.value }));
@@ -75,6 +79,7 @@ class Console {
     $("login-view").hidden = true;
     $("app-view").hidden = false;
     $("me-name").textContent = plainText(me.display_name || me.username);
+    this.canned.load();
     this.sock = new AgentSocket(this.api.token, {
       onFrame: (f) => this.onFrame(f),
       onStatus: (s) => this.onStatus(s),
@@ -112,7 +117,10 @@ class Console {
       auth_ok: () => this.onAuthOk(f).catch(() => {}),
       queue_added: () => this.lists.addQueueItem(f.item, true),
       queue_removed: () => this.lists.removeQueueItem(f.conversation_id),
-      conversation: () => this.chat.load(f),
+      conversation: () => {
+        this.chat.load(f);
+        if (f.transferred_from) this.alerts.transferred(f.conversation_id, f.transferred_from);
+      },
       entry: () => this.chat.entry(f.conversation_id, f.entry),
       ack: () => this.chat.ack(f),
       typing: () => this.chat.typing(f),

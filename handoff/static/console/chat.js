@@ -177,7 +177,8 @@ export class ChatView {
     const t = this.t;
     if (e.type === "status") {
       const reason = e.reason ? t(`console.reasons.${e.reason}`) : "";
-      return t(`console.state_${e.state}`, { reason, name: isolate(e.agent_name || "") });
+      const state = e.reason === "transferred" ? "transferred" : e.state;
+      return t(`console.state_${state}`, { reason, name: isolate(e.agent_name || "") });
     }
     if (e.type === "handoff_unavailable") return t("console.handoff_unavailable");
     if (e.type === "csat_request") return t("console.csat_request");
