@@ -12,7 +12,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import kb_access
-from actions.dialogue import carries_question, followup_turn, handoff, out_of_context_reply, smalltalk
+from actions.dialogue import (
+    carries_question,
+    followup_turn,
+    handoff,
+    out_of_context_reply,
+    smalltalk,
+    with_context,
+)
 from actions.faq import answer_question, person_requested
 from actions.lang import detect_language
 from actions.outcomes import emit_turn
@@ -83,6 +90,7 @@ class DialogueAction(Action):
         except Exception:
             log.exception("action %s failed; handing off", self.action_name)
             outcome = handoff(turn, state, "low_confidence")
+        outcome = with_context(outcome)
         dispatch(dispatcher, outcome.replies, turn.book)
         await self.recorder.record(outcome.unanswered, turn.conversation_id)
         await self.recorder.record_learned(outcome.learned, turn.conversation_id)

@@ -182,6 +182,10 @@ class ConversationStore:
         event = {"_t": "typing", "from": who, "active": active}
         await self.redis.publish(self.keys.ch_conv(cid), json.dumps(event))
 
+    async def publish_presence(self, cid: str, present: bool) -> None:
+        """A page of the conversation opened (True) or the last one on this process closed (False)."""
+        await self.redis.publish(self.keys.ch_conv(cid), json.dumps({"_t": "presence", "present": present}))
+
 
 def epoch() -> float:
     return time.time()

@@ -6,6 +6,7 @@ Plain async functions over the ``Gateway``; sockets only parse frames and map er
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from handoff.errors import ConversationError
 from handoff.followups import CSAT_FOLLOWUP_MAX, Trigger, normalise_gulf_mobile
 from handoff.gateway import Gateway
 from handoff.protocol import FeedbackValue, HandoffPacket
-from handoff.rasa import BotTurn, RasaUnavailable
+from handoff.rasa import BotTurn, RasaUnavailable, context
 from knowledge_base.logs import conversation_id as conversation_ctx
 from knowledge_base.pii import mask
 
@@ -121,10 +122,13 @@ async def _turn(gw: Gateway, cid: str, text: str, typing: Typing | None, input_i
 
 
 async def _store_turn(gw: Gateway, cid: str, turn: BotTurn) -> None:
-    for message in turn.messages:
+    # The context rides on the turn's last message: stored with it, in the same step, only while with the bot.
+    context = {"context": json.dumps(turn.context, ensure_ascii=False)} if turn.context is not None else None
+    for i, message in enumerate(turn.messages):
         try:
             await gw.conversations.append(cid, message, cond=("state", "bot"),
-                                          offers=[b["payload"] for b in message["buttons"]])
+                                          offers=[b["payload"] for b in message["buttons"]],
+                                          set_fields=context if i == len(turn.messages) - 1 else None)
         except ConversationError:
             log.info("bot reply dropped: the conversation left the bot meanwhile")
             return
@@ -163,8 +167,12 @@ async def try_handoff(gw: Gateway, cid: str, packet: HandoffPacket) -> str:
 
 
 async def user_request_packet(gw: Gateway, cid: str) -> HandoffPacket:
+    """The packet of a handoff the citizen asked for without a bot turn (the widget's link): topic and
+    candidates from the assistant's latest context (rasa.context), the summary from the transcript."""
+    raw = await gw.redis.hget(gw.keys.conv(cid), "context")
+    ctx = context(json.loads(raw)) if raw else context(None)
     return {
-        "reason": "user_request", "topic": None, "candidates": [],
+        "reason": "user_request", "topic": ctx["topic"], "candidates": ctx["candidates"],
         "summary": await gw.conversations.recent_user_texts(cid), "requested_at": now_iso(),
     }
 

@@ -86,6 +86,8 @@ AGENT_SPECS: dict[str, Spec] = {
     "resolve": {"conversation_id": _CID, "outcome": ("enum:resolved|unresolved|referred|spam", True),
                 "note": ("long", False)},
     "return_to_bot": {"conversation_id": _CID},
+    "list_agents": {},
+    "transfer": {"conversation_id": _CID, "to": ("str", True)},
     "list_callbacks": {},
     "callback_done": {"callback_id": ("id", True)},
     "ping": {},

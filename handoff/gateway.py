@@ -10,6 +10,7 @@ import time
 import weakref
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -54,7 +55,7 @@ class Gateway:
         self.conversations = ConversationStore(self.redis, self.keys, s.conversation_ttl_s)
         self.presence = Presence(self.redis, self.keys, s.agent_timeout_s)
         self.queue = Queue(self.redis, self.keys, self.presence, s.conversation_ttl_s, s.default_wait_s,
-                           s.priority_step_s)
+                           s.priority_step_s, tz=ZoneInfo(s.timezone))
         self.callbacks = Callbacks(self.redis, self.keys, s.conversation_ttl_s)
         self.csat = Csat(self.redis, self.keys)
         self.feedback = FeedbackStore(self.redis, self.keys, s.conversation_ttl_s)
@@ -199,11 +200,34 @@ class Gateway:
                 await self.presence.beat_many([a.username for a in self.agents if a.account and not a.ws.closed])
                 await self.reap_once()
                 await beat_citizens(self, [c.cid for c in list(self.citizens)
-                                           if c.cid and c.state == "queued" and not c.ws.closed])
+                                           if c.cid and c.state in ("queued", "with_agent") and not c.ws.closed])
                 await sweep_queue(self)
+                await self.sweep_citizen_presence()
                 await self.check_sessions()
             except RedisError as exc:
                 log.warning("reaper: redis error %s", type(exc).__name__)
+
+    @property
+    def citizen_window_s(self) -> float:
+        """A citizen whose page beat (citizen_seen) within this is connected: three reaper passes."""
+        return 3 * max(0.5, self.settings.agent_timeout_s / 5)
+
+    async def citizen_seen(self, cids: list[str]) -> list[float]:
+        """When a page of each conversation was last open on any gateway (epoch s; 0: never)."""
+        raw = await self.redis.mget([self.keys.citizen_seen(cid) for cid in cids]) if cids else []
+        return [float(v or 0) for v in raw]
+
+    async def sweep_citizen_presence(self) -> None:
+        """Tell this process's agents when a held chat's citizen went silent without closing the page (lost
+        network) or came back on another gateway; closing and opening a page are pushed at once (citizen_ws)."""
+        sessions = [a for a in list(self.agents) if a.account is not None and a.watched]
+        cids = sorted({cid for a in sessions for cid in a.watched})
+        seen = dict(zip(cids, await self.citizen_seen(cids), strict=True))
+        now = time.time()
+        for agent in sessions:
+            for cid in list(agent.watched):
+                at = seen.get(cid, 0.0)
+                agent.citizen_presence(cid, now - at < self.citizen_window_s, at)
 
     async def reap_once(self) -> int:
         requeued = 0

@@ -103,7 +103,16 @@ def _action(name: str, recorder: UnansweredRecorder, emitter: Any = None) -> Any
 
 
 def responses(messages: list[dict[str, Any]]) -> list[str | None]:
-    return [m.get("response") for m in messages]
+    """What the citizen is sent; the context message for the gateway (context_of) is left out."""
+    return [m.get("response") for m in messages if "context" not in (m.get("custom") or {})]
+
+
+def context_of(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
+    for m in messages:
+        custom = m.get("custom") or {}
+        if "context" in custom:
+            return custom["context"]
+    return None
 
 
 def handoff_of(messages: list[dict[str, Any]]) -> dict[str, Any] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from actions_harness import Conversation, FakeKB, handoff_of, responses, text_of
+from actions_harness import Conversation, FakeKB, context_of, handoff_of, responses, text_of
 
 Q_CARD = "كيف اطلع بطاقة ذوي الاعاقة"
 Q_VAGUE = "عندي سؤال عن البطاقة"
@@ -215,3 +215,24 @@ async def test_a_retried_input_gets_the_same_replies_and_counts_once(conversatio
     assert conversation.slots["miss_streak"] == 1
     msgs = await conversation.say(Q_UNKNOWN, "ask_question", input_id="m-2")  # a new input: the second miss
     assert handoff_of(msgs) is not None
+
+
+async def test_every_turn_without_a_handoff_tells_the_gateway_its_context(
+    conversation: Conversation, kb: FakeKB
+) -> None:
+    # The widget's "تحدث مع موظف" link queues the conversation without a bot turn: the gateway fills that
+    # handoff from the latest context (docs/handoff-payload.md, "Conversation context").
+    kb.on(Q_VAGUE, "clarify", ("card-issue", 0.7), ("card-fee", 0.69), ("card-docs", 0.68))
+    msgs = await conversation.say(Q_VAGUE, "ask_question")
+    context = context_of(msgs)
+    assert context is not None and context["topic"] == "بطاقة ذوي الإعاقة"
+    assert [c["id"] for c in context["candidates"]] == ["card-issue", "card-fee", "card-docs"]
+    assert context["candidates"][0] == {"id": "card-issue", "question": "كيف أصدر بطاقة ذوي الإعاقة؟", "score": 0.7}
+    assert msgs[-1]["custom"] == {"context": context}  # after what the citizen sees
+
+    handed = await conversation.say("ابي اكلم موظف", "request_human")
+    assert handoff_of(handed) is not None and context_of(handed) is None
+
+
+async def test_context_before_any_question_is_empty(conversation: Conversation) -> None:
+    assert context_of(await conversation.say("السلام عليكم", "greet")) == {"topic": None, "candidates": []}
