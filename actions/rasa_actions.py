@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import kb_access
 from actions.dialogue import carries_question, followup_turn, handoff, out_of_context_reply, smalltalk
 from actions.faq import answer_question, person_requested
-from actions.lang import detect_language
+from actions.lang import reply_language
 from actions.replies import Phrasebook, Reply, dispatch
 from actions.state import DialogueState
 from actions.turn import Outcome, Turn
@@ -31,7 +31,8 @@ def read_turn(tracker: Tracker, domain: dict[str, Any]) -> tuple[Turn, DialogueS
     latest = tracker.latest_message or {}
     text = str(latest.get("text") or "")
     slots = tracker.current_slot_values()
-    lang = detect_language(text, str(slots.get("lang") or "ar"))
+    locale = (latest.get("metadata") or {}).get("locale")
+    lang = reply_language(text, str(slots.get("lang") or "ar"), locale if locale in ("ar", "en") else None)
     faq_id = next((str(e.get("value")) for e in latest.get("entities") or [] if e.get("entity") == "faq_id"), None)
     user_messages = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
     input_id = (latest.get("metadata") or {}).get("input_id")

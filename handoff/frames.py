@@ -66,6 +66,7 @@ CITIZEN_SPECS: dict[str, Spec] = {
     },
     "csat": {"msg_id": ("id", True), "score": ("score", True), "comment": ("long", False)},
     "typing": {"active": ("bool", True)},
+    "locale": {"locale": ("enum:ar|en", True)},
     "ping": {},
 }
 

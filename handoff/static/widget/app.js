@@ -62,6 +62,7 @@ class Widget {
     this.lang = lang;
     this.t = translator(table);
     this.session.pref("lang", lang);
+    this.session.setLocale(lang);
     this.v.root.lang = lang;
     this.v.root.dir = dirOf(lang);
     this.shadow.host.dir = dirOf(lang);
