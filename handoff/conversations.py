@@ -97,6 +97,17 @@ class ConversationStore:
             await pipe.execute()
         return cid, token
 
+    async def set_locale(self, cid: str, locale: str) -> None:
+        """The citizen's chosen language (only on a conversation that still exists: never recreate one)."""
+        key = self.keys.conv(cid)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            await pipe.watch(key)
+            if not await pipe.exists(key):
+                raise ConversationError(f"conversation {cid} does not exist (or expired)", "unknown_conversation")
+            pipe.multi()
+            pipe.hset(key, "locale", locale)
+            await pipe.execute()
+
     async def get(self, cid: str) -> dict[str, str]:
         data = await self.redis.hgetall(self.keys.conv(cid))
         if not data:
