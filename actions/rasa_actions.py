@@ -21,7 +21,7 @@ from actions.dialogue import (
     with_context,
 )
 from actions.faq import answer_question, person_requested
-from actions.lang import detect_language
+from actions.lang import reply_language
 from actions.outcomes import emit_turn
 from actions.replies import Phrasebook, Reply, dispatch
 from actions.state import DialogueState
@@ -39,7 +39,8 @@ def read_turn(tracker: Tracker, domain: dict[str, Any]) -> tuple[Turn, DialogueS
     latest = tracker.latest_message or {}
     text = str(latest.get("text") or "")
     slots = tracker.current_slot_values()
-    lang = detect_language(text, str(slots.get("lang") or "ar"))
+    locale = (latest.get("metadata") or {}).get("locale")
+    lang = reply_language(text, str(slots.get("lang") or "ar"), locale if locale in ("ar", "en") else None)
     faq_id = next((str(e.get("value")) for e in latest.get("entities") or [] if e.get("entity") == "faq_id"), None)
     user_messages = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
     input_id = (latest.get("metadata") or {}).get("input_id")

@@ -300,6 +300,10 @@ class CitizenSession:
         if self.state == "with_agent":
             await self.gw.conversations.publish_typing(self.cid or "", "citizen", frame["active"])
 
+    async def on_locale(self, frame: dict[str, Any]) -> None:
+        # The widget's language switch: the next bot turns carry it to the assistant (flow._turn's metadata).
+        await self.gw.conversations.set_locale(self.cid or "", frame["locale"])
+
     async def on_ping(self, frame: dict[str, Any]) -> None:
         self.outbox.frame({"type": "pong"})
 

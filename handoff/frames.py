@@ -70,6 +70,7 @@ CITIZEN_SPECS: dict[str, Spec] = {
     # The follow-up number step after a CSAT of 1–2: a mobile with consent, or neither (declined).
     "followup_contact": {"msg_id": ("id", True), "mobile": ("str", False), "consent": ("bool", False)},
     "typing": {"active": ("bool", True)},
+    "locale": {"locale": ("enum:ar|en", True)},
     "ping": {},
 }
 

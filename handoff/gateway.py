@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from analytics.emitter import Emitter
@@ -33,6 +32,7 @@ from handoff.scripts import require_redis_version
 from handoff.settings import Settings
 from handoff.stranded import beat_citizens, read_queue, sweep_queue
 from handoff.throttle import NewConversationLimit
+from knowledge_base.redisconn import async_client
 
 if TYPE_CHECKING:
     from handoff.agent_ws import AgentSession
@@ -47,12 +47,11 @@ class Gateway:
         self.settings = s
         self.keys = Keys(s.redis_prefix)
         # A blocking pool: a burst of sockets waits for a free connection instead of failing.
-        pool = aioredis.BlockingConnectionPool.from_url(s.redis_url, max_connections=64, timeout=10,
-                                                        health_check_interval=30)
-        self.redis = aioredis.Redis(connection_pool=pool)
+        self.redis = async_client(s.redis_target, max_connections=64, health_check_interval=30)
         self.metrics = Metrics()
         self.hours: BusinessHours = s.hours
-        self.conversations = ConversationStore(self.redis, self.keys, s.conversation_ttl_s)
+        self.conversations = ConversationStore(self.redis, self.keys, s.conversation_ttl_s,
+                                               (s.redis_wait_replicas, s.redis_wait_timeout_ms))
         self.presence = Presence(self.redis, self.keys, s.agent_timeout_s)
         self.queue = Queue(self.redis, self.keys, self.presence, s.conversation_ttl_s, s.default_wait_s,
                            s.priority_step_s, tz=ZoneInfo(s.timezone))
@@ -67,7 +66,7 @@ class Gateway:
         # Conversation outcomes for analytics (#14): one Redis stream, read by `python -m analytics consume`.
         self.analytics = Emitter(self.redis, s.redis_prefix)
         self.bot_silent = False  # the last bot turn came back empty (flow._turn); /health reports it
-        self.hub = Hub(s.redis_url)
+        self.hub = Hub(lambda: async_client(s.redis_target, socket_connect_timeout=5))
         self.citizens: set[CitizenSession] = set()
         self.agents: set[AgentSession] = set()
         self.turn_locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}

@@ -171,6 +171,11 @@ class TypingFrame(TypedDict):
     active: bool
 
 
+class LocaleFrame(TypedDict):
+    type: Literal["locale"]
+    locale: Literal["ar", "en"]
+
+
 class PingFrame(TypedDict):
     type: Literal["ping"]
 

@@ -65,6 +65,7 @@ class Widget {
     this.fmt = new Format(lang, this.opts.digits);
     this.t = translator(table, this.fmt);
     this.session.pref("lang", lang);
+    this.session.setLocale(lang);
     this.v.root.lang = lang;
     this.v.root.dir = dirOf(lang);
     this.shadow.host.dir = dirOf(lang);
