@@ -1,0 +1,54 @@
+"""The demo history generator: every event keeps the analytics contract, comments are masked, history
+ends before now and shows the improvement the profile describes (deterministic for a seed)."""
+
+from __future__ import annotations
+
+import typing
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+
+from analytics import demo
+from analytics.events import EVENT_TYPES, check, parse_at
+
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def events() -> list[dict]:
+    return list(demo.generate(60, NOW, seed=7))
+
+
+def test_every_event_keeps_the_contract(events) -> None:
+    for event in events:
+        check(event)
+        fields = typing.get_type_hints(EVENT_TYPES[event["type"]])
+        assert set(fields) <= set(event), (event["type"], set(fields) - set(event))
+    assert len({e["id"] for e in events}) == len(events)
+    assert max(parse_at(e["at"]) for e in events) < NOW
+    assert set(Counter(e["type"] for e in events)) == set(EVENT_TYPES)
+
+
+def test_comments_are_masked_and_services_are_real_corpus_files(events) -> None:
+    comments = [e["comment"] for e in events if e["type"] == "csat.submitted" and e["comment"]]
+    assert comments and not any("0551234567" in c for c in comments)
+    services = {e["service"] for e in events if e["type"] == "conversation.started"}
+    assert services <= set(demo.corpus())
+
+
+def test_history_improves_and_is_deterministic(events) -> None:
+    def answered_share(part: list[dict]) -> float:
+        started = sum(e["type"] == "conversation.started" for e in part)
+        return sum(e["type"] == "bot.decision" and e["decision"] == "answer" for e in part) / started
+
+    third = len(events) // 3
+    assert answered_share(events[-third:]) > answered_share(events[:third]) + 0.05
+    again = list(demo.generate(60, NOW, seed=7))
+    strip = [{k: v for k, v in e.items() if k != "id"} for e in again]
+    assert strip == [{k: v for k, v in e.items() if k != "id"} for e in events]
+
+
+def test_days_must_be_positive() -> None:
+    with pytest.raises(demo.DemoError):
+        list(demo.generate(0, NOW))
