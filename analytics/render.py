@@ -129,8 +129,33 @@ def period_text(report: dict[str, Any]) -> tuple[str, str]:
 
 
 def last_day(end: str) -> str:
-    """The last day inside a half-open period [from, to): the day before ``to`` when it is a midnight."""
+    """The period's last day: ``to`` itself when it is a date (the report's form, inclusive), the day
+    before when it is an exclusive midnight datetime."""
+    if "T" not in end:
+        return end[:10]
     at = datetime.fromisoformat(end)
     if at.time() == time(0):
         at -= timedelta(days=1)
     return at.date().isoformat()
+
+
+def write(report: dict[str, Any], fmt: str, out: str | None, chromium: str | None = None) -> str:
+    """Write the report as ``xlsx`` or ``pdf`` to ``out`` (default: report-<label>.<fmt>); returns the path.
+    Used by ``python -m analytics report --format xlsx|pdf``; the dashboard's button serves the same bytes."""
+    import asyncio
+    import os
+
+    from analytics.pdf_report import DEFAULT_CHROMIUM, pdf_bytes
+    from analytics.xlsx_report import xlsx_bytes
+
+    if fmt == "xlsx":
+        body = xlsx_bytes(report)
+    elif fmt == "pdf":
+        body = asyncio.run(pdf_bytes(report, chromium or os.environ.get("CHROMIUM") or DEFAULT_CHROMIUM))
+    else:
+        raise ValueError(f"format {fmt!r}: xlsx or pdf")
+    label = str(report["period"].get("label") or "period").replace("..", "_").replace(" ", "_")
+    path = out or f"report-{label}{'-demo' if report.get('demo') else ''}.{fmt}"
+    with open(path, "wb") as f:
+        f.write(body)
+    return path

@@ -7,7 +7,7 @@ the demo one is marked ``demo: true`` (the page then shows "بيانات تجر�
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from handoff.dashboard_query import AnalyticsUnavailable, ReportQuery
@@ -29,7 +29,11 @@ class StoreSource:
                 from sqlalchemy import create_engine
             except ImportError as exc:  # pragma: no cover - requirements.txt pins it
                 raise AnalyticsUnavailable(f"the analytics store needs SQLAlchemy: {exc}") from None
-            self._engine = create_engine(self.url, pool_pre_ping=True)
+            try:
+                from analytics.store import make_engine
+            except ImportError:
+                make_engine = None
+            self._engine = make_engine(self.url) if make_engine else create_engine(self.url, pool_pre_ping=True)
         return self._engine
 
     def _report(self, query: ReportQuery) -> dict[str, Any]:
@@ -44,7 +48,8 @@ class StoreSource:
         elif query.hijri_quarter:
             period = periods.hijri_quarter(query.hijri_quarter)
         else:
-            period = periods.date_range(query.start.date(), query.end.date(), self.settings.timezone)
+            last = query.end.date() - timedelta(days=1)
+            period = periods.date_range(query.start.date().isoformat(), last.isoformat())
         try:
             return build_report(self._bind(), period, query.filters, self.settings.timezone,
                                 datetime.now(UTC), demo=self.demo)

@@ -27,7 +27,7 @@ def _day(i: int) -> dict[str, Any]:
 
 def sample_report(**overrides: Any) -> dict[str, Any]:
     report = {
-        "period": {"from": "2026-10-01T00:00:00+03:00", "to": "2027-01-01T00:00:00+03:00", "label": "2026-Q4",
+        "period": {"from": "2026-10-01", "to": "2026-12-31", "label": "2026-Q4",
                    "hijri_label": "الربع الثاني 1448", "gregorian_label": "الربع الرابع 2026", "tz": "Asia/Riyadh"},
         "generated_at": "2027-01-02T08:00:00+03:00", "demo": False,
         "filters": {"branch": None, "service": None, "language": None, "agent": None, "channel": None},

@@ -102,8 +102,9 @@ class Dashboard {
     const r = data.report;
     document.body.dataset.demo = String(Boolean(data.demo));
     $("#demo-banner").hidden = !data.demo;
-    const to = new Date(Date.parse(r.period.to) - 1);
-    const from = new Date(Date.parse(r.period.from));
+    // "to" is the last day (a date) in the report; an exclusive midnight when given as a datetime.
+    const to = r.period.to.length === 10 ? fmt.dayDate(r.period.to) : new Date(Date.parse(r.period.to) - 1);
+    const from = fmt.dayDate(r.period.from.slice(0, 10));
     $("#period").textContent = t("period", { hijri: `${fmt.hijri(from)} – ${fmt.hijri(to)}`,
       gregorian: `${fmt.gregorian(from)} – ${fmt.gregorian(to)}` });
     this.renderKpis(r);
