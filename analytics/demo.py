@@ -176,4 +176,58 @@ def generate(days: int, now: datetime, seed: int = 1448) -> Iterator[dict[str, A
             if call and conv.at + timedelta(seconds=call[0]) < now:
                 conv.emit("followup.call_recorded", call[0], task_id=call[1], result=call[2], reason=call[3],
                           agent=call[4])
+                retry = rng.uniform(2, 6) * 3600  # not reached: called again a few hours later
+                if call[2] == "not_reached" and conv.at + timedelta(seconds=retry) < now:
+                    conv.emit("followup.call_recorded", retry, task_id=call[1],
+                              result=rng.choice(["reached", "resolved"]), reason=call[3], agent=call[4])
             yield from events
+
+
+DEFAULT_DEMO_DB_URL = "sqlite:///var/analytics-demo.sqlite3"
+CHUNK = 2000
+
+
+def demo_db_url(env: dict[str, str] | None = None) -> str:
+    import os
+
+    return (os.environ if env is None else env).get("ANALYTICS_DEMO_DB_URL") or DEFAULT_DEMO_DB_URL
+
+
+def fill(url: str, real_url: str, days: int, now: datetime | None = None, seed: int = 1448,
+         tz: str = "Asia/Riyadh") -> dict[str, Any]:
+    """Replace the demo database's content with ``days`` days of synthetic history. Refuses the real
+    store's URL and any database holding a conversation the demo did not write."""
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import func, select
+
+    from analytics import rollup, store
+    from analytics.ingest import ingest
+    from analytics.migrate import upgrade
+
+    if url == real_url:
+        raise DemoError("ANALYTICS_DEMO_DB_URL is the real store (ANALYTICS_DB_URL): demo data never mixes with "
+                        "real data; set ANALYTICS_DEMO_DB_URL to another database")
+    engine = store.make_engine(url)
+    upgrade(engine)
+    c = store.conversations.c
+    with engine.begin() as conn:
+        real = conn.execute(select(func.count()).select_from(store.conversations)
+                            .where(~c.conversation_id.like("c_demo%"))).scalar_one()
+        if real:
+            raise DemoError(f"{url} holds {real} conversations the demo did not write: refusing to replace them")
+        for table in reversed(store.metadata.sorted_tables):
+            conn.execute(table.delete())
+        batch: list[dict[str, Any]] = []
+        stored = 0
+        for event in generate(days, now or datetime.now(UTC), seed):
+            batch.append(event)
+            if len(batch) >= CHUNK:
+                stored += ingest(conn, batch, ZoneInfo(tz))[0]
+                batch = []
+        if batch:
+            stored += ingest(conn, batch, ZoneInfo(tz))[0]
+        rollup.rebuild(conn)
+        count = conn.execute(select(func.count()).select_from(store.conversations)).scalar_one()
+    engine.dispose()
+    return {"demo_db": url, "days": days, "events": stored, "conversations": count}

@@ -179,8 +179,8 @@ class Dashboard {
       const left = (due.getTime() - now) / 1000;
       const overdue = left < 0;
       return el("tr", { class: overdue ? "overdue" : "", "data-task": cb.task_id },
-        el("td", { text: `${fmt.hijri(due)} هـ · ${fmt.gregorian(due)} م · ${fmt.clock(due)}` }),
-        el("td", { class: "countdown", text: t(overdue ? "cb_overdue" : "cb_remaining", { time: fmt.duration(left, t) }) }),
+        el("td", { text: `${fmt.hijri(due)} · ${fmt.gregorian(due)} م · ${fmt.clock(due)}` }),
+        el("td", { class: "countdown", text: t(overdue ? "cb_overdue" : "cb_remaining", { time: fmt.countdown(left, t) }) }),
         el("td", { text: t(`trigger_${cb.trigger}`) }),
         el("td", { text: t(cb.result === "not_reached" ? "cb_retry" : "cb_open") }));
     }));

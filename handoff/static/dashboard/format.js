@@ -22,6 +22,13 @@ export function duration(seconds, t) {
   return `${Math.floor(s / 3600)} ${t("h")} ${Math.floor((s % 3600) / 60)} ${t("m")}`;
 }
 
+/** A countdown to the second: "5 س 02 د 09 ث" (days are written as hours: a call-back is due within 24 h). */
+export function countdown(seconds, t) {
+  const s = Math.floor(Math.abs(seconds));
+  const two = (n) => String(n).padStart(2, "0");
+  return `${Math.floor(s / 3600)} ${t("h")} ${two(Math.floor((s % 3600) / 60))} ${t("m")} ${two(s % 60)} ${t("s")}`;
+}
+
 export function value(key, v, t) {
   if (v === null || v === undefined) return "—";
   const k = kind(key);
