@@ -28,13 +28,15 @@ _ORDINALS = {
     "3": 2, "٣": 2, "الثالث": 2, "ثالث": 2, "ثلاثة": 2, "third": 2, "thaleth": 2,
 }
 _WORDS = re.compile(r"\w+", re.UNICODE)
+# A citizen never types HTML: script/style bodies and tags are markup (often an injection probe), not words.
+_MARKUP = re.compile(r"<(script|style)\b.*?(</\1\s*>|$)|<[^>]*>", re.IGNORECASE | re.DOTALL)
 
 KbGetter = Callable[[], Any]
 
 
 def has_words(text: str) -> bool:
-    """False for empty, emoji-only or punctuation-only messages: nothing a search could use."""
-    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
+    """False for empty, emoji-only, punctuation-only or markup-only messages: nothing a search could use."""
+    return any(unicodedata.category(ch)[0] in "LN" for ch in _MARKUP.sub(" ", text))
 
 
 def candidate_info(candidates: list[Any]) -> list[CandidateInfo]:

@@ -9,6 +9,7 @@ command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 if [ "$mode" = test ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+  command -v patch >/dev/null 2>&1 || need+=(patch)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
