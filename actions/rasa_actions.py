@@ -15,6 +15,7 @@ from actions import kb_access
 from actions.dialogue import carries_question, followup_turn, handoff, out_of_context_reply, smalltalk
 from actions.faq import answer_question, person_requested
 from actions.lang import detect_language
+from actions.outcomes import emit_turn
 from actions.replies import Phrasebook, Reply, dispatch
 from actions.state import DialogueState
 from actions.turn import Outcome, Turn
@@ -52,8 +53,9 @@ class DialogueAction(Action):
 
     action_name = ""
 
-    def __init__(self, recorder: UnansweredRecorder) -> None:
+    def __init__(self, recorder: UnansweredRecorder, emitter: Any = None) -> None:
         self.recorder = recorder
+        self.emitter = emitter  # analytics.emitter.Emitter, or None (no analytics)
 
     def name(self) -> str:
         return self.action_name
@@ -84,6 +86,7 @@ class DialogueAction(Action):
         dispatch(dispatcher, outcome.replies, turn.book)
         await self.recorder.record(outcome.unanswered, turn.conversation_id)
         await self.recorder.record_learned(outcome.learned, turn.conversation_id)
+        await emit_turn(self.emitter, turn, outcome, smalltalk=self.action_name == "action_smalltalk")
         log.info("action done", extra={"action": self.action_name, "replies": len(outcome.replies)})
         final = outcome.state.update(last_input_id=turn.input_id,
                                      last_replies=[asdict(r) for r in outcome.replies] if turn.input_id else [])

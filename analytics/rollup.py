@@ -36,7 +36,7 @@ def sum_columns() -> dict[str, Any]:
         "handoffs": func.sum(_flag(_handoff())),
         "claimed": func.sum(_flag(c.c.claimed_at.is_not(None))),
         "abandoned": func.sum(_flag(c.c.abandoned_how.is_not(None))),
-        "not_found_convs": func.sum(_flag(and_(engaged, or_(c.c.not_found > 0, c.c.unanswered > 0)))),
+        "not_found_convs": func.sum(_flag(and_(engaged, c.c.not_found > 0))),
         "unanswered": func.sum(c.c.unanswered),
         "thumbs_up": func.sum(c.c.thumbs_up),
         "thumbs_down": func.sum(c.c.thumbs_down),

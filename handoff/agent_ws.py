@@ -188,6 +188,7 @@ class AgentSession:
         _, wait = await self.gw.queue.claim(cid, self.username, self.account.display_name)
         self.gw.metrics.wait_to_pickup.observe(wait)
         log.info("claimed", extra={"agent": self.username, "cid": cid, "wait_s": round(wait, 1)})
+        await self.gw.analytics.emit("handoff.claimed", cid, agent=self.username, wait_s=round(wait, 3))
         self.outbox.call(functools.partial(self._open, cid, 0, frame.get("ref")))
         await self.gw.publish_agent(self.username, {"op": "assigned", "cid": cid})
 
@@ -233,6 +234,10 @@ class AgentSession:
             raise ConversationError(f"conversation {cid} is not assigned to you ({exc.code})", "not_assigned") from None
         self.outbox.frame({"type": "ok", "ref": frame.get("ref")})
         await self.gw.publish_agent(self.username, {"op": "released", "cid": cid, "reason": reason})
+        outcome = frame["outcome"] if reason == "resolved" else reason
+        await self.gw.analytics.emit("handoff.ended", cid, agent=self.username, outcome=outcome)
+        if reason == "resolved":
+            await self.gw.analytics.emit("conversation.ended", cid, how=outcome)
 
     async def on_resolve(self, frame: dict[str, Any]) -> None:
         await self._release(frame, "resolved")

@@ -175,6 +175,9 @@ class CitizenSession:
                            **self._limits()})
         await self._attach(cid)
         log.info("conversation started")
+        await self.gw.analytics.emit("conversation.started", cid, channel="web", branch=frame.get("branch", ""),
+                                     service=frame.get("service", ""), page=frame.get("page", ""),
+                                     language=frame.get("locale", "ar"))
         if self.gw.settings.greeting_payload:
             await self._bot(self.gw.settings.greeting_payload, None)
 
@@ -259,7 +262,8 @@ class CitizenSession:
             try:
                 await self.gw.queue.cancel_wait(self.cid or "")
             except ConversationError:
-                pass  # an agent claimed it meanwhile: the status entry tells the citizen
+                return  # an agent claimed it meanwhile: the status entry tells the citizen
+            await self.gw.analytics.emit("handoff.abandoned", self.cid or "", how="cancelled")
 
     async def on_leave_message(self, frame: dict[str, Any]) -> None:
         # The dedupe, the state check and the request are one script (Callbacks.create): a resend on any
@@ -270,6 +274,7 @@ class CitizenSession:
         )
         if res.stored:
             self.gw.metrics.callbacks.inc()
+            await self.gw.analytics.emit("message.left", self.cid or "", text=frame["message"])  # masked there
         await self._acked(frame["msg_id"], res, None)
 
     async def on_csat(self, frame: dict[str, Any]) -> None:

@@ -142,6 +142,7 @@ async def try_handoff(gw: Gateway, cid: str, packet: HandoffPacket) -> str:
         except ConversationError as exc:
             return exc.code  # already queued / with an agent / closed: nothing to do
         gw.metrics.handoffs.labels(packet["reason"]).inc()
+        await gw.analytics.emit("handoff.requested", cid, reason=packet["reason"], topic=packet["topic"])
         log.info("queued for an agent", extra={"reason": packet["reason"], "topic": packet["topic"]})
         return "queued"
     entry = {"type": "handoff_unavailable", "reason": reason, "next_open": gw.next_open()}
@@ -150,6 +151,8 @@ async def try_handoff(gw: Gateway, cid: str, packet: HandoffPacket) -> str:
     except ConversationError as exc:
         return exc.code
     gw.metrics.unavailable.labels(reason).inc()
+    await gw.analytics.emit("handoff.requested", cid, reason=packet["reason"], topic=packet["topic"])
+    await gw.analytics.emit("handoff.abandoned", cid, how="out_of_hours" if reason == "outside_hours" else reason)
     return "unavailable"
 
 
@@ -171,6 +174,8 @@ async def submit_csat(gw: Gateway, cid: str, msg_id: str | None, score: int, com
         meta = await gw.conversations.get(cid)
         await gw.csat.record(cid, score, comment, meta.get("resolved_by", ""))
         gw.metrics.csat.labels(str(score)).inc()
+        await gw.analytics.emit("csat.submitted", cid, score=score, comment=comment,  # the emitter masks it
+                                target="agent" if meta.get("resolved_by") else "bot")
     return res.seq
 
 
@@ -185,4 +190,5 @@ async def submit_feedback(
     if res.stored:
         gw.metrics.feedback.labels(value).inc()
         log.info("answer rated", extra={"value": value})
+        await gw.analytics.emit("feedback.thumb", cid, value=value, faq_id=None)
     return res

@@ -50,7 +50,9 @@ def decode_json(raw: str | bytes) -> Any:
 Spec = dict[str, tuple[str, bool]]
 
 CITIZEN_SPECS: dict[str, Spec] = {
-    "start": {"locale": ("enum:ar|en", False)},
+    # branch/service/page: where the widget is embedded (data-branch/data-service), for analytics only.
+    "start": {"locale": ("enum:ar|en", False), "branch": ("long", False), "service": ("long", False),
+              "page": ("long", False)},
     "resume": {"conversation_id": ("id", True), "token": ("str", True), "last_seq": ("int", True)},
     "message": {"msg_id": ("id", True), "text": ("text", True)},
     "button": {"msg_id": ("id", True), "payload": ("str", True), "title": ("long", True)},

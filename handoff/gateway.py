@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from analytics.emitter import Emitter
 from handoff.accounts import AccountStore
 from handoff.callbacks import Callbacks, Csat
 from handoff.conversations import ConversationStore
@@ -59,6 +60,8 @@ class Gateway:
         self.new_conversations = NewConversationLimit(self.redis, self.keys, s.citizen_new_conversations_per_hour)
         self.accounts = AccountStore(self.redis, self.keys, s.session_ttl_s, s.login_max_failures, s.login_lock_s)
         self.rasa = RasaClient(s.rasa_url, s.rasa_timeout_s)
+        # Conversation outcomes for analytics (#14): one Redis stream, read by `python -m analytics consume`.
+        self.analytics = Emitter(self.redis, s.redis_prefix)
         self.bot_silent = False  # the last bot turn came back empty (flow._turn); /health reports it
         self.hub = Hub(s.redis_url)
         self.citizens: set[CitizenSession] = set()

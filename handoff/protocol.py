@@ -78,6 +78,9 @@ class AgentInfo(TypedDict):
 class StartFrame(TypedDict):
     type: Literal["start"]
     locale: NotRequired[Literal["ar", "en"]]
+    branch: NotRequired[str]  # the embedding page's data-branch / data-service, and its path (analytics)
+    service: NotRequired[str]
+    page: NotRequired[str]
 
 
 class ResumeFrame(TypedDict):

@@ -93,7 +93,9 @@ def stack_services() -> list[procs.Service]:
     )
     gateway.log_path = LOG_DIR / "handoff.log"
     gateway.any_status = False
-    return [actions, rasa, gateway]
+    # Outcome records for the KPI reports: SQLite under var/ unless ANALYTICS_DB_URL says otherwise.
+    analytics = procs.analytics_consumer(LOG_DIR)
+    return [actions, rasa, gateway, analytics]
 
 
 def run() -> int:

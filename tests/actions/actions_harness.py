@@ -70,6 +70,7 @@ class Conversation:
     sender: str = "conv-test"
     slots: dict[str, Any] = field(default_factory=lambda: {"miss_streak": 0.0, "negative_feedback": 0.0})
     events: list[dict[str, Any]] = field(default_factory=list)
+    emitter: Any = None  # analytics.emitter.Emitter for the analytics tests
 
     async def say(self, text: str, intent: str, faq_id: str | None = None,
                   input_id: str | None = None) -> list[dict[str, Any]]:
@@ -79,7 +80,7 @@ class Conversation:
         self.events.append({"event": "user", "text": text, "parse_data": latest})
         tracker = Tracker(self.sender, dict(self.slots), latest, list(self.events), False, None, {}, None)
         dispatcher = CollectingDispatcher()
-        action = _action(INTENT_TO_ACTION[intent], self.recorder)
+        action = _action(INTENT_TO_ACTION[intent], self.recorder, self.emitter)
         from actions import kb_access
 
         original = kb_access.get_knowledge_base
@@ -94,10 +95,10 @@ class Conversation:
         return dispatcher.messages
 
 
-def _action(name: str, recorder: UnansweredRecorder) -> Any:
+def _action(name: str, recorder: UnansweredRecorder, emitter: Any = None) -> Any:
     for cls in ACTION_CLASSES:
         if cls.action_name == name:
-            return cls(recorder)
+            return cls(recorder, emitter)
     raise KeyError(name)
 
 

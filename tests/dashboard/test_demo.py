@@ -43,7 +43,7 @@ def test_history_improves_and_is_deterministic(events) -> None:
         return sum(e["type"] == "bot.decision" and e["decision"] == "answer" for e in part) / started
 
     third = len(events) // 3
-    assert answered_share(events[-third:]) > answered_share(events[:third]) + 0.05
+    assert answered_share(events[-third:]) > answered_share(events[:third]) + 0.03  # profile: +0.12 over the period
     again = list(demo.generate(60, NOW, seed=7))
     strip = [{k: v for k, v in e.items() if k != "id"} for e in again]
     assert strip == [{k: v for k, v in e.items() if k != "id"} for e in events]

@@ -32,7 +32,7 @@ class Widget {
       onTransient: (f) => this.onTransient(f),
       onStatus: (s) => this.showConnection(s),
       onReset: () => this.resetLog(),
-    });
+    }, opts.context);
   }
 
   async init() {
