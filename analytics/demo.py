@@ -228,6 +228,25 @@ def fill(url: str, real_url: str, days: int, now: datetime | None = None, seed: 
         if batch:
             stored += ingest(conn, batch, ZoneInfo(tz))[0]
         rollup.rebuild(conn)
+        complaints = _classify_texts(conn)
         count = conn.execute(select(func.count()).select_from(store.conversations)).scalar_one()
     engine.dispose()
-    return {"demo_db": url, "days": days, "events": stored, "conversations": count}
+    return {"demo_db": url, "days": days, "events": stored, "conversations": count, "complaints": complaints}
+
+
+def _classify_texts(conn: Any) -> int:
+    """Run the committed complaint classifier (analytics.complaints) over the demo's comments, as the
+    consumer's classification step does for real ones. Returns how many are complaints."""
+    from sqlalchemy import select, update
+
+    from analytics.complaints.classifier import classify
+    from analytics.store import complaint_texts as t
+
+    rows = conn.execute(select(t.c.event_id, t.c.text).where(t.c.classified.is_(False))).all()
+    if not rows:
+        return 0
+    results = classify([r.text for r in rows])
+    for row, res in zip(rows, results, strict=True):
+        conn.execute(update(t).where(t.c.event_id == row.event_id).values(
+            classified=True, is_complaint=res.is_complaint, reason=res.reason, service=res.service))
+    return sum(r.is_complaint for r in results)

@@ -90,6 +90,9 @@ def test_supervisor_sees_every_figure_filters_and_exports(context, dash_gateway:
         before = first_cell.inner_text()
         page.wait_for_timeout(1500)
         assert first_cell.inner_text() != before  # the countdown ticks
+    reasons = data["report"]["complaints"]["by_reason"]  # classified by the committed complaint model
+    assert reasons and page.locator("#complaints > li[data-reason]").count() == len(reasons)
+    expect(page.locator("#complaints .examples li").first).to_have_text(reasons[0]["examples"][0])
     shot(page, "dashboard-desktop")
 
     page.locator("#f-branch").select_option(JEDDAH)
