@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -150,17 +151,19 @@ class Conversation:
         self.pending_call = (delay, task_id, _pick(rng, p["call_results"]), reason, caller)
 
 
-def generate(days: int, now: datetime, seed: int = 1448) -> Iterator[dict[str, Any]]:
+def generate(days: int, now: datetime, seed: int = 1448, tz: str = "Asia/Riyadh") -> Iterator[dict[str, Any]]:
     """Every event of ``days`` days of history ending at ``now`` (deterministic for a seed). Call-backs
     that would lie in the future are left open, as they would be."""
     if days < 1:
         raise DemoError("--days must be at least 1")
     p, rng = profile(), random.Random(seed)
-    first = (now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
+    # Local days (busy hours are the centre's), up to now: today's citizens still wait for their call-back.
+    local_now = now.astimezone(ZoneInfo(tz))
+    first = (local_now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
     n = 0
-    for d in range(days):
+    for d in range(days + 1):
         day_start = first + timedelta(days=d)
-        day = Day(d / max(days - 1, 1))
+        day = Day(d / days)
         volume = p["conversations_per_day"] * (1 + p["growth_over_period"] * day.progress)
         if day_start.weekday() in (4, 5):  # Friday, Saturday
             volume *= p["weekend_factor"]
@@ -197,8 +200,6 @@ def fill(url: str, real_url: str, days: int, now: datetime | None = None, seed: 
          tz: str = "Asia/Riyadh") -> dict[str, Any]:
     """Replace the demo database's content with ``days`` days of synthetic history. Refuses the real
     store's URL and any database holding a conversation the demo did not write."""
-    from zoneinfo import ZoneInfo
-
     from sqlalchemy import func, select
 
     from analytics import rollup, store
@@ -220,7 +221,7 @@ def fill(url: str, real_url: str, days: int, now: datetime | None = None, seed: 
             conn.execute(table.delete())
         batch: list[dict[str, Any]] = []
         stored = 0
-        for event in generate(days, now or datetime.now(UTC), seed):
+        for event in generate(days, now or datetime.now(UTC), seed, tz):
             batch.append(event)
             if len(batch) >= CHUNK:
                 stored += ingest(conn, batch, ZoneInfo(tz))[0]

@@ -22,7 +22,8 @@ HIGHER_IS_BETTER = {
     "wait_p50_s": False, "wait_p90_s": False, "wait_max_s": False, "handle_p50_s": None,
     "not_found_rate": False, "unanswered_count": False, "conversations": None, "callbacks_created": None,
 }
-BRANCH_COLUMNS = ("conversations", "self_service_rate", "handoff_rate", "handoff_answer_rate", "wait_p50_s",
+# The per-branch figures the report's breakdowns carry (analytics.kpis.SUBSET).
+BRANCH_COLUMNS = ("conversations", "self_service_rate", "handoff_rate", "handoff_answer_rate", "abandonment_rate",
                   "csat_agent", "csat_bot")
 
 

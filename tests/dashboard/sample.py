@@ -37,11 +37,11 @@ def sample_report(**overrides: Any) -> dict[str, Any]:
         "breakdowns": {
             "branch": [
                 {"key": "الرياض - العليا", "conversations": 700, "self_service_rate": 0.73, "handoff_rate": 0.2,
-                 "handoff_answer_rate": 0.91, "wait_p50_s": 80.0, "csat_agent": 0.86, "csat_bot": 0.8},
+                 "handoff_answer_rate": 0.91, "abandonment_rate": 0.06, "csat_agent": 0.86, "csat_bot": 0.8},
                 {"key": "جدة - الروضة", "conversations": 420, "self_service_rate": 0.69, "handoff_rate": 0.23,
-                 "handoff_answer_rate": 0.87, "wait_p50_s": 120.0, "csat_agent": 0.82, "csat_bot": 0.75},
+                 "handoff_answer_rate": 0.87, "abandonment_rate": 0.1, "csat_agent": 0.82, "csat_bot": 0.75},
                 {"key": "unknown", "conversations": 120, "self_service_rate": 0.7, "handoff_rate": 0.22,
-                 "handoff_answer_rate": None, "wait_p50_s": None, "csat_agent": None, "csat_bot": 0.7},
+                 "handoff_answer_rate": None, "abandonment_rate": None, "csat_agent": None, "csat_bot": 0.7},
             ],
             "service": [{"key": "passports", "conversations": 800}, {"key": "licences", "conversations": 440}],
             "language": [{"key": "ar", "conversations": 1100}, {"key": "en", "conversations": 140}],

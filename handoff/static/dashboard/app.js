@@ -160,7 +160,7 @@ class Dashboard {
   }
 
   renderBranchTable(rows) {
-    const cols = ["conversations", "self_service_rate", "handoff_answer_rate", "wait_p50_s", "csat_agent", "csat_bot"];
+    const cols = ["conversations", "self_service_rate", "handoff_answer_rate", "abandonment_rate", "csat_agent", "csat_bot"];
     const head = el("tr", {}, el("th", { scope: "col", text: t("branch") }), ...cols.map((c) => el("th", { scope: "col", text: label("kpis", c) })));
     const body = rows.map((b) => el("tr", {}, el("th", { scope: "row", text: label("x", b.key) }),
       ...cols.map((c) => el("td", { class: "num", text: fmt.value(c, b[c], t) }))));
@@ -169,21 +169,29 @@ class Dashboard {
 
   renderCallbacks() {
     const body = $("#callbacks tbody");
-    const now = Date.now() + this.clockSkew;
     if (!this.callbacks.length) {
       body.replaceChildren(el("tr", {}, el("td", { colspan: "4", class: "muted", text: t("cb_none") })));
       return;
     }
     body.replaceChildren(...this.callbacks.map((cb) => {
       const due = new Date(Date.parse(cb.due_at));
-      const left = (due.getTime() - now) / 1000;
-      const overdue = left < 0;
-      return el("tr", { class: overdue ? "overdue" : "", "data-task": cb.task_id },
+      return el("tr", { "data-task": cb.task_id, "data-due": String(due.getTime()) },
         el("td", { text: `${fmt.hijri(due)} · ${fmt.gregorian(due)} م · ${fmt.clock(due)}` }),
-        el("td", { class: "countdown", text: t(overdue ? "cb_overdue" : "cb_remaining", { time: fmt.countdown(left, t) }) }),
+        el("td", { class: "countdown" }),
         el("td", { text: t(`trigger_${cb.trigger}`) }),
         el("td", { text: t(cb.result === "not_reached" ? "cb_retry" : "cb_open") }));
     }));
+    this.tick();
+  }
+
+  /** Every second: only the countdown cells change (the rows stay, so focus and reading position do too). */
+  tick() {
+    const now = Date.now() + this.clockSkew;
+    for (const row of document.querySelectorAll("#callbacks tbody tr[data-due]")) {
+      const left = (Number(row.dataset.due) - now) / 1000;
+      row.classList.toggle("overdue", left < 0);
+      row.querySelector(".countdown").textContent = t(left < 0 ? "cb_overdue" : "cb_remaining", { time: fmt.countdown(left, t) });
+    }
   }
 
   async download(format) {
@@ -216,7 +224,7 @@ class Dashboard {
     $("#filters").addEventListener("submit", (ev) => { ev.preventDefault(); this.load(); });
     $("#export-xlsx").addEventListener("click", () => this.download("xlsx"));
     $("#export-pdf").addEventListener("click", () => this.download("pdf"));
-    setInterval(() => this.renderCallbacks(), 1000);
+    setInterval(() => this.tick(), 1000);
     if (this.session) await this.enter();
     else this.showLogin();
   }
