@@ -15,6 +15,7 @@ from analytics.labels import label, text
 HEADLINE = ("conversations", "self_service_rate", "handoff_rate", "handoff_answer_rate", "abandonment_rate",
             "wait_p50_s", "wait_p90_s", "handle_p50_s", "csat_agent", "csat_bot", "thumbs_up_rate",
             "not_found_rate", "unanswered_count", "callbacks_created", "callback_sla_rate")
+LRI, PDI = "\u2066", "\u2069"
 # Which way is better, for colouring the change against the previous period (None: neither).
 HIGHER_IS_BETTER = {
     "self_service_rate": True, "handoff_answer_rate": True, "csat_agent": True, "csat_bot": True,
@@ -65,10 +66,12 @@ def change(key: str, now: Any, before: Any) -> Change:
     if now is None or before is None:
         return Change("—", "none")
     diff = now - before
+    # The signed number is a left-to-right isolate (LRI … PDI): in Arabic text "+5.7" would otherwise
+    # be shown as "5.7+".
     if kind(key) == "rate":
-        shown = f"{diff * 100:+.1f} {text('percent_points')}"
+        shown = f"{LRI}{diff * 100:+.1f}{PDI} {text('percent_points')}"
     elif before:
-        shown = f"{diff / before * 100:+.0f}٪"
+        shown = f"{LRI}{diff / before * 100:+.0f}٪{PDI}"
     else:
         shown = "—"
     better = HIGHER_IS_BETTER.get(key)
@@ -126,7 +129,10 @@ def period_text(report: dict[str, Any]) -> tuple[str, str]:
     """(Hijri, Gregorian) descriptions of the period: label and dates."""
     p = report["period"]
     greg = p.get("gregorian_label") or p.get("label") or ""
-    return (p.get("hijri_label") or "", f"{greg} ({p['from'][:10]} – {last_day(p['to'])})")
+    dates = f"{p['from'][:10]} – {last_day(p['to'])}"
+    if greg == dates:  # a date range is its own label
+        return (p.get("hijri_label") or "", f"{LRI}{dates}{PDI}")
+    return (p.get("hijri_label") or "", f"{greg} ({LRI}{dates}{PDI})")
 
 
 def last_day(end: str) -> str:

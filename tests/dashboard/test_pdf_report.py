@@ -21,7 +21,7 @@ def test_html_carries_headline_branches_complaints_and_callbacks() -> None:
     assert 'dir="rtl"' in html and "الربع الثاني 1448" in html and "2026-12-31" in html
     for row in render.headline_rows(report):
         assert row["text"] in html and row["previous_text"] in html
-    assert "71.2٪" in html and "+5.7 نقطة" in html
+    assert "71.2٪" in html and "\u2066+5.7\u2069 نقطة" in html
     assert "جدة - الروضة" in html and "[رقم جوال]" in html and "90.3٪" in html
     assert html.count("<svg") == 3
     assert "بيانات تجريبية" not in html

@@ -38,7 +38,7 @@ def test_headline_figures_equal_the_json(workbook, report) -> None:
         assert ws.cell(row=r, column=3).value == report["previous"][key], key
     r = rows["self_service_rate"]
     assert ws.cell(row=r, column=2).number_format == "0.0%"
-    assert ws.cell(row=r, column=4).value == "+5.7 نقطة"
+    assert ws.cell(row=r, column=4).value == "\u2066+5.7\u2069 نقطة"
     assert "الربع الثاني 1448" in ws["B2"].value and "2026-12-31" in ws["B3"].value
 
 
