@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 SOURCE_KEY: web.AppKey[ReportSource] = web.AppKey("dashboard_source", object)
 SETTINGS_KEY: web.AppKey[Settings] = web.AppKey("dashboard_settings", Settings)
 ROLES = ("supervisor", "agent")
+_PRINTING = asyncio.Semaphore(1)
 EXPORT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
 
 
@@ -89,7 +90,8 @@ async def export(request: web.Request) -> web.StreamResponse:
 async def _render(settings: Settings, report: dict[str, Any], fmt: str) -> bytes:
     if fmt == "xlsx":
         return await asyncio.to_thread(xlsx_bytes, report)
-    return await pdf_bytes(report, settings.chromium)
+    async with _PRINTING:  # one Chromium at a time per gateway: each costs ~150 MB and a core for a second
+        return await pdf_bytes(report, settings.chromium)
 
 
 async def labels_json(request: web.Request) -> web.Response:

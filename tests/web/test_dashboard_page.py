@@ -142,3 +142,23 @@ def test_an_agent_sees_only_their_own_figures_on_a_phone(browser, dash_gateway: 
         assert axe_violations(page) == []
     finally:
         ctx.close()
+
+
+def test_real_data_has_no_demo_banner_and_an_empty_store_renders(browser, redis_url: str,
+                                                                 tmp_path_factory: pytest.TempPathFactory) -> None:
+    tmp = tmp_path_factory.mktemp("dashboard-real")
+    env = {"ANALYTICS_DB_URL": f"sqlite:///{tmp / 'real.sqlite3'}", "LOG_LEVEL": "WARNING"}
+    subprocess.run([str(procs.VENV_PY), "-m", "analytics", "migrate"], env=procs.base_env(**env), cwd=procs.ROOT,
+                   check=True, capture_output=True, timeout=120)
+    with running_gateway("http://127.0.0.1:9", redis_url, tmp, ENABLE_EDITOR="false", **env) as gw:
+        ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ar-SA")
+        try:
+            errors: list[str] = []
+            page = _open(ctx, gw, gw.supervisor, errors)
+            assert _figures(gw, gw.supervisor)["demo"] is False
+            expect(page.locator("#demo-banner")).to_be_hidden()
+            assert _kpi(page, "conversations") == "0" and _kpi(page, "csat_agent") == "—"
+            expect(page.locator("#complaints")).to_contain_text("لا توجد شكاوى")
+            assert errors == []
+        finally:
+            ctx.close()
