@@ -26,6 +26,7 @@ from handoff.dashboard_query import (
     as_agent,
     own_figures,
     parse_query,
+    recent_quarters,
 )
 from handoff.settings import Settings
 
@@ -94,6 +95,12 @@ async def _render(settings: Settings, report: dict[str, Any], fmt: str) -> bytes
         return await pdf_bytes(report, settings.chromium)
 
 
+async def periods_json(request: web.Request) -> web.Response:
+    require_role(await authenticate(request), *ROLES)
+    today = datetime.now(ZoneInfo(request.app[SETTINGS_KEY].timezone)).date()
+    return web.json_response({"quarters": recent_quarters(today)})
+
+
 async def labels_json(request: web.Request) -> web.Response:
     return web.json_response(labels(), headers={"Cache-Control": "public, max-age=300"})
 
@@ -109,3 +116,4 @@ def setup(app: web.Application, settings: Settings, source: ReportSource | None 
     app.router.add_get("/api/dashboard/report", report_json)
     app.router.add_get("/api/dashboard/export", export)
     app.router.add_get("/api/dashboard/labels", labels_json)
+    app.router.add_get("/api/dashboard/periods", periods_json)

@@ -93,3 +93,22 @@ def own_figures(report: dict[str, Any], username: str) -> dict[str, Any]:
     breakdowns["agent"] = [row for row in breakdowns.get("agent", []) if row.get("key") == username]
     out["breakdowns"] = breakdowns
     return out
+
+
+def recent_quarters(today: date, count: int = 4) -> list[dict[str, str]]:
+    """The current and previous quarters in both calendars, for the page's quarter picker: what
+    ``python -m analytics report --quarter / --hijri-quarter`` would report."""
+    from hijridate import Gregorian
+
+    from analytics import periods
+
+    out = []
+    h = Gregorian(today.year, today.month, today.day).to_hijri()
+    for kind, year, q, make in (("gregorian", today.year, (today.month - 1) // 3 + 1, periods.gregorian_quarter),
+                                ("hijri", h.year, (h.month - 1) // 3 + 1, periods.hijri_quarter)):
+        for _ in range(count):
+            p = make(f"{year}-Q{q}")
+            out.append({"kind": kind, "id": f"{year}-Q{q}", "from": p.start.isoformat(),
+                        "to": (p.end - timedelta(days=1)).isoformat()})
+            year, q = (year, q - 1) if q > 1 else (year - 1, 4)
+    return out

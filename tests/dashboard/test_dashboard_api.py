@@ -135,3 +135,12 @@ async def test_store_down_is_a_503(api) -> None:
     finally:
         source.down = False
     assert res.status == 503 and (await res.json())["error"] == "analytics_unavailable"
+
+
+async def test_recent_quarters_in_both_calendars(api) -> None:
+    client, tokens, _ = api
+    res = await client.get("/api/dashboard/periods", headers=auth(tokens, "agent"))
+    quarters = (await res.json())["quarters"]
+    assert [q["kind"] for q in quarters] == ["gregorian"] * 4 + ["hijri"] * 4
+    assert all(q["from"] < q["to"] for q in quarters)
+    assert (await client.get("/api/dashboard/periods")).status == 401

@@ -54,3 +54,16 @@ def test_history_improves_and_is_deterministic(events) -> None:
 def test_days_must_be_positive() -> None:
     with pytest.raises(demo.DemoError):
         list(demo.generate(0, NOW))
+
+
+def test_recent_quarters_match_known_boundaries() -> None:
+    from datetime import date
+
+    from handoff.dashboard_query import recent_quarters
+
+    quarters = {q["id"]: q for q in recent_quarters(date(2026, 12, 5))}
+    assert (quarters["2026-Q4"]["from"], quarters["2026-Q4"]["to"]) == ("2026-10-01", "2026-12-31")
+    # 1 Muharram 1448 is 16 June 2026 in the Umm al-Qura calendar: Q1 of 1448 starts there, Q4 of 1447 ends
+    # the day before; the picker offers the current Hijri quarter (Q2: Rabi' al-Thani to Jumada al-Akhirah).
+    assert quarters["1448-Q1"]["from"] == "2026-06-16" and quarters["1447-Q4"]["to"] == "2026-06-15"
+    assert quarters["1448-Q2"]["from"] <= "2026-12-05" <= quarters["1448-Q2"]["to"]

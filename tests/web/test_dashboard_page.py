@@ -108,6 +108,14 @@ def test_supervisor_sees_every_figure_filters_and_exports(context, dash_gateway:
     assert path.name.endswith("-demo.xlsx")
     ws = load_workbook(io.BytesIO(path.read_bytes()))["الملخص"]
     assert ws["B8"].value == jeddah["conversations"] and JEDDAH in ws["B4"].value
+    # The quarter picker asks for the CLI's own period (python -m analytics report --hijri-quarter …).
+    hijri_q = page.locator('#f-quarter optgroup[label="هجري"] option').first.get_attribute("value")
+    page.locator("#f-quarter").select_option(hijri_q)
+    page.get_by_role("button", name="تطبيق").click()
+    quarter = _figures(dash_gateway, dash_gateway.supervisor,
+                       f"hijri_quarter={hijri_q.split(':')[1]}&branch={quote(JEDDAH)}")["report"]
+    assert quarter["period"]["hijri_label"] == hijri_q.split(":")[1]
+    expect(page.locator('[data-kpi="conversations"] .kpi-value')).to_have_text(f"{quarter['kpis']['conversations']:,}")
     with page.expect_download() as dl:
         page.get_by_role("button", name="تنزيل PDF").click()
     assert dl.value.suggested_filename.endswith(".pdf")

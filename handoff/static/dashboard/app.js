@@ -76,11 +76,35 @@ class Dashboard {
     const today = new Date();
     $("#f-to").value = fmt.isoDay(today);
     $("#f-from").value = fmt.isoDay(new Date(today.getTime() - 29 * 86400e3));
+    await this.fillQuarters();
     await this.load();
+  }
+
+  async fillQuarters() {
+    const res = await this.call("/api/dashboard/periods");
+    if (!res.ok) return;
+    const { quarters } = await res.json();
+    const groups = ["gregorian", "hijri"].map((kind) => el("optgroup", { label: t(`${kind}_quarters`) },
+      ...quarters.filter((q) => q.kind === kind).map((q) => {
+        const [year, n] = q.id.split("-Q");
+        return el("option", { value: `${kind}:${q.id}`, "data-from": q.from, "data-to": q.to,
+          text: t(`quarter_name_${kind}`, { q: n, year }) });
+      })));
+    $("#f-quarter").replaceChildren(el("option", { value: "", text: t("custom_range") }), ...groups);
+  }
+
+  pickQuarter() {
+    const opt = $("#f-quarter").selectedOptions[0];
+    if (opt && opt.value) {
+      $("#f-from").value = opt.dataset.from;
+      $("#f-to").value = opt.dataset.to;
+    }
   }
 
   query() {
     const q = new URLSearchParams({ from: $("#f-from").value, to: $("#f-to").value });
+    const [kind, id] = $("#f-quarter").value.split(":");
+    if (id) q.set(kind === "hijri" ? "hijri_quarter" : "quarter", id);  // the CLI's own period, same labels
     for (const sel of document.querySelectorAll("select[data-filter]")) if (sel.value) q.set(sel.dataset.filter, sel.value);
     return q;
   }
@@ -176,7 +200,7 @@ class Dashboard {
     body.replaceChildren(...this.callbacks.map((cb) => {
       const due = new Date(Date.parse(cb.due_at));
       return el("tr", { "data-task": cb.task_id, "data-due": String(due.getTime()) },
-        el("td", { text: `${fmt.hijri(due)} · ${fmt.gregorian(due)} م · ${fmt.clock(due)}` }),
+        el("td", { text: t("due_when", { hijri: fmt.hijri(due), gregorian: fmt.gregorian(due), time: fmt.clock(due) }) }),
         el("td", { class: "countdown" }),
         el("td", { text: t(`trigger_${cb.trigger}`) }),
         el("td", { text: t(cb.result === "not_reached" ? "cb_retry" : "cb_open") }));
@@ -222,6 +246,8 @@ class Dashboard {
       this.showLogin();
     });
     $("#filters").addEventListener("submit", (ev) => { ev.preventDefault(); this.load(); });
+    $("#f-quarter").addEventListener("change", () => this.pickQuarter());
+    for (const id of ["#f-from", "#f-to"]) $(id).addEventListener("input", () => { $("#f-quarter").value = ""; });
     $("#export-xlsx").addEventListener("click", () => this.download("xlsx"));
     $("#export-pdf").addEventListener("click", () => this.download("pdf"));
     setInterval(() => this.tick(), 1000);
