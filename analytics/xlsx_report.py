@@ -9,8 +9,9 @@ import io
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from analytics import render
@@ -133,6 +134,13 @@ def _daily(wb: Workbook, report: dict[str, Any]) -> None:
             _put(ws, i, j, key, day.get(key))
     for col in "AB":
         ws.column_dimensions[col].width = 16
+    if days and "conversations" in keys:
+        chart = LineChart()
+        chart.title, chart.height, chart.width = label("kpis", "conversations"), 8, 24
+        col = keys.index("conversations") + 3
+        chart.add_data(Reference(ws, min_col=col, min_row=1, max_row=len(days) + 1), titles_from_data=True)
+        chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(days) + 1))
+        ws.add_chart(chart, f"{get_column_letter(len(keys) + 4)}2")
 
 
 def xlsx_bytes(report: dict[str, Any]) -> bytes:

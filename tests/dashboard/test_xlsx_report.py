@@ -64,6 +64,7 @@ def test_daily_series_and_demo_title(report) -> None:
     ws = wb[SHEETS["daily"]]
     assert ws.cell(row=2, column=1).value == "2026-10-01" and ws.cell(row=2, column=2).value == "1448-04-09"
     assert ws.cell(row=2, column=3).value == report["series"]["day"][0]["conversations"]
+    assert ws._charts, "the daily sheet carries a trend chart"
 
 
 def test_empty_report_still_opens() -> None:
