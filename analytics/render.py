@@ -96,7 +96,7 @@ def headline_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
 def branch_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for item in report["breakdowns"].get("branch", []):
-        row = {"key": item["key"], "label": item["key"] or label("branch", None)}
+        row = {"key": item["key"], "label": label("branch", item["key"])}  # "unknown" → "غير محدد"
         for col in BRANCH_COLUMNS:
             row[col] = item.get(col)
         rows.append(row)

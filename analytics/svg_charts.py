@@ -26,8 +26,9 @@ def hbars(items: list[tuple[str, float, str]], width: int = 640, bar_h: int = 22
         parts.append(f'<text x="{width}" y="{y + bar_h * 0.72}" font-size="13" fill="{MUTED}" '
                      f'text-anchor="start">{escape(name)}</text>')
         parts.append(f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" rx="3" fill="{BRAND}"/>')
+        # Right to left: "start" is the right edge, so the figure grows leftwards from the bar's end.
         parts.append(f'<text x="{x - gap:.1f}" y="{y + bar_h * 0.72}" font-size="13" fill="#1b1f1d" '
-                     f'text-anchor="end">{escape(shown)}</text>')
+                     f'text-anchor="start">{escape(shown)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
