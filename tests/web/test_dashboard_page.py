@@ -9,15 +9,19 @@ import io
 import re
 import subprocess
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import pytest
 from hijridate import Gregorian
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from analytics.events import envelope
+from analytics.ingest import ingest
+from analytics.store import make_engine
 from scripts import procs
 from tests.web.a11y import axe_violations
 from tests.web.conftest import WebGateway, add_users, running_gateway, shot
@@ -35,12 +39,30 @@ def dash_gateway(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
            "ANALYTICS_DEMO_DB_URL": f"sqlite:///{tmp / 'demo.sqlite3'}", "LOG_LEVEL": "WARNING"}
     subprocess.run([str(procs.VENV_PY), "-m", "analytics", "demo", "--days", "45"], env=procs.base_env(**env),
                    cwd=procs.ROOT, check=True, capture_output=True, timeout=300)
+    _two_open_followups(env["ANALYTICS_DEMO_DB_URL"])
     # The editor (and its search index) is not needed here: a lighter gateway.
     with running_gateway("http://127.0.0.1:9", redis_url, tmp, ANALYTICS_DEMO="true", ENABLE_EDITOR="false",
                          **env) as gw:
         add_users(procs.base_env(REDIS_URL=gw.redis_url, REDIS_PREFIX=gw.prefix),
                   [(DEMO_AGENT, "agent", "نورة")])
         yield gw
+
+
+def _two_open_followups(url: str) -> None:
+    """One task due in 3 hours and one overdue by an hour, written through the real ingestion, so the
+    countdowns have something to show whatever the random history left open."""
+    now = datetime.now(UTC)
+    events = [envelope("followup.created", f"c_demo_web{i}", at=iso(now - timedelta(hours=24 - due)),
+                       task_id=f"fu_web{i}", trigger="csat_low", due_at=iso(now + timedelta(hours=due)),
+                       has_number=True) for i, due in ((1, 3), (2, -1))]
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        ingest(conn, events, ZoneInfo("Asia/Riyadh"))
+    engine.dispose()
+
+
+def iso(at: datetime) -> str:
+    return at.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _token(gw: WebGateway, username: str) -> str:
@@ -85,11 +107,13 @@ def test_supervisor_sees_every_figure_filters_and_exports(context, dash_gateway:
     assert page.locator("#chart-trend").bounding_box()["height"] > 100
     assert page.locator("#branch-table tbody tr").count() == len(data["report"]["breakdowns"]["branch"])
     assert page.locator("#f-agent").is_visible()
-    if data["callbacks"]:
-        first_cell = page.locator("#callbacks tbody tr").first.locator(".countdown")
-        before = first_cell.inner_text()
-        page.wait_for_timeout(1500)
-        assert first_cell.inner_text() != before  # the countdown ticks
+    overdue = page.locator('#callbacks tr[data-task="fu_web2"]')
+    expect(overdue).to_have_class("overdue")
+    expect(overdue.locator(".countdown")).to_have_text(re.compile(r"^متأخر 1 س 0\d د \d\d ث$"))
+    due_soon = page.locator('#callbacks tr[data-task="fu_web1"] .countdown')
+    expect(due_soon).to_have_text(re.compile(r"^متبقٍ 2 س 5\d د \d\d ث$"))
+    expect(due_soon).not_to_have_text(due_soon.inner_text())  # the countdown ticks
+    assert page.locator('#callbacks tr[data-task="fu_web1"]').get_attribute("class") != "overdue"
     reasons = data["report"]["complaints"]["by_reason"]  # classified by the committed complaint model
     assert reasons and page.locator("#complaints > li[data-reason]").count() == len(reasons)
     expect(page.locator("#complaints .examples li").first).to_have_text(reasons[0]["examples"][0])
