@@ -21,6 +21,7 @@ from handoff.citizen_ws import GATEWAY_KEY
 from handoff.gateway import Gateway
 from handoff.settings import Settings
 from scripts import procs
+from tests.waiting import wait_for
 
 ORIGIN = "http://widget.test"
 PASSWORD = "correct horse battery"
@@ -77,6 +78,13 @@ class Gw:
         client = Client(ws)
         self.clients.append(client)
         return client
+
+    async def wait_state(self, cid: str, state: str, within: float = 30.0) -> dict[str, Any]:
+        """The conversation's metadata once its state is ``state`` (polled; AssertionError past ``within``)."""
+        async def reached() -> dict[str, Any] | None:
+            meta = await self.gateway.conversations.get(cid)
+            return meta if meta.get("state") == state else None
+        return await wait_for(reached, within, what=f"{cid} in state {state!r}")
 
     async def citizen(self) -> tuple[Client, str, str]:
         client = await self.ws("/ws/chat")

@@ -24,7 +24,8 @@ def test_cli_creates_an_account_with_an_argon2_hash(redis_url: str, redis_prefix
     assert done.returncode == 0, done.stderr
     again = subprocess.run(argv, input=PASSWORD + "\n", text=True, env=env, cwd=procs.ROOT, capture_output=True)
     assert again.returncode == 1 and "already exists" in again.stderr
-    stored = redis.Redis.from_url(redis_url).hgetall(f"{redis_prefix}ho:account:huda")
+    with redis.Redis.from_url(redis_url) as client:
+        stored = client.hgetall(f"{redis_prefix}ho:account:huda")
     assert stored[b"password_hash"].startswith(b"$argon2id$")
     assert PASSWORD.encode() not in b"".join(stored.values())
     assert stored[b"display_name"].decode() == "هدى"

@@ -220,11 +220,7 @@ async def test_silent_but_connected_agent_keeps_the_conversation_until_the_socke
             await agent.wait_for(within=5, type="nothing-expected")
         assert (await gw.gateway.conversations.get(cid))["state"] == "with_agent"
         await agent.close()
-        for _ in range(50):
-            await asyncio.sleep(0.2)
-            if (await gw.gateway.conversations.get(cid))["state"] == "queued":
-                break
-        assert (await gw.gateway.conversations.get(cid))["state"] == "queued"
+        await gw.wait_state(cid, "queued", within=30)  # back in the queue once the socket died
 
 
 async def test_malformed_agent_frames_count_toward_the_rate_limit(make_settings) -> None:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from analytics import keys
 from tests.handoff.helpers import Gw, msg_id
+from tests.waiting import wait_for
 
 
 async def _events(gw: Gw, at_least: int = 0) -> list[dict]:
     """The stream's events, once there are ``at_least`` (an event follows the frame the client waits for)."""
-    for _ in range(100):
-        entries = await gw.gateway.redis.xrange(keys.stream(gw.gateway.settings.redis_prefix))
-        if len(entries) >= at_least:
-            break
-        await asyncio.sleep(0.05)
+    stream = keys.stream(gw.gateway.settings.redis_prefix)
+
+    async def enough() -> tuple[list, ...]:
+        entries = await gw.gateway.redis.xrange(stream)
+        return (entries,) if len(entries) >= at_least else ()  # a tuple: truthy even when no event is wanted
+    [entries] = await wait_for(enough, within=30, what=f"{at_least} analytics events")
     return [json.loads(f[b"e"]) for _, f in entries]
 
 

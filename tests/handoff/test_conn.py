@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from handoff.conn import Outbox, RateLimiter
+from tests.waiting import wait_for
 
 
 class StuckSocket:
@@ -33,8 +34,10 @@ async def test_a_peer_that_stops_reading_is_disconnected_not_buffered_forever() 
     outbox.MAX_BACKLOG = 50
     for i in range(200):
         outbox.frame({"type": "pong", "i": i})
-    await asyncio.sleep(0.05)
-    assert ws.closed and ws.close_code == 1013
+    async def closed() -> bool:
+        return ws.closed
+    await wait_for(closed, within=10, what="the stuck peer disconnected")
+    assert ws.close_code == 1013
     assert outbox.queue.qsize() <= 50
     await outbox.close()
 

@@ -8,6 +8,7 @@ import time
 
 from handoff.errors import ConversationError
 from tests.handoff.helpers import Client, Gw, msg_id
+from tests.waiting import wait_for
 
 
 async def held(gw: Gw, agent: Client) -> tuple[Client, str]:
@@ -85,7 +86,10 @@ async def test_transfer_to_an_agent_gone_silent_is_refused_atomically(gw: Gw) ->
     _, cid = await held(gw, noura)
     await khalid.close()
     g = gw.gateway
-    await asyncio.sleep(0.1)
+
+    async def gone() -> bool:  # else the reaper, seeing khalid's socket open, would beat him alive again
+        return not any(a.username == "khalid" and not a.ws.closed for a in list(g.agents))
+    await wait_for(gone, within=10, what="khalid's socket closed on the gateway")
     await g.redis.zadd(g.keys.presence, {"khalid": time.time() - g.settings.agent_timeout_s - 5})
     try:
         await g.queue.transfer(cid, "noura", "khalid", "خالد")
