@@ -74,12 +74,14 @@ async def test_full_flow_handoff_claim_chat_resolve_csat(gw: Gw) -> None:
 
 @pytest.mark.parametrize("rounds", [100])
 async def test_two_agents_claiming_at_once_exactly_one_wins(gw: Gw, rounds: int) -> None:
-    first, second = await gw.agent("agent1", "أحمد"), await gw.agent("agent2", "سارة")
     cids = []
     for _ in range(rounds):
         cid, _ = await gw.gateway.conversations.create()
         await gw.gateway.queue.enqueue(cid, packet())
         cids.append(cid)
+    # The consoles connect once the queue is filled: a socket left unread meanwhile (a slow machine) would
+    # miss its ping deadline or overflow its backlog, and the gateway rightly closes it.
+    first, second = await gw.agent("agent1", "أحمد"), await gw.agent("agent2", "سارة")
     for i, cid in enumerate(cids):
         await asyncio.gather(first.send(type="claim", conversation_id=cid, ref=f"a{i}"),
                              second.send(type="claim", conversation_id=cid, ref=f"b{i}"))
