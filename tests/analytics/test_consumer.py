@@ -72,7 +72,9 @@ def test_sigkill_mid_stream_then_restart_counts_every_event_once(store_url: str,
                                                                   redis_prefix: str) -> None:
     client = redis.Redis.from_url(redis_url)
     total = _push(client, redis_prefix, CONVERSATIONS)
-    upgrade(make_engine(store_url))
+    engine = make_engine(store_url)
+    upgrade(engine)
+    engine.dispose()  # an engine left to the garbage collector leaves its connection open (ResourceWarning)
     first = _consumer(store_url, redis_url, redis_prefix)
     try:
         _wait(lambda: _counts(store_url)[0] > 300, 120, "the first consumer to store some events")
@@ -81,6 +83,7 @@ def test_sigkill_mid_stream_then_restart_counts_every_event_once(store_url: str,
     finally:
         if first.poll() is None:
             first.kill()
+        first.stderr.close()  # type: ignore[union-attr]
     seen_at_kill = _counts(store_url)[0]
     assert 0 < seen_at_kill < total, "the kill must land mid-stream"
     second = _consumer(store_url, redis_url, redis_prefix)
@@ -89,7 +92,8 @@ def test_sigkill_mid_stream_then_restart_counts_every_event_once(store_url: str,
         _wait(lambda: client.xpending(keys.stream(redis_prefix), keys.GROUP)["pending"] == 0, 30, "acks")
     finally:
         second.terminate()
-        assert second.wait(30) == 0, second.stderr.read().decode()[-2000:] if second.stderr else ""
+        with second.stderr:  # type: ignore[union-attr]
+            assert second.wait(30) == 0, second.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
     assert _counts(store_url) == (total, CONVERSATIONS, CONVERSATIONS)
     client.close()
 

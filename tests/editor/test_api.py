@@ -151,13 +151,13 @@ async def test_publish_makes_the_entry_answerable_and_unpublish_removes_it(edito
     ed, q = editor.auth("editor"), {"q": "هل يمكنني إحضار كلبي إلى الفرع؟"}
     resp = await editor.client.post("/api/faq/live-pets/publish", json={"rev": entry["rev"]}, headers=ed)
     version = (await resp.json())["version"]
-    assert await asyncio.to_thread(editor.live.wait_for_version, version, 5)
+    assert await asyncio.to_thread(editor.live.wait_for_version, version, 60)
     body = await (await editor.client.get("/api/faq/search", params=q, headers=ed)).json()
     assert body["decision"] == "answer" and body["candidates"][0]["id"] == "live-pets"
     status = await (await editor.client.get("/api/faq/live", headers=editor.auth("agent"))).json()
     assert status["ready"] and status["served_version"] >= version and status["entries"] > 100
     resp = await editor.client.post("/api/faq/live-pets/unpublish", headers=ed)
-    assert await asyncio.to_thread(editor.live.wait_for_version, (await resp.json())["version"], 5)
+    assert await asyncio.to_thread(editor.live.wait_for_version, (await resp.json())["version"], 60)
     body = await (await editor.client.get("/api/faq/search", params=q, headers=ed)).json()
     assert "live-pets" not in [c["id"] for c in body["candidates"]]
 

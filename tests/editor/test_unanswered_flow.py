@@ -36,7 +36,7 @@ async def test_cluster_of_five_turned_into_an_faq_makes_them_answered(editor) ->
              "from_unanswered": biggest["record_ids"]}
     resp = await editor.client.post("/api/faq", json=draft, headers=ed)
     assert resp.status == 201, await resp.text()
-    assert await asyncio.to_thread(editor.live.wait_for_version, await editor.store.version(), 5)
+    assert await asyncio.to_thread(editor.live.wait_for_version, await editor.store.version(), 60)
     for text in PETS:
         body = await (await editor.client.get("/api/faq/search", params={"q": text}, headers=ed)).json()
         assert body["decision"] == "answer" and body["candidates"][0]["id"] == "branch-pets", text
