@@ -8,11 +8,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 
+from handoff import leaving
 from handoff.conversations import AppendResult, now_iso
 from handoff.errors import ConversationError
-from handoff.followups import CSAT_FOLLOWUP_MAX, Trigger, normalise_gulf_mobile
+from handoff.followups import CSAT_FOLLOWUP_MAX, create_followup, normalise_gulf_mobile
 from handoff.gateway import Gateway
 from handoff.protocol import FeedbackValue, HandoffPacket
 from handoff.rasa import BotTurn, RasaUnavailable
@@ -22,10 +22,6 @@ from knowledge_base.pii import mask
 log = logging.getLogger(__name__)
 
 Typing = Callable[[bool], None]
-
-
-def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def typed_text(text: str) -> str:
@@ -187,17 +183,6 @@ async def submit_csat(gw: Gateway, cid: str, msg_id: str | None, score: int, com
     return res.seq
 
 
-async def create_followup(gw: Gateway, cid: str, trigger: Trigger) -> bool:
-    """The conversation's follow-up task (once) and its ``followup.created`` event. True if new."""
-    made = await gw.followups.create(cid, trigger)
-    if made is None:
-        return False
-    log.info("follow-up task created", extra={"task_id": made["task_id"], "trigger": trigger})
-    await gw.analytics.emit("followup.created", cid, task_id=made["task_id"], trigger=trigger,
-                            due_at=iso(made["due_at"]), has_number=False)
-    return True
-
-
 async def submit_followup_contact(gw: Gateway, cid: str, msg_id: str, mobile: str | None) -> AppendResult:
     """The citizen's answer to the number step: a mobile to be called on (with consent) or none.
 
@@ -225,5 +210,7 @@ async def submit_feedback(
     res = await gw.feedback.record(cid, msg_id, value, prompt_seq)
     if res.stored:
         gw.metrics.feedback.labels(value).inc()
+        if value == "down":
+            await leaving.watch(gw, cid)
         log.info("answer rated", extra={"value": value})
     return res

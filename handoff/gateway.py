@@ -15,6 +15,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from analytics.emitter import Emitter
+from handoff import leaving
 from handoff.accounts import AccountStore
 from handoff.callbacks import Callbacks, Csat
 from handoff.conversations import ConversationStore
@@ -199,6 +200,8 @@ class Gateway:
                 await beat_citizens(self, [c.cid for c in list(self.citizens)
                                            if c.cid and c.state == "queued" and not c.ws.closed])
                 await sweep_queue(self)
+                await leaving.beat(self, [c.cid for c in list(self.citizens) if c.cid and not c.ws.closed])
+                await leaving.sweep(self)
                 await self.check_sessions()
             except RedisError as exc:
                 log.warning("reaper: redis error %s", type(exc).__name__)
