@@ -6,6 +6,7 @@ Plain async functions over the ``Gateway``; sockets only parse frames and map er
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
 
@@ -15,7 +16,7 @@ from handoff.errors import ConversationError
 from handoff.followups import CSAT_FOLLOWUP_MAX, create_followup, normalise_gulf_mobile
 from handoff.gateway import Gateway
 from handoff.protocol import FeedbackValue, HandoffPacket
-from handoff.rasa import BotTurn, RasaUnavailable
+from handoff.rasa import BotTurn, RasaUnavailable, context
 from knowledge_base.logs import conversation_id as conversation_ctx
 from knowledge_base.pii import mask
 
@@ -117,10 +118,13 @@ async def _turn(gw: Gateway, cid: str, text: str, typing: Typing | None, input_i
 
 
 async def _store_turn(gw: Gateway, cid: str, turn: BotTurn) -> None:
-    for message in turn.messages:
+    # The context rides on the turn's last message: stored with it, in the same step, only while with the bot.
+    context = {"context": json.dumps(turn.context, ensure_ascii=False)} if turn.context is not None else None
+    for i, message in enumerate(turn.messages):
         try:
             await gw.conversations.append(cid, message, cond=("state", "bot"),
-                                          offers=[b["payload"] for b in message["buttons"]])
+                                          offers=[b["payload"] for b in message["buttons"]],
+                                          set_fields=context if i == len(turn.messages) - 1 else None)
         except ConversationError:
             log.info("bot reply dropped: the conversation left the bot meanwhile")
             return
@@ -144,6 +148,7 @@ async def try_handoff(gw: Gateway, cid: str, packet: HandoffPacket) -> str:
         except ConversationError as exc:
             return exc.code  # already queued / with an agent / closed: nothing to do
         gw.metrics.handoffs.labels(packet["reason"]).inc()
+        await gw.analytics.emit("handoff.requested", cid, reason=packet["reason"], topic=packet["topic"])
         log.info("queued for an agent", extra={"reason": packet["reason"], "topic": packet["topic"]})
         return "queued"
     entry = {"type": "handoff_unavailable", "reason": reason, "next_open": gw.next_open()}
@@ -152,12 +157,18 @@ async def try_handoff(gw: Gateway, cid: str, packet: HandoffPacket) -> str:
     except ConversationError as exc:
         return exc.code
     gw.metrics.unavailable.labels(reason).inc()
+    await gw.analytics.emit("handoff.requested", cid, reason=packet["reason"], topic=packet["topic"])
+    await gw.analytics.emit("handoff.abandoned", cid, how="out_of_hours" if reason == "outside_hours" else reason)
     return "unavailable"
 
 
 async def user_request_packet(gw: Gateway, cid: str) -> HandoffPacket:
+    """The packet of a handoff the citizen asked for without a bot turn (the widget's link): topic and
+    candidates from the assistant's latest context (rasa.context), the summary from the transcript."""
+    raw = await gw.redis.hget(gw.keys.conv(cid), "context")
+    ctx = context(json.loads(raw)) if raw else context(None)
     return {
-        "reason": "user_request", "topic": None, "candidates": [],
+        "reason": "user_request", "topic": ctx["topic"], "candidates": ctx["candidates"],
         "summary": await gw.conversations.recent_user_texts(cid), "requested_at": now_iso(),
     }
 
@@ -178,6 +189,8 @@ async def submit_csat(gw: Gateway, cid: str, msg_id: str | None, score: int, com
         meta = await gw.conversations.get(cid)
         await gw.csat.record(cid, score, comment, meta.get("resolved_by", ""))
         gw.metrics.csat.labels(str(score)).inc()
+        await gw.analytics.emit("csat.submitted", cid, score=score, comment=comment,  # the emitter masks it
+                                target="agent" if meta.get("resolved_by") else "bot")
         if low:
             await create_followup(gw, cid, "csat_low")
     return res.seq
@@ -213,4 +226,5 @@ async def submit_feedback(
         if value == "down":
             await leaving.watch(gw, cid)
         log.info("answer rated", extra={"value": value})
+        await gw.analytics.emit("feedback.thumb", cid, value=value, faq_id=None)
     return res

@@ -66,6 +66,10 @@ class Keys:
     def queue(self) -> str:
         return f"{self.base}queue"
 
+    def day_count(self, day: str) -> str:
+        """Counter of the citizens queued on one local day (TIMEZONE): the consoles' "citizen no. 12 today"."""
+        return f"{self.base}daycount:{day}"
+
     # agents
     @property
     def presence(self) -> str:
@@ -124,6 +128,16 @@ class Keys:
     @property
     def wait_avg(self) -> str:
         return f"{self.base}wait_avg"
+
+    # saved (canned) replies
+    @property
+    def canned_team(self) -> str:
+        """Hash: reply id -> JSON CannedReply, shared by every agent (written by supervisors)."""
+        return f"{self.base}canned:team"
+
+    def canned_personal(self, username: str) -> str:
+        """Hash: reply id -> JSON CannedReply, one agent's own."""
+        return f"{self.base}canned:user:{username}"
 
     # accounts
     def account(self, username: str) -> str:

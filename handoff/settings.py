@@ -22,12 +22,18 @@ from knowledge_base.envconf import (
     env_str,
     env_url,
 )
+from knowledge_base.redisconn import RedisTarget, target_from_env
 
 
 @dataclass(frozen=True)
 class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "faq:"
+    # Redis Sentinel (knowledge_base/redisconn.py): empty = connect to redis_url directly.
+    redis_sentinels: tuple[tuple[str, int], ...] = ()
+    redis_master_name: str = "faqbot"
+    redis_wait_replicas: int = 0  # acked messages wait until this many replicas hold them
+    redis_wait_timeout_ms: int = 500
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_s: float = 15.0
     # The action server's health URL (rasa-sdk's GET /health), for /health only: Rasa calls the action
@@ -70,6 +76,11 @@ class Settings:
     log_format: str = "text"
     log_level: str = "INFO"
     metrics_token: str = ""  # empty: /metrics is open (keep it behind the proxy); else a Bearer token
+
+    @property
+    def redis_target(self) -> RedisTarget:
+        return RedisTarget(self.redis_url, self.redis_sentinels, self.redis_master_name, self.redis_wait_replicas,
+                           self.redis_wait_timeout_ms)
 
     @property
     def hours(self) -> BusinessHours:
@@ -124,9 +135,14 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     d = Settings()
     tz = _timezone(env)
     greeting = env.get("GREETING_PAYLOAD")
+    redis = target_from_env(env)
     return Settings(
         redis_url=env_url("REDIS_URL", d.redis_url, env, schemes=("redis", "rediss", "unix")),
         redis_prefix=env_str("REDIS_PREFIX", d.redis_prefix, env),
+        redis_sentinels=redis.sentinels,
+        redis_master_name=redis.master_name,
+        redis_wait_replicas=redis.wait_replicas,
+        redis_wait_timeout_ms=redis.wait_timeout_ms,
         rasa_url=env_url("RASA_URL", d.rasa_url, env, schemes=("http", "https")).rstrip("/"),
         rasa_timeout_s=env_float("RASA_TIMEOUT_S", d.rasa_timeout_s, env),
         action_health_url=(env_url("ACTION_HEALTH_URL", None, env, schemes=("http", "https"))

@@ -33,6 +33,7 @@ export function field(S, key, control, hintKey = null) {
 }
 
 export function setError(S, f, key) {
+  S.unbind(f.err); // one error at a time, also after a language switch
   if (key) {
     S.bind(f.err, key);
     f.control.setAttribute("aria-invalid", "true");
@@ -40,6 +41,17 @@ export function setError(S, f, key) {
     f.err.textContent = "";
     f.control.removeAttribute("aria-invalid");
   }
+}
+
+/** Validate a field as the citizen types, once it has been checked (left filled in, or submitted): an error
+ * goes away as soon as the field is fixed, and comes back if it is broken again. */
+function liveCheck(control, check) {
+  control.addEventListener("input", () => {
+    if (control.dataset.checked) check();
+  });
+  control.addEventListener("blur", () => {
+    if (control.value.trim() || control.dataset.checked) check(); // an untouched empty field: no error yet
+  });
 }
 
 /** Leave-a-message / callback form; onSubmit({name, mobile, message, callback}) returns a promise. */
@@ -53,17 +65,23 @@ export function callbackCard(S, intro, onSubmit) {
   const submit = S.bind(el("button", { class: "btn", type: "submit" }), "widget.callback_submit");
   const form = el("form", { class: "card callback", novalidate: true }, S.bind(el("h3"), "widget.callback_title"),
     intro, name.wrap, mobile.wrap, message.wrap, callRow, submit);
+  const checks = [
+    [name, (v) => validName(v), "widget.callback_invalid_name"],
+    [mobile, (v) => normaliseMobile(v) !== null, "widget.callback_invalid_mobile"],
+    [message, (v) => v.trim().length >= 1 && v.trim().length <= 1000, "widget.callback_invalid_message"],
+  ];
+  const check = ([f, ok, key]) => {
+    const good = ok(f.control.value);
+    f.control.dataset.checked = "true";
+    setError(S, f, good ? null : key);
+    return good;
+  };
+  for (const c of checks) liveCheck(c[0].control, () => check(c));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    const bad = checks.filter((c) => !check(c));
+    if (bad.length) return bad[0][0].control.focus();
     const text = message.control.value.trim();
-    const checks = [
-      [name, validName(name.control.value), "widget.callback_invalid_name"],
-      [mobile, normaliseMobile(mobile.control.value) !== null, "widget.callback_invalid_mobile"],
-      [message, text.length >= 1 && text.length <= 1000, "widget.callback_invalid_message"],
-    ];
-    for (const [f, ok, key] of checks) setError(S, f, ok ? null : key);
-    const bad = checks.find(([, ok]) => !ok);
-    if (bad) return bad[0].control.focus();
     submit.disabled = true;
     try {
       await onSubmit({ name: name.control.value.trim(), mobile: normaliseMobile(mobile.control.value),
