@@ -52,8 +52,8 @@ async def test_a_thumbs_down_then_leaving_opens_a_task(bot: Gw) -> None:
     assert await bot.gateway.redis.zscore(bot.gateway.keys.followup_watch, cid) is None
     rows = await bot.gateway.redis.xrange(f"{bot.gateway.settings.redis_prefix}analytics:events")
     created = [json.loads(f[b"e"]) for _, f in rows]
-    assert [(e["type"], e["trigger"]) for e in created if e["conversation_id"] == cid] == [
-        ("followup.created", "thumb_down_left")]
+    assert [e["trigger"] for e in created if e["conversation_id"] == cid and e["type"] == "followup.created"] == [
+        "thumb_down_left"]
 
 
 async def test_a_citizen_still_on_the_page_has_not_left(bot: Gw) -> None:
