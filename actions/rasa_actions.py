@@ -12,9 +12,17 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import kb_access
-from actions.dialogue import carries_question, followup_turn, handoff, out_of_context_reply, smalltalk
+from actions.dialogue import (
+    carries_question,
+    followup_turn,
+    handoff,
+    out_of_context_reply,
+    smalltalk,
+    with_context,
+)
 from actions.faq import answer_question, person_requested
 from actions.lang import reply_language
+from actions.outcomes import emit_turn
 from actions.replies import Phrasebook, Reply, dispatch
 from actions.state import DialogueState
 from actions.turn import Outcome, Turn
@@ -53,8 +61,9 @@ class DialogueAction(Action):
 
     action_name = ""
 
-    def __init__(self, recorder: UnansweredRecorder) -> None:
+    def __init__(self, recorder: UnansweredRecorder, emitter: Any = None) -> None:
         self.recorder = recorder
+        self.emitter = emitter  # analytics.emitter.Emitter, or None (no analytics)
 
     def name(self) -> str:
         return self.action_name
@@ -82,9 +91,11 @@ class DialogueAction(Action):
         except Exception:
             log.exception("action %s failed; handing off", self.action_name)
             outcome = handoff(turn, state, "low_confidence")
+        outcome = with_context(outcome)
         dispatch(dispatcher, outcome.replies, turn.book)
         await self.recorder.record(outcome.unanswered, turn.conversation_id)
         await self.recorder.record_learned(outcome.learned, turn.conversation_id)
+        await emit_turn(self.emitter, turn, outcome, smalltalk=self.action_name == "action_smalltalk")
         log.info("action done", extra={"action": self.action_name, "replies": len(outcome.replies)})
         final = outcome.state.update(last_input_id=turn.input_id,
                                      last_replies=[asdict(r) for r in outcome.replies] if turn.input_id else [])
