@@ -12,9 +12,16 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import kb_access
-from actions.dialogue import carries_question, followup_turn, handoff, out_of_context_reply, smalltalk
+from actions.dialogue import (
+    carries_question,
+    followup_turn,
+    handoff,
+    out_of_context_reply,
+    smalltalk,
+    with_context,
+)
 from actions.faq import answer_question, person_requested
-from actions.lang import detect_language
+from actions.lang import reply_language
 from actions.outcomes import emit_turn
 from actions.replies import Phrasebook, Reply, dispatch
 from actions.state import DialogueState
@@ -32,7 +39,8 @@ def read_turn(tracker: Tracker, domain: dict[str, Any]) -> tuple[Turn, DialogueS
     latest = tracker.latest_message or {}
     text = str(latest.get("text") or "")
     slots = tracker.current_slot_values()
-    lang = detect_language(text, str(slots.get("lang") or "ar"))
+    locale = (latest.get("metadata") or {}).get("locale")
+    lang = reply_language(text, str(slots.get("lang") or "ar"), locale if locale in ("ar", "en") else None)
     faq_id = next((str(e.get("value")) for e in latest.get("entities") or [] if e.get("entity") == "faq_id"), None)
     user_messages = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
     input_id = (latest.get("metadata") or {}).get("input_id")
@@ -83,6 +91,7 @@ class DialogueAction(Action):
         except Exception:
             log.exception("action %s failed; handing off", self.action_name)
             outcome = handoff(turn, state, "low_confidence")
+        outcome = with_context(outcome)
         dispatch(dispatcher, outcome.replies, turn.book)
         await self.recorder.record(outcome.unanswered, turn.conversation_id)
         await self.recorder.record_learned(outcome.learned, turn.conversation_id)

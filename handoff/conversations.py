@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
 from handoff import scripts
 from handoff.errors import ConversationError
@@ -41,6 +42,10 @@ def pending_item(bot_input: str | None, msg_id: str | None = None) -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class NotReplicated(RedisError):
+    """An input reached the primary but not enough replicas within REDIS_WAIT_TIMEOUT_MS (retryable)."""
 
 
 @dataclass(frozen=True)
@@ -77,10 +82,11 @@ def open_append_result(cid: str, res: list[Any]) -> AppendResult:
 
 
 class ConversationStore:
-    def __init__(self, redis: aioredis.Redis, keys: Keys, ttl_s: int) -> None:
+    def __init__(self, redis: aioredis.Redis, keys: Keys, ttl_s: int, wait: tuple[int, int] = (0, 0)) -> None:
         self.redis = redis
         self.keys = keys
         self.ttl_s = ttl_s
+        self.wait_replicas, self.wait_timeout_ms = wait
         self._append = redis.register_script(scripts.APPEND)
 
     async def create(self, locale: str = "ar") -> tuple[str, str]:
@@ -96,6 +102,17 @@ class ConversationStore:
             pipe.expire(key, self.ttl_s)
             await pipe.execute()
         return cid, token
+
+    async def set_locale(self, cid: str, locale: str) -> None:
+        """The citizen's chosen language (only on a conversation that still exists: never recreate one)."""
+        key = self.keys.conv(cid)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            await pipe.watch(key)
+            if not await pipe.exists(key):
+                raise ConversationError(f"conversation {cid} does not exist (or expired)", "unknown_conversation")
+            pipe.multi()
+            pipe.hset(key, "locale", locale)
+            await pipe.execute()
 
     async def get(self, cid: str) -> dict[str, str]:
         data = await self.redis.hgetall(self.keys.conv(cid))
@@ -129,15 +146,16 @@ class ConversationStore:
         """
         entry = {**entry, "ts": now_iso()}
         k = self.keys
-        res = await self._append(
-            keys=k.conversation(cid),
-            args=[
-                body(entry), msg_id or "", k.ch_conv(cid), self.ttl_s,
-                cond[0] if cond else "", cond[1] if cond else "",
-                json.dumps(set_fields) if set_fields else "", entry["ts"], pending_item(bot_input, msg_id),
-                json.dumps(offers, ensure_ascii=False) if offers else "",
-            ],
-        )
+        args = [
+            body(entry), msg_id or "", k.ch_conv(cid), self.ttl_s,
+            cond[0] if cond else "", cond[1] if cond else "",
+            json.dumps(set_fields) if set_fields else "", entry["ts"], pending_item(bot_input, msg_id),
+            json.dumps(offers, ensure_ascii=False) if offers else "",
+        ]
+        if self.wait_replicas and msg_id:
+            res = await self._append_replicated(k.conversation(cid), args)
+        else:
+            res = await self._append(keys=k.conversation(cid), args=args)
         code, value = int(res[0]), res[1]
         if code == -2:
             raise ConversationError(f"conversation {cid} does not exist (or expired)", "unknown_conversation")
@@ -148,6 +166,19 @@ class ConversationStore:
             raise ConversationError(f"not allowed while {cond[0] if cond else ''} is {actual!r}", "wrong_state")
         state = res[2].decode() if len(res) > 2 and isinstance(res[2], bytes) else ""
         return AppendResult(seq=int(value), stored=code == 1, state=state)
+
+    async def _append_replicated(self, keys: list[str], args: list[Any]) -> Any:
+        """APPEND, then WAIT on the same connection (WAIT counts that connection's writes only): an input is
+        acknowledged only once ``wait_replicas`` replicas hold it, so a fail-over cannot lose it. Fewer in
+        time raise NotReplicated, which the sender sees as "storage unavailable: resend"; the resend is
+        deduplicated by msg_id and acked once replicated."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            await self._append(keys=keys, args=args, client=pipe)
+            pipe.execute_command("WAIT", self.wait_replicas, self.wait_timeout_ms)
+            res, replicas = await pipe.execute()
+        if int(res[0]) in (0, 1) and int(replicas) < self.wait_replicas:
+            raise NotReplicated(f"stored on the primary, {replicas}/{self.wait_replicas} replicas in time")
+        return res
 
     async def entries(self, cid: str, after_seq: int = 0, count: int | None = None) -> list[dict[str, Any]]:
         """Transcript entries with seq > after_seq, in order."""
@@ -181,6 +212,10 @@ class ConversationStore:
     async def publish_typing(self, cid: str, who: str, active: bool) -> None:
         event = {"_t": "typing", "from": who, "active": active}
         await self.redis.publish(self.keys.ch_conv(cid), json.dumps(event))
+
+    async def publish_presence(self, cid: str, present: bool) -> None:
+        """A page of the conversation opened (True) or the last one on this process closed (False)."""
+        await self.redis.publish(self.keys.ch_conv(cid), json.dumps({"_t": "presence", "present": present}))
 
 
 def epoch() -> float:

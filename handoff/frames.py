@@ -67,7 +67,10 @@ CITIZEN_SPECS: dict[str, Spec] = {
         "callback": ("bool", False),
     },
     "csat": {"msg_id": ("id", True), "score": ("score", True), "comment": ("long", False)},
+    # The follow-up number step after a CSAT of 1–2: a mobile with consent, or neither (declined).
+    "followup_contact": {"msg_id": ("id", True), "mobile": ("str", False), "consent": ("bool", False)},
     "typing": {"active": ("bool", True)},
+    "locale": {"locale": ("enum:ar|en", True)},
     "ping": {},
 }
 
@@ -84,6 +87,8 @@ AGENT_SPECS: dict[str, Spec] = {
     "resolve": {"conversation_id": _CID, "outcome": ("enum:resolved|unresolved|referred|spam", True),
                 "note": ("long", False)},
     "return_to_bot": {"conversation_id": _CID},
+    "list_agents": {},
+    "transfer": {"conversation_id": _CID, "to": ("str", True)},
     "list_callbacks": {},
     "callback_done": {"callback_id": ("id", True)},
     "ping": {},

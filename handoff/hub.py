@@ -30,8 +30,9 @@ class Hub:
 
     POLL_S = 0.05
 
-    def __init__(self, redis_url: str) -> None:
-        self.redis_url = redis_url
+    def __init__(self, connect: Callable[[], aioredis.Redis]) -> None:
+        """``connect`` makes a fresh client (through Sentinel when configured: a reconnect finds the new primary)."""
+        self.connect = connect
         self.listeners: dict[str, set[Listener]] = {}
         self._pending: set[str] = set()  # channels whose subscription must be (re)checked
         self._subscribed: set[str] = set()
@@ -85,7 +86,7 @@ class Hub:
                 log.exception("hub listener failed")
 
     async def _connect(self) -> None:
-        self._client = aioredis.Redis.from_url(self.redis_url, socket_connect_timeout=5)
+        self._client = self.connect()
         self._pubsub = self._client.pubsub()
         self._pending.clear()
         self._subscribed = set(self.listeners)

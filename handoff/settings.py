@@ -22,12 +22,18 @@ from knowledge_base.envconf import (
     env_str,
     env_url,
 )
+from knowledge_base.redisconn import RedisTarget, target_from_env
 
 
 @dataclass(frozen=True)
 class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "faq:"
+    # Redis Sentinel (knowledge_base/redisconn.py): empty = connect to redis_url directly.
+    redis_sentinels: tuple[tuple[str, int], ...] = ()
+    redis_master_name: str = "faqbot"
+    redis_wait_replicas: int = 0  # acked messages wait until this many replicas hold them
+    redis_wait_timeout_ms: int = 500
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_s: float = 15.0
     # The action server's health URL (rasa-sdk's GET /health), for /health only: Rasa calls the action
@@ -58,6 +64,9 @@ class Settings:
     citizen_absent_s: int = 30    # a queued citizen with no open socket this long is shown absent
     queue_abandon_s: int = 300    # ... and this long leaves the queue (abandoned: "left")
     priority_step_s: int = 600
+    followup_due_s: int = 86400  # a dissatisfied citizen is called back within this (docs/followups.md)
+    callback_number_retention_s: int = 14 * 86400  # a follow-up task and its mobile number are kept this long
+    followup_leave_grace_s: int = 600  # a 👎 then no open page this long creates a follow-up task
     trust_proxy: bool = False
     # The gateway's own public origin (https://chat.example.gov.sa): always allowed, so the console and the
     # demo page served by the gateway connect whatever ALLOWED_ORIGINS lists. Empty: not set.
@@ -67,6 +76,16 @@ class Settings:
     log_format: str = "text"
     log_level: str = "INFO"
     metrics_token: str = ""  # empty: /metrics is open (keep it behind the proxy); else a Bearer token
+    # The dashboard reads the analytics store; with analytics_demo it reads the separate demo database.
+    analytics_db_url: str = "sqlite:///var/analytics.sqlite3"
+    analytics_demo: bool = False
+    analytics_demo_db_url: str = "sqlite:///var/analytics-demo.sqlite3"
+    chromium: str = "/usr/bin/chromium"  # prints the PDF report; missing: the PDF export answers 503
+
+    @property
+    def redis_target(self) -> RedisTarget:
+        return RedisTarget(self.redis_url, self.redis_sentinels, self.redis_master_name, self.redis_wait_replicas,
+                           self.redis_wait_timeout_ms)
 
     @property
     def hours(self) -> BusinessHours:
@@ -121,9 +140,14 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     d = Settings()
     tz = _timezone(env)
     greeting = env.get("GREETING_PAYLOAD")
+    redis = target_from_env(env)
     return Settings(
         redis_url=env_url("REDIS_URL", d.redis_url, env, schemes=("redis", "rediss", "unix")),
         redis_prefix=env_str("REDIS_PREFIX", d.redis_prefix, env),
+        redis_sentinels=redis.sentinels,
+        redis_master_name=redis.master_name,
+        redis_wait_replicas=redis.wait_replicas,
+        redis_wait_timeout_ms=redis.wait_timeout_ms,
         rasa_url=env_url("RASA_URL", d.rasa_url, env, schemes=("http", "https")).rstrip("/"),
         rasa_timeout_s=env_float("RASA_TIMEOUT_S", d.rasa_timeout_s, env),
         action_health_url=(env_url("ACTION_HEALTH_URL", None, env, schemes=("http", "https"))
@@ -155,6 +179,10 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         citizen_absent_s=env_int("CITIZEN_ABSENT_S", d.citizen_absent_s, env, minimum=1),
         queue_abandon_s=env_int("QUEUE_ABANDON_S", d.queue_abandon_s, env, minimum=1),
         priority_step_s=env_int("PRIORITY_STEP_S", d.priority_step_s, env, minimum=0),
+        followup_due_s=env_int("FOLLOWUP_DUE_S", d.followup_due_s, env, minimum=60),
+        callback_number_retention_s=env_int("CALLBACK_NUMBER_RETENTION_S", d.callback_number_retention_s, env,
+                                            minimum=3600),
+        followup_leave_grace_s=env_int("FOLLOWUP_LEAVE_GRACE_S", d.followup_leave_grace_s, env, minimum=1),
         trust_proxy=env_bool("TRUST_PROXY", d.trust_proxy, env),
         public_origin=_origin(env, "PUBLIC_ORIGIN"),
         enable_editor=env_bool("ENABLE_EDITOR", d.enable_editor, env),
@@ -162,4 +190,20 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         log_format=env_choice("LOG_FORMAT", ("text", "json"), d.log_format, env),
         log_level=_log_level(env),
         metrics_token=env_str("METRICS_TOKEN", d.metrics_token, env),
+        **_analytics(env, d),
     )
+
+
+def _analytics(env: Mapping[str, str], d: Settings) -> dict[str, object]:
+    urls = {}
+    for name, default in (("ANALYTICS_DB_URL", d.analytics_db_url), ("ANALYTICS_DEMO_DB_URL", d.analytics_demo_db_url)):
+        raw = env_str(name, default, env)
+        if "://" not in raw:
+            raise SettingsError(f"{name}={raw!r} must be an SQLAlchemy URL (sqlite:///var/x.sqlite3, postgresql+psycopg://...)")
+        urls[name] = raw
+    if env_bool("ANALYTICS_DEMO", d.analytics_demo, env) and urls["ANALYTICS_DB_URL"] == urls["ANALYTICS_DEMO_DB_URL"]:
+        raise SettingsError("ANALYTICS_DEMO_DB_URL must differ from ANALYTICS_DB_URL: demo data never mixes with "
+                            "real data")
+    return {"analytics_db_url": urls["ANALYTICS_DB_URL"], "analytics_demo_db_url": urls["ANALYTICS_DEMO_DB_URL"],
+            "analytics_demo": env_bool("ANALYTICS_DEMO", d.analytics_demo, env),
+            "chromium": env_str("CHROMIUM", d.chromium, env)}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs when they are missing (only possible as root).
-# Usage: ensure_system.sh run|test   (tests also need Chromium and docker-compose)
+# Usage: ensure_system.sh run|test   (tests also need Chromium, docker-compose, nginx and redis-sentinel)
 set -euo pipefail
 mode="${1:-run}"
 need=()
@@ -8,8 +8,12 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 if [ "$mode" = test ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
+  command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)  # the PDF report test renders page 1
   command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
   command -v patch >/dev/null 2>&1 || need+=(patch)
+  # The scaled topology's tests: nginx in front of replicas, Redis fail-over through Sentinel.
+  [ -x /usr/sbin/nginx ] || need+=(nginx)
+  command -v redis-sentinel >/dev/null 2>&1 || [ -x /usr/bin/redis-sentinel ] || need+=(redis-sentinel)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

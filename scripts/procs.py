@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_PY = ROOT / ".venv" / "bin" / "python"
@@ -130,19 +131,38 @@ def action_server(port: int, log_dir: Path, **env: str) -> Service:
     )
 
 
-def rasa_server(port: int, action_url: str, log_dir: Path, model: Path | None = None, **env: str) -> Service:
+def rasa_env(redis_url: str, key_prefix: str) -> dict[str, str]:
+    """The variables chatbot/endpoints.yml reads: Rasa's tracker and lock store in Redis (host/port/db)."""
+    url = urlparse(redis_url)
+    if url.scheme != "redis" or not key_prefix.isalnum():
+        raise ValueError(f"Rasa needs a redis:// URL and an alphanumeric key prefix, got {redis_url!r}, {key_prefix!r}")
+    return {
+        "RASA_REDIS_HOST": url.hostname or "127.0.0.1",
+        "RASA_REDIS_PORT": str(url.port or 6379),
+        "RASA_REDIS_DB": (url.path or "/0").lstrip("/") or "0",
+        "RASA_KEY_PREFIX": key_prefix,
+        "CONVERSATION_TTL_S": os.environ.get("CONVERSATION_TTL_S", str(30 * 86400)),
+        # A SIGKILLed replica's conversation lock blocks that conversation this long, at most.
+        "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", "20"),
+    }
+
+
+def rasa_server(port: int, action_url: str, log_dir: Path, model: Path | None = None, *,
+                redis_url: str = "", key_prefix: str = "", **env: str) -> Service:
     argv = [
         str(RASA_BIN), "run", "--model", str(model or current_model()),
         "--endpoints", "chatbot/endpoints.yml", "--credentials", "chatbot/credentials.yml",
         "--logging-config-file", "chatbot/logging.yml",  # citizen text never reaches rasa.log
         "-i", "127.0.0.1", "-p", str(port),
     ]
+    store = rasa_env(redis_url or os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+                     key_prefix or os.environ.get("RASA_KEY_PREFIX", "rasa"))
     return Service(
         name="rasa",
         argv=argv,
-        env=base_env(ACTION_SERVER_URL=action_url, **env),
+        env=base_env(ACTION_SERVER_URL=action_url, **(store | env)),
         health_url=f"http://127.0.0.1:{port}/",
-        log_path=log_dir / "rasa.log",
+        log_path=log_dir / f"rasa-{port}.log",
     )
 
 

@@ -42,6 +42,11 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
     delete_prefix(redis_url, prefix)
 
 
+def rasa_key_prefix(prefix: str) -> str:
+    """Rasa's tracker/lock key prefix for a test prefix (Rasa accepts alphanumeric prefixes only)."""
+    return "".join(ch for ch in prefix if ch.isalnum())
+
+
 @dataclass
 class RasaStack:
     rasa_url: str
@@ -64,7 +69,8 @@ def rasa_stack(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     rasa = None
     try:
         actions.wait_healthy(timeout=120)
-        rasa = procs.rasa_server(rasa_port, f"http://127.0.0.1:{action_port}/webhook", log_dir).start()
+        rasa = procs.rasa_server(rasa_port, f"http://127.0.0.1:{action_port}/webhook", log_dir,
+                                 redis_url=redis_url, key_prefix=rasa_key_prefix(prefix)).start()
         rasa.wait_healthy(timeout=240)
         yield RasaStack(
             rasa_url=f"http://127.0.0.1:{rasa_port}",
@@ -79,6 +85,7 @@ def rasa_stack(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
             rasa.stop()
         actions.stop()
         delete_prefix(redis_url, prefix)
+        delete_prefix(redis_url, rasa_key_prefix(prefix) + ":")
 
 
 GatewayFactory = Callable[..., procs.Service]

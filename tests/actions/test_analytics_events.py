@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as aioredis
-from actions_harness import CARD, Conversation, FakeKB
+from actions_harness import CARD, Conversation, FakeKB, responses
 
 from actions.unanswered import UnansweredRecorder
 from analytics import keys
@@ -60,6 +60,6 @@ async def test_a_dead_redis_changes_no_reply(conversation: Conversation, kb: Fak
     conversation.emitter = Emitter(dead, "x:", timeout_s=0.5)
     kb.on("كيف اطلع بطاقة ذوي الاعاقة", "answer", ("card-issue", 0.91))
     msgs = await conversation.say("كيف اطلع بطاقة ذوي الاعاقة", "ask_question")
-    assert msgs[-1]["response"] == "utter_ask_helpful"
+    assert responses(msgs)[-1] == "utter_ask_helpful"
     assert conversation.emitter.dropped == 1
     await dead.aclose()

@@ -56,7 +56,8 @@ async def test_action_server_down_is_reported_and_never_silent(
     rasa = None
     try:
         actions.wait_healthy(timeout=120)
-        rasa = procs.rasa_server(r_port, f"http://127.0.0.1:{a_port}/webhook", tmp_path).start()
+        rasa = procs.rasa_server(r_port, f"http://127.0.0.1:{a_port}/webhook", tmp_path, redis_url=redis_url,
+                                 key_prefix="".join(ch for ch in redis_prefix if ch.isalnum())).start()
         rasa.wait_healthy(timeout=240)
         settings = make_settings(rasa_url=f"http://127.0.0.1:{r_port}", rasa_timeout_s=30.0, greeting_payload="",
                                  action_health_url=f"http://127.0.0.1:{a_port}/health")

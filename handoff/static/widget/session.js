@@ -66,6 +66,13 @@ export class ChatSession {
     return frame.msg_id;
   }
 
+  /** The citizen's language: the gateway passes it to the bot with every later message. */
+  setLocale(locale) {
+    if (locale === this.locale) return;
+    this.locale = locale;
+    this.sendTransient({ type: "locale", locale });
+  }
+
   /** Fire-and-forget frames (typing). */
   sendTransient(frame) {
     if (this.conn && this.cid) this.conn.send(frame);
@@ -102,6 +109,8 @@ export class ChatSession {
       this.#flush();
     } else if (f.type === "resumed") {
       this.replayUntil = f.last_seq;
+      // The language may have been switched while the socket was down: before any resent message.
+      this.conn.send({ type: "locale", locale: this.locale });
       this.#flush();
     } else if (f.type === "ack") {
       this.outbox.delete(f.msg_id);
