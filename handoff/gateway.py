@@ -59,7 +59,6 @@ class Gateway:
         self.csat = Csat(self.redis, self.keys)
         self.feedback = FeedbackStore(self.redis, self.keys, s.conversation_ttl_s)
         self.followups = Followups(self.redis, self.keys, s.followup_due_s, s.callback_number_retention_s)
-        self.analytics = Emitter(self.redis, s.redis_prefix)
         self.new_conversations = NewConversationLimit(self.redis, self.keys, s.citizen_new_conversations_per_hour)
         self.accounts = AccountStore(self.redis, self.keys, s.session_ttl_s, s.login_max_failures, s.login_lock_s)
         self.rasa = RasaClient(s.rasa_url, s.rasa_timeout_s)
