@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from actions.payload import HandoffReason, build_payload
+from actions.payload import HandoffReason, build_context, build_payload
 from actions.replies import Reply
 from actions.state import PENDING_CLARIFY, PENDING_FEEDBACK, PENDING_OFFER, DialogueState
 from actions.turn import LearnedNote, Outcome, Turn, UnansweredNote
@@ -33,8 +33,22 @@ SMALLTALK = {
 }
 
 
+def topic_of(state: DialogueState) -> str | None:
+    """Category of the last answered entry, else of the best candidate of the last search."""
+    return state.last_category or (state.last_candidates[0]["category"] if state.last_candidates else None)
+
+
+def with_context(outcome: Outcome) -> Outcome:
+    """The turn's replies plus the conversation context (actions/payload.ContextPayload), unless it hands off
+    (the handoff payload carries the same)."""
+    if any(r.custom and "handoff" in r.custom for r in outcome.replies):
+        return outcome
+    context = build_context(topic_of(outcome.state), outcome.state.last_candidates)
+    return replace(outcome, replies=[*outcome.replies, Reply(custom=dict(context))])
+
+
 def handoff(turn: Turn, state: DialogueState, reason: HandoffReason, note: UnansweredNote | None = None) -> Outcome:
-    topic = state.last_category or (state.last_candidates[0]["category"] if state.last_candidates else None)
+    topic = topic_of(state)
     payload = build_payload(reason, topic, state.last_candidates, turn.user_messages)
     replies = [] if reason == "user_request" else [Reply(response="utter_handoff_apology")]
     replies += [Reply(response="utter_handoff"), Reply(custom=dict(payload))]

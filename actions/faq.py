@@ -28,13 +28,15 @@ _ORDINALS = {
     "3": 2, "٣": 2, "الثالث": 2, "ثالث": 2, "ثلاثة": 2, "third": 2, "thaleth": 2,
 }
 _WORDS = re.compile(r"\w+", re.UNICODE)
+# A citizen never types HTML: script/style bodies and tags are markup (often an injection probe), not words.
+_MARKUP = re.compile(r"<(script|style)\b.*?(</\1\s*>|$)|<[^>]*>", re.IGNORECASE | re.DOTALL)
 
 KbGetter = Callable[[], Any]
 
 
 def has_words(text: str) -> bool:
-    """False for empty, emoji-only or punctuation-only messages: nothing a search could use."""
-    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
+    """False for empty, emoji-only, punctuation-only or markup-only messages: nothing a search could use."""
+    return any(unicodedata.category(ch)[0] in "LN" for ch in _MARKUP.sub(" ", text))
 
 
 def candidate_info(candidates: list[Any]) -> list[CandidateInfo]:
@@ -48,12 +50,29 @@ def safe_link(links: tuple[str, ...] | list[str]) -> str | None:
     return next((link for link in links if link.startswith("https://")), None)
 
 
+def in_language(entry: Any, lang: str) -> tuple[str, str]:
+    """(question, answer) of ``entry`` in ``lang`` when it has that version, else the Arabic ones."""
+    if lang == "en" and getattr(entry, "question_en", "") and getattr(entry, "answer_en", ""):
+        return entry.question_en, entry.answer_en
+    return entry.question, entry.answer
+
+
+def answer_reply(entry: Any, lang: str = "ar") -> Reply:
+    """One message: the answer in ``lang`` when it has that version, and its source as a link titled with the
+    FAQ question (the widget shows it inside the answer's bubble; the gateway keeps only https links,
+    docs/handoff-payload.md)."""
+    question, answer = in_language(entry, lang)
+    link = safe_link(entry.links)
+    if not link:
+        return Reply(text=answer)
+    return Reply(custom={"text": answer, "links": [{"title": question, "url": link}]})
+
+
 def answer_entry(state: DialogueState, entry: Any, question: str, via: str, truncated: bool = False) -> Outcome:
     replies = [Reply(response="utter_long_message")] if truncated else []
-    replies.append(Reply(text=entry.answer))
-    link = safe_link(entry.links)
-    if link:
-        replies.append(Reply(response="utter_answer_source", variables={"link": link}))
+    if state.lang != "ar" and in_language(entry, state.lang)[1] == entry.answer:
+        replies.append(Reply(response="utter_answer_arabic_only"))  # say why the answer is in Arabic
+    replies.append(answer_reply(entry, state.lang))
     replies.append(Reply(response="utter_ask_helpful"))
     new = state.update(
         last_entry_id=entry.id, last_category=entry.category, last_question=question[:QUESTION_SLOT_CHARS],
@@ -65,7 +84,8 @@ def answer_entry(state: DialogueState, entry: Any, question: str, via: str, trun
 def clarify(turn: Turn, state: DialogueState, candidates: list[Any]) -> Outcome:
     options = candidates[:CLARIFY_OPTIONS]
     buttons: list[Button] = [
-        {"title": c.question, "payload": "/choose_faq" + json.dumps({"faq_id": c.id})} for c in options
+        {"title": in_language(c.entry, state.lang)[0], "payload": "/choose_faq" + json.dumps({"faq_id": c.id})}
+        for c in options
     ]
     buttons.append({"title": turn.book.text("utter_clarify_none_title"), "payload": "/clarify_none"})
     new = state.update(

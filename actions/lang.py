@@ -33,3 +33,13 @@ def detect_language(text: str, previous: str = "ar") -> str:
     words = [w.lower() for w in _WORD.findall(stripped)]
     english = sum(1 for w in words if w in _ENGLISH_WORDS)
     return "en" if english and english * 3 >= len(words) else "ar"
+
+
+def reply_language(text: str, previous: str = "ar", locale: str | None = None) -> str:
+    """The language to answer in. ``locale`` is the widget's language choice (message metadata): it decides
+    what the text alone cannot (button payloads, Latin text without common English words such as "iqama
+    renewal"), but Arabic letters or Arabizi still get Arabic."""
+    detected = detect_language(text, locale or previous)
+    if locale == "en" and detected == "ar" and not _ARABIC.search(text) and not _ARABIZI_DIGIT_WORD.search(text):
+        return "en"
+    return detected

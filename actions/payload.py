@@ -32,6 +32,18 @@ class HandoffPayload(TypedDict):
     handoff: HandoffBody
 
 
+class ContextBody(TypedDict):
+    topic: str | None
+    candidates: list[PayloadCandidate]
+
+
+class ContextPayload(TypedDict):
+    """Sent after every turn that does not hand off: the gateway keeps the latest per conversation, so a
+    handoff the citizen asks for through the widget's link (no bot turn) still carries topic and candidates."""
+
+    context: ContextBody
+
+
 def summarise(user_messages: Iterable[str]) -> list[str]:
     """The citizen's last typed messages, oldest first; button payloads ("/intent") are not what they wrote."""
     typed = [m.strip() for m in user_messages if m and m.strip() and not m.strip().startswith("/")]
@@ -43,8 +55,16 @@ def build_payload(
 ) -> HandoffPayload:
     if reason not in REASONS:
         raise ValueError(f"unknown handoff reason {reason!r}; expected one of {REASONS}")
-    picked: list[PayloadCandidate] = [
+    picked = _picked(candidates)
+    return {"handoff": {"reason": reason, "topic": topic, "candidates": picked, "summary": summarise(user_messages)}}
+
+
+def build_context(topic: str | None, candidates: list[CandidateInfo]) -> ContextPayload:
+    return {"context": {"topic": topic, "candidates": _picked(candidates)}}
+
+
+def _picked(candidates: list[CandidateInfo]) -> list[PayloadCandidate]:
+    return [
         {"id": c["id"], "question": c["question"], "score": round(float(c["score"]), 4)}
         for c in candidates[:MAX_CANDIDATES]
     ]
-    return {"handoff": {"reason": reason, "topic": topic, "candidates": picked, "summary": summarise(user_messages)}}

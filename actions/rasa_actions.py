@@ -12,9 +12,17 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import kb_access
-from actions.dialogue import carries_question, followup_turn, handoff, out_of_context_reply, smalltalk
+from actions.dialogue import (
+    carries_question,
+    followup_turn,
+    handoff,
+    out_of_context_reply,
+    smalltalk,
+    with_context,
+)
 from actions.faq import answer_question, person_requested
-from actions.lang import detect_language
+from actions.lang import reply_language
+from actions.outcomes import emit_turn
 from actions.replies import Phrasebook, Reply, dispatch
 from actions.state import DialogueState
 from actions.turn import Outcome, Turn
@@ -31,7 +39,8 @@ def read_turn(tracker: Tracker, domain: dict[str, Any]) -> tuple[Turn, DialogueS
     latest = tracker.latest_message or {}
     text = str(latest.get("text") or "")
     slots = tracker.current_slot_values()
-    lang = detect_language(text, str(slots.get("lang") or "ar"))
+    locale = (latest.get("metadata") or {}).get("locale")
+    lang = reply_language(text, str(slots.get("lang") or "ar"), locale if locale in ("ar", "en") else None)
     faq_id = next((str(e.get("value")) for e in latest.get("entities") or [] if e.get("entity") == "faq_id"), None)
     user_messages = [str(e.get("text") or "") for e in tracker.events if e.get("event") == "user"]
     input_id = (latest.get("metadata") or {}).get("input_id")
@@ -52,8 +61,9 @@ class DialogueAction(Action):
 
     action_name = ""
 
-    def __init__(self, recorder: UnansweredRecorder) -> None:
+    def __init__(self, recorder: UnansweredRecorder, emitter: Any = None) -> None:
         self.recorder = recorder
+        self.emitter = emitter  # analytics.emitter.Emitter, or None (no analytics)
 
     def name(self) -> str:
         return self.action_name
@@ -81,9 +91,11 @@ class DialogueAction(Action):
         except Exception:
             log.exception("action %s failed; handing off", self.action_name)
             outcome = handoff(turn, state, "low_confidence")
+        outcome = with_context(outcome)
         dispatch(dispatcher, outcome.replies, turn.book)
         await self.recorder.record(outcome.unanswered, turn.conversation_id)
         await self.recorder.record_learned(outcome.learned, turn.conversation_id)
+        await emit_turn(self.emitter, turn, outcome, smalltalk=self.action_name == "action_smalltalk")
         log.info("action done", extra={"action": self.action_name, "replies": len(outcome.replies)})
         final = outcome.state.update(last_input_id=turn.input_id,
                                      last_replies=[asdict(r) for r in outcome.replies] if turn.input_id else [])

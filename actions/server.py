@@ -13,6 +13,7 @@ from actions import kb_access
 from actions.rasa_actions import ACTION_CLASSES
 from actions.settings import ActionSettings
 from actions.unanswered import UnansweredRecorder
+from analytics.emitter import Emitter
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +21,10 @@ log = logging.getLogger(__name__)
 def create_app(settings: ActionSettings) -> Sanic:
     kb_access.configure(settings.index_dir, settings.redis_url, settings.redis_prefix, live=settings.kb_live)
     recorder = UnansweredRecorder(settings.redis_url)
+    emitter = Emitter(recorder.redis(), settings.redis_prefix)  # the same client: connected lazily
     executor = ActionExecutor()
     for action_class in ACTION_CLASSES:
-        executor.register_action(action_class(recorder))
+        executor.register_action(action_class(recorder, emitter))
     app = create_sdk_app(executor, cors_origins=[])
 
     @app.before_server_start

@@ -18,7 +18,7 @@ class UnansweredRecorder:
         self._redis_url = redis_url
         self._client: Any = None
 
-    def _redis(self) -> Any:
+    def redis(self) -> Any:
         if self._client is None:
             import redis.asyncio as aioredis
 
@@ -33,7 +33,7 @@ class UnansweredRecorder:
 
             await asyncio.wait_for(
                 record_unanswered(
-                    self._redis(), text=note.text, reason=note.reason,
+                    self.redis(), text=note.text, reason=note.reason,
                     conversation_id=conversation_id, candidates=note.candidates,
                 ),
                 RECORD_TIMEOUT_S,
@@ -49,7 +49,7 @@ class UnansweredRecorder:
             from knowledge_base.learning import record
 
             await asyncio.wait_for(
-                record(self._redis(), kind=note.kind, entry_id=note.entry_id, text=note.text, source="citizen",
+                record(self.redis(), kind=note.kind, entry_id=note.entry_id, text=note.text, source="citizen",
                        by=conversation_id, conversation_id=conversation_id),
                 RECORD_TIMEOUT_S,
             )

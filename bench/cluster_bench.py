@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.handoff_bench import PASSWORD, add_agents  # noqa: E402
+from handoff.keys import Keys  # noqa: E402
 from scripts import procs  # noqa: E402
 from scripts.cluster import Cluster  # noqa: E402
 
@@ -123,6 +124,9 @@ class Load:
                         self.latencies.append(time.monotonic() - acked_at)
                         self.count("answered" if typing else "answered_without_typing")
                         return
+                    elif kind == "status" and frame.get("state") == "queued":
+                        self.count("handed_off_by_bot")  # the question itself asked for a person
+                        return
                     elif kind == "error" and frame.get("msg_id") in (mid, None):
                         self.count(f"error:{frame.get('code')}")
                         return
@@ -153,7 +157,7 @@ class Load:
 def lost_acked(redis_url: str, prefix: str, acked: dict[str, set[str]]) -> int:
     client, lost = redis.Redis.from_url(redis_url), 0
     for cid, mids in acked.items():
-        stored = {json.loads(f[b"e"]).get("msg_id") for _i, f in client.xrange(f"{prefix}ho:transcript:{cid}")}
+        stored = {json.loads(f[b"e"]).get("msg_id") for _i, f in client.xrange(Keys(prefix).transcript(cid))}
         lost += len(mids - stored)
     client.close()
     return lost
@@ -173,11 +177,12 @@ async def drive(cluster: Cluster, args: argparse.Namespace, redis_url: str) -> d
         agents = [asyncio.create_task(load.agent(http, name)) for name in add_agents(redis_url, "bench:", args.agents)]
         citizens = [asyncio.create_task(load.citizen(http, n)) for n in range(args.citizens)]
         await asyncio.sleep(args.seconds)
+        # The window: what was answered while citizens kept arriving (turns in flight finish after it).
+        elapsed, turns = time.monotonic() - started, len(load.latencies)
+        after, cmds1 = snapshot(cluster), r.info("stats")["total_commands_processed"]
+        inputs = load.inputs
         load.stop.set()
         await asyncio.gather(*citizens, *agents, return_exceptions=True)
-    elapsed = time.monotonic() - started
-    after, cmds1 = snapshot(cluster), r.info("stats")["total_commands_processed"]
-    turns = len(load.latencies)
     return {
         "rasa_replicas": args.rasa, "citizens": args.citizens, "agents": args.agents, "seconds": round(elapsed),
         "think_s_mean": args.think_s, "load_average_before_after": [round(load0[0], 1), round(os.getloadavg()[0], 1)],
@@ -187,7 +192,7 @@ async def drive(cluster: Cluster, args: argparse.Namespace, redis_url: str) -> d
         "outcomes": load.outcomes, "queue_peak": load.queued_peak,
         "cpu_ms_per_bot_turn": {k: round(1000 * (after[k][0] - before[k][0]) / max(1, turns), 1) for k in after},
         "rss_mb": {k: round(after[k][1] / 2**20) for k in after},
-        "redis_commands_per_citizen_message": round((cmds1 - cmds0) / max(1, load.inputs), 1),
+        "redis_commands_per_citizen_message": round((cmds1 - cmds0) / max(1, inputs), 1),
         "lost_acked_inputs": lost_acked(redis_url, "bench:", load.acked),
     }
 

@@ -25,6 +25,7 @@ from handoff.frames import clean_text
 from handoff.keys import Keys
 
 ROLES = ("agent", "supervisor", "editor")
+MIN_PASSWORD_CHARS = 10  # also printed by `make run` (scripts/devstack.py), so nobody learns it by failing
 _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 _hasher = PasswordHasher()
 # Verifying against a dummy hash for unknown users keeps timing the same as for known ones.
@@ -68,8 +69,8 @@ class AccountStore:
             raise HandoffError("username must be 2-32 characters of a-z 0-9 . _ - (lower case)", "invalid_username")
         if role not in ROLES:
             raise HandoffError(f"role must be one of {', '.join(ROLES)}", "invalid_role")
-        if len(password) < 10:
-            raise HandoffError("password must be at least 10 characters", "weak_password")
+        if len(password) < MIN_PASSWORD_CHARS:
+            raise HandoffError(f"password must be at least {MIN_PASSWORD_CHARS} characters", "weak_password")
         display_name = clean_text(display_name)
         if not display_name:
             raise HandoffError("display name must not be empty", "invalid_display_name")

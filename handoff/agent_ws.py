@@ -18,6 +18,7 @@ from handoff.conn import Outbox, RateLimiter, check_origin, parse_limited, pump
 from handoff.errors import AuthError, ConversationError, HandoffError, ProtocolError
 from handoff.frames import AGENT_SPECS, error_frame
 from handoff.gateway import Gateway
+from handoff.queue import day_no
 
 log = logging.getLogger(__name__)
 AUTH_TIMEOUT_S = 10
@@ -30,6 +31,7 @@ class AgentSession:
         self.ws = ws
         self.account: Account | None = None
         self.watched: dict[str, int] = {}  # conversation id -> last seq delivered
+        self.citizen_here: dict[str, tuple[bool, float]] = {}  # cid -> (present as last sent, when sent)
         self._listeners: dict[str, Any] = {}
         self.limiter = RateLimiter(gw.settings.agent_rate_per_s, gw.settings.agent_rate_burst)
         self.outbox = Outbox(ws, self.on_event)
@@ -48,6 +50,9 @@ class AgentSession:
             return
         cid = channel.removeprefix("conv:")
         if cid not in self.watched:
+            return
+        if event.get("_t") == "presence":
+            self.citizen_presence(cid, bool(event.get("present")), time.time())
             return
         if event.get("_t") == "typing":
             if event.get("from") == "citizen":
@@ -69,7 +74,7 @@ class AgentSession:
     async def _on_agent_event(self, event: dict[str, Any]) -> None:
         cid = str(event.get("cid", ""))
         if event.get("op") == "assigned" and cid not in self.watched:
-            await self._open(cid, 0, None)
+            await self._open(cid, 0, None, str(event.get("from") or "") or None)
         elif event.get("op") == "released":
             await self._unwatch(cid)
             await self.outbox.send({"type": "released", "conversation_id": cid, "reason": event.get("reason")})
@@ -81,13 +86,24 @@ class AgentSession:
         listener = self._listeners[cid] = self.outbox.listener(f"conv:{cid}")
         await self.gw.hub.subscribe(self.gw.keys.ch_conv(cid), listener)
 
+    def citizen_presence(self, cid: str, present: bool, seen_at: float) -> None:
+        """Send ``citizen_presence`` when it changed. A page beat from before the close we were told about
+        (``seen_at`` earlier than it) does not bring the citizen back."""
+        last = self.citizen_here.get(cid)
+        if last is not None and (last[0] == present or (present and seen_at <= last[1])):
+            return
+        self.citizen_here[cid] = (present, time.time())
+        if last is not None:
+            self.outbox.frame({"type": "citizen_presence", "conversation_id": cid, "present": present})
+
     async def _unwatch(self, cid: str) -> None:
         self.watched.pop(cid, None)
+        self.citizen_here.pop(cid, None)
         listener = self._listeners.pop(cid, None)
         if listener is not None:
             await self.gw.hub.unsubscribe(self.gw.keys.ch_conv(cid), listener)
 
-    async def _open(self, cid: str, after_seq: int, ref: str | None) -> None:
+    async def _open(self, cid: str, after_seq: int, ref: str | None, transferred_from: str | None = None) -> None:
         """Send the conversation frame (entries after ``after_seq``); runs inside the writer."""
         meta = await self.gw.conversations.get(cid)
         await self._watch(cid, min(after_seq, int(meta.get("seq", 0))))
@@ -95,10 +111,15 @@ class AgentSession:
         if entries:
             self.watched[cid] = max(self.watched[cid], entries[-1]["seq"])
         handoff = json.loads(meta["handoff"]) if meta.get("handoff") else None
+        seen = (await self.gw.citizen_seen([cid]))[0]
+        present = time.time() - seen < self.gw.citizen_window_s
+        self.citizen_here[cid] = (present, time.time())
         await self.outbox.send({
             "type": "conversation", "ref": ref, "conversation_id": cid, "state": meta.get("state"),
             "agent": meta.get("agent") or None, "locale": meta.get("locale", "ar"),
             "created_at": meta.get("created_at"), "handoff": handoff, "entries": entries,
+            "day_no": day_no(meta), "citizen_present": present,
+            **({"transferred_from": transferred_from} if transferred_from else {}),
         })
 
     async def revoked(self) -> None:
@@ -188,6 +209,7 @@ class AgentSession:
         _, wait = await self.gw.queue.claim(cid, self.username, self.account.display_name)
         self.gw.metrics.wait_to_pickup.observe(wait)
         log.info("claimed", extra={"agent": self.username, "cid": cid, "wait_s": round(wait, 1)})
+        await self.gw.analytics.emit("handoff.claimed", cid, agent=self.username, wait_s=round(wait, 3))
         self.outbox.call(functools.partial(self._open, cid, 0, frame.get("ref")))
         await self.gw.publish_agent(self.username, {"op": "assigned", "cid": cid})
 
@@ -233,12 +255,49 @@ class AgentSession:
             raise ConversationError(f"conversation {cid} is not assigned to you ({exc.code})", "not_assigned") from None
         self.outbox.frame({"type": "ok", "ref": frame.get("ref")})
         await self.gw.publish_agent(self.username, {"op": "released", "cid": cid, "reason": reason})
+        outcome = frame["outcome"] if reason == "resolved" else reason
+        await self.gw.analytics.emit("handoff.ended", cid, agent=self.username, outcome=outcome)
+        if reason == "resolved":
+            await self.gw.analytics.emit("conversation.ended", cid, how=outcome)
 
     async def on_resolve(self, frame: dict[str, Any]) -> None:
         await self._release(frame, "resolved")
 
     async def on_return_to_bot(self, frame: dict[str, Any]) -> None:
         await self._release(frame, "returned_to_bot")
+
+    async def _staff(self, username: str) -> dict[str, str] | None:
+        account = await self.gw.accounts.get(username)
+        ok = account is not None and account.get("disabled") != "1" and account.get("role") in STAFF_ROLES
+        return account if ok else None
+
+    async def on_list_agents(self, frame: dict[str, Any]) -> None:
+        """Online colleagues a chat can be transferred to."""
+        items = []
+        for username in sorted(await self.gw.presence.online()):
+            account = await self._staff(username) if username != self.username else None
+            if account is not None:
+                items.append({"username": username, "display_name": account.get("display_name") or username})
+        self.outbox.frame({"type": "agents", "ref": frame.get("ref"), "items": items})
+
+    async def on_transfer(self, frame: dict[str, Any]) -> None:
+        cid, to = frame["conversation_id"], frame["to"]
+        assert self.account is not None
+        account = await self._staff(to) if to != self.username else None
+        if account is None:
+            raise ConversationError(f"{to!r} is not another agent's username", "unknown_agent")
+        if to not in await self.gw.presence.online():
+            raise ConversationError(f"{to} is not online", "agent_offline")
+        try:
+            await self.gw.queue.transfer(cid, self.username, to, account.get("display_name") or to)
+        except ConversationError as exc:
+            if exc.code == "target_offline":
+                raise ConversationError(f"{to} is not online", "agent_offline") from None
+            raise ConversationError(f"conversation {cid} is not assigned to you ({exc.code})", "not_assigned") from None
+        log.info("transferred", extra={"agent": self.username, "cid": cid, "to": to})
+        self.outbox.frame({"type": "ok", "ref": frame.get("ref")})
+        await self.gw.publish_agent(self.username, {"op": "released", "cid": cid, "reason": "reassigned"})
+        await self.gw.publish_agent(to, {"op": "assigned", "cid": cid, "from": self.account.display_name})
 
     async def on_list_callbacks(self, frame: dict[str, Any]) -> None:
         items = await self.gw.callbacks.list()

@@ -16,7 +16,9 @@ from redis.exceptions import RedisError
 from handoff import editor_api
 from handoff.agent_ws import agent_ws
 from handoff.auth import ACCOUNTS_KEY
+from handoff.canned_api import routes as canned_routes
 from handoff.citizen_ws import GATEWAY_KEY, citizen_ws
+from handoff.followups_api import routes as followup_routes
 from handoff.gateway import Gateway
 from handoff.http_api import routes
 from handoff.settings import Settings
@@ -87,6 +89,8 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> web.Applic
     app.router.add_get("/ws/chat", citizen_ws)
     app.router.add_get("/ws/agent", agent_ws)
     app.router.add_routes(routes)
+    app.router.add_routes(followup_routes)
+    app.router.add_routes(canned_routes)
     if settings.enable_editor:
         editor_api.setup(app)
     existing = {r.resource.canonical for r in app.router.routes() if r.resource is not None}

@@ -49,6 +49,8 @@ class CitizenSession:
     # ---- outgoing -------------------------------------------------------------------------------------
 
     async def on_event(self, channel: str, event: dict[str, Any]) -> None:
+        if event.get("_t") == "presence":
+            return  # for the agents
         if event.get("_t") == "typing":
             if event.get("from") != "citizen":
                 active = bool(event.get("active"))
@@ -121,10 +123,14 @@ class CitizenSession:
         conversation_ctx.set(cid)
         await beat_citizens(self.gw, [cid])  # a citizen back on the page is present again at once
         await self.gw.hub.subscribe(self.gw.keys.ch_conv(cid), self._listener)
+        await self.gw.conversations.publish_presence(cid, True)
 
     async def detach(self) -> None:
         if self.cid is not None:
             await self.gw.hub.unsubscribe(self.gw.keys.ch_conv(self.cid), self._listener)
+            # The holding agent sees at once that the page closed (another tab elsewhere: the sweep corrects it).
+            if not any(other.cid == self.cid for other in self.gw.citizens if other is not self):
+                await self.gw.conversations.publish_presence(self.cid, False)
 
     def _typing(self, active: bool) -> None:
         self.outbox.frame({"type": "typing", "from": "bot", "active": active})
@@ -175,6 +181,9 @@ class CitizenSession:
                            **self._limits()})
         await self._attach(cid)
         log.info("conversation started")
+        await self.gw.analytics.emit("conversation.started", cid, channel="web", branch=frame.get("branch", ""),
+                                     service=frame.get("service", ""), page=frame.get("page", ""),
+                                     language=frame.get("locale", "ar"))
         if self.gw.settings.greeting_payload:
             await self._bot(self.gw.settings.greeting_payload, None)
 
@@ -259,7 +268,8 @@ class CitizenSession:
             try:
                 await self.gw.queue.cancel_wait(self.cid or "")
             except ConversationError:
-                pass  # an agent claimed it meanwhile: the status entry tells the citizen
+                return  # an agent claimed it meanwhile: the status entry tells the citizen
+            await self.gw.analytics.emit("handoff.abandoned", self.cid or "", how="cancelled")
 
     async def on_leave_message(self, frame: dict[str, Any]) -> None:
         # The dedupe, the state check and the request are one script (Callbacks.create): a resend on any
@@ -270,6 +280,7 @@ class CitizenSession:
         )
         if res.stored:
             self.gw.metrics.callbacks.inc()
+            await self.gw.analytics.emit("message.left", self.cid or "", text=frame["message"])  # masked there
         await self._acked(frame["msg_id"], res, None)
 
     async def on_csat(self, frame: dict[str, Any]) -> None:
@@ -277,9 +288,21 @@ class CitizenSession:
                                      frame.get("comment", ""))
         self.outbox.frame({"type": "ack", "msg_id": frame["msg_id"], "seq": seq})
 
+    async def on_followup_contact(self, frame: dict[str, Any]) -> None:
+        mobile = frame.get("mobile") or None
+        if mobile and frame.get("consent") is not True:
+            raise ProtocolError("invalid_frame", "a mobile number needs consent: true (the citizen agreed to "
+                                "be called on it)", frame["msg_id"])
+        res = await flow.submit_followup_contact(self.gw, self.cid or "", frame["msg_id"], mobile)
+        await self._acked(frame["msg_id"], res, None)
+
     async def on_typing(self, frame: dict[str, Any]) -> None:
         if self.state == "with_agent":
             await self.gw.conversations.publish_typing(self.cid or "", "citizen", frame["active"])
+
+    async def on_locale(self, frame: dict[str, Any]) -> None:
+        # The widget's language switch: the next bot turns carry it to the assistant (flow._turn's metadata).
+        await self.gw.conversations.set_locale(self.cid or "", frame["locale"])
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
         self.outbox.frame({"type": "pong"})

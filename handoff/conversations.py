@@ -103,6 +103,17 @@ class ConversationStore:
             await pipe.execute()
         return cid, token
 
+    async def set_locale(self, cid: str, locale: str) -> None:
+        """The citizen's chosen language (only on a conversation that still exists: never recreate one)."""
+        key = self.keys.conv(cid)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            await pipe.watch(key)
+            if not await pipe.exists(key):
+                raise ConversationError(f"conversation {cid} does not exist (or expired)", "unknown_conversation")
+            pipe.multi()
+            pipe.hset(key, "locale", locale)
+            await pipe.execute()
+
     async def get(self, cid: str) -> dict[str, str]:
         data = await self.redis.hgetall(self.keys.conv(cid))
         if not data:
@@ -201,6 +212,10 @@ class ConversationStore:
     async def publish_typing(self, cid: str, who: str, active: bool) -> None:
         event = {"_t": "typing", "from": who, "active": active}
         await self.redis.publish(self.keys.ch_conv(cid), json.dumps(event))
+
+    async def publish_presence(self, cid: str, present: bool) -> None:
+        """A page of the conversation opened (True) or the last one on this process closed (False)."""
+        await self.redis.publish(self.keys.ch_conv(cid), json.dumps({"_t": "presence", "present": present}))
 
 
 def epoch() -> float:

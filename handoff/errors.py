@@ -44,3 +44,7 @@ class RedisVersionError(HandoffError):
     """The Redis server is too old for the gateway's scripts (raised at start-up)."""
 
     code = "redis_too_old"
+
+
+class CannedError(HandoffError):
+    """A saved reply refused: invalid_body, unknown_reply, forbidden, too_many."""

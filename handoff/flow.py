@@ -6,20 +6,27 @@ Plain async functions over the ``Gateway``; sockets only parse frames and map er
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from handoff.conversations import AppendResult, now_iso
 from handoff.errors import ConversationError
+from handoff.followups import CSAT_FOLLOWUP_MAX, Trigger, normalise_gulf_mobile
 from handoff.gateway import Gateway
 from handoff.protocol import FeedbackValue, HandoffPacket
-from handoff.rasa import BotTurn, RasaUnavailable
+from handoff.rasa import BotTurn, RasaUnavailable, context
 from knowledge_base.logs import conversation_id as conversation_ctx
 from knowledge_base.pii import mask
 
 log = logging.getLogger(__name__)
 
 Typing = Callable[[bool], None]
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def typed_text(text: str) -> str:
@@ -115,10 +122,13 @@ async def _turn(gw: Gateway, cid: str, text: str, typing: Typing | None, input_i
 
 
 async def _store_turn(gw: Gateway, cid: str, turn: BotTurn) -> None:
-    for message in turn.messages:
+    # The context rides on the turn's last message: stored with it, in the same step, only while with the bot.
+    context = {"context": json.dumps(turn.context, ensure_ascii=False)} if turn.context is not None else None
+    for i, message in enumerate(turn.messages):
         try:
             await gw.conversations.append(cid, message, cond=("state", "bot"),
-                                          offers=[b["payload"] for b in message["buttons"]])
+                                          offers=[b["payload"] for b in message["buttons"]],
+                                          set_fields=context if i == len(turn.messages) - 1 else None)
         except ConversationError:
             log.info("bot reply dropped: the conversation left the bot meanwhile")
             return
@@ -142,6 +152,7 @@ async def try_handoff(gw: Gateway, cid: str, packet: HandoffPacket) -> str:
         except ConversationError as exc:
             return exc.code  # already queued / with an agent / closed: nothing to do
         gw.metrics.handoffs.labels(packet["reason"]).inc()
+        await gw.analytics.emit("handoff.requested", cid, reason=packet["reason"], topic=packet["topic"])
         log.info("queued for an agent", extra={"reason": packet["reason"], "topic": packet["topic"]})
         return "queued"
     entry = {"type": "handoff_unavailable", "reason": reason, "next_open": gw.next_open()}
@@ -150,28 +161,71 @@ async def try_handoff(gw: Gateway, cid: str, packet: HandoffPacket) -> str:
     except ConversationError as exc:
         return exc.code
     gw.metrics.unavailable.labels(reason).inc()
+    await gw.analytics.emit("handoff.requested", cid, reason=packet["reason"], topic=packet["topic"])
+    await gw.analytics.emit("handoff.abandoned", cid, how="out_of_hours" if reason == "outside_hours" else reason)
     return "unavailable"
 
 
 async def user_request_packet(gw: Gateway, cid: str) -> HandoffPacket:
+    """The packet of a handoff the citizen asked for without a bot turn (the widget's link): topic and
+    candidates from the assistant's latest context (rasa.context), the summary from the transcript."""
+    raw = await gw.redis.hget(gw.keys.conv(cid), "context")
+    ctx = context(json.loads(raw)) if raw else context(None)
     return {
-        "reason": "user_request", "topic": None, "candidates": [],
+        "reason": "user_request", "topic": ctx["topic"], "candidates": ctx["candidates"],
         "summary": await gw.conversations.recent_user_texts(cid), "requested_at": now_iso(),
     }
 
 
 async def submit_csat(gw: Gateway, cid: str, msg_id: str | None, score: int, comment: str) -> int:
-    """Store the citizen's CSAT answer once (only after a csat_request). Returns the event's seq."""
-    entry = {"type": "event", "event": "csat", "value": score}
+    """Store the citizen's CSAT answer once (only after a csat_request). Returns the event's seq.
+
+    A score of 1–2 also creates the conversation's follow-up task (docs/followups.md); the stored event
+    says so (``followup: true``), so a reloaded widget offers the number step again.
+    """
+    low = score <= CSAT_FOLLOWUP_MAX
+    entry = {"type": "event", "event": "csat", "value": score, **({"followup": True} if low else {})}
     res = await gw.conversations.append(
         cid, entry, msg_id=msg_id, cond=("csat_state", "requested"),
-        set_fields={"csat_state": "given", "csat_score": str(score)},
+        set_fields={"csat_state": "given", "csat_score": str(score), **({"followup_state": "offered"} if low else {})},
     )
     if res.stored:
         meta = await gw.conversations.get(cid)
         await gw.csat.record(cid, score, comment, meta.get("resolved_by", ""))
         gw.metrics.csat.labels(str(score)).inc()
+        await gw.analytics.emit("csat.submitted", cid, score=score, comment=comment,  # the emitter masks it
+                                target="agent" if meta.get("resolved_by") else "bot")
+        if low:
+            await create_followup(gw, cid, "csat_low")
     return res.seq
+
+
+async def create_followup(gw: Gateway, cid: str, trigger: Trigger) -> bool:
+    """The conversation's follow-up task (once) and its ``followup.created`` event. True if new."""
+    made = await gw.followups.create(cid, trigger)
+    if made is None:
+        return False
+    log.info("follow-up task created", extra={"task_id": made["task_id"], "trigger": trigger})
+    await gw.analytics.emit("followup.created", cid, task_id=made["task_id"], trigger=trigger,
+                            due_at=iso(made["due_at"]), has_number=False)
+    return True
+
+
+async def submit_followup_contact(gw: Gateway, cid: str, msg_id: str, mobile: str | None) -> AppendResult:
+    """The citizen's answer to the number step: a mobile to be called on (with consent) or none.
+
+    The transcript only says whether a number was given; the number itself goes to the task alone.
+    Raises FollowupError ``invalid_mobile``, ConversationError ``wrong_state`` (no step was offered).
+    """
+    if mobile:
+        normalise_gulf_mobile(mobile)  # refuse a bad number before anything is stored
+    entry = {"type": "event", "event": "followup_contact", "given": bool(mobile)}
+    res = await gw.conversations.append(cid, entry, msg_id=msg_id, cond=("followup_state", "offered"),
+                                        set_fields={"followup_state": "answered"})
+    if res.stored and mobile:
+        task_id = await gw.followups.set_number(cid, mobile)
+        log.info("follow-up number given", extra={"task_id": task_id})
+    return res
 
 
 async def submit_feedback(
@@ -185,4 +239,5 @@ async def submit_feedback(
     if res.stored:
         gw.metrics.feedback.labels(value).inc()
         log.info("answer rated", extra={"value": value})
+        await gw.analytics.emit("feedback.thumb", cid, value=value, faq_id=None)
     return res

@@ -50,7 +50,9 @@ def decode_json(raw: str | bytes) -> Any:
 Spec = dict[str, tuple[str, bool]]
 
 CITIZEN_SPECS: dict[str, Spec] = {
-    "start": {"locale": ("enum:ar|en", False)},
+    # branch/service/page: where the widget is embedded (data-branch/data-service), for analytics only.
+    "start": {"locale": ("enum:ar|en", False), "branch": ("long", False), "service": ("long", False),
+              "page": ("long", False)},
     "resume": {"conversation_id": ("id", True), "token": ("str", True), "last_seq": ("int", True)},
     "message": {"msg_id": ("id", True), "text": ("text", True)},
     "button": {"msg_id": ("id", True), "payload": ("str", True), "title": ("long", True)},
@@ -65,7 +67,10 @@ CITIZEN_SPECS: dict[str, Spec] = {
         "callback": ("bool", False),
     },
     "csat": {"msg_id": ("id", True), "score": ("score", True), "comment": ("long", False)},
+    # The follow-up number step after a CSAT of 1–2: a mobile with consent, or neither (declined).
+    "followup_contact": {"msg_id": ("id", True), "mobile": ("str", False), "consent": ("bool", False)},
     "typing": {"active": ("bool", True)},
+    "locale": {"locale": ("enum:ar|en", True)},
     "ping": {},
 }
 
@@ -82,6 +87,8 @@ AGENT_SPECS: dict[str, Spec] = {
     "resolve": {"conversation_id": _CID, "outcome": ("enum:resolved|unresolved|referred|spam", True),
                 "note": ("long", False)},
     "return_to_bot": {"conversation_id": _CID},
+    "list_agents": {},
+    "transfer": {"conversation_id": _CID, "to": ("str", True)},
     "list_callbacks": {},
     "callback_done": {"callback_id": ("id", True)},
     "ping": {},

@@ -10,14 +10,17 @@ import time
 import weakref
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from redis.exceptions import RedisError
 
+from analytics.emitter import Emitter
 from handoff.accounts import AccountStore
 from handoff.callbacks import Callbacks, Csat
 from handoff.conversations import ConversationStore
 from handoff.errors import ConversationError
 from handoff.feedback import FeedbackStore
+from handoff.followups import Followups
 from handoff.hours import BusinessHours
 from handoff.hub import Hub
 from handoff.keys import Keys
@@ -51,13 +54,17 @@ class Gateway:
                                                (s.redis_wait_replicas, s.redis_wait_timeout_ms))
         self.presence = Presence(self.redis, self.keys, s.agent_timeout_s)
         self.queue = Queue(self.redis, self.keys, self.presence, s.conversation_ttl_s, s.default_wait_s,
-                           s.priority_step_s)
+                           s.priority_step_s, tz=ZoneInfo(s.timezone))
         self.callbacks = Callbacks(self.redis, self.keys, s.conversation_ttl_s)
         self.csat = Csat(self.redis, self.keys)
         self.feedback = FeedbackStore(self.redis, self.keys, s.conversation_ttl_s)
+        self.followups = Followups(self.redis, self.keys, s.followup_due_s, s.callback_number_retention_s)
+        self.analytics = Emitter(self.redis, s.redis_prefix)
         self.new_conversations = NewConversationLimit(self.redis, self.keys, s.citizen_new_conversations_per_hour)
         self.accounts = AccountStore(self.redis, self.keys, s.session_ttl_s, s.login_max_failures, s.login_lock_s)
         self.rasa = RasaClient(s.rasa_url, s.rasa_timeout_s)
+        # Conversation outcomes for analytics (#14): one Redis stream, read by `python -m analytics consume`.
+        self.analytics = Emitter(self.redis, s.redis_prefix)
         self.bot_silent = False  # the last bot turn came back empty (flow._turn); /health reports it
         self.hub = Hub(lambda: async_client(s.redis_target, socket_connect_timeout=5))
         self.citizens: set[CitizenSession] = set()
@@ -192,11 +199,34 @@ class Gateway:
                 await self.presence.beat_many([a.username for a in self.agents if a.account and not a.ws.closed])
                 await self.reap_once()
                 await beat_citizens(self, [c.cid for c in list(self.citizens)
-                                           if c.cid and c.state == "queued" and not c.ws.closed])
+                                           if c.cid and c.state in ("queued", "with_agent") and not c.ws.closed])
                 await sweep_queue(self)
+                await self.sweep_citizen_presence()
                 await self.check_sessions()
             except RedisError as exc:
                 log.warning("reaper: redis error %s", type(exc).__name__)
+
+    @property
+    def citizen_window_s(self) -> float:
+        """A citizen whose page beat (citizen_seen) within this is connected: three reaper passes."""
+        return 3 * max(0.5, self.settings.agent_timeout_s / 5)
+
+    async def citizen_seen(self, cids: list[str]) -> list[float]:
+        """When a page of each conversation was last open on any gateway (epoch s; 0: never)."""
+        raw = await self.redis.mget([self.keys.citizen_seen(cid) for cid in cids]) if cids else []
+        return [float(v or 0) for v in raw]
+
+    async def sweep_citizen_presence(self) -> None:
+        """Tell this process's agents when a held chat's citizen went silent without closing the page (lost
+        network) or came back on another gateway; closing and opening a page are pushed at once (citizen_ws)."""
+        sessions = [a for a in list(self.agents) if a.account is not None and a.watched]
+        cids = sorted({cid for a in sessions for cid in a.watched})
+        seen = dict(zip(cids, await self.citizen_seen(cids), strict=True))
+        now = time.time()
+        for agent in sessions:
+            for cid in list(agent.watched):
+                at = seen.get(cid, 0.0)
+                agent.citizen_presence(cid, now - at < self.citizen_window_s, at)
 
     async def reap_once(self) -> int:
         requeued = 0

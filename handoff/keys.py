@@ -66,6 +66,10 @@ class Keys:
     def queue(self) -> str:
         return f"{self.base}queue"
 
+    def day_count(self, day: str) -> str:
+        """Counter of the citizens queued on one local day (TIMEZONE): the consoles' "citizen no. 12 today"."""
+        return f"{self.base}daycount:{day}"
+
     # agents
     @property
     def presence(self) -> str:
@@ -91,6 +95,28 @@ class Keys:
     def callback(self, callback_id: str) -> str:
         return f"{self.base}callback:{callback_id}"
 
+    def followup(self, task_id: str) -> str:
+        """Hash: a dissatisfied-citizen follow-up task (followups.py); the only place its mobile number lives."""
+        return f"{self.base}followup:{task_id}"
+
+    def followup_calls(self, task_id: str) -> str:
+        """List: the calls recorded on a follow-up task (JSON), expiring with it."""
+        return f"{self.base}followup_calls:{task_id}"
+
+    @property
+    def followups(self) -> str:
+        """Sorted set: follow-up task ids by due time."""
+        return f"{self.base}followups"
+
+    @property
+    def followup_watch(self) -> str:
+        """Sorted set: conversations with a 👎 not yet followed by a person, by the 👎's time (leaving.py)."""
+        return f"{self.base}followup_watch"
+
+    def citizen_here(self, cid: str) -> str:
+        """String: when a socket of a watched conversation was last open on any gateway (leaving.py)."""
+        return f"{self.base}chere:{cid}"
+
     @property
     def csat_stream(self) -> str:
         return f"{self.base}csat"
@@ -102,6 +128,16 @@ class Keys:
     @property
     def wait_avg(self) -> str:
         return f"{self.base}wait_avg"
+
+    # saved (canned) replies
+    @property
+    def canned_team(self) -> str:
+        """Hash: reply id -> JSON CannedReply, shared by every agent (written by supervisors)."""
+        return f"{self.base}canned:team"
+
+    def canned_personal(self, username: str) -> str:
+        """Hash: reply id -> JSON CannedReply, one agent's own."""
+        return f"{self.base}canned:user:{username}"
 
     # accounts
     def account(self, username: str) -> str:

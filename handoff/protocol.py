@@ -33,6 +33,14 @@ class Candidate(TypedDict):
     score: float
 
 
+class ConversationContext(TypedDict):
+    """The assistant's latest view of the conversation (Rasa ``custom.context``, docs/handoff-payload.md),
+    kept in the conversation hash: a handoff without a bot turn (the widget's link) is filled from it."""
+
+    topic: str | None
+    candidates: list[Candidate]
+
+
 class HandoffPacket(TypedDict):
     reason: str
     topic: str | None
@@ -53,6 +61,8 @@ class QueueItem(TypedDict):
     position: int
     locale: str
     present: bool  # False: no page of the citizen open for CITIZEN_ABSENT_S (skipped in positions)
+    day_no: int | None  # the citizen's number among those queued today (local day): the consoles' label
+    created_at: str
 
 
 class Callback(TypedDict):
@@ -64,6 +74,17 @@ class Callback(TypedDict):
     callback: bool
     created_at: str
     status: Literal["open", "done"]
+
+
+class CannedReply(TypedDict):
+    """A saved reply an agent inserts into the reply box (``/api/canned``, docs/protocol.md §3)."""
+
+    id: str  # "t_…" team, "p_…" personal
+    scope: Literal["team", "personal"]
+    title: str
+    text: str
+    updated_at: str
+    updated_by: str
 
 
 class AgentInfo(TypedDict):
@@ -78,6 +99,9 @@ class AgentInfo(TypedDict):
 class StartFrame(TypedDict):
     type: Literal["start"]
     locale: NotRequired[Literal["ar", "en"]]
+    branch: NotRequired[str]  # the embedding page's data-branch / data-service, and its path (analytics)
+    service: NotRequired[str]
+    page: NotRequired[str]
 
 
 class ResumeFrame(TypedDict):
@@ -133,9 +157,23 @@ class CsatFrame(TypedDict):
     comment: NotRequired[str]
 
 
+class FollowupContactFrame(TypedDict):
+    """After a CSAT of 1–2: a mobile to be called on (needs consent: true), or none (declined)."""
+
+    type: Literal["followup_contact"]
+    msg_id: str
+    mobile: NotRequired[str]
+    consent: NotRequired[bool]
+
+
 class TypingFrame(TypedDict):
     type: Literal["typing"]
     active: bool
+
+
+class LocaleFrame(TypedDict):
+    type: Literal["locale"]
+    locale: Literal["ar", "en"]
 
 
 class PingFrame(TypedDict):
@@ -253,9 +291,11 @@ class EventEntry(TypedDict):
     type: Literal["event"]
     seq: int
     ts: str
-    event: Literal["feedback", "request_human", "cancel_wait", "leave_message", "csat"]
+    event: Literal["feedback", "request_human", "cancel_wait", "leave_message", "csat", "followup_contact"]
     value: NotRequired[str | int]
     target_seq: NotRequired[int]
+    followup: NotRequired[bool]  # csat: a score of 1–2 opened a follow-up task (the widget offers the number step)
+    given: NotRequired[bool]  # followup_contact: a number was given (never the number itself)
 
 
 TranscriptEntry = (
@@ -330,6 +370,20 @@ class ReturnToBotFrame(TypedDict):
     ref: NotRequired[str]
 
 
+class ListAgentsFrame(TypedDict):
+    type: Literal["list_agents"]
+    ref: NotRequired[str]
+
+
+class TransferFrame(TypedDict):
+    """Hand a held chat to another online agent (username ``to``); answered by ``ok`` or an error."""
+
+    type: Literal["transfer"]
+    conversation_id: str
+    to: str
+    ref: NotRequired[str]
+
+
 class ListCallbacksFrame(TypedDict):
     type: Literal["list_callbacks"]
     ref: NotRequired[str]
@@ -380,7 +434,31 @@ class ConversationFrame(TypedDict):
     created_at: str
     handoff: HandoffPacket | None
     entries: list[dict[str, Any]]
+    day_no: int | None
+    citizen_present: bool  # a page of the citizen is open (see CitizenPresenceFrame)
+    transferred_from: NotRequired[str]  # display name of the colleague who transferred it to this agent
     ref: NotRequired[str | None]
+
+
+class Colleague(TypedDict):
+    username: str
+    display_name: str
+
+
+class AgentsFrame(TypedDict):
+    """Answer to ``list_agents``: the other agents online now."""
+
+    type: Literal["agents"]
+    items: list[Colleague]
+    ref: NotRequired[str | None]
+
+
+class CitizenPresenceFrame(TypedDict):
+    """A held chat's citizen closed the last page, lost the network, or came back."""
+
+    type: Literal["citizen_presence"]
+    conversation_id: str
+    present: bool
 
 
 class EntryFrame(TypedDict):

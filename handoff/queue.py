@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -51,7 +52,9 @@ class Queue:
     def __init__(
         self, redis: aioredis.Redis, keys: Keys, presence: Presence, ttl_s: int,
         default_wait_s: int = 120, priority_step_s: int = 600, priority_hook: PriorityHook = default_priority,
+        tz: tzinfo = UTC,
     ) -> None:
+        self.tz = tz
         self.redis = redis
         self.keys = keys
         self.presence = presence
@@ -75,16 +78,18 @@ class Queue:
         set_fields: dict[str, str] | None = None, queue_op: str = "", queue_score: str = "",
         agent_set: str | None = None, agent_op: str = "", extra: dict[str, Any] | None = None,
         queue_msg: dict[str, Any] | None = None, stale_agent: str = "", stale_cutoff: float = 0.0,
+        target: str = "",
     ) -> TransitionResult:
         k = self.keys
         avg, online = (await self.avg_wait_s(), await self.presence.online_count()) if queue_op == "add" else (0, 0)
         res = await self._transition(
-            keys=[*k.conversation(cid), k.queue, agent_set or k.none, k.presence],
+            keys=[*k.conversation(cid), k.queue, agent_set or k.none, k.presence,
+                  k.agent_convs(target) if target else k.none],
             args=[
                 from_states, agent, json.dumps(set_fields) if set_fields else "", queue_op, queue_score,
                 agent_op, cid, body(status), body({**extra, "ts": now_iso()}) if extra else "",
                 k.ch_conv(cid), json.dumps(queue_msg) if queue_msg else "", k.ch_queue, avg, online,
-                self.ttl_s, now_iso(), stale_agent, stale_cutoff,
+                self.ttl_s, now_iso(), stale_agent, stale_cutoff, target,
             ],
         )
         code = int(res[0])
@@ -95,6 +100,18 @@ class Queue:
             raise ConversationError(f"conversation {cid} is {state} (agent {owner or '-'})", state)
         return TransitionResult(seq=int(res[1]), position=int(res[2]), previous_agent=res[3].decode())
 
+    async def day_number(self, cid: str) -> str:
+        """The conversation's number among the citizens queued today (local day), kept on a later handoff."""
+        known = await self.redis.hget(self.keys.conv(cid), "day_no")
+        if known:
+            return known.decode()
+        key = self.keys.day_count(datetime.now(self.tz).date().isoformat())
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, 2 * 86400)
+            number, _ = await pipe.execute()
+        return str(number)
+
     async def enqueue(self, cid: str, packet: HandoffPacket) -> TransitionResult:
         """bot -> queued. Raises ConversationError(code=<current state>) if not with the bot."""
         priority = self.priority_hook(packet)
@@ -103,6 +120,7 @@ class Queue:
             "state": "queued", "reason": packet["reason"], "topic": packet["topic"] or "",
             "handoff": json.dumps(packet, ensure_ascii=False), "enqueued_at": f"{time.time():.3f}",
             "queue_score": f"{score:.3f}", "priority": str(priority), "agent": "", "agent_name": "",
+            "day_no": await self.day_number(cid),
         }
         return await self._run(
             cid, from_states="bot", status=_status("queued", packet["reason"]), set_fields=fields,
@@ -158,6 +176,17 @@ class Queue:
             agent_set=self.keys.agent_convs(username), agent_op="rem",
         )
 
+    async def transfer(self, cid: str, username: str, target: str, target_name: str) -> TransitionResult:
+        """with_agent (held by ``username``) -> with_agent held by ``target``, who must be connected (heard
+        from within AGENT_TIMEOUT_S). One script: a transfer racing a resolve, a requeue or another transfer
+        of the same chat either happens whole or is refused, and the chat is in exactly one agent's set."""
+        return await self._run(
+            cid, from_states="with_agent", agent=username, status=_status("with_agent", "transferred", target_name),
+            set_fields={"agent": target, "agent_name": target_name, "claimed_at": f"{time.time():.3f}"},
+            agent_set=self.keys.agent_convs(username), agent_op="rem", target=target,
+            stale_cutoff=time.time() - self.presence.timeout_s,
+        )
+
     async def requeue(self, cid: str, username: str, cutoff: float) -> TransitionResult:
         """with_agent -> queued at its original place, only if ``username`` is still silent since ``cutoff``."""
         reason = (await self.redis.hget(self.keys.conv(cid), "reason") or b"user_request").decode()
@@ -208,5 +237,9 @@ def _item(cid: str, raw: dict[bytes, bytes], position: int) -> QueueItem | None:
         "summary": packet.get("summary", []), "candidates": packet.get("candidates", []),
         "enqueued_at": packet.get("requested_at", ""), "waiting_s": int(time.time() - enqueued),
         "priority": int(meta.get("priority") or 0), "position": position, "locale": meta.get("locale", "ar"),
-        "present": meta.get("absent") != "1",
+        "present": meta.get("absent") != "1", "day_no": day_no(meta), "created_at": meta.get("created_at", ""),
     }
+
+
+def day_no(meta: dict[str, str]) -> int | None:
+    return int(meta["day_no"]) if meta.get("day_no", "").isdigit() else None

@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 
 from handoff.errors import HandoffError
-from handoff.protocol import Button, Candidate, Link
+from handoff.protocol import Button, Candidate, ConversationContext, Link
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ class RasaUnavailable(HandoffError):
 class BotTurn:
     messages: list[dict[str, Any]] = field(default_factory=list)  # bot_message entries without seq/ts
     handoff: dict[str, Any] | None = None  # reason, topic, candidates, summary
+    context: ConversationContext | None = None  # the latest custom.context of the turn
 
 
 def _links(raw: Any) -> list[Link]:
@@ -50,10 +51,10 @@ def _buttons(raw: Any) -> list[Button]:
     return buttons
 
 
-def _handoff(raw: Any) -> dict[str, Any]:
+def context(raw: Any) -> ConversationContext:
+    """Topic and candidates of a handoff or context object, cut to size; anything malformed is dropped."""
     raw = raw if isinstance(raw, dict) else {}
-    reason = raw.get("reason") if raw.get("reason") in HANDOFF_REASONS else "user_request"
-    topic = raw.get("topic") if isinstance(raw.get("topic"), str) else None
+    topic = raw.get("topic")[:200] if isinstance(raw.get("topic"), str) else None
     candidates: list[Candidate] = []
     for c in raw.get("candidates") or []:
         if isinstance(c, dict) and isinstance(c.get("id"), str):
@@ -62,8 +63,14 @@ def _handoff(raw: Any) -> dict[str, Any]:
                 "id": c["id"], "question": str(c.get("question") or "")[:500],
                 "score": float(score) if isinstance(score, int | float) else 0.0,
             })
+    return {"topic": topic, "candidates": candidates[:10]}
+
+
+def _handoff(raw: Any) -> dict[str, Any]:
+    raw = raw if isinstance(raw, dict) else {}
+    reason = raw.get("reason") if raw.get("reason") in HANDOFF_REASONS else "user_request"
     summary = [str(s)[:1000] for s in raw.get("summary") or [] if isinstance(s, str)][:10]
-    return {"reason": reason, "topic": topic, "candidates": candidates[:10], "summary": summary}
+    return {"reason": reason, **context(raw), "summary": summary}
 
 
 def parse_replies(replies: Any) -> BotTurn:
@@ -74,6 +81,8 @@ def parse_replies(replies: Any) -> BotTurn:
         custom = reply.get("custom") if isinstance(reply.get("custom"), dict) else {}
         if "handoff" in custom:
             turn.handoff = _handoff(custom["handoff"])
+        if "context" in custom:
+            turn.context = context(custom["context"])
         text = reply.get("text") if isinstance(reply.get("text"), str) else (custom.get("text") or "")
         buttons = _buttons(reply.get("buttons") or custom.get("buttons"))
         links = _links(custom.get("links"))

@@ -172,15 +172,17 @@ redis.call('PUBLISH', ARGV[15], ARGV[16])
 return {1, seq, state}
 """
 
-# KEYS: Keys.conversation, then queue, agent_set, presence (read as the last three, so a key added to a
-#       conversation does not shift them)
+# KEYS: Keys.conversation, then queue, agent_set, presence, target agent_set (read as the last four, so a
+#       key added to a conversation does not shift them)
 # ARGV: 1 from_states (comma list), 2 required_agent|'', 3 set_json|'', 4 queue_op add|rem|'',
 #       5 queue_score|'' (''= the stored queue_score), 6 agent_op add|rem|'', 7 cid, 8 status body,
 #       9 extra body|'', 10 conv channel, 11 queue message|'', 12 queue channel, 13 avg wait s,
-#       14 agents online, 15 ttl_s, 16 now_iso, 17 stale agent|'', 18 stale cutoff (epoch s)
+#       14 agents online, 15 ttl_s, 16 now_iso, 17 stale agent|'', 18 stale cutoff (epoch s),
+#       19 target agent|'' (a transfer: must have beaten since 18; the conversation joins its set),
 # -> {1, last_seq, position, previous_agent} | {0, state, agent} refused | {-2, '', ''} no conversation
+#    | {0, 'target_offline', agent} the transfer's target is not connected
 TRANSITION = """
-local queue, agent_set, presence = KEYS[#KEYS - 2], KEYS[#KEYS - 1], KEYS[#KEYS]
+local queue, agent_set, presence, target_set = KEYS[#KEYS - 3], KEYS[#KEYS - 2], KEYS[#KEYS - 1], KEYS[#KEYS]
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return {-2, '', ''} end
 local agent = redis.call('HGET', KEYS[1], 'agent') or ''
@@ -190,6 +192,10 @@ if not ok or (ARGV[2] ~= '' and agent ~= ARGV[2]) then return {0, state, agent} 
 if ARGV[17] ~= '' then
   local seen = redis.call('ZSCORE', presence, ARGV[17])
   if seen and tonumber(seen) >= tonumber(ARGV[18]) then return {0, 'agent_alive', agent} end
+end
+if ARGV[19] ~= '' then
+  local seen = redis.call('ZSCORE', presence, ARGV[19])
+  if not seen or tonumber(seen) < tonumber(ARGV[18]) then return {0, 'target_offline', agent} end
 end
 if ARGV[3] ~= '' then
   for k, v in pairs(cjson.decode(ARGV[3])) do redis.call('HSET', KEYS[1], k, v) end
@@ -205,6 +211,7 @@ elseif ARGV[4] == 'rem' then
 end
 if ARGV[6] == 'add' then redis.call('SADD', agent_set, ARGV[7]) end
 if ARGV[6] == 'rem' then redis.call('SREM', agent_set, ARGV[7]) end
+if ARGV[19] ~= '' then redis.call('SADD', target_set, ARGV[7]) end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local head = '{"seq":' .. seq .. ','
 if pos > 0 then

@@ -64,6 +64,9 @@ class Settings:
     citizen_absent_s: int = 30    # a queued citizen with no open socket this long is shown absent
     queue_abandon_s: int = 300    # ... and this long leaves the queue (abandoned: "left")
     priority_step_s: int = 600
+    followup_due_s: int = 86400  # a dissatisfied citizen is called back within this (docs/followups.md)
+    callback_number_retention_s: int = 14 * 86400  # a follow-up task and its mobile number are kept this long
+    followup_leave_grace_s: int = 600  # a 👎 then no open page this long creates a follow-up task
     trust_proxy: bool = False
     # The gateway's own public origin (https://chat.example.gov.sa): always allowed, so the console and the
     # demo page served by the gateway connect whatever ALLOWED_ORIGINS lists. Empty: not set.
@@ -171,6 +174,10 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         citizen_absent_s=env_int("CITIZEN_ABSENT_S", d.citizen_absent_s, env, minimum=1),
         queue_abandon_s=env_int("QUEUE_ABANDON_S", d.queue_abandon_s, env, minimum=1),
         priority_step_s=env_int("PRIORITY_STEP_S", d.priority_step_s, env, minimum=0),
+        followup_due_s=env_int("FOLLOWUP_DUE_S", d.followup_due_s, env, minimum=60),
+        callback_number_retention_s=env_int("CALLBACK_NUMBER_RETENTION_S", d.callback_number_retention_s, env,
+                                            minimum=3600),
+        followup_leave_grace_s=env_int("FOLLOWUP_LEAVE_GRACE_S", d.followup_leave_grace_s, env, minimum=1),
         trust_proxy=env_bool("TRUST_PROXY", d.trust_proxy, env),
         public_origin=_origin(env, "PUBLIC_ORIGIN"),
         enable_editor=env_bool("ENABLE_EDITOR", d.enable_editor, env),

@@ -70,6 +70,8 @@ async def sweep_absent(gw: Any, waiting: list[Waiting]) -> list[Waiting]:
             except ConversationError:
                 continue  # claimed or cancelled meanwhile
             gw.metrics.abandoned.inc()
+            await gw.analytics.emit("handoff.abandoned", w.cid, how="left")
+            await gw.analytics.emit("conversation.ended", w.cid, how="abandoned")
             continue
         still.append(w)
         if (w.gone_s >= gw.settings.citizen_absent_s) != w.absent and await gw.redis.exists(gw.keys.conv(w.cid)):

@@ -1,7 +1,9 @@
 """FAQ entry model and corpus loaders (JSON Lines, YAML, CSV, or a directory of them).
 
 JSON Lines is the canonical exchange format: one entry per line, fields exactly as in `FaqEntry`.
-In CSV the list fields (alternatives, links, tags) are separated by " | ".
+In CSV the list fields (alternatives, links, tags, alternatives_en) are separated by " | ".
+The English version (question_en, alternatives_en, answer_en, updated_at_en) is optional; when given,
+question_en and answer_en come together. Only the Arabic texts are indexed for search.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ import yaml
 from knowledge_base.errors import CorpusError, DuplicateIdError
 
 STATUSES = ("draft", "published")
-LIST_FIELDS = ("alternatives", "links", "tags")
+LIST_FIELDS = ("alternatives", "links", "tags", "alternatives_en")
 REQUIRED_TEXT = ("id", "category", "question", "answer")
-KNOWN_FIELDS = {*REQUIRED_TEXT, *LIST_FIELDS, "status", "updated_at"}
+ENGLISH_TEXT = ("question_en", "answer_en")
+ENGLISH_FIELDS = ("question_en", "alternatives_en", "answer_en", "updated_at_en")
+KNOWN_FIELDS = {*REQUIRED_TEXT, *LIST_FIELDS, *ENGLISH_FIELDS, "status", "updated_at"}
 SUFFIXES = (".jsonl", ".yaml", ".yml", ".csv")
 
 
@@ -38,11 +42,24 @@ class FaqEntry:
     tags: tuple[str, ...] = ()
     status: str = "published"
     updated_at: str = ""
+    question_en: str = ""
+    alternatives_en: tuple[str, ...] = ()
+    answer_en: str = ""
+    updated_at_en: str = ""
+
+    @property
+    def has_english(self) -> bool:
+        return bool(self.question_en and self.answer_en)
 
     def to_dict(self) -> dict[str, Any]:
+        """Fields as in the corpus files; empty English fields are left out, so an entry without a
+        translation reads (and hashes) exactly as before the English fields existed."""
         d = asdict(self)
         for f in LIST_FIELDS:
             d[f] = list(d[f])
+        for f in ENGLISH_FIELDS:
+            if not d[f]:
+                del d[f]
         return d
 
 
@@ -68,12 +85,25 @@ def entry_from_dict(raw: Any, path: str, line: int | None) -> FaqEntry:
     status = raw.get("status") or "published"
     if status not in STATUSES:
         raise CorpusError(path, line, "status", f"must be one of {', '.join(STATUSES)}, got {status!r}")
-    upd = raw.get("updated_at") or ""
-    if isinstance(upd, dt.date | dt.datetime):
-        upd = upd.isoformat()
-    if not isinstance(upd, str):
-        raise CorpusError(path, line, "updated_at", "must be an ISO-8601 date text")
-    return FaqEntry(status=status, updated_at=upd, **vals)
+    for f in ENGLISH_TEXT:
+        v = raw.get(f) or ""
+        if not isinstance(v, str):
+            raise CorpusError(path, line, f, "must be a text")
+        vals[f] = v.strip()
+    if bool(vals["question_en"]) != bool(vals["answer_en"]):
+        missing = "answer_en" if vals["question_en"] else "question_en"
+        raise CorpusError(path, line, missing, "an English version needs both question_en and answer_en")
+    return FaqEntry(status=status, updated_at=_date(raw, "updated_at", path, line),
+                    updated_at_en=_date(raw, "updated_at_en", path, line), **vals)
+
+
+def _date(raw: dict[str, Any], name: str, path: str, line: int | None) -> str:
+    value = raw.get(name) or ""
+    if isinstance(value, dt.date | dt.datetime):
+        value = value.isoformat()
+    if not isinstance(value, str):
+        raise CorpusError(path, line, name, "must be an ISO-8601 date text")
+    return value
 
 
 def _load_jsonl(path: Path) -> list[FaqEntry]:

@@ -1,6 +1,6 @@
 """Import and export of the FAQ store as CSV, JSON Lines or XLSX, with a per-row dry-run plan.
 
-CSV and XLSX put one entry per row with the list fields (alternatives, links, tags) joined by
+CSV and XLSX put one entry per row with the list fields (alternatives, links, tags, alternatives_en) joined by
 " | " (the corpus CSV loader splits them the same way); JSON Lines is one FaqEntry object per line.
 """
 
@@ -26,7 +26,10 @@ from knowledge_base.validation import (
     strip_controls,
 )
 
-COLUMNS = ("id", "category", "question", "alternatives", "answer", "links", "tags", "status", "updated_at")
+COLUMNS = (
+    "id", "category", "question", "alternatives", "answer", "links", "tags", "status", "updated_at",
+    "question_en", "alternatives_en", "answer_en", "updated_at_en",
+)
 FORMATS = ("csv", "jsonl", "xlsx")
 SEPARATOR = " | "
 # Limits on what one import may ask of the process (docs/editing.md "Import limits"). The gateway parses in a

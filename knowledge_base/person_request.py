@@ -107,8 +107,36 @@ def _only_person(ws: list[str]) -> bool:
         all(_is(w, "alone", "polite", "person") for w in ws)
 
 
-SHAPES = (_talk_to_person, _want_person, _person_contacts_me, _connect_me, _call_me, _someone_available,
-          _no_bot, _only_person)
+def _give_me_a_call(ws: list[str]) -> bool:
+    """"give me a call", "drop us a ring", "عطوني اتصال": only "me"/filler words in between."""
+    for i, w in enumerate(ws):
+        if _is(w, "give"):
+            for n in ws[i + 1: i + 4]:
+                if _is(n, "call_noun"):
+                    return True
+                if not (_is(n, "filler", "me") or n == "us"):
+                    break
+    return False
+
+
+def _or_not(ws: list[str], k: int) -> bool:
+    """Is a negation among the 2 words before `k`, other than the "or not" of a question ("ولا لا")?"""
+    return any(_is(ws[j], "not") and not (j > 0 and _is(ws[j - 1], "either")) for j in range(max(0, k - 2), k))
+
+
+def _someone_to_talk_to(ws: list[str]) -> bool:
+    """A person, then (within TALK_WINDOW + 2 words) the citizen talking to them: "someone from support
+    I can chat with", "احد من الدعم موجود؟ ابي اكلمه"."""
+    for k, w in enumerate(ws):
+        first = _is(w, "talk_first") or (_is(w, "talk") and any(_is(p, "me_subject") for p in ws[max(0, k - 2): k]))
+        if first and not _or_not(ws, k) and any(
+                _is(p, "person", "someone") for p in ws[max(0, k - TALK_WINDOW - 2): k]):
+            return True
+    return False
+
+
+SHAPES = (_talk_to_person, _give_me_a_call, _someone_to_talk_to, _want_person, _person_contacts_me, _connect_me,
+          _call_me, _someone_available, _no_bot, _only_person)
 
 
 def asks_for_person(text: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from knowledge_base.actions import default_lexicon
 from knowledge_base.arabizi import Transliterator
 from knowledge_base.lexical import LexicalIndex
 from knowledge_base.normalize import Normalizer, clean, fold, words
@@ -18,6 +19,7 @@ class AnalysedQuery:
     char_grams: list[str]
     arabizi: bool
     truncated: bool
+    actions: int = 0  # actions.ActionLexicon mask: what the citizen wants done (issue, renew, ...)
 
 
 class QueryAnalyzer:
@@ -26,6 +28,7 @@ class QueryAnalyzer:
         self.lex = lex
         self.surface = surface_vocab
         self.translit = Transliterator(norm)
+        self.lexicon = default_lexicon()
 
     def known(self, word: str) -> int:
         """3 when the corpus writes this folded word exactly, 2 when it writes it without the article,
@@ -49,6 +52,7 @@ class QueryAnalyzer:
             dense_text = clean(text)
             extra = self.translit.confirmed_words(folded.split(), self.known)
             lex_text = " ".join([folded, *extra])
+        actions = self.lexicon.mask(self.norm, f"{folded} {lex_text}" if arabizi else lex_text)
         return AnalysedQuery(dense_text or fold(text), self.norm.lex_tokens(lex_text),
-                             self.norm.char_grams(lex_text), arabizi, truncated)
+                             self.norm.char_grams(lex_text), arabizi, truncated, actions)
 

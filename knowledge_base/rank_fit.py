@@ -24,7 +24,10 @@ STEPS, RATE, L2 = 300, 0.05, 1e-3
 
 def _features(s: Scored) -> np.ndarray:
     ch = s.ch
-    return np.stack([ch.dense, ch.grams, ch.lex, -ch.uncovered], 1).astype(np.float64)
+    zero = np.zeros(len(ch.cand))
+    match = zero if ch.act_match is None else ch.act_match
+    miss = zero if ch.act_miss is None else ch.act_miss
+    return np.stack([ch.dense, ch.grams, ch.lex, -ch.uncovered, match, -miss], 1).astype(np.float64)
 
 
 def fit_rank_weights(scored: list[Scored], start: Thresholds) -> Thresholds:
@@ -38,9 +41,9 @@ def fit_rank_weights(scored: list[Scored], start: Thresholds) -> Thresholds:
         if hit.size:
             items.append((_features(s), int(hit[0])))
     w = np.array([DENSE_WEIGHT, start.beta, 1 - start.alpha - start.beta if start.gamma is None else start.gamma,
-                  start.delta])
+                  start.delta, start.eta, start.theta])
     for _ in range(STEPS if items else 0):
-        grad = np.zeros(4)
+        grad = np.zeros(len(w))
         for F, gold in items:
             z = TEMPERATURE * (F @ w)
             p = np.exp(z - z.max())
@@ -51,4 +54,5 @@ def fit_rank_weights(scored: list[Scored], start: Thresholds) -> Thresholds:
         return start  # the dense channel would be ignored or reversed: not a fusion the gates can read
     w *= DENSE_WEIGHT / w[0]  # the ranking ignores the scale; the dense weight keeps the scores' scale
     return dataclasses.replace(start, alpha=DENSE_WEIGHT, beta=round(float(w[1]), 4),
-                               gamma=round(float(w[2]), 4), delta=round(float(w[3]), 4))
+                               gamma=round(float(w[2]), 4), delta=round(float(w[3]), 4),
+                               eta=round(float(w[4]), 4), theta=round(float(w[5]), 4))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge_base import actions as act
 from knowledge_base.corpus import FaqEntry, check_unique, corpus_hash, published
 from knowledge_base.dense import DenseIndex
 from knowledge_base.embcache import EmbeddingCache, encode_passages_cached
@@ -106,11 +107,17 @@ class Channels:
     unknown: float = 0.0    # part of `uncovered` due to words the corpus never uses (same for every entry)
     n_tokens: int = 0       # the query's BM25 tokens (the answer gate trusts longer questions more)
     n_entries: int = 0      # corpus size: a smaller corpus gets a stricter answer-gate threshold
+    act_match: np.ndarray | None = None  # the query's and each entry's actions agree (actions.py)
+    act_miss: np.ndarray | None = None   # both state actions and none agree
 
     def fused(self, th: Thresholds) -> np.ndarray:
         lex_weight = 1 - th.alpha - th.beta if th.gamma is None else th.gamma
         fused = th.alpha * self.dense + th.beta * self.grams + lex_weight * self.lex
-        return fused - th.delta * self.uncovered if th.delta else fused
+        if th.delta:
+            fused = fused - th.delta * self.uncovered
+        if self.act_match is not None and (th.eta or th.theta):
+            fused = fused + th.eta * self.act_match - th.theta * self.act_miss
+        return fused
 
     def decide(self, th: Thresholds, fused: np.ndarray) -> Verdict:
         """The one decision rule that search, eval and calibrate share (the gates' inputs computed once)."""
@@ -221,6 +228,7 @@ class KnowledgeBase:
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._qlock = threading.Lock()
         self.categories = np.array([e.category for e in entries], dtype=object)
+        self.entry_actions = act.entry_masks(self.analyzer.lexicon, norm, [e.question for e in entries])
         release_freed_memory()
 
     # ---- construction -------------------------------------------------------------------------
@@ -316,8 +324,9 @@ class KnowledgeBase:
         cand = np.array(sorted(pool), dtype=np.int64)
         uncovered, unknown = self._uncovered(aq.lex_tokens, cand)
         hidden = leave_out.field if leave_out is not None else None
+        match, miss = act.features(self.analyzer.lexicon, aq.actions, self.entry_actions[cand])
         return Channels(cand, self._dense_scores(q, cand, hidden), lex[cand], grams[cand], uncovered, unknown,
-                        len(aq.lex_tokens), len(self.entries))
+                        len(aq.lex_tokens), len(self.entries), match, miss)
 
     def _dense_scores(self, q: np.ndarray, cand: np.ndarray, hidden: int | None = None) -> np.ndarray:
         """(mean of the BEST_FIELDS best question/alternative cosines + QA_WEIGHT x question+answer

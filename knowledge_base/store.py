@@ -18,7 +18,15 @@ from typing import Any
 from redis.exceptions import WatchError
 
 from knowledge_base.keys import KbKeys
-from knowledge_base.validation import EDITABLE_FIELDS, LIST_FIELDS, check_id, clean_fields
+from knowledge_base.validation import (
+    ARABIC_TEXT,
+    EDITABLE_FIELDS,
+    ENGLISH_TEXT,
+    LIST_FIELDS,
+    check_english_pair,
+    check_id,
+    clean_fields,
+)
 
 AUDIT_MAXLEN = 100_000
 
@@ -45,6 +53,12 @@ def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
+def precise_iso() -> str:
+    """now_iso with microseconds: the language dates are compared, and two edits often share a second."""
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1e6):06d}Z"
+
+
 def _s(value: Any) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
@@ -64,15 +78,28 @@ class StoredEntry:
     updated_by: str = ""
     rev: int = 0
     deleted: bool = False
+    question_en: str = ""
+    alternatives_en: tuple[str, ...] = ()
+    answer_en: str = ""
+    updated_at_en: str = ""  # when the English texts last changed
+    updated_at_ar: str = ""  # when the Arabic texts last changed (updated_at also moves on status, tags...)
 
     @property
     def served(self) -> bool:
         return self.status == "published" and not self.deleted
 
+    @property
+    def translation(self) -> str:
+        """'missing' (no English version), 'stale' (the Arabic text changed after the English) or 'current'."""
+        if not (self.question_en and self.answer_en):
+            return "missing"
+        return "stale" if self.updated_at_en < self.updated_at_ar else "current"
+
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
         for name in LIST_FIELDS:
             out[name] = list(out[name])
+        out["translation"] = self.translation
         return out
 
     def to_hash(self) -> dict[str, str]:
@@ -89,7 +116,9 @@ class StoredEntry:
             id=h["id"], category=h.get("category", ""), question=h.get("question", ""),
             answer=h.get("answer", ""), status=h.get("status", "draft"), updated_at=h.get("updated_at", ""),
             created_at=h.get("created_at", ""), updated_by=h.get("updated_by", ""),
-            rev=int(h.get("rev", "0")), deleted=h.get("deleted") == "1", **lists,
+            rev=int(h.get("rev", "0")), deleted=h.get("deleted") == "1", question_en=h.get("question_en", ""),
+            answer_en=h.get("answer_en", ""), updated_at_en=h.get("updated_at_en", ""),
+            updated_at_ar=h.get("updated_at_ar", h.get("updated_at", "")), **lists,
         )
 
     def to_faq_entry(self) -> Any:
@@ -98,7 +127,8 @@ class StoredEntry:
         return FaqEntry(
             id=self.id, category=self.category, question=self.question, alternatives=self.alternatives,
             answer=self.answer, links=self.links, tags=self.tags, status=self.status,
-            updated_at=self.updated_at,
+            updated_at=self.updated_at, question_en=self.question_en, alternatives_en=self.alternatives_en,
+            answer_en=self.answer_en, updated_at_en=self.updated_at_en,
         )
 
 
@@ -107,6 +137,7 @@ def from_faq_entry(entry: Any) -> dict[str, Any]:
     data = {name: getattr(entry, name) for name in EDITABLE_FIELDS}
     data["id"] = entry.id
     data["updated_at"] = entry.updated_at
+    data["updated_at_en"] = entry.updated_at_en
     for name in LIST_FIELDS:
         data[name] = list(data[name] or ())
     return data
@@ -117,6 +148,17 @@ class Change:
     action: str
     before: StoredEntry | None
     after: StoredEntry
+
+
+def stamped(before: StoredEntry, after: StoredEntry) -> StoredEntry:
+    """``after`` with its language dates moved for the texts that changed (the translation state needs them)."""
+    changes: dict[str, str] = {}
+    now = precise_iso()
+    if any(getattr(before, f) != getattr(after, f) for f in ARABIC_TEXT):
+        changes["updated_at_ar"] = now
+    if any(getattr(before, f) != getattr(after, f) for f in ENGLISH_TEXT):
+        changes["updated_at_en"] = now if after.question_en else ""
+    return replace(after, **changes)
 
 
 def diff(before: StoredEntry | None, after: StoredEntry) -> list[str]:
@@ -176,14 +218,23 @@ class FaqStore:
             if cur[entry_id] is not None:
                 raise DuplicateId(entry_id)
             now = now_iso()
-            entry = StoredEntry(id=entry_id, created_at=now, updated_at=now, updated_by=actor, rev=1, **fields)
+            entry = StoredEntry(id=entry_id, created_at=now, updated_at=now, updated_by=actor, rev=1,
+                                updated_at_ar=precise_iso(), **fields)
+            if entry.question_en:
+                entry = replace(entry, updated_at_en=entry.updated_at_ar)
             return [Change("create", None, entry)]
 
         return (await self._transact([entry_id], build, actor))[0].after
 
     async def update(self, entry_id: str, data: dict[str, Any], expected_rev: int, actor: str) -> StoredEntry:
         fields = clean_fields(data, partial=True)
-        return await self._modify(entry_id, "update", lambda e: replace(e, **fields), actor, expected_rev)
+
+        def edit(entry: StoredEntry) -> StoredEntry:
+            after = replace(entry, **fields)
+            check_english_pair(after.question_en, after.answer_en)
+            return after
+
+        return await self._modify(entry_id, "update", edit, actor, expected_rev)
 
     async def set_status(self, entry_id: str, status: str, actor: str, expected_rev: int | None = None) -> StoredEntry:
         clean_fields({"status": status}, partial=True)
@@ -203,6 +254,7 @@ class FaqStore:
         """
         by_id = {row["id"]: clean_fields(row, partial=False) for row in rows}
         dates = {row["id"]: row.get("updated_at") for row in rows}
+        dates_en = {row["id"]: row.get("updated_at_en") for row in rows}
 
         def build(cur: dict[str, StoredEntry | None]) -> list[Change]:
             changes, now = [], now_iso()
@@ -210,14 +262,16 @@ class FaqStore:
                 before = cur[entry_id]
                 if before is None:  # a new entry keeps the date its file gives (seed, round-trips)
                     stamp = str(dates.get(entry_id) or now)
+                    stamp_en = str(dates_en.get(entry_id) or stamp) if fields.get("question_en") else ""
                     after = StoredEntry(
-                        id=entry_id, created_at=stamp, updated_at=stamp, updated_by=actor, rev=1, **fields
+                        id=entry_id, created_at=stamp, updated_at=stamp, updated_by=actor, rev=1,
+                        updated_at_ar=stamp, updated_at_en=stamp_en, **fields,
                     )
                 else:
                     after = replace(before, deleted=False, **fields)
                     if not diff(before, after):
                         continue
-                    after = replace(after, rev=before.rev + 1, updated_at=now, updated_by=actor)
+                    after = stamped(before, replace(after, rev=before.rev + 1, updated_at=now, updated_by=actor))
                 changes.append(Change(action, before, after))
             return changes
 
@@ -252,7 +306,8 @@ class FaqStore:
             after = edit(before)
             if not diff(before, after):
                 return []
-            after = replace(after, rev=before.rev + 1, updated_at=now_iso(), updated_by=actor)
+            now = now_iso()
+            after = stamped(before, replace(after, rev=before.rev + 1, updated_at=now, updated_by=actor))
             return [Change(action, before, after)]
 
         changes = await self._transact([entry_id], build, actor)

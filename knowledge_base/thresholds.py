@@ -36,6 +36,8 @@ class Thresholds:
     beta: float = 0.1             # weight of character n-gram BM25 (1 - alpha - beta for word BM25)
     gamma: float | None = None    # weight of word BM25 when fitted on its own
     delta: float = 0.0            # penalty per unit of `uncovered` (query word weight the entry lacks)
+    eta: float = 0.0              # bonus when the query's action (issue, renew, ...) matches the entry's
+    theta: float = 0.0            # penalty when both state actions and none agree (actions.py)
     answer_score: float = 0.75
     answer_margin: float = 0.03
     clarify_score: float = 0.6
@@ -75,7 +77,8 @@ class Thresholds:
 
     def weights_only(self) -> Thresholds:
         """The fusion weights alone: what a corpus profile depends on."""
-        return Thresholds(alpha=self.alpha, beta=self.beta, gamma=self.gamma, delta=self.delta)
+        return Thresholds(alpha=self.alpha, beta=self.beta, gamma=self.gamma, delta=self.delta, eta=self.eta,
+                          theta=self.theta)
 
     @property
     def needs_profile(self) -> bool:

@@ -15,8 +15,15 @@ from typing import Any
 
 MESSAGES_PATH = Path(__file__).parent / "data" / "editing_messages.json"
 
-EDITABLE_FIELDS = ("category", "question", "alternatives", "answer", "links", "tags", "status")
-LIST_FIELDS = ("alternatives", "links", "tags")
+EDITABLE_FIELDS = (
+    "category", "question", "alternatives", "answer", "links", "tags", "status",
+    "question_en", "alternatives_en", "answer_en",
+)
+LIST_FIELDS = ("alternatives", "links", "tags", "alternatives_en")
+# The English version is optional: an empty text clears it (the pair rule is check_english_pair's).
+OPTIONAL_TEXT = ("question_en", "answer_en")
+ARABIC_TEXT = ("question", "alternatives", "answer")
+ENGLISH_TEXT = ("question_en", "alternatives_en", "answer_en")
 STATUSES = ("draft", "published")
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
@@ -24,8 +31,9 @@ _LINK_RE = re.compile(r"^(https://[^\s<>\"']+|mailto:[^\s<>\"']+|tel:\+?[0-9 ()-
 
 LIMITS: dict[str, tuple[int, int]] = {
     "question": (5, 300), "answer": (5, 4000), "alternatives": (3, 300), "category": (2, 64), "tags": (1, 40),
+    "question_en": (5, 300), "answer_en": (5, 4000), "alternatives_en": (3, 300),
 }
-MAX_ITEMS = {"alternatives": 50, "links": 10, "tags": 20}
+MAX_ITEMS = {"alternatives": 50, "links": 10, "tags": 20, "alternatives_en": 50}
 # C0/C1 controls except tab and newline, the set handoff/frames.py removes from chat text (mirrored: the
 # knowledge base does not import the gateway). Entries are shown to citizens and exported to spreadsheets,
 # so a NUL or an escape sequence has no business in them; bidi marks (U+200E/F, U+061C) are not controls.
@@ -110,7 +118,7 @@ def clean_fields(data: dict[str, Any], partial: bool) -> dict[str, Any]:
     errors: list[FieldError] = []
     out: dict[str, Any] = {}
     for name in data:
-        if name not in EDITABLE_FIELDS and name not in ("id", "rev", "updated_at"):
+        if name not in EDITABLE_FIELDS and name not in ("id", "rev", "updated_at", "updated_at_en"):
             errors.append(FieldError(name, "unknown_field"))
     required = () if partial else ("category", "question", "answer")
     for name in required:
@@ -128,11 +136,28 @@ def clean_fields(data: dict[str, Any], partial: bool) -> dict[str, Any]:
             out[name] = value
         elif name == "category":
             out[name] = " ".join(_text(name, value, errors).split())
+        elif name in OPTIONAL_TEXT and (value is None or (isinstance(value, str) and not value.strip())):
+            out[name] = ""
         else:
             out[name] = _text(name, value, errors)
+    if not partial:
+        _pair_errors(out.get("question_en", ""), out.get("answer_en", ""), errors)
     if errors:
         raise ValidationFailed(errors)
     return out
+
+
+def _pair_errors(question_en: str, answer_en: str, errors: list[FieldError]) -> None:
+    if bool(question_en) != bool(answer_en):
+        errors.append(FieldError("answer_en" if question_en else "question_en", "needs_both_en"))
+
+
+def check_english_pair(question_en: str, answer_en: str) -> None:
+    """An English version is a question and an answer, or nothing (an update checks the merged entry)."""
+    errors: list[FieldError] = []
+    _pair_errors(question_en, answer_en, errors)
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def check_id(entry_id: Any) -> str:

@@ -7,11 +7,13 @@
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -19,6 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import redis
 
+from handoff.accounts import MIN_PASSWORD_CHARS
+from handoff.keys import Keys
+from handoff.settings import Settings
 from scripts import procs
 
 ROOT = procs.ROOT
@@ -93,7 +98,9 @@ def stack_services() -> list[procs.Service]:
     )
     gateway.log_path = LOG_DIR / "handoff.log"
     gateway.any_status = False
-    return [actions, rasa, gateway]
+    # Outcome records for the KPI reports: SQLite under var/ unless ANALYTICS_DB_URL says otherwise.
+    analytics = procs.analytics_consumer(LOG_DIR)
+    return [actions, rasa, gateway, analytics]
 
 
 def run() -> int:
@@ -113,7 +120,8 @@ def run() -> int:
             print(f"{service.name}: starting (log: {service.log_path.relative_to(ROOT)})")
         for service in services:
             service.wait_healthy(timeout=300)
-        print_urls(int(os.environ.get("PORT", "8080")))
+        prefix = os.environ.get("REDIS_PREFIX", Settings.redis_prefix)
+        print_urls(int(os.environ.get("PORT", "8080")), accounts_help(account_count(url, prefix), os.environ))
         return supervise(started, stop)
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -134,7 +142,7 @@ def supervise(started: list[procs.Service], stop: threading.Event) -> int:
     return 0
 
 
-def print_urls(port: int) -> None:
+def print_urls(port: int, accounts: str = "") -> None:
     base = f"http://127.0.0.1:{port}"
     print("\nEverything is up:")
     print(f"  citizen demo page (widget)  {base}/")
@@ -142,7 +150,39 @@ def print_urls(port: int) -> None:
     print(f"  FAQ editor                  {base}/editor")
     print(f"  health                      {base}/health")
     print(f"  metrics                     {base}/metrics")
+    if accounts:
+        print(accounts)
     print("Press Ctrl-C to stop every service.", flush=True)
+
+
+def account_count(url: str, prefix: str) -> int | None:
+    """How many staff accounts the gateway's Redis holds (None: could not tell)."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        return int(client.scard(Keys(prefix).accounts))
+    except (redis.RedisError, OSError):
+        return None
+    finally:
+        client.close()
+
+
+def accounts_help(count: int | None, env: Mapping[str, str]) -> str:
+    """What a newcomer needs before the console and the editor let them in: the account commands (run with
+    this stack's Redis settings) and the password rule, up front."""
+    where = "".join(f"{name}={shlex.quote(env[name])} " for name, default in
+                    (("REDIS_URL", Settings.redis_url), ("REDIS_PREFIX", Settings.redis_prefix))
+                    if env.get(name, default) != default)
+    cmd = f"{where}.venv/bin/python -m handoff users add"
+    state = ("No staff account exists yet: the console and the editor need one." if count == 0
+             else f"Staff accounts: {count}." if count else "Staff accounts: the console and the editor need one.")
+    return "\n".join([
+        "", state, "Create accounts in another terminal (each asks for a password twice):",
+        f'  {cmd} --username supervisor1 --role supervisor --display-name "المشرف"',
+        f'  {cmd} --username agent1 --role agent --display-name "نورة"',
+        f"Passwords: at least {MIN_PASSWORD_CHARS} characters. Roles: agent (console), editor (FAQ editor),"
+        " supervisor (both).",
+        f"List them: {where}.venv/bin/python -m handoff users list",
+    ])
 
 
 def test(args: list[str]) -> int:

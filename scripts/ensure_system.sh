@@ -9,6 +9,7 @@ command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 if [ "$mode" = test ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+  command -v patch >/dev/null 2>&1 || need+=(patch)
   # The scaled topology's tests: nginx in front of replicas, Redis fail-over through Sentinel.
   [ -x /usr/sbin/nginx ] || need+=(nginx)
   command -v redis-sentinel >/dev/null 2>&1 || [ -x /usr/bin/redis-sentinel ] || need+=(redis-sentinel)

@@ -57,6 +57,8 @@ class Service:
         while time.monotonic() < deadline:
             if not self.alive():
                 raise RuntimeError(f"{self.name} exited early; see {self.log_path}:\n{tail(self.log_path)}")
+            if not self.health_url:  # no HTTP side (the analytics consumer): running is healthy
+                return
             if http_ok(self.health_url, any_status=self.any_status):
                 return
             time.sleep(0.25)
@@ -172,4 +174,15 @@ def gateway(port: int, log_dir: Path, **env: str) -> Service:
         health_url=f"http://127.0.0.1:{port}/health",
         log_path=log_dir / f"handoff-{port}.log",
         any_status=True,
+    )
+
+
+def analytics_consumer(log_dir: Path, **env: str) -> Service:
+    """The analytics stream consumer (python -m analytics consume); migrates its store first."""
+    return Service(
+        name="analytics",
+        argv=[str(VENV_PY), "-m", "analytics", "consume"],
+        env=base_env(**env),
+        health_url="",
+        log_path=log_dir / "analytics.log",
     )

@@ -16,15 +16,19 @@ from knowledge_base.validation import FieldError, ValidationFailed
 routes = web.RouteTableDef()
 
 
-def _matches(entry: StoredEntry, category: str | None, status: str | None, needle: str | None) -> bool:
+def _matches(entry: StoredEntry, category: str | None, status: str | None, needle: str | None,
+             translation: str | None = None) -> bool:
     if category and entry.category != category:
+        return False
+    if translation and entry.translation != translation:
         return False
     if status == "deleted":
         return entry.deleted
     if entry.deleted or (status and entry.status != status):
         return False
     if needle:
-        hay = fold(" ".join((entry.id, entry.question, entry.answer, *entry.alternatives, *entry.tags)))
+        hay = fold(" ".join((entry.id, entry.question, entry.answer, *entry.alternatives, *entry.tags,
+                             entry.question_en, entry.answer_en)))
         return needle in hay
     return True
 
@@ -35,14 +39,24 @@ async def list_entries(request: web.Request) -> web.Response:
     q = request.query
     needle = fold(q["q"]) if q.get("q", "").strip() else None
     entries = await c.store_of(request).all()
-    picked = [e for e in entries if _matches(e, q.get("category") or None, q.get("status") or None, needle)]
+    picked = [e for e in entries if _matches(e, q.get("category") or None, q.get("status") or None, needle,
+                                             q.get("translation") or None)]
     picked.sort(key=lambda e: e.updated_at, reverse=True)
     return c.reply({
         "entries": [e.to_json() for e in picked],
         "total": len(picked),
         "categories": sorted({e.category for e in entries if not e.deleted}),
+        "translations": _translation_counts(entries),
         "version": await c.store_of(request).version(),
     })
+
+
+def _translation_counts(entries: list[StoredEntry]) -> dict[str, int]:
+    out = {"missing": 0, "stale": 0, "current": 0}
+    for e in entries:
+        if not e.deleted:
+            out[e.translation] += 1
+    return out
 
 
 @routes.get("/api/faq/{id}")

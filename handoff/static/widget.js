@@ -1,5 +1,7 @@
 // One-tag embed: <script src="https://gateway.example/static/widget.js" data-gateway="https://gateway.example/" defer></script>
-// Optional: data-lang="en" to start in English. Classic script on purpose (works with `defer` on any
+// Optional: data-lang="en" to start in English; data-branch / data-service name the branch (region) and
+// service of the embedding page, for the service centre's figures; data-digits="latn" (default: 0123456789) or
+// "arab" (٠١٢٣٤٥٦٧٨٩) for every number the widget shows (times, queue, answers). Classic script on purpose (works with `defer` on any
 // page); the widget itself is a set of ES modules loaded from the same folder.
 (function () {
   "use strict";
@@ -9,6 +11,9 @@
   var staticBase = new URL(".", script.src).href;
   var gateway = new URL(script.getAttribute("data-gateway") || "/", script.src).href;
   var lang = script.getAttribute("data-lang") || "";
+  var context = { branch: script.getAttribute("data-branch") || "", service: script.getAttribute("data-service") || "",
+    page: location.pathname.slice(0, 200) };
+  var digits = script.getAttribute("data-digits") || "latn";
 
   // Fonts must be declared in the document: @font-face inside a shadow root is ignored.
   if (!document.querySelector('link[data-faq-widget-fonts]')) {
@@ -30,7 +35,7 @@
     shadow.appendChild(css);
     import(staticBase + "widget/app.js")
       .then(function (mod) {
-        return mod.mount(shadow, { gateway: gateway, staticBase: staticBase, lang: lang });
+        return mod.mount(shadow, { gateway: gateway, staticBase: staticBase, lang: lang, context: context, digits: digits });
       })
       .catch(function (err) {
         console.error("faq widget failed to start", err);

@@ -147,6 +147,7 @@ static void quantize_acts(const float *RESTRICT X, int L, int nin,
  * int32 block partials accumulate straight into float vectors (one hsum per
  * output); the -8 nibble offset is folded in through the activation sums. */
 #define RO 8
+/* faq-bot: renamed from matmul_q4q8 (the portable fallback; matmul_q4q8 is now the AVX2 kernel) */
 static void matmul_q4q8_generic(const block_q4_0 *W, const float *bias,
                         const int8_t *aq, const float *ad, const int32_t *as,
                         float *Y, int L, int nout, int nin) {
@@ -668,6 +669,7 @@ static int forward_batch(e5_model *m, const int *ids, const int *pos,
     float   *ad = (float *)malloc((size_t)T * nbmax * sizeof(float));
     int32_t *as = (int32_t *)malloc((size_t)T * nbmax * sizeof(int32_t));
 #define QUANT(X, NIN) quantize_acts((X), T, (NIN), aq, ad, as)
+/* faq-bot: every product goes through matmul_any (packed layout when there is one) */
 #define MAT(W, B, Y, NOUT, NIN) matmul_any((W), (W##_v), (B), aq, ad, as, (Y), T, (NOUT), (NIN))
 
     /* embeddings: word + position + token_type(0), then LayerNorm */
@@ -1176,6 +1178,7 @@ void e5_free(e5_model *m) {
     free(m->tok.norm_cp); free(m->tok.norm_off); free(m->tok.norm_out);
     for (int l = 0; l < m->NL; l++) {
         layer_t *ly = &m->layers[l];
+        /* faq-bot: the packed layouts */
         free(ly->qw_v); free(ly->kw_v); free(ly->vw_v); free(ly->aow_v); free(ly->fiw_v); free(ly->fow_v);
     }
     free(m->layers);

@@ -30,6 +30,9 @@ CARD = "بطاقة ذوي الإعاقة"
 ENTRIES = [
     FaqEntry("card-issue", CARD, "كيف أصدر بطاقة ذوي الإعاقة؟", (), "قدّم الطلب عبر المنصة.",
              ("https://example.gov.sa/card",)),
+    FaqEntry("card-renew", CARD, "كيف أجدد بطاقة ذوي الإعاقة؟", (), "جدّدها من المنصة قبل انتهائها.",
+             ("https://example.gov.sa/card/renew",), question_en="How do I renew the disability card?",
+             answer_en="Renew it on the platform before it expires."),
     FaqEntry("card-fee", CARD, "كم رسوم إصدار بطاقة ذوي الإعاقة؟", (), "إصدار البطاقة مجاني.",
              ("javascript:alert(1)", "https://example.gov.sa/card/fee")),
     FaqEntry("card-docs", CARD, "ما المستندات المطلوبة لبطاقة ذوي الإعاقة؟", (), "التقرير الطبي والهوية.", ()),
@@ -70,16 +73,18 @@ class Conversation:
     sender: str = "conv-test"
     slots: dict[str, Any] = field(default_factory=lambda: {"miss_streak": 0.0, "negative_feedback": 0.0})
     events: list[dict[str, Any]] = field(default_factory=list)
+    emitter: Any = None  # analytics.emitter.Emitter for the analytics tests
 
     async def say(self, text: str, intent: str, faq_id: str | None = None,
-                  input_id: str | None = None) -> list[dict[str, Any]]:
+                  input_id: str | None = None, locale: str | None = None) -> list[dict[str, Any]]:
         entities = [{"entity": "faq_id", "value": faq_id}] if faq_id else []
+        metadata = {**({"input_id": input_id} if input_id else {}), **({"locale": locale} if locale else {})}
         latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entities,
-                  "metadata": {"input_id": input_id} if input_id else {}}
+                  "metadata": metadata}
         self.events.append({"event": "user", "text": text, "parse_data": latest})
         tracker = Tracker(self.sender, dict(self.slots), latest, list(self.events), False, None, {}, None)
         dispatcher = CollectingDispatcher()
-        action = _action(INTENT_TO_ACTION[intent], self.recorder)
+        action = _action(INTENT_TO_ACTION[intent], self.recorder, self.emitter)
         from actions import kb_access
 
         original = kb_access.get_knowledge_base
@@ -94,15 +99,24 @@ class Conversation:
         return dispatcher.messages
 
 
-def _action(name: str, recorder: UnansweredRecorder) -> Any:
+def _action(name: str, recorder: UnansweredRecorder, emitter: Any = None) -> Any:
     for cls in ACTION_CLASSES:
         if cls.action_name == name:
-            return cls(recorder)
+            return cls(recorder, emitter)
     raise KeyError(name)
 
 
 def responses(messages: list[dict[str, Any]]) -> list[str | None]:
-    return [m.get("response") for m in messages]
+    """What the citizen is sent; the context message for the gateway (context_of) is left out."""
+    return [m.get("response") for m in messages if "context" not in (m.get("custom") or {})]
+
+
+def context_of(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
+    for m in messages:
+        custom = m.get("custom") or {}
+        if "context" in custom:
+            return custom["context"]
+    return None
 
 
 def handoff_of(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -111,3 +125,8 @@ def handoff_of(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
         if "handoff" in custom:
             return custom["handoff"]
     return None
+
+
+def text_of(message: dict[str, Any]) -> str | None:
+    """The text of a message: plain, or inside the custom payload of an answer with its source link."""
+    return message.get("text") or (message.get("custom") or {}).get("text")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from actions_harness import Conversation, FakeKB, handoff_of, responses
+from actions_harness import Conversation, FakeKB, handoff_of, responses, text_of
 
 from knowledge_base.errors import IndexMismatchError
 
@@ -21,7 +21,7 @@ async def test_long_message_is_searched_and_flagged(conversation: Conversation, 
     kb.on(text, "answer", ("card-issue", 0.9), truncated=True)
     msgs = await conversation.say(text, "ask_question")
     assert responses(msgs)[0] == "utter_long_message"
-    assert msgs[1]["text"] == "قدّم الطلب عبر المنصة."
+    assert text_of(msgs[1]) == "قدّم الطلب عبر المنصة."
     assert len(conversation.slots["last_question"]) <= 300
 
 

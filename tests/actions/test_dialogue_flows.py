@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import json
 
-from actions_harness import Conversation, FakeKB, handoff_of, responses
+from actions_harness import Conversation, FakeKB, context_of, handoff_of, responses, text_of
 
 Q_CARD = "كيف اطلع بطاقة ذوي الاعاقة"
 Q_VAGUE = "عندي سؤال عن البطاقة"
 Q_UNKNOWN = "كم سعر تذكرة الطيران"
 
 
-async def test_answer_sends_text_source_and_feedback_buttons(conversation: Conversation, kb: FakeKB) -> None:
+async def test_answer_is_one_message_with_its_source_then_feedback_buttons(conversation: Conversation,
+                                                                          kb: FakeKB) -> None:
+    """#15 item 3: the answer and its source (titled with the FAQ question, not the raw URL) are one
+    message, followed by the helpful? prompt; no separate "المصدر: https://…" message."""
     kb.on(Q_CARD, "answer", ("card-issue", 0.91), ("card-fee", 0.7))
-    msgs = await conversation.say(Q_CARD, "ask_question")
-    assert msgs[0]["text"] == "قدّم الطلب عبر المنصة."
-    assert msgs[1]["response"] == "utter_answer_source" and msgs[1]["link"] == "https://example.gov.sa/card"
-    assert msgs[2]["response"] == "utter_ask_helpful"
+    msgs = [m for m in await conversation.say(Q_CARD, "ask_question") if context_of([m]) is None]
+    assert len(msgs) == 2
+    assert msgs[0]["custom"] == {"text": "قدّم الطلب عبر المنصة.",
+                                 "links": [{"title": "كيف أصدر بطاقة ذوي الإعاقة؟", "url": "https://example.gov.sa/card"}]}
+    assert msgs[1]["response"] == "utter_ask_helpful"
     assert conversation.slots["last_entry_id"] == "card-issue"
     assert conversation.slots["last_category"] == "بطاقة ذوي الإعاقة"
     assert handoff_of(msgs) is None
@@ -25,8 +29,14 @@ async def test_answer_sends_text_source_and_feedback_buttons(conversation: Conve
 async def test_only_https_links_are_sent(conversation: Conversation, kb: FakeKB) -> None:
     kb.on("كم الرسوم", "answer", ("card-fee", 0.9))
     msgs = await conversation.say("كم الرسوم", "ask_question")
-    links = [m.get("link") for m in msgs if m.get("response") == "utter_answer_source"]
-    assert links == ["https://example.gov.sa/card/fee"]
+    assert [link["url"] for link in msgs[0]["custom"]["links"]] == ["https://example.gov.sa/card/fee"]
+
+
+async def test_answer_without_a_link_is_plain_text(conversation: Conversation, kb: FakeKB) -> None:
+    kb.on("المستندات", "answer", ("card-docs", 0.9))
+    msgs = await conversation.say("المستندات", "ask_question")
+    assert msgs[0]["text"] == "التقرير الطبي والهوية." and not msgs[0].get("custom")
+    assert responses(msgs) == [None, "utter_ask_helpful"]
 
 
 async def test_clarify_offers_three_questions_and_none(conversation: Conversation, kb: FakeKB) -> None:
@@ -47,7 +57,7 @@ async def test_choosing_a_clarification_answers_it(conversation: Conversation, k
     kb.on(Q_VAGUE, "clarify", ("card-issue", 0.7), ("card-fee", 0.69), ("card-docs", 0.68))
     await conversation.say(Q_VAGUE, "ask_question")
     msgs = await conversation.say('/choose_faq{"faq_id": "card-docs"}', "choose_faq", faq_id="card-docs")
-    assert msgs[0]["text"] == "التقرير الطبي والهوية."
+    assert text_of(msgs[0]) == "التقرير الطبي والهوية."
     assert conversation.slots["last_entry_id"] == "card-docs"
     assert kb.calls == [Q_VAGUE]  # the choice is answered directly, not searched again
 
@@ -56,7 +66,7 @@ async def test_typed_ordinal_picks_the_option(conversation: Conversation, kb: Fa
     kb.on(Q_VAGUE, "clarify", ("card-issue", 0.7), ("card-fee", 0.69), ("card-docs", 0.68))
     await conversation.say(Q_VAGUE, "ask_question")
     msgs = await conversation.say("الثاني", "choose_faq")
-    assert msgs[0]["text"] == "إصدار البطاقة مجاني."
+    assert text_of(msgs[0]) == "إصدار البطاقة مجاني."
 
 
 async def test_clarify_none_then_second_miss_hands_off(conversation: Conversation, kb: FakeKB) -> None:
@@ -144,7 +154,10 @@ async def test_english_citizen_gets_english_responses(conversation: Conversation
     kb.on("how do I get the disability card", "answer", ("card-issue", 0.9))
     assert responses(await conversation.say("hello", "greet")) == ["utter_greet_en"]
     msgs = await conversation.say("how do I get the disability card", "ask_question")
-    assert responses(msgs)[1:] == ["utter_answer_source_en", "utter_ask_helpful_en"]
+    # card-issue has no English version: the Arabic answer (one message, its source inside), introduced by a
+    # sentence saying so in English
+    assert responses(msgs) == ["utter_answer_arabic_only_en", None, "utter_ask_helpful_en"]
+    assert text_of(msgs[1]) == "قدّم الطلب عبر المنصة."
     msgs = await conversation.say("/feedback_negative", "feedback_negative")  # a button keeps the language
     assert responses(msgs) == ["utter_feedback_sorry_en"]
 
@@ -166,7 +179,7 @@ async def test_greeting_with_a_question_greets_and_answers(conversation: Convers
     kb.on(text, "answer", ("card-issue", 0.9))
     msgs = await conversation.say(text, "greet")
     assert responses(msgs)[0] == "utter_greet"
-    assert msgs[1]["text"] == "قدّم الطلب عبر المنصة."
+    assert text_of(msgs[1]) == "قدّم الطلب عبر المنصة."
 
 
 async def test_long_greeting_is_only_a_greeting(conversation: Conversation, kb: FakeKB) -> None:
@@ -178,7 +191,8 @@ async def test_question_mistaken_for_chitchat_is_searched(conversation: Conversa
     text = "Can foreigners do volunteer work in the kingdom?"
     kb.on(text, "answer", ("card-issue", 0.9))
     msgs = await conversation.say(text, "chitchat")
-    assert msgs[0]["text"] == "قدّم الطلب عبر المنصة." and kb.calls == [text]
+    assert msgs[0]["response"] == "utter_answer_arabic_only_en"  # an English question; card-issue is Arabic-only
+    assert text_of(msgs[1]) == "قدّم الطلب عبر المنصة." and kb.calls == [text]
 
 
 async def test_sentence_read_as_feedback_when_nothing_was_asked_is_searched(
@@ -205,3 +219,24 @@ async def test_a_retried_input_gets_the_same_replies_and_counts_once(conversatio
     assert conversation.slots["miss_streak"] == 1
     msgs = await conversation.say(Q_UNKNOWN, "ask_question", input_id="m-2")  # a new input: the second miss
     assert handoff_of(msgs) is not None
+
+
+async def test_every_turn_without_a_handoff_tells_the_gateway_its_context(
+    conversation: Conversation, kb: FakeKB
+) -> None:
+    # The widget's "تحدث مع موظف" link queues the conversation without a bot turn: the gateway fills that
+    # handoff from the latest context (docs/handoff-payload.md, "Conversation context").
+    kb.on(Q_VAGUE, "clarify", ("card-issue", 0.7), ("card-fee", 0.69), ("card-docs", 0.68))
+    msgs = await conversation.say(Q_VAGUE, "ask_question")
+    context = context_of(msgs)
+    assert context is not None and context["topic"] == "بطاقة ذوي الإعاقة"
+    assert [c["id"] for c in context["candidates"]] == ["card-issue", "card-fee", "card-docs"]
+    assert context["candidates"][0] == {"id": "card-issue", "question": "كيف أصدر بطاقة ذوي الإعاقة؟", "score": 0.7}
+    assert msgs[-1]["custom"] == {"context": context}  # after what the citizen sees
+
+    handed = await conversation.say("ابي اكلم موظف", "request_human")
+    assert handoff_of(handed) is not None and context_of(handed) is None
+
+
+async def test_context_before_any_question_is_empty(conversation: Conversation) -> None:
+    assert context_of(await conversation.say("السلام عليكم", "greet")) == {"topic": None, "candidates": []}

@@ -43,7 +43,13 @@ class Chat:
 
 
 def texts(replies: list[dict[str, Any]]) -> list[str]:
-    return [r["text"] for r in replies if "text" in r]
+    """Message texts as the gateway reads them (handoff/rasa.py): plain, or an answer's custom.text."""
+    out = []
+    for r in replies:
+        custom = r.get("custom") if isinstance(r.get("custom"), dict) else {}
+        if r.get("text") or custom.get("text"):
+            out.append(r.get("text") or custom["text"])
+    return out
 
 
 def handoff(replies: list[dict[str, Any]]) -> dict[str, Any] | None:

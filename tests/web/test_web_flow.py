@@ -80,6 +80,7 @@ def test_faq_answer_handoff_agent_reply_resolve_and_csat(browser, web_gateway) -
 
         console.get_by_label("نتيجة المحادثة").select_option("resolved")
         console.get_by_role("button", name="إنهاء المحادثة").click()
+        console.get_by_role("dialog").get_by_role("button", name="نعم، أنهِ المحادثة").click()
         expect(console.locator(f"#mine-list li[data-cid='{cid}']")).to_have_count(0)
 
         csat = citizen.locator("form.csat")

@@ -93,6 +93,7 @@ def test_queue_cancel_several_chats_typing_return_to_bot_and_badges(browser, qui
         expect(console).to_have_title(re.compile(r"^\(\d+\) لوحة الموظفين$"))  # seen from a background tab
         a.get_by_role("button", name="إلغاء والعودة إلى المساعد").click()
         expect(a.locator(".queue")).to_be_hidden()
+        expect(a.locator(".log > :last-child")).to_contain_text("أُلغي طلب التحدث مع موظف")  # not "في قائمة الانتظار"
         expect(a.get_by_role("button", name="تحدث مع موظف")).to_be_visible()
         expect(console.locator(f"#queue-list li[data-cid='{cid_a}']")).to_have_count(0)
 
@@ -106,7 +107,7 @@ def test_queue_cancel_several_chats_typing_return_to_bot_and_badges(browser, qui
         claim(console, cid_b)
         agent_name = quiet_gateway.agents[1][1]
         # The name is a bidi isolate inside the sentence (FSI … PDI, invisible): it cannot reorder the line.
-        expect(a.locator(".msg.system", has_text=f"انضم {isolated(agent_name)}")).to_have_count(1)
+        expect(a.locator(".msg.system", has_text=f"{isolated(agent_name)} معك الآن")).to_have_count(1)
 
         # B is on screen; A writes: A's entry in "my conversations" gets an unread count.
         citizen_say(a, "هل يمكنني تغيير الموعد؟")
@@ -119,7 +120,7 @@ def test_queue_cancel_several_chats_typing_return_to_bot_and_badges(browser, qui
         a.locator("#faq-input").press_sequentially("لحظة")
         expect(console.locator("#chat-typing")).to_have_text("المواطن يكتب…")
         console.get_by_label("الرد على المواطن").press_sequentially("نعم")
-        expect(a.locator(".typing")).to_have_text(f"{isolated(agent_name)} يكتب…")
+        expect(a.locator(".typing")).to_have_text(f"{isolated(agent_name)}: جارٍ الكتابة…")
         shot(console, "console-two-chats")
         assert axe_violations(console) == []
 
@@ -127,7 +128,7 @@ def test_queue_cancel_several_chats_typing_return_to_bot_and_badges(browser, qui
         b.get_by_role("button", name="إغلاق المحادثة").click()
         console.locator(f"#mine-list li[data-cid='{cid_b}'] button").click()
         agent_reply(console, "أهلاً بك، كيف أخدمك؟")
-        launcher = b.get_by_role("button", name="1 رسالة جديدة")
+        launcher = b.get_by_role("button", name="رسالة جديدة واحدة")
         expect(launcher).to_be_visible()
         expect(b.locator(".badge")).to_have_text("1")
         launcher.click()

@@ -20,6 +20,8 @@ pytestmark = pytest.mark.browser
 
 PAGE = ('<!doctype html><html lang=ar dir=rtl><body>'
         '<script src="/static/widget.js" data-gateway="/" defer></script></body></html>')
+BRANCH_PAGE = ('<!doctype html><html lang=ar dir=rtl><body><script src="/static/widget.js" data-gateway="/" '
+               'data-branch="فرع جدة" data-service="passports" defer></script></body></html>')
 LIMIT = 1000
 
 
@@ -73,8 +75,8 @@ class FakeGateway:
 
 def _serve(route) -> None:
     path = route.request.url.removeprefix(STATIC_ORIGIN).split("?")[0]
-    if path == "/":
-        route.fulfill(body=PAGE, content_type="text/html")
+    if path in ("/", "/branch/page"):
+        route.fulfill(body=PAGE if path == "/" else BRANCH_PAGE, content_type="text/html; charset=utf-8")
         return
     local = (STATIC / path.removeprefix("/static/")).resolve()
     if not local.is_file() or STATIC not in local.parents:
@@ -304,3 +306,17 @@ def test_console_isolates_user_text_and_names(context) -> None:
         for node in isolated(page, sel):
             assert node["bidi"] == "isolate", (sel, node)
             assert RLO not in node["text"] and PDF not in node["text"], (sel, node)
+
+
+def test_start_names_the_branch_and_service_of_the_embedding_page(context, fake: FakeGateway) -> None:
+    """data-branch / data-service on the script tag travel once, in `start` (analytics, #14)."""
+    page = context.new_page()
+    page.route(f"{STATIC_ORIGIN}/**", _serve)
+    page.route_web_socket("ws://widget.test/ws/chat", fake.attach)
+    page.goto(f"{STATIC_ORIGIN}/branch/page")
+    page.get_by_role("button", name=LAUNCHER).click()
+    page.wait_for_function("() => sessionStorage.length > 0 && JSON.parse(sessionStorage.getItem("
+                           "'faq-widget:' + location.origin)).cid")
+    start = next(f for f in fake.received if f["type"] == "start")
+    assert (start["branch"], start["service"], start["page"]) == ("فرع جدة", "passports", "/branch/page")
+    page.close()

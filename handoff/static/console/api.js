@@ -55,6 +55,23 @@ export class Api {
     return this.call("POST", "/api/learn/agent-pick", { conversation_id: conversationId, faq_id: faqId });
   }
 
+  /** {personal: [CannedReply], team: [CannedReply]} */
+  canned() {
+    return this.call("GET", "/api/canned");
+  }
+
+  createCanned(body) {
+    return this.call("POST", "/api/canned", body);
+  }
+
+  updateCanned(id, body) {
+    return this.call("PUT", `/api/canned/${encodeURIComponent(id)}`, body);
+  }
+
+  deleteCanned(id) {
+    return this.call("DELETE", `/api/canned/${encodeURIComponent(id)}`);
+  }
+
   callbackDone(id) {
     return this.call("POST", `/api/callbacks/${encodeURIComponent(id)}/done`);
   }

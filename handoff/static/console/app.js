@@ -1,11 +1,16 @@
 // Agent console entry point: sign-in, the agent socket, and dispatch of its frames.
+import { Format } from "../js/format.js";
 import { dirOf, loadTable, translator } from "../js/i18n.js";
 import { plainText } from "../js/safe.js";
+import { Alerts } from "./alerts.js";
 import { Api } from "./api.js";
+import { CannedPanel } from "./canned.js";
 import { ChatView } from "./chat.js";
 import { FaqPanel } from "./faq.js";
 import { Lists } from "./lists.js";
+import { FollowupList } from "../followups/list.js";
 import { AgentSocket } from "./socket.js";
+import { TransferDialog } from "./transfer.js";
 
 const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "faq-console-token";
@@ -14,15 +19,19 @@ class Console {
   async init() {
     const lang = new URLSearchParams(location.search).get("lang") === "en" ? "en" : "ar";
     this.lang = lang;
-    this.t = translator(await loadTable(new URL("/static/", location.href), lang));
+    this.fmt = new Format(lang, "latn");
+    this.t = translator(await loadTable(new URL("/static/", location.href), lang), this.fmt);
     document.documentElement.lang = lang;
     document.documentElement.dir = dirOf(lang);
     document.title = this.t("console.title");
     for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = this.t(node.dataset.i18n);
     this.api = new Api(sessionStorage.getItem(TOKEN_KEY));
+    this.alerts = new Alerts(this);
     this.lists = new Lists(this);
     this.chat = new ChatView(this);
     this.faq = new FaqPanel(this);
+    this.canned = new CannedPanel(this);
+    this.transfer = new TransferDialog(this);
     $("login-form").addEventListener("submit", (ev) => this.login(ev));
     $("logout").addEventListener("click", () => this.logout());
     $("presence").addEventListener("change", (ev) => this.sock.send({ type: "presence", status: ev.target.value }));
@@ -73,6 +82,7 @@ class Console {
     $("login-view").hidden = true;
     $("app-view").hidden = false;
     $("me-name").textContent = plainText(me.display_name || me.username);
+    this.canned.load();
     this.sock = new AgentSocket(this.api.token, {
       onFrame: (f) => this.onFrame(f),
       onStatus: (s) => this.onStatus(s),
@@ -82,6 +92,8 @@ class Console {
       },
     });
     this.sock.open();
+    this.followups = new FollowupList(this, $("followups"));
+    this.followups.start().catch(() => {});
   }
 
   onStatus(s) {
@@ -108,12 +120,16 @@ class Console {
   onFrame(f) {
     const handlers = {
       auth_ok: () => this.onAuthOk(f).catch(() => {}),
-      queue_added: () => this.lists.addQueueItem(f.item),
+      queue_added: () => this.lists.addQueueItem(f.item, true),
       queue_removed: () => this.lists.removeQueueItem(f.conversation_id),
-      conversation: () => this.chat.load(f),
+      conversation: () => {
+        this.chat.load(f);
+        if (f.transferred_from) this.alerts.transferred(f.conversation_id, f.transferred_from);
+      },
       entry: () => this.chat.entry(f.conversation_id, f.entry),
       ack: () => this.chat.ack(f),
       typing: () => this.chat.typing(f),
+      citizen_presence: () => this.chat.presence(f.conversation_id, f.present),
       released: () => this.chat.drop(f.conversation_id),
       callback_added: () => this.lists.addCallback(f.item),
       presence: () => { $("presence").value = f.status; },

@@ -1,5 +1,6 @@
 // The conversation column: transcript (bot part included), reply box, typing, resolve, return to bot.
-import { el, isolate, plainText, richText } from "../js/safe.js";
+import { el, isolate, link, plainText, richText } from "../js/safe.js";
+import { clock } from "./clock.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -29,7 +30,11 @@ export class ChatView {
       }
     });
     $("reply").addEventListener("input", () => this.#typing());
-    $("resolve").addEventListener("click", () => this.#act({ type: "resolve", outcome: $("outcome").value }));
+    $("resolve").addEventListener("click", () => this.#confirmResolve());
+    $("resolve-dialog").addEventListener("close", () => {
+      if ($("resolve-dialog").returnValue === "confirm") this.#act({ type: "resolve", outcome: $("outcome").value });
+      else $("resolve").focus();
+    });
     $("return-bot").addEventListener("click", () => this.#act({ type: "return_to_bot" }));
   }
 
@@ -44,7 +49,9 @@ export class ChatView {
       conv = { cid: f.conversation_id, entries: new Map(), lastSeq: 0, unread: 0, pending: new Map() };
       this.convs.set(conv.cid, conv);
     }
-    Object.assign(conv, { state: f.state, locale: f.locale, handoff: f.handoff || conv.handoff });
+    Object.assign(conv, { state: f.state, locale: f.locale, handoff: f.handoff || conv.handoff,
+      dayNo: f.day_no ?? conv.dayNo, createdAt: f.created_at || conv.createdAt,
+      present: f.citizen_present ?? conv.present });
     for (const e of f.entries || []) this.#store(conv, e);
     if (!this.selected || f.ref) this.select(conv.cid);
     else this.app.lists.renderMine(this.convs, this.selected);
@@ -69,6 +76,7 @@ export class ChatView {
     } else if (e.type === "user_message") {
       conv.unread += 1;
     }
+    if (e.type === "user_message") this.app.alerts.message(cid, this.label(conv));
     if (e.type === "user_message" && cid === this.selected) $("chat-typing").textContent = "";
     this.app.lists.renderMine(this.convs, this.selected);
   }
@@ -80,10 +88,45 @@ export class ChatView {
     this.app.lists.renderMine(this.convs, cid);
     $("reply-form").hidden = !conv;
     $("chat-typing").textContent = "";
-    $("chat-title").textContent = conv ? `${this.t("console.transcript")} — ${cid}` : this.t("console.select_chat");
+    $("chat-title").replaceChildren(conv ? this.label(conv) : this.t("console.select_chat"));
+    this.#renderPresence();
     if (conv) this.#render(conv);
     else $("transcript").replaceChildren();
     this.app.faq.showPacket(conv ? conv.handoff : null);
+  }
+
+  /** "المواطن رقم 12 اليوم · بطاقة ذوي الإعاقة · بدأت 10:42": what an agent calls a chat (never the raw id). */
+  label(conv) {
+    const t = this.t;
+    const parts = [conv.dayNo ? t("console.citizen_no", { n: conv.dayNo }) : t("console.citizen")];
+    if (conv.handoff?.topic) parts.push(conv.handoff.topic);
+    if (conv.createdAt) parts.push(t("console.started_at", { time: clock(this.app.lang, conv.createdAt) }));
+    return parts.map((p) => isolate(p)).join(" · ");
+  }
+
+  presence(cid, present) {
+    const conv = this.convs.get(cid);
+    if (!conv) return;
+    conv.present = present;
+    if (cid === this.selected) this.#renderPresence();
+    this.app.lists.renderMine(this.convs, this.selected);
+  }
+
+  #renderPresence() {
+    const conv = this.convs.get(this.selected);
+    const node = $("citizen-presence");
+    node.hidden = !conv || conv.present == null;
+    if (node.hidden) return;
+    node.className = `presence ${conv.present ? "here" : "gone"}`;
+    node.textContent = this.t(conv.present ? "console.citizen_here" : "console.citizen_gone");
+  }
+
+  #confirmResolve() {
+    if (!this.selected) return;
+    const outcome = $("outcome").selectedOptions[0]?.textContent || "";
+    $("resolve-dialog-text").textContent = this.t("console.resolve_confirm_text", { outcome });
+    $("resolve-dialog").returnValue = "";
+    $("resolve-dialog").showModal();
   }
 
   drop(cid) {
@@ -110,7 +153,7 @@ export class ChatView {
     const node = el("div", { class: `entry ${cls}` },
       el("span", { class: "who", dir: "auto" }, plainText(who)),
       el("div", { class: "text", dir: "auto" }, rich));
-    if (ts) node.append(el("time", { datetime: ts }, new Date(ts).toLocaleTimeString(this.app.lang)));
+    if (ts) node.append(el("time", { datetime: ts }, clock(this.app.lang, ts)));
     if (msgId) node.dataset.msgId = msgId;
     return node;
   }
@@ -121,6 +164,10 @@ export class ChatView {
     if (e.type === "agent_message") return this.#bubble("agent", e.agent_name || t("console.agent"), e.text, e.ts);
     if (e.type === "bot_message") {
       const node = this.#bubble("bot", t("console.bot"), e.text, e.ts);
+      // An answer's source (bot_message.links): the agent sees which FAQ the bot answered from.
+      for (const l of e.links || []) {
+        node.append(el("p", { class: "muted source", dir: "auto" }, `${t("console.source")} `, link(l.url, l.title) ?? l.title));
+      }
       if (e.buttons?.length) {
         node.append(el("p", { class: "muted" }, t("console.buttons", { titles: e.buttons.map((b) => b.title).join("، ") })));
       }
@@ -134,7 +181,8 @@ export class ChatView {
     const t = this.t;
     if (e.type === "status") {
       const reason = e.reason ? t(`console.reasons.${e.reason}`) : "";
-      return t(`console.state_${e.state}`, { reason, name: isolate(e.agent_name || "") });
+      const state = e.reason === "transferred" ? "transferred" : e.state;
+      return t(`console.state_${state}`, { reason, name: isolate(e.agent_name || "") });
     }
     if (e.type === "handoff_unavailable") return t("console.handoff_unavailable");
     if (e.type === "csat_request") return t("console.csat_request");
@@ -224,6 +272,7 @@ export class ChatView {
     try {
       await this.app.sock.request({ ...frame, conversation_id: cid });
       this.drop(cid);
+      this.app.faq.clear(); // the next chat starts with an empty search
     } catch (err) {
       $("chat-typing").textContent = this.t("console.error", { code: err.code });
     }

@@ -85,6 +85,11 @@ export class FaqPanel {
     box.focus();
   }
 
+  clear() {
+    $("faq-q").value = "";
+    $("faq-results").replaceChildren();
+  }
+
   async search(q) {
     const list = $("faq-results");
     if (!q) return list.replaceChildren();

@@ -1,5 +1,6 @@
 // The console's start column: queue, my conversations (with unread counts), callback requests.
 import { el, plainText } from "../js/safe.js";
+import { dayClock } from "./clock.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -26,9 +27,12 @@ export class Lists {
     this.renderQueue();
   }
 
-  addQueueItem(item) {
+  /** `live`: announced now (queue_added), not part of a snapshot; a citizen new to the queue alerts. */
+  addQueueItem(item, live = false) {
+    const known = this.queue.has(item.conversation_id);
     this.#remember(item);
     this.renderQueue();
+    if (live && !known) this.app.alerts.waiting(item);
   }
 
   removeQueueItem(cid) {
@@ -83,7 +87,8 @@ export class Lists {
       el("div", { class: "row" }, el("span", { class: "tag" }, reason),
         item.present === false ? el("span", { class: "tag absent" }, this.t("console.absent")) : null,
         el("span", { class: "wait" }, this.#waiting(item))),
-      el("p", {}, `${this.t("console.topic")}: ${item.topic || this.t("console.no_topic")}`),
+      item.day_no ? el("p", { class: "day-no" }, this.t("console.citizen_no", { n: item.day_no })) : null,
+      el("p", {}, `${this.t("console.topic")}: `, el("bdi", {}, item.topic || this.t("console.no_topic"))),
       el("p", { class: "preview", title: summary, dir: "auto" }, plainText(summary)),
       el("div", { class: "row" }, el("span", { class: "err error" }), claim));
   }
@@ -93,10 +98,13 @@ export class Lists {
     const items = [...convs.values()].map((c) => {
       const last = [...c.entries.values()].filter((e) => e.type === "user_message").pop();
       const summary = (c.handoff && c.handoff.summary) || [];
-      const text = last ? last.text : summary[summary.length - 1] || `${this.t("console.citizen")} · ${c.cid.slice(-6)}`;
-      const label = el("span", { dir: "auto" }, plainText(text.slice(0, 60)));
+      const text = last ? last.text : summary[summary.length - 1] || "";
+      // Each part its own bidi isolate: a Latin-first message must not reorder the Arabic label around it.
+      const head = el("span", { class: "chat-label", dir: "auto" }, this.app.chat.label(c));
+      const gone = c.present === false ? el("span", { class: "tag absent" }, this.t("console.citizen_gone")) : null;
+      const preview = el("span", { class: "chat-preview", dir: "auto" }, plainText(text.slice(0, 60)));
       const btn = el("button", { class: "chat-btn", type: "button", "aria-current": String(c.cid === selected),
-        onclick: () => this.app.chat.select(c.cid) }, label);
+        onclick: () => this.app.chat.select(c.cid) }, head, gone, preview);
       if (c.unread) btn.append(el("span", { class: "unread" }, this.t("console.unread", { count: c.unread })));
       return el("li", { dataset: { cid: c.cid } }, btn);
     });
@@ -140,6 +148,7 @@ export class Lists {
         this.t("console.call_back")) : null),
       el("p", {}, `${this.t("console.mobile")}: `, tel),
       el("p", { class: "preview", title: cb.message, dir: "auto" }, plainText(cb.message)),
-      el("div", { class: "row" }, el("time", {}, new Date(cb.created_at).toLocaleString()), done));
+      el("div", { class: "row" }, el("time", { class: "stamp", datetime: cb.created_at },
+        dayClock(this.app.lang, cb.created_at)), done));
   }
 }

@@ -11,12 +11,19 @@ export async function loadTable(base, lang) {
   return tables.get(lang);
 }
 
-/** A translator bound to one table: t("widget.send"), t("widget.queue_position", {position: 3}). */
-export function translator(table) {
+/** A translator bound to one table: t("widget.send"), t("widget.queue_position", {position: 3}).
+ * With a Format (js/format.js), numbers in `vars` are written in its digit system, and a key whose value
+ * is a set of plural forms ({one, two, few, many, other}) picks the form for `vars.count`. */
+export function translator(table, fmt = null) {
   return (key, vars = {}) => {
     let value = key.split(".").reduce((node, part) => (node == null ? undefined : node[part]), table);
+    if (fmt && value && typeof value === "object" && typeof vars.count === "number") {
+      value = fmt.plural(value, vars.count);
+    }
     if (typeof value !== "string") return key;
-    for (const [name, v] of Object.entries(vars)) value = value.replaceAll(`{${name}}`, String(v));
+    for (const [name, v] of Object.entries(vars)) {
+      value = value.replaceAll(`{${name}}`, fmt && typeof v === "number" ? fmt.number(v) : String(v));
+    }
     return value;
   };
 }

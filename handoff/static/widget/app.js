@@ -1,10 +1,12 @@
 // Citizen widget: wires the view (view.js, cards.js) to the conversation (session.js).
+import { Format } from "../js/format.js";
 import { detectLang, dirOf, loadTable, translator } from "../js/i18n.js";
 import { el, isolate } from "../js/safe.js";
 import { callbackCard, csatCard, markDone } from "./cards.js";
 import { ChatSession, RETRYABLE } from "./session.js";
-import { Strings, buildView, messageNode } from "./view.js";
+import { Strings, buildView, messageNode, retireChoices } from "./view.js";
 import { applyEntry } from "./entries.js";
+import { followupStep } from "./followup.js";
 import { DEFAULT_LIMITS, limitsOf, textLength, tooLong } from "./limits.js";
 
 export async function mount(shadow, opts) {
@@ -32,7 +34,7 @@ class Widget {
       onTransient: (f) => this.onTransient(f),
       onStatus: (s) => this.showConnection(s),
       onReset: () => this.resetLog(),
-    });
+    }, opts.context);
   }
 
   async init() {
@@ -60,12 +62,13 @@ class Widget {
   async setLang(lang) {
     const table = await loadTable(this.opts.staticBase, lang);
     this.lang = lang;
-    this.t = translator(table);
+    this.fmt = new Format(lang, this.opts.digits);
+    this.t = translator(table, this.fmt);
     this.session.pref("lang", lang);
+    this.session.setLocale(lang);
     this.v.root.lang = lang;
     this.v.root.dir = dirOf(lang);
     this.shadow.host.dir = dirOf(lang);
-    this.fmt = new Intl.DateTimeFormat(lang === "ar" ? "ar-SA" : "en-GB", { hour: "2-digit", minute: "2-digit" });
     this.S.use(this.t);
     this.updateQueue();
     this.updateCounter();
@@ -99,9 +102,11 @@ class Widget {
     const lang = detectLang(text);
     if (lang && lang !== this.lang) this.setLang(lang);
     const msgId = this.session.send("message", { text });
+    retireChoices(this.v.log);
     this.drafts.set(msgId, text);
     this.addPending(msgId, text);
     input.value = "";
+    this.v.composer.fit();
     this.showNote(null);
     this.updateCounter();
     if (this.state === "with_agent") this.session.sendTransient({ type: "typing", active: false });
@@ -184,9 +189,11 @@ class Widget {
 
   ctx() {
     return {
-      formatTime: (ts) => this.fmt.format(new Date(ts)),
+      formatTime: (ts) => this.fmt.time(ts),
+      digits: this.fmt.digits,
       onChoice: (b) => {
         const msgId = this.session.send("button", { payload: b.payload, title: b.title });
+        retireChoices(this.v.log);
         this.addPending(msgId, b.title);
       },
       onFeedback: (msg, value) => this.request("feedback", { seq: msg.seq, value }),
@@ -314,14 +321,14 @@ class Widget {
     q.box.hidden = this.state !== "queued";
     const info = this.queueInfo || {};
     q.position.textContent = info.position ? this.t("widget.queue_position", { position: info.position }) : "";
-    q.wait.textContent = info.wait ? this.t("widget.queue_wait", { minutes: Math.max(1, Math.round(info.wait / 60)) })
-      : this.t("widget.queue_wait_unknown");
+    const minutes = info.wait ? this.t("format.minutes", { count: Math.max(1, Math.round(info.wait / 60)) }) : null;
+    q.wait.textContent = minutes ? this.t("widget.queue_wait", { minutes }) : this.t("widget.queue_wait_unknown");
   }
 
   updateBadge() {
     const b = this.v.badge;
     b.hidden = this.unread === 0;
-    b.textContent = String(this.unread);
+    b.textContent = this.fmt ? this.fmt.number(this.unread) : String(this.unread);
     this.S.bind(this.v.launcherLabel, this.unread ? "widget.launcher_unread" : "widget.launcher", null,
       { count: this.unread });
   }
@@ -350,7 +357,8 @@ class Widget {
   }
 
   csatForm() {
-    return csatCard(this.S, (data) => this.request("csat", data.comment ? data : { score: data.score }));
+    return csatCard(this.S, (data) => this.request("csat", data.comment ? data : { score: data.score }),
+      [followupStep((fields) => this.request("followup_contact", fields))]);
   }
 
   markCardsDone(selector, key) {

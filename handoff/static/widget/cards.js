@@ -22,7 +22,7 @@ export function validName(raw) {
 }
 
 let uid = 0;
-function field(S, key, control, hintKey = null) {
+export function field(S, key, control, hintKey = null) {
   uid += 1;
   control.id = `faq-f${uid}`;
   const err = el("span", { class: "err", id: `${control.id}-err`, "aria-live": "polite" });
@@ -32,7 +32,8 @@ function field(S, key, control, hintKey = null) {
   return { wrap: el("div", { class: "field" }, label, control, hint, err), control, err };
 }
 
-function setError(S, f, key) {
+export function setError(S, f, key) {
+  S.unbind(f.err); // one error at a time, also after a language switch
   if (key) {
     S.bind(f.err, key);
     f.control.setAttribute("aria-invalid", "true");
@@ -40,6 +41,17 @@ function setError(S, f, key) {
     f.err.textContent = "";
     f.control.removeAttribute("aria-invalid");
   }
+}
+
+/** Validate a field as the citizen types, once it has been checked (left filled in, or submitted): an error
+ * goes away as soon as the field is fixed, and comes back if it is broken again. */
+function liveCheck(control, check) {
+  control.addEventListener("input", () => {
+    if (control.dataset.checked) check();
+  });
+  control.addEventListener("blur", () => {
+    if (control.value.trim() || control.dataset.checked) check(); // an untouched empty field: no error yet
+  });
 }
 
 /** Leave-a-message / callback form; onSubmit({name, mobile, message, callback}) returns a promise. */
@@ -53,17 +65,23 @@ export function callbackCard(S, intro, onSubmit) {
   const submit = S.bind(el("button", { class: "btn", type: "submit" }), "widget.callback_submit");
   const form = el("form", { class: "card callback", novalidate: true }, S.bind(el("h3"), "widget.callback_title"),
     intro, name.wrap, mobile.wrap, message.wrap, callRow, submit);
+  const checks = [
+    [name, (v) => validName(v), "widget.callback_invalid_name"],
+    [mobile, (v) => normaliseMobile(v) !== null, "widget.callback_invalid_mobile"],
+    [message, (v) => v.trim().length >= 1 && v.trim().length <= 1000, "widget.callback_invalid_message"],
+  ];
+  const check = ([f, ok, key]) => {
+    const good = ok(f.control.value);
+    f.control.dataset.checked = "true";
+    setError(S, f, good ? null : key);
+    return good;
+  };
+  for (const c of checks) liveCheck(c[0].control, () => check(c));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    const bad = checks.filter((c) => !check(c));
+    if (bad.length) return bad[0][0].control.focus();
     const text = message.control.value.trim();
-    const checks = [
-      [name, validName(name.control.value), "widget.callback_invalid_name"],
-      [mobile, normaliseMobile(mobile.control.value) !== null, "widget.callback_invalid_mobile"],
-      [message, text.length >= 1 && text.length <= 1000, "widget.callback_invalid_message"],
-    ];
-    for (const [f, ok, key] of checks) setError(S, f, ok ? null : key);
-    const bad = checks.find(([, ok]) => !ok);
-    if (bad) return bad[0].control.focus();
     submit.disabled = true;
     try {
       await onSubmit({ name: name.control.value.trim(), mobile: normaliseMobile(mobile.control.value),
@@ -83,25 +101,48 @@ export function markDone(S, form, key) {
   form.dataset.done = "true";
 }
 
-/** CSAT 1–5 with optional comment; onSubmit({score, comment}). */
-export function csatCard(S, onSubmit) {
+/** One choice of the 1–5 scale: the radio covers its label (positioned inside it, never in the panel). */
+function scoreChoice(S, group, score) {
+  const input = el("input", { type: "radio", name: group, value: String(score) });
+  const sr = S.bind(el("span", { class: "vh" }), `widget.csat_score_${score}`);
+  return el("label", {}, input, el("span", { "aria-hidden": "true" }, String(score)), sr);
+}
+
+/** CSAT 1–5 with optional comment; onSubmit({score, comment}) returns a promise.
+ *
+ * extraSteps run after the score is saved, in order: each is `(S, result, next) => Node | null`; a node
+ * replaces the card's content until the step calls next(thanksKey) (null: go on to the following step).
+ * The card then reads done (markCardsDone leaves it alone). `form.advance(result)` enters the steps for a
+ * score saved elsewhere (another tab, before a reload); it does nothing once the card has moved on. */
+export function csatCard(S, onSubmit, extraSteps = []) {
   uid += 1;
   const group = `faq-csat-${uid}`;
   const legend = S.bind(el("legend", { class: "vh" }), "widget.csat_title");
   const stars = el("fieldset", { class: "stars" }, legend);
-  for (let score = 1; score <= 5; score += 1) {
-    const input = el("input", { type: "radio", name: group, value: String(score) });
-    const label = el("label", {}, input, el("span", { "aria-hidden": "true" }, String(score)));
-    const sr = el("span", { class: "vh" });
-    S.bind(sr, "widget.csat_score", null, { score });
-    label.append(sr);
-    stars.append(label);
-  }
+  for (let score = 1; score <= 5; score += 1) stars.append(scoreChoice(S, group, score));
+  // Which end is good, under the ends it names (the radios' own labels say it to screen readers).
+  const anchors = el("div", { class: "scale-anchors", "aria-hidden": "true" },
+    S.bind(el("span"), "widget.csat_anchor_low"), S.bind(el("span"), "widget.csat_anchor_high"));
   const comment = field(S, "widget.csat_comment", el("textarea", { rows: "2", maxlength: "1000" }));
   const err = el("p", { class: "err", "aria-live": "polite" });
   const submit = S.bind(el("button", { class: "btn", type: "submit" }), "widget.csat_submit");
-  const form = el("form", { class: "card csat" }, S.bind(el("h3"), "widget.csat_title"), stars,
+  const form = el("form", { class: "card csat" }, S.bind(el("h3"), "widget.csat_title"), stars, anchors,
     comment.wrap, err, submit);
+  let chosen = false;
+  let i = 0;
+  const next = (key, result) => {
+    while (i < extraSteps.length) {
+      const node = extraSteps[i++](S, result, (k) => next(k ?? key, result));
+      if (node) return form.replaceChildren(node);
+    }
+    return markDone(S, form, key);
+  };
+  form.advance = (result) => {
+    if (chosen) return;
+    chosen = true;
+    form.dataset.done = "true";
+    next("widget.csat_thanks", result);
+  };
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const picked = stars.querySelector("input:checked");
@@ -110,12 +151,14 @@ export function csatCard(S, onSubmit) {
       return stars.querySelector("input").focus();
     }
     submit.disabled = true;
+    const result = { score: Number(picked.value), comment: comment.control.value.trim() };
     try {
-      await onSubmit({ score: Number(picked.value), comment: comment.control.value.trim() });
-      markDone(S, form, "widget.csat_thanks");
+      await onSubmit(result);
     } catch {
       submit.disabled = false;
+      return;
     }
+    form.advance(result);
   });
   return form;
 }

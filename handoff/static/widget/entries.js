@@ -1,6 +1,8 @@
 // How each transcript entry (docs/protocol.md §1, "transcript entries") shows up in the widget.
+import { localiseTextNodes } from "../js/format.js";
 import { el, isolate, link } from "../js/safe.js";
-import { feedbackValue, isFeedbackPrompt, markChosen, markFeedback, messageNode } from "./view.js";
+import { markDone } from "./cards.js";
+import { feedbackValue, isFeedbackPrompt, markChosen, markFeedback, messageNode, retireChoices } from "./view.js";
 
 const STATUS_TEXT = {
   with_agent: "widget.agent_joined",
@@ -9,6 +11,7 @@ const STATUS_TEXT = {
 
 function userMessage(w, e, info) {
   if (e.payload) spendChoice(w, e.payload, e.seq);
+  retireChoices(w.v.log, e.seq);
   const pending = e.msg_id && w.v.log.querySelector(`[data-msg-id="${CSS.escape(e.msg_id)}"]`);
   if (pending) return w.placeAt(pending, e.seq);
   if (info.duplicate) return null;
@@ -29,11 +32,11 @@ function spendChoice(w, payload, seq) {
   return null;
 }
 
-/** The links of a bot message. Built as anchors directly: no markdown round trip that a ")" or "]" in a
- * URL or title would cut short. */
+/** The links of a bot message: an answer's source, titled with its FAQ question ("المصدر: …"). Built as
+ * anchors directly: no markdown round trip that a ")" or "]" in a URL or title would cut short. */
 export function linkList(w, links) {
-  const items = links.map((l) => el("li", {}, link(l.url, l.title) ?? `${l.title} ${l.url}`));
-  const title = w.S.bind(el("span", { class: "vh" }), "widget.links");
+  const items = links.map((l) => el("li", { dir: "auto" }, link(l.url, l.title) ?? `${l.title} ${l.url}`));
+  const title = w.S.bind(el("span", { class: "source-label" }), "widget.source");
   return [title, el("ul", { class: "links" }, items)];
 }
 
@@ -45,7 +48,11 @@ function botMessage(w, e) {
   const msg = { role: "bot", text: e.text, ts: e.ts, seq: e.seq, buttons: feedback ? [] : e.buttons || [],
     feedback, chosen: feedback ? w.unsentFeedback(e.seq) : null };
   const node = messageNode(msg, w.S, w.ctx());
-  if (e.links?.length) node.querySelector(".text").after(...linkList(w, e.links));
+  // One answer, one bubble: its source goes inside, under the text (#15 item 3).
+  if (e.links?.length) {
+    const source = el("div", { class: "source" }, ...linkList(w, e.links));
+    node.querySelector(".text").after(localiseTextNodes(source, w.fmt.digits));
+  }
   return w.append(node, e.seq);
 }
 
@@ -56,7 +63,8 @@ function agentMessage(w, e) {
 
 function status(w, e) {
   w.setState(e.state, e);
-  const key = STATUS_TEXT[e.state] || (e.state === "bot" && e.reason !== "cancel_wait" ? "widget.agent_left" : null);
+  const back = e.reason === "cancel_wait" ? "widget.wait_cancelled" : "widget.agent_left";
+  const key = STATUS_TEXT[e.state] || (e.state === "bot" ? back : null);
   if (e.state === "queued") return w.system("widget.queued_title", null, e.seq);
   if (key) return w.system(key, { name: isolate(e.agent_name || w.agentName || "") }, e.seq);
   return null;
@@ -68,8 +76,7 @@ function unavailable(w, e) {
   if (e.reason === "long_wait") key = "widget.long_wait";
   if (e.reason === "outside_hours" && e.next_open) {
     key = "widget.outside_hours";
-    vars = { when: new Date(e.next_open).toLocaleString(w.lang === "ar" ? "ar-SA" : "en-GB",
-      { weekday: "long", hour: "2-digit", minute: "2-digit" }) };
+    vars = { when: w.fmt.weekdayTime(e.next_open) };
   }
   return w.append(w.callbackForm(key, vars), e.seq);
 }
@@ -80,8 +87,15 @@ function event(w, e) {
     if (target) markFeedback(target, e.value === "up" ? "up" : "down", true);
   } else if (e.event === "leave_message") {
     w.markCardsDone("form.callback", "widget.callback_thanks");
+  } else if (e.event === "csat" && e.followup) {
+    // A score that opened a follow-up: the card moves on to the number step (also after a reload).
+    for (const form of w.v.log.querySelectorAll("form.csat")) form.advance?.({ score: Number(e.value) });
   } else if (e.event === "csat") {
     w.markCardsDone("form.csat", "widget.csat_thanks");
+  } else if (e.event === "followup_contact") {
+    for (const step of w.v.log.querySelectorAll("form.csat .followup")) {
+      markDone(w.S, step.closest("form.csat"), e.given ? "widget.followup_thanks" : "widget.followup_declined");
+    }
   }
   return null;
 }

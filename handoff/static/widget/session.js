@@ -20,7 +20,7 @@ export class ChatSession {
    * @param {{onEntry: Function, onTransient: Function, onStatus: Function, onReset: Function}} events
    * onEntry(entry, {live}) for transcript entries (each seq once), onTransient(frame) for the others.
    */
-  constructor(gateway, events) {
+  constructor(gateway, events, context = {}) {
     this.gateway = gateway;
     this.events = events;
     this.key = `faq-widget:${new URL(gateway).origin}`;
@@ -34,6 +34,8 @@ export class ChatSession {
     this.replayUntil = 0;
     this.conn = null;
     this.locale = "ar";
+    // Where the widget is embedded (data-branch, data-service, the page path): sent once, on start.
+    this.context = Object.fromEntries(Object.entries(context || {}).filter(([, v]) => typeof v === "string" && v));
   }
 
   get hasConversation() {
@@ -46,7 +48,7 @@ export class ChatSession {
     this.conn = new Connection(wsUrl(this.gateway, "ws/chat"), {
       hello: () => (this.hasConversation
         ? { type: "resume", conversation_id: this.cid, token: this.token, last_seq: this.lastSeq }
-        : { type: "start", locale: this.locale }),
+        : { type: "start", locale: this.locale, ...this.context }),
       onFrame: (f) => this.#onFrame(f),
       onStatus: (s) => this.events.onStatus(s),
     });
@@ -62,6 +64,13 @@ export class ChatSession {
     this.#save();
     if (this.conn && this.cid) this.conn.send(frame);
     return frame.msg_id;
+  }
+
+  /** The citizen's language: the gateway passes it to the bot with every later message. */
+  setLocale(locale) {
+    if (locale === this.locale) return;
+    this.locale = locale;
+    this.sendTransient({ type: "locale", locale });
   }
 
   /** Fire-and-forget frames (typing). */
@@ -100,6 +109,8 @@ export class ChatSession {
       this.#flush();
     } else if (f.type === "resumed") {
       this.replayUntil = f.last_seq;
+      // The language may have been switched while the socket was down: before any resent message.
+      this.conn.send({ type: "locale", locale: this.locale });
       this.#flush();
     } else if (f.type === "ack") {
       this.outbox.delete(f.msg_id);

@@ -1,5 +1,6 @@
 // DOM of the widget: launcher, panel, message bubbles. Text only through textContent / richText.
 import { icon } from "../js/icons.js";
+import { localiseTextNodes } from "../js/format.js";
 import { el, plainText, richText } from "../js/safe.js";
 
 /** Nodes whose text or attribute comes from the string table, re-applied on language switch. */
@@ -12,6 +13,9 @@ export class Strings {
     this.bindings.push({ node, key, attr, vars });
     this.#apply({ node, key, attr, vars });
     return node;
+  }
+  unbind(node) {
+    this.bindings = this.bindings.filter((b) => b.node !== node);
   }
   use(t) {
     this.t = t;
@@ -96,9 +100,16 @@ function buildComposer(S, handlers) {
       handlers.submit();
     }
   });
+  // The box grows with the text up to a few lines (widget.css: field-sizing), then scrolls.
+  const fit = () => {
+    if (CSS.supports("field-sizing", "content")) return;
+    input.style.blockSize = "auto";
+    input.style.blockSize = `${input.scrollHeight + 2}px`;
+  };
   input.addEventListener("input", handlers.typing);
   input.addEventListener("input", handlers.edited);
-  return { form, input, send, count, note };
+  input.addEventListener("input", fit);
+  return { form, input, send, count, note, fit };
 }
 
 /** Payloads of the bot's "was this answer helpful?" buttons (chatbot/domain.yml utter_ask_helpful). */
@@ -134,7 +145,10 @@ export function messageNode(msg, S, ctx) {
   if (msg.role === "agent" && msg.name) who.textContent = plainText(msg.name);
   else S.bind(who, msg.role === "citizen" ? "widget.you" : msg.role === "bot" ? "widget.bot_name"
     : "widget.agent_fallback");
-  node.append(who, el("div", { class: "text", dir: "auto" }, richText(msg.text)));
+  const text = el("div", { class: "text", dir: "auto" }, richText(msg.text));
+  // Answers and agents' replies in the widget's digit system; what the citizen typed stays as typed.
+  if (msg.role !== "citizen") localiseTextNodes(text, ctx.digits);
+  node.append(who, text);
   if (msg.feedback) {
     node.classList.add("ask-feedback");
     node.append(feedbackRow(msg, S, ctx));
@@ -151,12 +165,23 @@ function choices(items, labelKey, S, ctx) {
   const box = el("div", { class: "choices" });
   if (labelKey) box.append(S.bind(el("span", { class: "choices-label" }), labelKey));
   for (const item of items) {
-    box.append(el("button", { class: "chip", type: "button", dataset: { payload: item.payload }, onclick: (ev) => {
-      markChosen(box, ev.currentTarget);
-      ctx.onChoice(item);
-    } }, item.title));
+    box.append(el("button", { class: "chip", type: "button", dir: "auto", dataset: { payload: item.payload },
+      onclick: (ev) => {
+        markChosen(box, ev.currentTarget);
+        ctx.onChoice(item);
+      } }, item.title));
   }
   return box;
+}
+
+/** Quick replies and "هل تقصد" options of bot messages before `beforeSeq` (all when null) disabled: once
+ * the citizen has moved on (typed or chose something later), an old option would answer a question the
+ * conversation has left. Chosen ones keep aria-pressed. */
+export function retireChoices(log, beforeSeq = null) {
+  for (const chip of log.querySelectorAll(".msg.bot .choices button.chip:not([disabled])")) {
+    const seq = chip.closest(".msg").dataset.seq;
+    if (beforeSeq == null || (seq !== undefined && Number(seq) < beforeSeq)) chip.disabled = true;
+  }
 }
 
 /** A set of quick replies once one was used (clicked here, or replayed from the transcript): all disabled,
