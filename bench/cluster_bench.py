@@ -64,8 +64,9 @@ def group_cpu_rss(pgid: int) -> tuple[float, int]:
     return cpu, rss
 
 
-def snapshot(cluster: Cluster) -> dict[str, tuple[float, int]]:
-    return {f"{s.name}-{i}": group_cpu_rss(s.proc.pid) for i, s in enumerate(cluster.services) if s.proc}
+def snapshot(cluster: Cluster, redis_pid: int) -> dict[str, tuple[float, int]]:
+    found = {f"{s.name}-{i}": group_cpu_rss(s.proc.pid) for i, s in enumerate(cluster.services) if s.proc}
+    return found | {"redis": group_cpu_rss(redis_pid)}
 
 
 class Load:
@@ -167,10 +168,10 @@ def pct(values: list[float], q: float) -> float | None:
     return round(statistics.quantiles(values, n=100)[q - 1] * 1000) if len(values) > 2 else None
 
 
-async def drive(cluster: Cluster, args: argparse.Namespace, redis_url: str) -> dict[str, Any]:
+async def drive(cluster: Cluster, args: argparse.Namespace, redis_url: str, redis_pid: int) -> dict[str, Any]:
     load = Load(cluster.url, args)
     r = redis.Redis.from_url(redis_url)
-    before, cmds0, load0 = snapshot(cluster), r.info("stats")["total_commands_processed"], os.getloadavg()
+    before, cmds0, load0 = snapshot(cluster, redis_pid), r.info("stats")["total_commands_processed"], os.getloadavg()
     started = time.monotonic()
     conn = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=conn) as http:
@@ -179,7 +180,7 @@ async def drive(cluster: Cluster, args: argparse.Namespace, redis_url: str) -> d
         await asyncio.sleep(args.seconds)
         # The window: what was answered while citizens kept arriving (turns in flight finish after it).
         elapsed, turns = time.monotonic() - started, len(load.latencies)
-        after, cmds1 = snapshot(cluster), r.info("stats")["total_commands_processed"]
+        after, cmds1 = snapshot(cluster, redis_pid), r.info("stats")["total_commands_processed"]
         inputs = load.inputs
         load.stop.set()
         await asyncio.gather(*citizens, *agents, return_exceptions=True)
@@ -217,7 +218,8 @@ def main() -> int:
         "AGENT_TIMEOUT_S": "120"})
     try:
         cluster.start()
-        print(json.dumps({"cluster_bench": asyncio.run(drive(cluster, args, redis_url))}, ensure_ascii=False))
+        result = asyncio.run(drive(cluster, args, redis_url, server.pid))
+        print(json.dumps({"cluster_bench": result}, ensure_ascii=False))
     finally:
         cluster.stop()
         server.kill()
