@@ -26,6 +26,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev l
 COPY knowledge_base ./knowledge_base
 COPY actions ./actions
 COPY handoff ./handoff
+COPY analytics ./analytics
 COPY scripts ./scripts
 
 RUN useradd --system --uid 10001 app && mkdir -p /app/var && chown -R app /app/var

@@ -1,4 +1,4 @@
-"""``python -m analytics consume|migrate|health|report`` (see README "Analytics")."""
+"""``python -m analytics consume|migrate|health|report|demo`` (see README "Analytics", docs/dashboard.md)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ import redis
 from sqlalchemy import func, select
 
 from analytics import keys
+from analytics.demo import DemoError, demo_db_url
+from analytics.demo import fill as demo_fill
 from analytics.migrate import upgrade
+from analytics.pdf_report import PdfUnavailable
 from analytics.periods import PeriodError, date_range, gregorian_quarter, hijri_quarter
 from analytics.report import FILTERS, build_report
 from analytics.settings import AnalyticsSettings
@@ -38,8 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--to", dest="last", help="last day YYYY-MM-DD, included")
     rep.add_argument("--format", choices=("json", "xlsx", "pdf"), default="json")
     rep.add_argument("--out", help="output file (json: default stdout)")
+    rep.add_argument("--demo", action="store_true", help="report the demo database (ANALYTICS_DEMO_DB_URL)")
     for name in FILTERS:
         rep.add_argument(f"--{name}", help=f"only this {name}")
+    demo = sub.add_parser("demo", help="fill the separate demo database (ANALYTICS_DEMO_DB_URL) with synthetic history")
+    demo.add_argument("--days", type=int, default=120, help="days of history ending now (default 120)")
+    demo.add_argument("--seed", type=int, default=1448, help="random seed (the same seed gives the same history)")
     return p
 
 
@@ -55,17 +62,14 @@ def _period(args: argparse.Namespace) -> Any:
 
 def _report(s: AnalyticsSettings, args: argparse.Namespace) -> int:
     period = _period(args)
-    engine = make_engine(s.db_url)
+    # --demo reads the demo database, never the real one (docs/dashboard.md).
+    engine = make_engine(demo_db_url() if args.demo else s.db_url)
     upgrade(engine)
-    data = build_report(engine, period, {k: getattr(args, k) for k in FILTERS}, s.timezone)
+    data = build_report(engine, period, {k: getattr(args, k) for k in FILTERS}, s.timezone, demo=args.demo)
     if args.format != "json":
-        try:
-            from analytics import render  # the dashboard's renderers (xlsx, pdf)
-        except ImportError:
-            print(f"error: --format {args.format} needs analytics/render.py (the dashboard's renderers)",
-                  file=sys.stderr)
-            return 2
-        render.write(data, args.format, args.out)
+        from analytics import render  # the dashboard's renderers (xlsx, pdf)
+
+        print(render.write(data, args.format, args.out))
         return 0
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if args.out:
@@ -128,8 +132,12 @@ def main(argv: list[str] | None = None) -> int:
             return _health(s)
         if args.command == "report":
             return _report(s, args)
+        if args.command == "demo":
+            print(json.dumps(demo_fill(demo_db_url(), s.db_url, args.days, seed=args.seed, tz=s.timezone),
+                             ensure_ascii=False))
+            return 0
         return _consume(s)
-    except PeriodError as exc:
+    except (PeriodError, DemoError, PdfUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

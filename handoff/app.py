@@ -13,7 +13,7 @@ from pathlib import Path
 from aiohttp import web
 from redis.exceptions import RedisError
 
-from handoff import editor_api
+from handoff import dashboard, editor_api
 from handoff.agent_ws import agent_ws
 from handoff.auth import ACCOUNTS_KEY
 from handoff.canned_api import routes as canned_routes
@@ -76,7 +76,8 @@ async def _static_cache(request: web.Request, response: web.StreamResponse) -> N
             response.headers[name] = value
 
 
-def create_app(settings: Settings, gateway: Gateway | None = None) -> web.Application:
+def create_app(settings: Settings, gateway: Gateway | None = None,
+               report_source: dashboard.ReportSource | None = None) -> web.Application:
     gw = gateway or Gateway(settings)
     app = web.Application(middlewares=[request_context], client_max_size=64 * 1024)
     app[GATEWAY_KEY] = gw
@@ -93,8 +94,10 @@ def create_app(settings: Settings, gateway: Gateway | None = None) -> web.Applic
     app.router.add_routes(canned_routes)
     if settings.enable_editor:
         editor_api.setup(app)
+    dashboard.setup(app, settings, report_source)
     existing = {r.resource.canonical for r in app.router.routes() if r.resource is not None}
-    for path, page in (("/", "demo.html"), ("/console", "console.html"), ("/editor", "editor.html")):
+    for path, page in (("/", "demo.html"), ("/console", "console.html"), ("/editor", "editor.html"),
+                       ("/dashboard", "dashboard.html")):
         if path not in existing and (STATIC / page).exists():
             app.router.add_get(path, _page(page))
     if STATIC.is_dir():

@@ -76,6 +76,11 @@ class Settings:
     log_format: str = "text"
     log_level: str = "INFO"
     metrics_token: str = ""  # empty: /metrics is open (keep it behind the proxy); else a Bearer token
+    # The dashboard reads the analytics store; with analytics_demo it reads the separate demo database.
+    analytics_db_url: str = "sqlite:///var/analytics.sqlite3"
+    analytics_demo: bool = False
+    analytics_demo_db_url: str = "sqlite:///var/analytics-demo.sqlite3"
+    chromium: str = "/usr/bin/chromium"  # prints the PDF report; missing: the PDF export answers 503
 
     @property
     def redis_target(self) -> RedisTarget:
@@ -185,4 +190,20 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         log_format=env_choice("LOG_FORMAT", ("text", "json"), d.log_format, env),
         log_level=_log_level(env),
         metrics_token=env_str("METRICS_TOKEN", d.metrics_token, env),
+        **_analytics(env, d),
     )
+
+
+def _analytics(env: Mapping[str, str], d: Settings) -> dict[str, object]:
+    urls = {}
+    for name, default in (("ANALYTICS_DB_URL", d.analytics_db_url), ("ANALYTICS_DEMO_DB_URL", d.analytics_demo_db_url)):
+        raw = env_str(name, default, env)
+        if "://" not in raw:
+            raise SettingsError(f"{name}={raw!r} must be an SQLAlchemy URL (sqlite:///var/x.sqlite3, postgresql+psycopg://...)")
+        urls[name] = raw
+    if env_bool("ANALYTICS_DEMO", d.analytics_demo, env) and urls["ANALYTICS_DB_URL"] == urls["ANALYTICS_DEMO_DB_URL"]:
+        raise SettingsError("ANALYTICS_DEMO_DB_URL must differ from ANALYTICS_DB_URL: demo data never mixes with "
+                            "real data")
+    return {"analytics_db_url": urls["ANALYTICS_DB_URL"], "analytics_demo_db_url": urls["ANALYTICS_DEMO_DB_URL"],
+            "analytics_demo": env_bool("ANALYTICS_DEMO", d.analytics_demo, env),
+            "chromium": env_str("CHROMIUM", d.chromium, env)}

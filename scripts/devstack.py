@@ -148,6 +148,8 @@ def print_urls(port: int, accounts: str = "") -> None:
     print(f"  citizen demo page (widget)  {base}/")
     print(f"  agent console               {base}/console")
     print(f"  FAQ editor                  {base}/editor")
+    demo = " (demo data: python -m analytics demo)" if os.environ.get("ANALYTICS_DEMO", "").lower() == "true" else ""
+    print(f"  KPI dashboard (supervisors) {base}/dashboard{demo}")
     print(f"  health                      {base}/health")
     print(f"  metrics                     {base}/metrics")
     if accounts:

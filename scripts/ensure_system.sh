@@ -8,6 +8,7 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 if [ "$mode" = test ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
+  command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)  # the PDF report test renders page 1
   command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
   command -v patch >/dev/null 2>&1 || need+=(patch)
   # The scaled topology's tests: nginx in front of replicas, Redis fail-over through Sentinel.

@@ -94,3 +94,22 @@ async def test_an_input_acked_before_a_crash_is_answered_after_resume(rasa_gw: G
     await again.send(type="resume", conversation_id=cid, token=token, last_seq=0)
     answer = await again.wait_for(type="bot_message", within=30)
     assert answer["seq"] > 1
+
+
+async def test_link_handoff_after_a_question_carries_its_topic_and_candidates(rasa_gw: Gw) -> None:
+    """#15 item 10 end to end: the real action server's context reaches the packet of a link handoff."""
+    gw = rasa_gw
+    agent = await gw.agent("rasa-link", "نورة")
+    citizen = await gw.ws("/ws/chat")
+    await citizen.send(type="start")
+    cid = (await citizen.wait_for(type="started"))["conversation_id"]
+    await citizen.wait_for(type="bot_message", within=30)
+    await citizen.send(type="message", msg_id="q1", text="كيف أجدد رخصة العمل؟")
+    await citizen.wait_for(type="bot_message", within=30)
+    await citizen.send(type="request_human", msg_id="h1")  # the widget's "تحدث مع موظف" link
+    await citizen.wait_for(type="status", state="queued", within=10)
+    item = (await agent.wait_for(type="queue_added", within=10))["item"]
+    assert item["conversation_id"] == cid and item["reason"] == "user_request"
+    assert item["topic"] and item["candidates"], item
+    assert all(c["id"] and c["question"] for c in item["candidates"])
+    assert item["summary"] == ["كيف أجدد رخصة العمل؟"]

@@ -71,7 +71,7 @@ def test_compose_passes_every_gateway_setting_with_the_gateways_defaults() -> No
     names = {f.name.upper() for f in fields(Settings)}
     assert names - env.keys() == set()
     fixed = {"REDIS_URL", "HOST", "PORT", "RASA_URL", "ACTION_HEALTH_URL", "KB_INDEX_DIR", "ALLOWED_ORIGINS",
-             "LOG_FORMAT"}
+             "LOG_FORMAT", "ANALYTICS_DB_URL"}
     compose, default = settings_from_env(env), Settings()
     for f in fields(Settings):
         if f.name.upper() not in fixed:
@@ -82,3 +82,13 @@ def test_compose_passes_every_gateway_setting_with_the_gateways_defaults() -> No
     s = settings_from_env(_compose_env(**given))
     assert (s.trust_proxy, s.citizen_new_conversations_per_hour, s.greeting_payload, s.business_hours,
             s.public_origin) == (True, 500, "", "sun-thu 08:00-16:00", "https://chat.gov.sa")
+
+
+def test_dashboard_settings_keep_demo_data_apart() -> None:
+    s = settings_from_env({"ANALYTICS_DEMO": "true", "CHROMIUM": "/opt/chromium"})
+    assert s.analytics_demo and s.analytics_demo_db_url != s.analytics_db_url and s.chromium == "/opt/chromium"
+    with pytest.raises(SettingsError, match="ANALYTICS_DEMO_DB_URL must differ"):
+        settings_from_env({"ANALYTICS_DEMO": "true", "ANALYTICS_DB_URL": "sqlite:///x.db",
+                           "ANALYTICS_DEMO_DB_URL": "sqlite:///x.db"})
+    with pytest.raises(SettingsError, match="ANALYTICS_DB_URL"):
+        settings_from_env({"ANALYTICS_DB_URL": "var/analytics.sqlite3"})

@@ -202,7 +202,7 @@ def test_saved_replies_and_transfer(browser, console_gateway) -> None:
     try:
         # The supervisor writes a team reply; an agent sees it, cannot change it, and adds one of her own.
         sup = agent_console(sup_ctx, base, console_gateway.supervisor)
-        sup.get_by_text("إضافة رد جاهز").click()
+        sup.get_by_role("button", name="إضافة رد جاهز").click()
         sup.get_by_label("العنوان").fill("مواعيد العمل")
         sup.get_by_label("نص الرد").fill("نعمل من الأحد إلى الخميس، من 8 صباحاً حتى 3 مساءً.")
         sup.get_by_label("لمن هذا الرد").select_option("team")
@@ -218,7 +218,7 @@ def test_saved_replies_and_transfer(browser, console_gateway) -> None:
         expect(team).to_be_visible()
         expect(team.get_by_role("button", name="تعديل")).to_have_count(0)
         expect(khalid.get_by_label("لمن هذا الرد")).to_be_hidden()
-        khalid.get_by_text("إضافة رد جاهز").click()
+        khalid.get_by_role("button", name="إضافة رد جاهز").click()
         khalid.get_by_label("العنوان").fill("ترحيب")
         khalid.get_by_label("نص الرد").fill("مرحباً، معك خالد. كيف أخدمك؟")
         khalid.get_by_role("button", name="حفظ").click()

@@ -13,7 +13,11 @@ export class CannedPanel {
       ev.preventDefault();
       this.save();
     });
-    $("canned-cancel").addEventListener("click", () => this.#resetForm());
+    $("canned-cancel").addEventListener("click", () => {
+      this.#resetForm();
+      this.#showForm(false);
+    });
+    $("canned-add").addEventListener("click", () => this.#showForm($("canned-form").hidden));
   }
 
   get t() {
@@ -56,9 +60,15 @@ export class CannedPanel {
       el("p", { class: "answer", dir: "auto" }, plainText(reply.text)), actions);
   }
 
+  #showForm(show) {
+    $("canned-form").hidden = !show;
+    $("canned-add").setAttribute("aria-expanded", String(show));
+    if (show) $("canned-title").focus();
+  }
+
   #edit(reply) {
     this.editing = reply;
-    $("canned-new").open = true;
+    this.#showForm(true);
     $("canned-title").value = reply.title;
     $("canned-text").value = reply.text;
     $("canned-scope").value = reply.scope;
@@ -83,7 +93,7 @@ export class CannedPanel {
       return;
     }
     this.#resetForm();
-    $("canned-new").open = false;
+    this.#showForm(false);
     await this.load();
   }
 
