@@ -78,6 +78,7 @@ class Load:
         self.acked: dict[str, set[str]] = {}  # cid -> acked msg_ids
         self.queued_peak = 0
         self.inputs = 0
+        self.silent: list[list[str]] = []
         self.stop = asyncio.Event()
 
     def count(self, what: str) -> None:
@@ -110,12 +111,13 @@ class Load:
         mid = f"m-{random.getrandbits(48):x}"
         await ws.send_str(json.dumps({"type": "message", "msg_id": mid, "text": text}, ensure_ascii=False))
         self.inputs += 1
-        acked_at, typing = None, False
+        acked_at, typing, seen = None, False, []
         try:
             async with asyncio.timeout(60):
                 while True:
                     frame = json.loads((await ws.receive()).data)
                     kind = frame.get("type")
+                    seen.append(str(kind))
                     if kind == "ack" and frame.get("msg_id") == mid:
                         acked_at = time.monotonic()
                         self.acked[cid].add(mid)
@@ -125,14 +127,16 @@ class Load:
                         self.latencies.append(time.monotonic() - acked_at)
                         self.count("answered" if typing else "answered_without_typing")
                         return
-                    elif kind == "status" and frame.get("state") == "queued":
-                        self.count("handed_off_by_bot")  # the question itself asked for a person
+                    elif kind in ("status", "agent_message") and frame.get("state", "with_agent") != "bot":
+                        # The bot handed off (the question asked for a person): an agent answers from here.
+                        self.count("handed_off_by_bot")
                         return
                     elif kind == "error" and frame.get("msg_id") in (mid, None):
                         self.count(f"error:{frame.get('code')}")
                         return
         except TimeoutError:
             self.count("silence_60s")
+            self.silent.append(seen[-6:])  # what the citizen did see, to tell a gap from a missed frame type
 
     async def agent(self, http: aiohttp.ClientSession, name: str) -> None:
         async with http.post(f"{self.base}/api/login", json={"username": name, "password": PASSWORD}) as resp:
@@ -195,6 +199,7 @@ async def drive(cluster: Cluster, args: argparse.Namespace, redis_url: str, redi
         "rss_mb": {k: round(after[k][1] / 2**20) for k in after},
         "redis_commands_per_citizen_message": round((cmds1 - cmds0) / max(1, inputs), 1),
         "lost_acked_inputs": lost_acked(redis_url, "bench:", load.acked),
+        "silent_turns_frames": load.silent[:5],
     }
 
 
