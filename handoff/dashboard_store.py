@@ -38,9 +38,8 @@ class StoreSource:
 
     def _report(self, query: ReportQuery) -> dict[str, Any]:
         try:
-            from analytics.report import build_report
-
             from analytics import periods
+            from analytics.report import build_report
         except ImportError as exc:
             raise AnalyticsUnavailable(f"the analytics report is not installed: {exc}") from None
         if query.quarter:
