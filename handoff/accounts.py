@@ -127,7 +127,7 @@ class AccountStore:
         data = await self.get(username)
         stored = data.get("password_hash", _DUMMY_HASH) if data else _DUMMY_HASH
         try:
-            ok = await asyncio.to_thread(_hasher.verify, stored, password)
+            ok: bool = await asyncio.to_thread(_hasher.verify, stored, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         if not ok or data is None or data.get("disabled") == "1":
