@@ -18,6 +18,7 @@ from handoff.agent_ws import agent_ws
 from handoff.auth import ACCOUNTS_KEY
 from handoff.canned_api import routes as canned_routes
 from handoff.citizen_ws import GATEWAY_KEY, citizen_ws
+from handoff.dashboard_query import ReportSource
 from handoff.followups_api import routes as followup_routes
 from handoff.gateway import Gateway
 from handoff.http_api import routes
@@ -82,7 +83,7 @@ async def _favicon(request: web.Request) -> web.FileResponse:
 
 
 def create_app(settings: Settings, gateway: Gateway | None = None,
-               report_source: dashboard.ReportSource | None = None) -> web.Application:
+               report_source: ReportSource | None = None) -> web.Application:
     gw = gateway or Gateway(settings)
     app = web.Application(middlewares=[request_context], client_max_size=64 * 1024)
     app[GATEWAY_KEY] = gw

@@ -130,7 +130,7 @@ async def _store_turn(gw: Gateway, cid: str, turn: BotTurn) -> None:
             return
         gw.metrics.messages.labels("bot").inc()
     if turn.handoff is not None:
-        packet: HandoffPacket = {**turn.handoff, "requested_at": now_iso()}  # type: ignore[typeddict-item]
+        packet: HandoffPacket = {**turn.handoff, "requested_at": now_iso()}
         if not packet["summary"]:
             packet["summary"] = await gw.conversations.recent_user_texts(cid)
         await try_handoff(gw, cid, packet)
