@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from scripts import procs
 from tests.web.a11y import axe_violations
-from tests.web.conftest import STATIC_ORIGIN
+from tests.web.conftest import ARTIFACTS, STATIC_ORIGIN
 from tests.web.pages import LAUNCHER
 from tests.web.test_web_scripted_gateway import FakeGateway, _serve
 
@@ -145,7 +144,7 @@ def test_the_scale_has_anchors_and_labelled_choices(widget) -> None:
     card.get_by_role("radio", name="4 من 5", exact=False).click()
     assert axe_violations(page, "#faq-widget") == []
     if page.csat_size == "phone":  # type: ignore[attr-defined]
-        page.screenshot(path=str(procs.ROOT / "docs" / "screenshots" / "widget-csat-phone.png"))
+        page.screenshot(path=str(ARTIFACTS / "widget-csat-phone.png"))
 
 
 def sent(fake: FakeGateway, kind: str) -> list[dict[str, Any]]:
@@ -176,7 +175,7 @@ def test_a_low_score_asks_for_a_number_with_consent_and_validates_it(widget) -> 
     expect(step.locator("p.err")).to_have_text("")
     assert axe_violations(page, "#faq-widget") == []
     if page.csat_size == "phone":  # type: ignore[attr-defined]
-        page.screenshot(path=str(procs.ROOT / "docs" / "screenshots" / "widget-followup-phone.png"))
+        page.screenshot(path=str(ARTIFACTS / "widget-followup-phone.png"))
     step.get_by_role("button", name="اتصلوا بي").click()
     expect(card).to_contain_text("سيتصل بك أحد موظفينا خلال 24 ساعة")
     assert [(f.get("mobile"), f.get("consent")) for f in sent(fake, "followup_contact")] == [("+966551234567", True)]
