@@ -15,19 +15,25 @@ FAQBOT_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/arabic-faq-bot
 export FAQBOT_CACHE
 export KB_CACHE ?= $(FAQBOT_CACHE)/embeddings.sqlite
 
-.PHONY: help run test test-fast install system-run system-test train index native lint clean
+.PHONY: help run test test-fast cluster install system-run system-test train index native lint clean
 
 help:
 	@echo "make run    install what is missing, train, build the index, start every service, print the URLs"
 	@echo "make test   the same set-up, then the whole test suite against real Redis, Rasa and Chromium"
 	@echo "make test-fast  the inner loop: every test that needs neither Rasa nor Chromium (make test stays the whole suite)"
-	@echo "make lint   ruff over the Python code"
+	@echo "make lint   ruff (style, complexity) and mypy (types; strict for contracts/, actions/, handoff/)"
+	@echo "make cluster  the scaled topology: nginx in front of 2 gateways, 2 Rasa, 2 action servers (scripts/cluster.py)"
 
 run: system-run install native train index
 	@$(PY) scripts/devstack.py run
 
-test: system-test install native train index
+# Lint first: a type error or a too-complex function fails `make test` before any test runs.
+test: system-test install lint native train index
 	@$(PY) scripts/devstack.py test $(PYTEST_ARGS)
+
+# The scaled topology on this machine (nginx from Debian, installed by system-test); Ctrl-C stops it.
+cluster: system-test install native train index
+	@$(PY) scripts/cluster.py $(CLUSTER_ARGS)
 
 # The inner loop: no Rasa server, no browser, nothing marked slow; Redis is started when none answers.
 test-fast: system-test $(VENV)/.installed native index
@@ -72,6 +78,7 @@ index: $(VENV)/.installed native
 
 lint: $(VENV)/.installed
 	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/mypy
 
 clean:
 	rm -rf var models

@@ -52,8 +52,10 @@ def safe_link(links: tuple[str, ...] | list[str]) -> str | None:
 
 def in_language(entry: Any, lang: str) -> tuple[str, str]:
     """(question, answer) of ``entry`` in ``lang`` when it has that version, else the Arabic ones."""
-    if lang == "en" and getattr(entry, "question_en", "") and getattr(entry, "answer_en", ""):
-        return entry.question_en, entry.answer_en
+    question_en: str = getattr(entry, "question_en", None) or ""
+    answer_en: str = getattr(entry, "answer_en", None) or ""
+    if lang == "en" and question_en and answer_en:
+        return question_en, answer_en
     return entry.question, entry.answer
 
 

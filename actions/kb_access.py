@@ -65,7 +65,7 @@ def _live_kb() -> KnowledgeBase:
                             index_dir=_index_dir)
         _live = LiveKnowledgeBase(config).start()
         log.info("live knowledge base started", extra={"kb_version": _live.version, "index_dir": _index_dir})
-    kb = _live.current
+    kb: KnowledgeBase | None = _live.current
     if kb is None:  # neither the store nor the index on disk could be read: retry from scratch next call
         _live.stop()
         _live = None

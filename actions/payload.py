@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal, TypedDict
+from typing import TypedDict
 
 from actions.state import CandidateInfo
+from contracts.handoff import HANDOFF_REASONS as REASONS
+from contracts.handoff import Candidate as PayloadCandidate
+from contracts.handoff import HandoffBody, HandoffReason
 
-HandoffReason = Literal["user_request", "low_confidence", "repeated_miss", "negative_feedback"]
-REASONS: tuple[HandoffReason, ...] = ("user_request", "low_confidence", "repeated_miss", "negative_feedback")
+__all__ = ["REASONS", "HandoffBody", "HandoffPayload", "HandoffReason", "PayloadCandidate", "build_payload"]
 
 SUMMARY_MESSAGES = 5
 SUMMARY_CHARS = 500
 MAX_CANDIDATES = 3
-
-
-class PayloadCandidate(TypedDict):
-    id: str
-    question: str
-    score: float
-
-
-class HandoffBody(TypedDict):
-    reason: HandoffReason
-    topic: str | None
-    candidates: list[PayloadCandidate]
-    summary: list[str]
 
 
 class HandoffPayload(TypedDict):

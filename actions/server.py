@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from rasa_sdk.endpoint import create_app as create_sdk_app
 from rasa_sdk.executor import ActionExecutor
@@ -18,22 +19,22 @@ from analytics.emitter import Emitter
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: ActionSettings) -> Sanic:
+def create_app(settings: ActionSettings) -> Sanic[Any, Any]:
     kb_access.configure(settings.index_dir, settings.redis_url, settings.redis_prefix, live=settings.kb_live)
     recorder = UnansweredRecorder(settings.redis_url)
     emitter = Emitter(recorder.redis(), settings.redis_prefix)  # the same client: connected lazily
     executor = ActionExecutor()
     for action_class in ACTION_CLASSES:
         executor.register_action(action_class(recorder, emitter))
-    app = create_sdk_app(executor, cors_origins=[])
+    app: Sanic[Any, Any] = create_sdk_app(executor, cors_origins=[])
 
     @app.before_server_start
-    async def load_knowledge_base(_app: Sanic) -> None:
+    async def load_knowledge_base(_app: Sanic[Any, Any]) -> None:
         # Loaded before /health answers, so "healthy" means "ready to answer" (or logged why not).
         await asyncio.to_thread(kb_access.preload)
 
     @app.after_server_stop
-    async def close_redis(_app: Sanic) -> None:
+    async def close_redis(_app: Sanic[Any, Any]) -> None:
         await recorder.close()
 
     return app

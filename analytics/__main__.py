@@ -86,7 +86,7 @@ def _health(s: AnalyticsSettings) -> int:
     backlog = None
     try:
         for group in client.xinfo_groups(stream):
-            if group["name"] in (keys.GROUP, keys.GROUP.encode()):
+            if group["name"] in (s.group, s.group.encode()):
                 backlog = {"pending": group["pending"], "lag": group.get("lag")}
     except redis.ResponseError:
         backlog = {"pending": 0, "lag": None, "note": "no stream yet"}

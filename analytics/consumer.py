@@ -42,13 +42,13 @@ class Consumer:
 
     def ensure_group(self) -> None:
         try:
-            self.redis.xgroup_create(self.stream, keys.GROUP, id="0", mkstream=True)
+            self.redis.xgroup_create(self.stream, self.s.group, id="0", mkstream=True)
         except redis.ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
 
     def read(self, pending: bool, block_ms: int) -> list[tuple[bytes, dict[bytes, bytes]]]:
-        got = self.redis.xreadgroup(keys.GROUP, self.s.consumer_name, {self.stream: "0" if pending else ">"},
+        got = self.redis.xreadgroup(self.s.group, self.s.consumer_name, {self.stream: "0" if pending else ">"},
                                     count=self.s.batch, block=None if pending else block_ms)
         return got[0][1] if got else []
 
@@ -67,7 +67,7 @@ class Consumer:
                 new, days = ingest(conn, events, self.tz)
             self.dirty |= days
         if ids:
-            self.redis.xack(self.stream, keys.GROUP, *ids)
+            self.redis.xack(self.stream, self.s.group, *ids)
         self.counted += new
         return new
 
@@ -118,7 +118,7 @@ class Consumer:
         """This consumer's unacked entries, then those another consumer left unacked for a minute."""
         entries = self.read(True, 0)
         if not entries:
-            got = self.redis.xautoclaim(self.stream, keys.GROUP, self.s.consumer_name, min_idle_time=60_000,
+            got = self.redis.xautoclaim(self.stream, self.s.group, self.s.consumer_name, min_idle_time=60_000,
                                         start_id="0-0", count=self.s.batch)
             entries = [(i, f) for i, f in got[1] if f]
         if entries:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-# The consumer group every analytics consumer joins: one group, so each event is handled by one consumer.
+# The default consumer group (ANALYTICS_GROUP): consumers of one group share the work, each event is handled
+# by one of them; a second store fed from the same stream (e.g. while moving to PostgreSQL) uses another group.
 GROUP = "analytics"
 
 

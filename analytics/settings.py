@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from analytics import keys
 from knowledge_base.envconf import SettingsError, env_choice, env_int, env_str, env_url
 
 DEFAULT_DB_URL = "sqlite:///var/analytics.sqlite3"
@@ -21,6 +22,7 @@ class AnalyticsSettings:
     retention_days: int = 730  # outcome records outlive the conversation (CONVERSATION_TTL_S) by far
     timezone: str = "Asia/Riyadh"  # days, weeks and quarters of the report are local to it
     consumer_name: str = "analytics-1"
+    group: str = keys.GROUP  # consumer group: a second store fed from the same stream needs its own
     batch: int = 500
     log_format: str = "text"
     log_level: str = "INFO"
@@ -43,6 +45,7 @@ class AnalyticsSettings:
             retention_days=env_int("ANALYTICS_RETENTION_DAYS", cls.retention_days, env, minimum=1),
             timezone=tz,
             consumer_name=env_str("ANALYTICS_CONSUMER", socket.gethostname() or cls.consumer_name, env),
+            group=env_str("ANALYTICS_GROUP", cls.group, env),
             batch=env_int("ANALYTICS_BATCH", cls.batch, env, minimum=1, maximum=10000),
             log_format=env_choice("LOG_FORMAT", ("text", "json"), cls.log_format, env),
             log_level=env_choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), cls.log_level, env),

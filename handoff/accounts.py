@@ -23,6 +23,7 @@ from handoff.conversations import token_hash
 from handoff.errors import AuthError, HandoffError, ThrottledError
 from handoff.frames import clean_text
 from handoff.keys import Keys
+from handoff.redis_text import text
 
 ROLES = ("agent", "supervisor", "editor")
 MIN_PASSWORD_CHARS = 10  # also printed by `make run` (scripts/devstack.py), so nobody learns it by failing
@@ -86,10 +87,10 @@ class AccountStore:
 
     async def get(self, username: str) -> dict[str, str] | None:
         raw = await self.redis.hgetall(self.keys.account(username))
-        return {k.decode(): v.decode() for k, v in raw.items()} or None
+        return {text(k): text(v) for k, v in raw.items()} or None
 
     async def list(self) -> list[dict[str, str]]:
-        names = sorted(n.decode() for n in await self.redis.smembers(self.keys.accounts))
+        names = sorted(text(n) for n in await self.redis.smembers(self.keys.accounts))
         rows = []
         for name in names:
             data = await self.get(name) or {}
@@ -102,7 +103,7 @@ class AccountStore:
         if not await self.get(username):
             raise HandoffError(f"user {username!r} does not exist", "unknown_user")
         await self.redis.hset(self.keys.account(username), "disabled", "1")
-        hashes = [h.decode() for h in await self.redis.smembers(self.keys.user_sessions(username))]
+        hashes = [text(h) for h in await self.redis.smembers(self.keys.user_sessions(username))]
         for h in hashes:
             await self.revoke_hash(h)
         return len(hashes)
@@ -127,7 +128,7 @@ class AccountStore:
         data = await self.get(username)
         stored = data.get("password_hash", _DUMMY_HASH) if data else _DUMMY_HASH
         try:
-            ok = await asyncio.to_thread(_hasher.verify, stored, password)
+            ok: bool = await asyncio.to_thread(_hasher.verify, stored, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         if not ok or data is None or data.get("disabled") == "1":
@@ -155,7 +156,7 @@ class AccountStore:
         raw = await self.redis.hgetall(self.keys.session(h))
         if not raw:
             raise AuthError("session token is unknown, expired or revoked: log in again", "bad_token")
-        username = raw[b"username"].decode()
+        username = text(raw[b"username"])
         data = await self.get(username)
         if not data or data.get("disabled") == "1":
             raise AuthError("account is disabled", "bad_token")
@@ -169,5 +170,5 @@ class AccountStore:
         raw = await self.redis.hget(self.keys.session(h), "username")
         await self.redis.delete(self.keys.session(h))
         if raw:
-            await self.redis.srem(self.keys.user_sessions(raw.decode()), h)
+            await self.redis.srem(self.keys.user_sessions(text(raw)), h)
         await self.redis.publish(self.keys.ch_revoked, f'{{"token_hash":"{h}"}}')

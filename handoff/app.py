@@ -18,6 +18,7 @@ from handoff.agent_ws import agent_ws
 from handoff.auth import ACCOUNTS_KEY
 from handoff.canned_api import routes as canned_routes
 from handoff.citizen_ws import GATEWAY_KEY, citizen_ws
+from handoff.dashboard_query import ReportSource
 from handoff.followups_api import routes as followup_routes
 from handoff.gateway import Gateway
 from handoff.http_api import routes
@@ -76,8 +77,13 @@ async def _static_cache(request: web.Request, response: web.StreamResponse) -> N
             response.headers[name] = value
 
 
+async def _favicon(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "favicon.ico", headers={"Cache-Control": "public, max-age=86400",
+                                                             "Content-Type": "image/x-icon"})
+
+
 def create_app(settings: Settings, gateway: Gateway | None = None,
-               report_source: dashboard.ReportSource | None = None) -> web.Application:
+               report_source: ReportSource | None = None) -> web.Application:
     gw = gateway or Gateway(settings)
     app = web.Application(middlewares=[request_context], client_max_size=64 * 1024)
     app[GATEWAY_KEY] = gw
@@ -102,6 +108,9 @@ def create_app(settings: Settings, gateway: Gateway | None = None,
             app.router.add_get(path, _page(page))
     if STATIC.is_dir():
         app.router.add_static("/static/", STATIC, follow_symlinks=False)
+    if "/favicon.ico" not in existing and (STATIC / "favicon.ico").exists():
+        # Browsers ask for it on every page whatever the HTML says; a 404 is a console error on each.
+        app.router.add_get("/favicon.ico", _favicon)
     app.on_response_prepare.append(_static_cache)
     app.on_startup.append(_start(gw))
     app.on_cleanup.append(_stop(gw))

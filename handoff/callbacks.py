@@ -15,6 +15,7 @@ from handoff.conversations import OPEN_STATES, AppendResult, body, now_iso, open
 from handoff.errors import HandoffError
 from handoff.keys import Keys
 from handoff.protocol import Callback
+from handoff.redis_text import text
 from knowledge_base.pii import to_ascii_digits
 
 _MOBILE_RE = re.compile(r"^(?:\+966|00966|966|0)?(5\d{8})$")
@@ -75,7 +76,7 @@ class Callbacks:
         return item
 
     async def list(self, status: str = "open", limit: int = 200) -> list[Callback]:
-        ids = [i.decode() for i in await self.redis.zrevrange(self.keys.callbacks, 0, 999)]
+        ids = [text(i) for i in await self.redis.zrevrange(self.keys.callbacks, 0, 999)]
         items: list[Callback] = []
         for callback_id in ids:
             item = await self.get(callback_id)

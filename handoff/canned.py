@@ -48,7 +48,7 @@ class CannedStore:
     async def list(self, username: str) -> dict[str, list[CannedReply]]:
         out: dict[str, list[CannedReply]] = {}
         for scope in ("personal", "team"):
-            raw = await self.redis.hvals(self._key(scope, username))  # type: ignore[arg-type]
+            raw = await self.redis.hvals(self._key(scope, username))
             out[scope] = sorted((json.loads(r) for r in raw), key=lambda r: r["title"])
         return out
 
@@ -76,8 +76,8 @@ class CannedStore:
 
     async def update(self, username: str, role: str, reply_id: str, data: dict[str, Any]) -> CannedReply:
         key, reply = await self._find(username, role, reply_id)
-        reply.update(title=_field(data, "title", MAX_TITLE_CHARS), text=_field(data, "text", MAX_TEXT_CHARS),
-                     updated_at=now_iso(), updated_by=username)
+        reply.update({"title": _field(data, "title", MAX_TITLE_CHARS), "text": _field(data, "text", MAX_TEXT_CHARS),
+                      "updated_at": now_iso(), "updated_by": username})
         await self.redis.hset(key, reply_id, json.dumps(reply, ensure_ascii=False))
         return reply
 

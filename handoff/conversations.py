@@ -21,6 +21,7 @@ from redis.exceptions import RedisError
 from handoff import scripts
 from handoff.errors import ConversationError
 from handoff.keys import Keys
+from handoff.redis_text import text
 
 
 def now_iso() -> str:
@@ -110,7 +111,7 @@ class ConversationStore:
             await pipe.watch(key)
             if not await pipe.exists(key):
                 raise ConversationError(f"conversation {cid} does not exist (or expired)", "unknown_conversation")
-            pipe.multi()
+            pipe.multi()  # type: ignore[no-untyped-call]  # redis-py leaves Pipeline.multi unannotated
             pipe.hset(key, "locale", locale)
             await pipe.execute()
 
@@ -118,12 +119,12 @@ class ConversationStore:
         data = await self.redis.hgetall(self.keys.conv(cid))
         if not data:
             raise ConversationError(f"conversation {cid} does not exist (or expired)", "unknown_conversation")
-        return {k.decode(): v.decode() for k, v in data.items()}
+        return {text(k): text(v) for k, v in data.items()}
 
     async def authenticate(self, cid: str, token: str) -> dict[str, str]:
         """The conversation hash if ``token`` is its token; one error for 'unknown' and 'wrong'."""
         raw = await self.redis.hgetall(self.keys.conv(cid))
-        meta = {k.decode(): v.decode() for k, v in raw.items()}
+        meta = {text(k): text(v) for k, v in raw.items()}
         if not meta or not hmac.compare_digest(meta.get("token_hash", ""), token_hash(token)):
             raise ConversationError("unknown conversation or wrong token: start a new conversation", "bad_token")
         return meta
@@ -183,13 +184,13 @@ class ConversationStore:
     async def entries(self, cid: str, after_seq: int = 0, count: int | None = None) -> list[dict[str, Any]]:
         """Transcript entries with seq > after_seq, in order."""
         rows = await self.redis.xrange(self.keys.transcript(cid), min=f"(0-{after_seq}", max="+", count=count)
-        return [json.loads(fields[b"e"]) for _id, fields in rows]
+        return [json.loads(fields[b"e"]) for _id, fields in rows or [] if fields]
 
     async def recent_user_texts(self, cid: str, limit: int = 3) -> list[str]:
         rows = await self.redis.xrevrange(self.keys.transcript(cid), count=40)
         texts = []
-        for _id, fields in rows:
-            entry = json.loads(fields[b"e"])
+        for _id, fields in rows or []:
+            entry = json.loads(fields[b"e"]) if fields else {}
             if entry.get("type") == "user_message" and not entry.get("payload"):
                 texts.append(entry["text"])
                 if len(texts) == limit:

@@ -31,7 +31,7 @@ from handoff.dashboard_query import (
 from handoff.settings import Settings
 
 log = logging.getLogger(__name__)
-SOURCE_KEY: web.AppKey[ReportSource] = web.AppKey("dashboard_source", object)
+SOURCE_KEY: web.AppKey[ReportSource] = web.AppKey("dashboard_source")
 SETTINGS_KEY: web.AppKey[Settings] = web.AppKey("dashboard_settings", Settings)
 ROLES = ("supervisor", "agent")
 _PRINTING = asyncio.Semaphore(1)

@@ -66,9 +66,9 @@ def parse_query(query: dict[str, str], tz: str, today: date) -> ReportQuery:
             raise QueryError(f"{name} must be 1-64 printable characters")
         filters[name] = value or None
     quarter, hijri_quarter = query.get("quarter") or None, query.get("hijri_quarter") or None
-    for name, value in (("quarter", quarter), ("hijri_quarter", hijri_quarter)):
-        if value and not _QUARTER_RE.fullmatch(value):
-            raise QueryError(f"{name}={value!r} must look like 2026-Q4 (Hijri: 1448-Q2)")
+    for name, wanted in (("quarter", quarter), ("hijri_quarter", hijri_quarter)):
+        if wanted and not _QUARTER_RE.fullmatch(wanted):
+            raise QueryError(f"{name}={wanted!r} must look like 2026-Q4 (Hijri: 1448-Q2)")
     last = _day("to", query["to"]) if query.get("to") else today
     first = _day("from", query["from"]) if query.get("from") else last - timedelta(days=29)
     if first > last:

@@ -32,15 +32,15 @@ class StoreSource:
             try:
                 from analytics.store import make_engine
             except ImportError:
-                make_engine = None
-            self._engine = make_engine(self.url) if make_engine else create_engine(self.url, pool_pre_ping=True)
+                self._engine = create_engine(self.url, pool_pre_ping=True)
+            else:
+                self._engine = make_engine(self.url)
         return self._engine
 
     def _report(self, query: ReportQuery) -> dict[str, Any]:
         try:
-            from analytics.report import build_report
-
             from analytics import periods
+            from analytics.report import build_report
         except ImportError as exc:
             raise AnalyticsUnavailable(f"the analytics report is not installed: {exc}") from None
         if query.quarter:

@@ -65,7 +65,8 @@ def setup(app: web.Application) -> None:
     app.router.add_routes(learn_routes.routes)
     app.router.add_routes(faq_routes.routes)
     app.router.add_get("/editor", editor_page)
-    for name in ("editor.js", "editor-tools.js", "editor.css", "editor-strings.json"):  # no clash with /static
+    # Served under /editor/ (no clash with /static).
+    for name in ("editor.js", "editor-tools.js", "editor-history.js", "editor.css", "editor-strings.json"):
         app.router.add_get(f"/editor/{name}", _static_file(name))
 
 

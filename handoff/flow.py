@@ -9,11 +9,11 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 
+from handoff import leaving
 from handoff.conversations import AppendResult, now_iso
 from handoff.errors import ConversationError
-from handoff.followups import CSAT_FOLLOWUP_MAX, Trigger, normalise_gulf_mobile
+from handoff.followups import CSAT_FOLLOWUP_MAX, create_followup, normalise_gulf_mobile
 from handoff.gateway import Gateway
 from handoff.protocol import FeedbackValue, HandoffPacket
 from handoff.rasa import BotTurn, RasaUnavailable, context
@@ -23,10 +23,6 @@ from knowledge_base.pii import mask
 log = logging.getLogger(__name__)
 
 Typing = Callable[[bool], None]
-
-
-def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def typed_text(text: str) -> str:
@@ -134,7 +130,7 @@ async def _store_turn(gw: Gateway, cid: str, turn: BotTurn) -> None:
             return
         gw.metrics.messages.labels("bot").inc()
     if turn.handoff is not None:
-        packet: HandoffPacket = {**turn.handoff, "requested_at": now_iso()}  # type: ignore[typeddict-item]
+        packet: HandoffPacket = {**turn.handoff, "requested_at": now_iso()}
         if not packet["summary"]:
             packet["summary"] = await gw.conversations.recent_user_texts(cid)
         await try_handoff(gw, cid, packet)
@@ -200,17 +196,6 @@ async def submit_csat(gw: Gateway, cid: str, msg_id: str | None, score: int, com
     return res.seq
 
 
-async def create_followup(gw: Gateway, cid: str, trigger: Trigger) -> bool:
-    """The conversation's follow-up task (once) and its ``followup.created`` event. True if new."""
-    made = await gw.followups.create(cid, trigger)
-    if made is None:
-        return False
-    log.info("follow-up task created", extra={"task_id": made["task_id"], "trigger": trigger})
-    await gw.analytics.emit("followup.created", cid, task_id=made["task_id"], trigger=trigger,
-                            due_at=iso(made["due_at"]), has_number=False)
-    return True
-
-
 async def submit_followup_contact(gw: Gateway, cid: str, msg_id: str, mobile: str | None) -> AppendResult:
     """The citizen's answer to the number step: a mobile to be called on (with consent) or none.
 
@@ -238,6 +223,8 @@ async def submit_feedback(
     res = await gw.feedback.record(cid, msg_id, value, prompt_seq)
     if res.stored:
         gw.metrics.feedback.labels(value).inc()
+        if value == "down":
+            await leaving.watch(gw, cid)
         log.info("answer rated", extra={"value": value})
         await gw.analytics.emit("feedback.thumb", cid, value=value, faq_id=None)
     return res

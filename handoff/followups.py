@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import time
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -24,6 +26,7 @@ from handoff.errors import HandoffError
 from handoff.keys import Keys
 from knowledge_base.pii import to_ascii_digits
 
+log = logging.getLogger(__name__)
 Trigger = Literal["csat_low", "thumb_down_left"]
 RESULTS = ("reached", "not_reached", "resolved", "escalated")
 CLOSING = {"reached", "resolved", "escalated"}  # not_reached keeps the task open for a retry
@@ -226,3 +229,18 @@ def view(task: dict[str, Any], username: str, now: float) -> dict[str, Any]:
     out["seconds_left"] = round(task["due_at"] - now)
     out["overdue"] = task["status"] == "open" and now > task["due_at"]
     return out
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+async def create_followup(gw: Any, cid: str, trigger: Trigger) -> bool:
+    """The conversation's follow-up task (once) and its ``followup.created`` event. True if new."""
+    made = await gw.followups.create(cid, trigger)
+    if made is None:
+        return False
+    log.info("follow-up task created", extra={"task_id": made["task_id"], "trigger": trigger})
+    await gw.analytics.emit("followup.created", cid, task_id=made["task_id"], trigger=trigger,
+                            due_at=iso(made["due_at"]), has_number=False)
+    return True

@@ -14,8 +14,7 @@ from aiohttp import web
 
 from handoff.auth import authenticate, require_role
 from handoff.citizen_ws import GATEWAY_KEY
-from handoff.flow import iso
-from handoff.followups import FollowupError, reasons, view
+from handoff.followups import FollowupError, iso, reasons, view
 from handoff.http_api import _error, _json_body
 
 routes = web.RouteTableDef()

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from redis.exceptions import RedisError
 
 from analytics.emitter import Emitter
+from handoff import leaving
 from handoff.accounts import AccountStore
 from handoff.callbacks import Callbacks, Csat
 from handoff.conversations import ConversationStore
@@ -59,7 +60,6 @@ class Gateway:
         self.csat = Csat(self.redis, self.keys)
         self.feedback = FeedbackStore(self.redis, self.keys, s.conversation_ttl_s)
         self.followups = Followups(self.redis, self.keys, s.followup_due_s, s.callback_number_retention_s)
-        self.analytics = Emitter(self.redis, s.redis_prefix)
         self.new_conversations = NewConversationLimit(self.redis, self.keys, s.citizen_new_conversations_per_hour)
         self.accounts = AccountStore(self.redis, self.keys, s.session_ttl_s, s.login_max_failures, s.login_lock_s)
         self.rasa = RasaClient(s.rasa_url, s.rasa_timeout_s)
@@ -202,6 +202,8 @@ class Gateway:
                                            if c.cid and c.state in ("queued", "with_agent") and not c.ws.closed])
                 await sweep_queue(self)
                 await self.sweep_citizen_presence()
+                await leaving.beat(self, [c.cid for c in list(self.citizens) if c.cid and not c.ws.closed])
+                await leaving.sweep(self)
                 await self.check_sessions()
             except RedisError as exc:
                 log.warning("reaper: redis error %s", type(exc).__name__)

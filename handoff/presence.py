@@ -12,6 +12,7 @@ import redis.asyncio as aioredis
 
 from handoff import scripts
 from handoff.keys import Keys
+from handoff.redis_text import text
 
 
 class Presence:
@@ -39,7 +40,7 @@ class Presence:
 
     async def online(self) -> list[str]:
         cutoff = time.time() - self.timeout_s
-        names = [n.decode() for n in await self.redis.zrangebyscore(self.keys.presence, cutoff, "+inf")]
+        names = [text(n) for n in await self.redis.zrangebyscore(self.keys.presence, cutoff, "+inf")]
         if not names:
             return []
         statuses = await self.redis.hmget(self.keys.presence_status, names)
@@ -51,7 +52,7 @@ class Presence:
     async def stale(self) -> tuple[list[str], float]:
         cutoff = time.time() - self.timeout_s
         names = await self.redis.zrangebyscore(self.keys.presence, "-inf", f"({cutoff}")
-        return [n.decode() for n in names], cutoff
+        return [text(n) for n in names], cutoff
 
     async def drop_if_stale(self, username: str, cutoff: float) -> bool:
         return bool(await self._drop(keys=[self.keys.presence], args=[username, cutoff]))

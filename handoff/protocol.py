@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
 
+# The handoff packet is shared with the action server: one definition, in contracts/ (re-exported here).
+from contracts.handoff import Candidate as Candidate
+from contracts.handoff import HandoffPacket as HandoffPacket
+from contracts.handoff import HandoffReason as HandoffReason
+
 State = Literal["bot", "queued", "with_agent", "closed"]
-HandoffReason = Literal["user_request", "low_confidence", "repeated_miss", "negative_feedback"]
 Outcome = Literal["resolved", "unresolved", "referred", "spam"]
 FeedbackValue = Literal["up", "down"]
 
@@ -27,26 +31,12 @@ class Link(TypedDict):
     url: str
 
 
-class Candidate(TypedDict):
-    id: str
-    question: str
-    score: float
-
-
 class ConversationContext(TypedDict):
     """The assistant's latest view of the conversation (Rasa ``custom.context``, docs/handoff-payload.md),
     kept in the conversation hash: a handoff without a bot turn (the widget's link) is filled from it."""
 
     topic: str | None
     candidates: list[Candidate]
-
-
-class HandoffPacket(TypedDict):
-    reason: str
-    topic: str | None
-    summary: list[str]
-    candidates: list[Candidate]
-    requested_at: str
 
 
 class QueueItem(TypedDict):

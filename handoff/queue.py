@@ -23,6 +23,7 @@ from handoff.errors import ConversationError
 from handoff.keys import Keys
 from handoff.presence import Presence
 from handoff.protocol import HandoffPacket, QueueItem
+from handoff.redis_text import text
 
 PriorityHook = Callable[[HandoffPacket], int]
 
@@ -104,7 +105,7 @@ class Queue:
         """The conversation's number among the citizens queued today (local day), kept on a later handoff."""
         known = await self.redis.hget(self.keys.conv(cid), "day_no")
         if known:
-            return known.decode()
+            return text(known)
         key = self.keys.day_count(datetime.now(self.tz).date().isoformat())
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.incr(key)
@@ -189,7 +190,7 @@ class Queue:
 
     async def requeue(self, cid: str, username: str, cutoff: float) -> TransitionResult:
         """with_agent -> queued at its original place, only if ``username`` is still silent since ``cutoff``."""
-        reason = (await self.redis.hget(self.keys.conv(cid), "reason") or b"user_request").decode()
+        reason = text(await self.redis.hget(self.keys.conv(cid), "reason") or b"user_request")
         return await self._run(
             cid, from_states="with_agent", agent=username, status=_status("queued", reason),
             set_fields={"state": "queued", "agent": "", "agent_name": ""}, queue_op="add",
@@ -198,14 +199,14 @@ class Queue:
         )
 
     async def assigned(self, username: str) -> list[str]:
-        return sorted(m.decode() for m in await self.redis.smembers(self.keys.agent_convs(username)))
+        return sorted(text(m) for m in await self.redis.smembers(self.keys.agent_convs(username)))
 
     async def length(self) -> int:
-        return int(await self.redis.zcard(self.keys.queue))
+        return await self.redis.zcard(self.keys.queue)
 
     async def position(self, cid: str) -> int | None:
         rank = await self.redis.zrank(self.keys.queue, cid)
-        return None if rank is None else int(rank) + 1
+        return rank + 1 if isinstance(rank, int) else None  # None: not queued (a list only WITHSCORE)
 
     async def estimate(self, position: int) -> int:
         online = await self.presence.online_count()
@@ -217,7 +218,7 @@ class Queue:
         return _item(cid, raw, pos)
 
     async def snapshot(self, limit: int = 500) -> list[QueueItem]:
-        cids = [c.decode() for c in await self.redis.zrange(self.keys.queue, 0, limit - 1)]
+        cids = [text(c) for c in await self.redis.zrange(self.keys.queue, 0, limit - 1)]
         async with self.redis.pipeline(transaction=False) as pipe:
             for cid in cids:
                 pipe.hgetall(self.keys.conv(cid))
@@ -226,8 +227,8 @@ class Queue:
         return [item for item in items if item is not None]
 
 
-def _item(cid: str, raw: dict[bytes, bytes], position: int) -> QueueItem | None:
-    meta = {k.decode(): v.decode() for k, v in raw.items()}
+def _item(cid: str, raw: dict[bytes | str, bytes | str], position: int) -> QueueItem | None:
+    meta = {text(k): text(v) for k, v in raw.items()}
     if meta.get("state") != "queued":
         return None
     packet = json.loads(meta.get("handoff") or "{}")

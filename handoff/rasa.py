@@ -14,12 +14,12 @@ from typing import Any
 
 import aiohttp
 
+from contracts.handoff import Candidate, HandoffBody, is_reason
 from handoff.errors import HandoffError
-from handoff.protocol import Button, Candidate, ConversationContext, Link
+from handoff.protocol import Button, ConversationContext, Link
 
 log = logging.getLogger(__name__)
 
-HANDOFF_REASONS = ("user_request", "low_confidence", "repeated_miss", "negative_feedback")
 _SAFE_SCHEMES = ("https://", "mailto:", "tel:")
 
 
@@ -30,7 +30,7 @@ class RasaUnavailable(HandoffError):
 @dataclass
 class BotTurn:
     messages: list[dict[str, Any]] = field(default_factory=list)  # bot_message entries without seq/ts
-    handoff: dict[str, Any] | None = None  # reason, topic, candidates, summary
+    handoff: HandoffBody | None = None
     context: ConversationContext | None = None  # the latest custom.context of the turn
 
 
@@ -66,11 +66,13 @@ def context(raw: Any) -> ConversationContext:
     return {"topic": topic, "candidates": candidates[:10]}
 
 
-def _handoff(raw: Any) -> dict[str, Any]:
+def _handoff(raw: Any) -> HandoffBody:
     raw = raw if isinstance(raw, dict) else {}
-    reason = raw.get("reason") if raw.get("reason") in HANDOFF_REASONS else "user_request"
+    reason = raw.get("reason")
     summary = [str(s)[:1000] for s in raw.get("summary") or [] if isinstance(s, str)][:10]
-    return {"reason": reason, **context(raw), "summary": summary}
+    ctx = context(raw)
+    return {"reason": reason if is_reason(reason) else "user_request", "topic": ctx["topic"],
+            "candidates": ctx["candidates"], "summary": summary}
 
 
 def parse_replies(replies: Any) -> BotTurn:
@@ -78,7 +80,8 @@ def parse_replies(replies: Any) -> BotTurn:
     for reply in replies if isinstance(replies, list) else []:
         if not isinstance(reply, dict):
             continue
-        custom = reply.get("custom") if isinstance(reply.get("custom"), dict) else {}
+        raw_custom = reply.get("custom")
+        custom: dict[str, Any] = raw_custom if isinstance(raw_custom, dict) else {}
         if "handoff" in custom:
             turn.handoff = _handoff(custom["handoff"])
         if "context" in custom:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -194,7 +195,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     )
 
 
-def _analytics(env: Mapping[str, str], d: Settings) -> dict[str, object]:
+def _analytics(env: Mapping[str, str], d: Settings) -> dict[str, Any]:
     urls = {}
     for name, default in (("ANALYTICS_DB_URL", d.analytics_db_url), ("ANALYTICS_DEMO_DB_URL", d.analytics_demo_db_url)):
         raw = env_str(name, default, env)

@@ -74,10 +74,17 @@ def labels_for(vectors: np.ndarray, threshold: float) -> np.ndarray:
     return fcluster(tree, t=1.0 - threshold, criterion="distance")
 
 
+def central_order(members: list[int], records: list[UnansweredRecord], sims: np.ndarray) -> list[int]:
+    """One member per distinct text, most central first (highest mean similarity to the other distinct
+    texts): ten copies of one message must not make it the title of everything around it."""
+    distinct = list({records[i].text: i for i in reversed(members)}.values())[::-1]
+    sub = sims[np.ix_(distinct, distinct)]
+    return [distinct[i] for i in np.argsort(-sub.mean(axis=1), kind="stable")]
+
+
 def _make(members: list[int], records: list[UnansweredRecord], sims: np.ndarray) -> Cluster:
-    sub = sims[np.ix_(members, members)]
-    order = [members[i] for i in np.argsort(-sub.mean(axis=1), kind="stable")]
-    examples = list(dict.fromkeys(records[i].text for i in order))[:MAX_EXAMPLES]
+    order = central_order(members, records, sims)
+    examples = [records[i].text for i in order][:MAX_EXAMPLES]
     near = Counter(c for i in members for c in records[i].candidates[:1])
     group = [records[i] for i in members]
     return Cluster(

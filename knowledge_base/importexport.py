@@ -68,9 +68,12 @@ class RowPlan:
     fields: list[str] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     data: dict[str, Any] | None = None
+    changes: dict[str, dict[str, Any]] = field(default_factory=dict)  # field -> {"before", "after"}
+    published: bool = False  # a change would overwrite an entry citizens are being answered with
 
     def to_json(self) -> dict[str, Any]:
-        return {"row": self.row, "id": self.id, "action": self.action, "fields": self.fields, "errors": self.errors}
+        return {"row": self.row, "id": self.id, "action": self.action, "fields": self.fields, "errors": self.errors,
+                "changes": self.changes, "published": self.published}
 
 
 @dataclass
@@ -87,6 +90,7 @@ class ImportReport:
 
     def to_json(self) -> dict[str, Any]:
         return {"applied": self.applied, "version": self.version, "counts": self.counts(),
+                "overwrites_published": sum(1 for r in self.rows if r.published),
                 "rows": [r.to_json() for r in self.rows]}
 
 
@@ -234,24 +238,35 @@ def plan(rows: list[dict[str, Any]], current: dict[str, StoredEntry]) -> ImportR
     for n, raw in enumerate(rows, 2 if rows else 1):  # row 1 is the header in CSV/XLSX
         raw = dict(raw)
         raw.setdefault("status", "draft")
-        entry_id = raw.get("id") or _auto_id(raw)
+        given = raw.get("id")
         try:
-            check_id(entry_id)
+            if given:
+                check_id(given)
+            fields = clean_fields({k: v for k, v in raw.items() if k != "id"}, partial=False)
+            entry_id = given or _auto_id(raw)  # an id is made up only for a row that will be added
             if entry_id in seen:
                 raise ValidationFailed([FieldError("id", "duplicate_id")])
-            raw["id"] = entry_id
-            fields = clean_fields(raw, partial=False)
         except ValidationFailed as exc:
-            plans.append(RowPlan(n, entry_id, "reject", errors=[e.to_json() for e in exc.errors]))
+            plans.append(RowPlan(n, given or None, "reject", errors=[e.to_json() for e in exc.errors]))
             continue
+        raw["id"] = entry_id
         seen.add(entry_id)
         before = current.get(entry_id)
         if before is None:
             plans.append(RowPlan(n, entry_id, "add", fields=sorted(fields), data=raw))
             continue
-        changed = diff(before, replace(before, **fields, deleted=False))
-        plans.append(RowPlan(n, entry_id, "change" if changed else "unchanged", fields=changed, data=raw))
+        plans.append(_change_plan(n, before, fields, raw))
     return ImportReport(plans)
+
+
+def _change_plan(n: int, before: StoredEntry, fields: dict[str, Any], raw: dict[str, Any]) -> RowPlan:
+    after = replace(before, **fields, deleted=False)
+    changed = diff(before, after)
+    if not changed:
+        return RowPlan(n, before.id, "unchanged", data=raw)
+    old, new = before.to_json(), after.to_json()
+    changes = {f: {"before": old[f], "after": new[f]} for f in changed}
+    return RowPlan(n, before.id, "change", fields=changed, data=raw, changes=changes, published=before.served)
 
 
 def _parse_and_plan(data: bytes, fmt: str, current: dict[str, StoredEntry]) -> ImportReport:

@@ -1,7 +1,8 @@
 """Fusion weights by listwise ranking: P(entry) = softmax(TEMPERATURE x fused) over each question's
 candidate pool, maximising the likelihood of the gold entry over labelled questions of several corpora.
 
-fused = alpha x dense + beta x char-gram BM25 + gamma x word BM25 - delta x uncovered. All four are fitted,
+fused = alpha x dense + beta x char-gram BM25 + gamma x word BM25 - delta x uncovered + eta x action match
+- theta x action mismatch (actions.py). All six are fitted,
 then scaled so that the dense weight is DENSE_WEIGHT (ranking does not depend on the scale; the
 decision models' features do). Fitted on each
 set of corpora leaving one out, the weights came out the same within ±0.03 and raised top-1 on the

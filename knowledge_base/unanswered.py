@@ -12,7 +12,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from knowledge_base.chitchat import is_chitchat
 from knowledge_base.keys import KbKeys, keys_or_env
+from knowledge_base.person_request import asks_for_person
 from knowledge_base.pii import mask
 
 Reason = Literal["low_confidence", "clarify_rejected", "negative_feedback"]
@@ -36,6 +38,12 @@ class UnansweredRecord:
 
 
 
+def wants_an_faq(text: str) -> bool:
+    """False for what no FAQ answers: a request for a person (the handoff is the answer) or small talk.
+    Kept out of the list, they no longer become the biggest cluster and give it their title."""
+    return not asks_for_person(text) and not is_chitchat(text)
+
+
 def _s(v: Any) -> str:
     return v.decode("utf-8") if isinstance(v, bytes) else str(v)
 
@@ -49,11 +57,11 @@ async def record_unanswered(
     candidates: list[str] | None = None,
     keys: KbKeys | None = None,
 ) -> str | None:
-    """Append one masked record; returns its stream id (None when the text is empty)."""
+    """Append one masked record; returns its stream id (None when the text is empty or wants no FAQ)."""
     if reason not in REASONS:
         raise ValueError(f"reason must be one of {', '.join(REASONS)}, got {reason!r}")
     masked = mask(" ".join(text.split()))[:MAX_TEXT]
-    if not masked:
+    if not masked or not wants_an_faq(text):
         return None
     fields = {
         "text": masked,

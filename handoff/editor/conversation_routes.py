@@ -17,7 +17,7 @@ routes = web.RouteTableDef()
 
 def question_and_reply(entries: list[dict[str, Any]]) -> tuple[str, str] | None:
     """The citizen message just before the agent's first reply, and that reply (consecutive agent lines)."""
-    question, reply = "", []
+    question, reply = "", list[str]()
     for entry in entries:
         kind = entry.get("type")
         if kind == "user_message" and not entry.get("payload"):

@@ -9,7 +9,7 @@ from aiohttp import web
 from handoff.editor import common as c
 from knowledge_base.clusters import cluster_records
 from knowledge_base.embcache_redis import RedisEmbeddingCache
-from knowledge_base.unanswered import mark_done, open_records
+from knowledge_base.unanswered import mark_done, open_records, wants_an_faq
 from knowledge_base.validation import FieldError
 
 routes = web.RouteTableDef()
@@ -21,6 +21,7 @@ async def clusters(request: web.Request) -> web.Response:
     await c.writer(request)
     store, live = c.store_of(request), c.live_of(request)
     records = await open_records(store.redis, store.keys, limit=c.int_query(request, "limit", 2000, 1, 5000))
+    records = [r for r in records if wants_an_faq(r.text)]  # recorded before the check existed
     encoder = getattr(live.current, "encoder", None) or live.encoder
     cache = RedisEmbeddingCache(live.redis, store.keys, ttl_seconds=QUERY_VECTOR_TTL)
     found = await asyncio.to_thread(cluster_records, records, encoder, cache)

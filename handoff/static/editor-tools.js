@@ -98,8 +98,11 @@ export function setupTools(app) {
   }
 
   let file = null;
+  let preview = null;
   async function runImport(dryRun) {
     if (!file) return;
+    if (!dryRun && preview && preview.overwrites_published
+        && !window.confirm(t("confirm_overwrite_published", { n: preview.overwrites_published }))) return;
     const fmt = file.name.split(".").pop().toLowerCase();
     const res = await fetch(`/api/faq/import?format=${encodeURIComponent(fmt)}&dry_run=${dryRun ? 1 : 0}`, {
       method: "POST", headers: api.headers({ "Content-Type": "application/octet-stream" }), body: file,
@@ -109,14 +112,44 @@ export function setupTools(app) {
       $("#import-counts").textContent = (data && data.reason) || t("error_generic", { status: res.status });
       return;
     }
-    $("#import-counts").textContent = (data.applied ? `${t("import_applied")} ` : "") + t("import_counts", data.counts);
-    $("#import-rows tbody").replaceChildren(...data.rows.map((r) => el("tr", { "data-action": r.action },
-      el("td", { text: String(r.row) }), el("td", { text: r.id || "" }),
-      el("td", { class: `act-${r.action}`, text: t(`act_${r.action}`) }),
-      el("td", { text: r.errors.length ? r.errors.map((e) => `${e.field}: ${e.message_ar}`).join(" — ") : r.fields.join("، ") }))));
+    preview = data.applied ? null : data;
+    $("#import-counts").textContent = (data.applied ? `${t("import_applied")} ` : "") + t("import_counts", data.counts)
+      + (data.overwrites_published && !data.applied ? ` — ${t("import_published", { n: data.overwrites_published })}` : "");
+    $("#import-rows tbody").replaceChildren(...data.rows.map(importRow));
     $("#import-rows").hidden = false;
-    $("#import-apply").disabled = data.applied || data.counts.add + data.counts.change === 0;
+    $("#import-skip").checked = false;
+    $("#import-skip-row").hidden = data.applied || data.counts.reject === 0;
+    $("#import-skip-label").textContent = t("import_skip_rejected", { n: data.counts.reject });
+    updateApply();
     if (data.applied) await app.loadList();
+  }
+
+  function updateApply() {
+    const c = preview && preview.counts;
+    const blocked = !c || c.add + c.change === 0 || (c.reject > 0 && !$("#import-skip").checked);
+    $("#import-apply").disabled = blocked;
+  }
+
+  const fieldName = (f) => (t(`f_${f}`) === `f_${f}` ? f : t(`f_${f}`).replace(/ \(.*\)$/, ""));
+  const shown = (v) => (Array.isArray(v) ? v.join(" | ") : v === "published" || v === "draft" ? t(`status_${v}`) : String(v ?? ""));
+
+  function importDetails(r) {
+    if (r.errors.length) {
+      return r.errors.map((e) => el("p", { class: "error" }, el("strong", { text: `${fieldName(e.field)}: ` }), e.message_ar));
+    }
+    if (r.action === "change") {
+      return r.fields.map((f) => el("p", { class: "change", "data-field": f }, el("strong", { text: `${fieldName(f)}: ` }),
+        el("del", { dir: "auto", text: shown(r.changes[f].before) }), " ← ", el("ins", { dir: "auto", text: shown(r.changes[f].after) })));
+    }
+    return [r.fields.map(fieldName).join("، ")];
+  }
+
+  function importRow(r) {
+    const act = el("td", { class: `act-${r.action}`, text: t(`act_${r.action}`) });
+    if (r.published) act.append(el("span", { class: "badge badge-published", text: t("status_published") }));
+    return el("tr", { "data-action": r.action },
+      el("td", { text: String(r.row) }), el("td", { dir: "ltr", text: r.id || "—" }), act,
+      el("td", { class: "import-details" }, ...importDetails(r)));
   }
 
   async function download(fmt) {
@@ -135,6 +168,7 @@ export function setupTools(app) {
   $("#refresh-learned").addEventListener("click", loadLearned);
   $("#import-form").addEventListener("submit", (ev) => { ev.preventDefault(); file = $("#import-file").files[0]; runImport(true); });
   $("#import-apply").addEventListener("click", () => runImport(false));
+  $("#import-skip").addEventListener("change", updateApply);
   for (const fmt of ["csv", "jsonl", "xlsx"]) {
     const b = el("button", { type: "button", class: "btn btn-secondary", text: t("export", { fmt: fmt.toUpperCase() }) });
     b.addEventListener("click", () => download(fmt));

@@ -1,11 +1,13 @@
 // FAQ editor page: login, list + filters, edit form (validation, 409, near-duplicates), history with diffs.
 // Everything user-supplied is rendered with textContent; strings come from /editor/editor-strings.json.
+import { historyItem, localTime, setTimeZone } from "/editor/editor-history.js";
 import { setupTools } from "/editor/editor-tools.js";
 
 const TOKEN_KEY = "faq-editor-session";
 const WRITE_ROLES = new Set(["editor", "supervisor"]);
-const FIELDS = ["category", "question", "alternatives", "answer", "links", "tags", "status"];
-const LISTS = new Set(["alternatives", "links", "tags"]);
+const FIELDS = ["category", "question", "alternatives", "answer", "links", "tags", "status",
+  "question_en", "alternatives_en", "answer_en"];
+const LISTS = new Set(["alternatives", "links", "tags", "alternatives_en"]);
 let T = {};
 
 export const t = (key, vars = {}) => {
@@ -47,12 +49,14 @@ export class Api {
   }
 }
 
+const FILTERS = [["category", "#f-cat"], ["status", "#f-status"], ["translation", "#f-trans"], ["q", "#f-q"]];
 const lines = (text) => text.split("\n").map((s) => s.trim()).filter(Boolean);
 
 class EditorApp {
   constructor() {
     this.api = new Api();
     this.current = null; // the entry in the form (null: a new one)
+    this.tab = "list";
     this.fromUnanswered = [];
   }
 
@@ -94,19 +98,30 @@ class EditorApp {
   }
 
   showTab(name) {
+    if (name !== this.tab) this.flash(""); // a message about another tab's action would be read as about this one
+    this.tab = name;
     for (const b of document.querySelectorAll(".tab")) b.setAttribute("aria-pressed", String(b.dataset.tab === name));
     for (const p of document.querySelectorAll(".panel")) p.hidden = p.id !== `panel-${name}`;
     if (name === "unanswered") this.tools.loadClusters();
     if (name === "learned") this.tools.loadLearned();
   }
 
-  async loadList() {
+  /** `reveal`: after a write, clear filters that would hide the entry just written. */
+  async loadList(reveal = false) {
     const params = new URLSearchParams();
-    for (const [key, sel] of [["category", "#f-cat"], ["status", "#f-status"], ["q", "#f-q"]]) {
+    for (const [key, sel] of FILTERS) {
       if ($(sel).value) params.set(key, $(sel).value);
     }
     const res = await this.api.call("GET", `/api/faq?${params}`);
     if (!res.ok) return;
+    const shown = this.current && res.data.entries.some((e) => e.id === this.current.id);
+    if (reveal && this.current && !this.current.deleted && !shown && params.toString()) {
+      // The entry just saved or published would be hidden by the filters: clear them so it is in view.
+      for (const [, sel] of FILTERS) $(sel).value = "";
+      this.flash(`${$("#flash").textContent} ${t("filters_cleared")}`.trim());
+      return this.loadList();
+    }
+    this.renderTranslations(res.data.translations);
     this.renderCategories(res.data.categories);
     $("#list-count").textContent = t("count", { n: res.data.total });
     const body = $("#entries tbody");
@@ -121,14 +136,25 @@ class EditorApp {
     $("#categories").replaceChildren(...categories.map((c) => el("option", { value: c })));
   }
 
+  renderTranslations(counts) {
+    if (!counts) return;
+    const sel = $("#f-trans");
+    for (const opt of sel.options) {
+      if (opt.value) opt.textContent = `${t(`trans_${opt.value}`)} (${counts[opt.value] ?? 0})`;
+    }
+  }
+
   row(entry) {
     const state = entry.deleted ? "deleted" : entry.status;
-    const open = el("button", { type: "button", class: "btn btn-secondary", text: t("edit"), "data-id": entry.id });
+    const label = this.canWrite ? t("edit") : t("view");
+    const open = el("button", { type: "button", class: "btn btn-secondary", text: label, "data-id": entry.id });
     open.addEventListener("click", () => this.openById(entry.id));
+    const trans = entry.translation || "missing";
     const tr = el("tr", { "data-id": entry.id },
-      el("td", { text: entry.question }), el("td", { text: entry.category }),
+      el("td", { dir: "auto", text: entry.question }), el("td", { text: entry.category }),
       el("td", {}, el("span", { class: `badge badge-${state}`, text: t(`status_${state}`) })),
-      el("td", { text: (entry.updated_at || "").replace("T", " ").replace("Z", "") }), el("td", {}, open));
+      el("td", {}, el("span", { class: `badge trans-${trans}`, "data-translation": trans, text: t(`trans_${trans}`) })),
+      el("td", {}, el("time", { datetime: entry.updated_at || "", text: localTime(entry.updated_at) })), el("td", {}, open));
     if (this.current && this.current.id === entry.id) tr.classList.add("current");
     return tr;
   }
@@ -144,7 +170,11 @@ class EditorApp {
     this.showTab("list");
     const src = entry || { status: "draft", ...prefill };
     $("#editor").hidden = false;
-    $("#form-title").textContent = entry ? t("form_edit", { id: entry.id, rev: entry.rev }) : t("form_new");
+    const title = this.canWrite ? "form_edit" : "form_view";
+    $("#form-title").textContent = entry ? t(title, { id: entry.id, rev: entry.rev }) : t("form_new");
+    const trans = entry ? entry.translation : "missing";
+    $("#trans-state").textContent = t(`trans_note_${trans}`);
+    $("#trans-state").dataset.translation = trans;
     $("#row-id").hidden = Boolean(entry);
     $("#e-id").value = "";
     for (const f of FIELDS) {
@@ -216,7 +246,7 @@ class EditorApp {
     }
     this.flash(message);
     this.open(res.data.entry);
-    await this.loadList();
+    await this.loadList(true);
   }
 
   showDupes(dupes) {
@@ -250,28 +280,19 @@ class EditorApp {
     const res = await this.api.call("GET", `/api/faq/${encodeURIComponent(this.current.id)}/history`);
     if (!res.ok) return;
     if (!res.data.history.length) list.append(el("li", { text: t("history_empty") }));
-    for (const h of res.data.history) list.append(this.historyItem(h));
-  }
-
-  historyItem(h) {
-    const show = (v) => (Array.isArray(v) ? v.join("\n") : v === undefined || v === null ? "" : String(v));
-    const diff = el("div", { class: "diff" });
-    for (const f of h.fields || []) {
-      const label = typeof T[`f_${f}`] === "string" ? t(`f_${f}`).replace(/ \(.*\)$/, "") : f;
-      diff.append(el("strong", { text: label }), el("span", { class: "old", text: show(h.before && h.before[f]) }),
-        el("span", { class: "new", text: show(h.after && h.after[f]) }));
-    }
-    return el("li", { "data-action": h.action }, el("p", { text: `${t(`action_${h.action}`)} — ${t("by", { who: h.actor, at: h.at })}` }), diff);
+    for (const h of res.data.history) list.append(historyItem(h));
   }
 
   async start() {
     T = await (await fetch("/editor/editor-strings.json")).json();
+    const hours = await fetch("/api/availability").then((r) => r.json()).catch(() => ({}));
+    setTimeZone(hours.timezone);
     for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
     $("#login-form").addEventListener("submit", (ev) => this.login(ev));
     $("#logout").addEventListener("click", async () => { await this.api.call("POST", "/api/logout"); this.showLogin(); });
     for (const b of document.querySelectorAll(".tab")) b.addEventListener("click", () => this.showTab(b.dataset.tab));
     $("#filters").addEventListener("submit", (ev) => { ev.preventDefault(); this.loadList(); });
-    for (const sel of ["#f-cat", "#f-status"]) $(sel).addEventListener("change", () => this.loadList());
+    for (const sel of ["#f-cat", "#f-status", "#f-trans"]) $(sel).addEventListener("change", () => this.loadList());
     $("#f-q").addEventListener("input", () => { clearTimeout(this.qTimer); this.qTimer = setTimeout(() => this.loadList(), 250); });
     $("#new-entry").addEventListener("click", () => this.open(null));
     $("#entry-form").addEventListener("submit", (ev) => this.save(ev));

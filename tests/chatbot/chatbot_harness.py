@@ -16,6 +16,7 @@ from knowledge_base.corpus import load_corpus
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "chatbot" / "domain.yml").read_text(encoding="utf-8"))
 ANSWERS = {e.id: e.answer for e in load_corpus(ROOT / "knowledge_base" / "corpus")}
+ANSWERS_EN = {e.id: e.answer_en for e in load_corpus(ROOT / "knowledge_base" / "corpus")}
 QUESTIONS = {e.id: e.question for e in load_corpus(ROOT / "knowledge_base" / "corpus")}
 
 

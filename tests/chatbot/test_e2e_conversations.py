@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from chatbot_harness import ANSWERS, QUESTIONS, Chat, buttons, handoff, texts, utter
+from chatbot_harness import ANSWERS, ANSWERS_EN, QUESTIONS, Chat, buttons, handoff, texts, utter
 
 pytestmark = pytest.mark.rasa
 
@@ -134,8 +134,9 @@ def test_english_conversation(chat: Chat) -> None:
     assert texts(chat.say("hello")) == [utter("utter_greet_en")]
     replies = chat.say("How do I book an appointment at a branch?")
     said = texts(replies)
-    assert said[0] == ANSWERS["appointments-book"] and said[1] == utter("utter_ask_helpful_en")
-    assert replies[0]["custom"]["links"][0]["url"].startswith("https://")  # the source, inside the answer
+    # the entry's English version, its source inside the answer
+    assert said[0] == ANSWERS_EN["appointments-book"] and said[1] == utter("utter_ask_helpful_en")
+    assert replies[0]["custom"]["links"][0]["url"].startswith("https://")
     assert texts(chat.say("thank you")) == [utter("utter_welcome_en")]
 
 

@@ -19,7 +19,7 @@ from analytics.store import make_engine
 from handoff.dashboard_query import AnalyticsUnavailable, parse_query
 from handoff.dashboard_store import StoreSource
 from handoff.settings import Settings
-from tests.analytics.conftest import PG_ADMIN_URL, _pg_answers, drop_pg_database, pg_database
+from tests.analytics.pgdb import PG_ADMIN_URL, drop_pg_database, pg_answers, pg_database
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -47,7 +47,7 @@ def test_demo_figures_equal_on_sqlite_and_postgresql(tmp_path: Path) -> None:
     assert report["complaints"]["by_reason"], "the demo's comments are classified"
     dues = [c["due_at"] for c in callbacks]
     assert dues == sorted(dues) and all(c["result"] in (None, "not_reached") for c in callbacks)
-    if not _pg_answers():
+    if not pg_answers():
         pytest.skip("!!! PostgreSQL does not answer at 127.0.0.1:5432: the PostgreSQL half is SKIPPED !!!")
     name, url = pg_database(PG_ADMIN_URL)
     try:

@@ -33,11 +33,14 @@ def test_compose_refuses_to_start_without_allowed_origins() -> None:
     assert "ALLOWED_ORIGINS" in result.stderr
 
 
-def test_only_the_gateway_is_published_and_everything_waits_for_health() -> None:
+def test_only_nginx_is_published_and_everything_waits_for_health() -> None:
     spec = yaml.safe_load(COMPOSE.read_text())
     services = spec["services"]
     published = {name for name, svc in services.items() if svc.get("ports")}
-    assert published == {"handoff"}
+    assert published == {"nginx"}
+    for name in ("handoff", "rasa", "actions"):  # the scaled topology: two of each behind nginx
+        assert services[name]["deploy"]["replicas"] >= 2, name
+    assert services["handoff"]["environment"]["TRUST_PROXY"] == "true"
     for name, svc in services.items():
         assert "healthcheck" in svc, f"{name} has no healthcheck"
         for dep in (svc.get("depends_on") or {}).values():

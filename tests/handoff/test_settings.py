@@ -71,7 +71,8 @@ def test_compose_passes_every_gateway_setting_with_the_gateways_defaults() -> No
     names = {f.name.upper() for f in fields(Settings)}
     assert names - env.keys() == set()
     fixed = {"REDIS_URL", "HOST", "PORT", "RASA_URL", "ACTION_HEALTH_URL", "KB_INDEX_DIR", "ALLOWED_ORIGINS",
-             "LOG_FORMAT", "ANALYTICS_DB_URL"}
+             "LOG_FORMAT", "ANALYTICS_DB_URL",
+             "TRUST_PROXY"}  # fixed to true: the compose file's nginx is the one proxy in front of every gateway
     compose, default = settings_from_env(env), Settings()
     for f in fields(Settings):
         if f.name.upper() not in fixed:

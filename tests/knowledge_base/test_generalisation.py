@@ -32,14 +32,14 @@ STYLES = {"gulf", "msa", "typo", "short", "english", "arabizi", "mixed"}
 #        every style's self-service). Measured (committed defaults, with the action features): dev 0.962 /
 # 33.3 % / 1.7 % / 1.9 % / arabizi 0.90; holdout 0.981 / 39.4 % / 1.3 % / 0.8 % / 0.97; foreign 1.0 / 45.4 % /
 # 0 / 0 / 1.0; health 0.923 / 22.3 % / 0.4 % / 0 / arabizi 0.86; traffic 0.959 / 21.2 % / 0.7 % / 1.9 % /
-# arabizi 0.91; education (held back) 0.924 / 19.8 % / 1.0 % / 0 / short 0.80 (the engine before them).
+# arabizi 0.91; education (held back, scored once after the change) 0.934 / 20.8 % / 0.7 % / 0 / short 0.80.
 FLOORS: dict[str, tuple[float, float, float, float, float]] = {
     "dev": (0.95, 0.32, 0.03, 0.025, 0.88),
     "holdout": (0.96, 0.37, 0.03, 0.02, 0.93),
     "foreign": (0.98, 0.42, 0.02, 0.02, 0.95),
     "health": (0.91, 0.20, 0.02, 0.02, 0.84),
     "traffic": (0.94, 0.19, 0.02, 0.03, 0.88),
-    "education": (0.91, 0.18, 0.02, 0.02, 0.76),
+    "education": (0.92, 0.19, 0.02, 0.02, 0.76),
 }
 
 

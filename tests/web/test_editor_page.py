@@ -69,8 +69,8 @@ def test_create_edit_history_publish_and_try(context, editor_gateway: WebGateway
     history = page.locator("#history > li")
     expect(history).to_have_count(2)
     expect(history.first).to_have_attribute("data-action", "update")
-    expect(history.first.locator(".old")).to_contain_text("باستثناء كلاب الإرشاد.")
-    expect(history.first.locator(".new")).to_contain_text("وتُستثنى كلاب الإرشاد")
+    expect(history.first.locator("[data-field='answer'] del", has_text="باستثناء")).to_have_count(1)
+    expect(history.first.locator("[data-field='answer'] ins", has_text="وتُستثنى")).to_have_count(1)
     shot(page, "editor-form")
 
     page.get_by_role("button", name="نشر", exact=True).click()
@@ -107,7 +107,7 @@ def test_agents_see_the_faq_read_only(context, editor_gateway: WebGateway) -> No
     expect(page.locator("#read-only")).to_be_visible()
     expect(page.get_by_role("button", name="سؤال جديد")).to_be_hidden()
     expect(page.get_by_role("button", name="أسئلة بلا إجابة")).to_be_hidden()
-    page.locator("#entries tbody tr").first.get_by_role("button", name="تعديل").click()
+    page.locator("#entries tbody tr").first.get_by_role("button", name="عرض").click()
     expect(page.locator("#e-question")).not_to_have_value("")
     expect(page.get_by_role("button", name="حفظ")).to_be_hidden()
 
@@ -150,6 +150,7 @@ def test_unanswered_cluster_becomes_a_draft_and_import_preview(context, editor_g
     page.get_by_role("button", name="معاينة").click()
     expect(page.locator("#import-counts")).to_contain_text("إضافة 1")
     expect(page.locator("#import-rows tbody tr[data-action='reject']")).to_have_count(1)
+    page.locator("#import-skip").check()  # apply stays disabled until the rejected row is knowingly skipped
     page.get_by_role("button", name="تطبيق الاستيراد").click()
     expect(page.locator("#import-counts")).to_contain_text("طُبّق")
 

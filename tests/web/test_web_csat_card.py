@@ -8,14 +8,14 @@ view and, after a long chat, the panel showed nothing. Closing and reopening kep
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from scripts import procs
 from tests.web.a11y import axe_violations
-from tests.web.conftest import STATIC_ORIGIN
+from tests.web.conftest import ARTIFACTS, STATIC_ORIGIN
 from tests.web.pages import LAUNCHER
 from tests.web.test_web_scripted_gateway import FakeGateway, _serve
 
@@ -39,10 +39,23 @@ LAYOUT = """() => {
 }"""
 
 
+@dataclass
 class CsatGateway(FakeGateway):
     """Also answers `csat` and `followup_contact` as the gateway does: ack, then the stored event entry."""
 
+    log: list[dict[str, Any]] = field(default_factory=list)
+
+    def push(self, **frame: Any) -> None:
+        self.log = [*self.log, frame]  # entries (they carry a seq), replayed on resume like the gateway's
+        super().push(**frame)
+
     def on_frame(self, ws, f: dict[str, Any]) -> None:
+        if f.get("type") == "resume":
+            super().on_frame(ws, f)
+            for entry in self.log:
+                if entry["seq"] > f["last_seq"]:
+                    self.send(ws, **entry)
+            return None
         if f.get("type") not in ("csat", "followup_contact"):
             return super().on_frame(ws, f)
         self.received.append(f)
@@ -50,10 +63,10 @@ class CsatGateway(FakeGateway):
         self.send(ws, type="ack", msg_id=f["msg_id"], seq=self.seq)
         if f["type"] == "csat":
             extra = {"followup": True} if f["score"] <= 2 else {}
-            self.send(ws, type="event", event="csat", value=f["score"], seq=self.seq, ts="2026-01-01T10:00:00Z",
+            self.push(type="event", event="csat", value=f["score"], seq=self.seq, ts="2026-01-01T10:00:00Z",
                       **extra)
         else:
-            self.send(ws, type="event", event="followup_contact", given=bool(f.get("mobile")), seq=self.seq,
+            self.push(type="event", event="followup_contact", given=bool(f.get("mobile")), seq=self.seq,
                       ts="2026-01-01T10:00:00Z")
         return None
 
@@ -131,7 +144,7 @@ def test_the_scale_has_anchors_and_labelled_choices(widget) -> None:
     card.get_by_role("radio", name="4 من 5", exact=False).click()
     assert axe_violations(page, "#faq-widget") == []
     if page.csat_size == "phone":  # type: ignore[attr-defined]
-        page.screenshot(path=str(procs.ROOT / "docs" / "screenshots" / "widget-csat-phone.png"))
+        page.screenshot(path=str(ARTIFACTS / "widget-csat-phone.png"))
 
 
 def sent(fake: FakeGateway, kind: str) -> list[dict[str, Any]]:
@@ -162,7 +175,7 @@ def test_a_low_score_asks_for_a_number_with_consent_and_validates_it(widget) -> 
     expect(step.locator("p.err")).to_have_text("")
     assert axe_violations(page, "#faq-widget") == []
     if page.csat_size == "phone":  # type: ignore[attr-defined]
-        page.screenshot(path=str(procs.ROOT / "docs" / "screenshots" / "widget-followup-phone.png"))
+        page.screenshot(path=str(ARTIFACTS / "widget-followup-phone.png"))
     step.get_by_role("button", name="اتصلوا بي").click()
     expect(card).to_contain_text("سيتصل بك أحد موظفينا خلال 24 ساعة")
     assert [(f.get("mobile"), f.get("consent")) for f in sent(fake, "followup_contact")] == [("+966551234567", True)]
@@ -182,3 +195,21 @@ def test_the_number_can_be_declined_and_a_good_score_asks_nothing(widget) -> Non
     second.get_by_role("button", name="إرسال التقييم").click()
     expect(second).to_contain_text("شكراً، تم حفظ تقييمك.")
     expect(second.locator(".followup")).to_have_count(0)
+
+
+def test_the_number_step_comes_back_after_a_reload_until_answered(widget) -> None:
+    """Nobody stranded: a reload between the score and the number step shows the step again, once."""
+    page, fake = widget
+    card = long_chat_then_csat(page, fake, turns=2)
+    card.get_by_role("radio", name="1 من 5", exact=False).click()
+    card.get_by_role("button", name="إرسال التقييم").click()
+    expect(card.locator(".followup")).to_be_visible()
+    page.reload()
+    page.locator("form.csat .followup").wait_for()
+    expect(page.locator("form.csat")).to_have_count(1)
+    page.locator("form.csat").get_by_role("button", name="لا، شكراً").click()
+    expect(page.locator("form.csat")).to_contain_text("سنراجع ملاحظتك")
+    page.reload()
+    expect(page.locator("form.csat")).to_contain_text("سنراجع ملاحظتك")
+    expect(page.locator("form.csat .followup")).to_have_count(0)
+    assert len(sent(fake, "followup_contact")) == 1

@@ -16,9 +16,8 @@ from playwright.sync_api import expect
 
 from handoff.followups import Followups, task_id_for
 from handoff.keys import Keys
-from scripts import procs
 from tests.web.a11y import axe_violations
-from tests.web.conftest import WebGateway, running_gateway
+from tests.web.conftest import ARTIFACTS, WebGateway, running_gateway
 from tests.web.pages import agent_console
 
 pytestmark = pytest.mark.browser
@@ -80,7 +79,7 @@ def test_list_by_time_left_overdue_marked_number_masked_until_taken(browser, gat
     expect(overdue).to_contain_text("+966•••••••67")
     expect(overdue.locator("a[href^='tel:']")).to_have_count(0)
     expect(page.locator(f"li[data-task='{ids[2]}']")).to_contain_text("لم يترك رقماً")
-    page.locator("#followups").screenshot(path=str(procs.ROOT / "docs" / "screenshots" / "console-followups.png"))
+    page.locator("#followups").screenshot(path=str(ARTIFACTS / "console-followups.png"))
 
     overdue.get_by_role("button", name="استلام المتابعة").click()
     expect(overdue.locator("a[href='tel:+966551234567']")).to_be_visible()
