@@ -26,7 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import redis
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -39,6 +39,7 @@ from analytics.migrate import upgrade  # noqa: E402
 from analytics.outcome import local_day, new_row  # noqa: E402
 from analytics.periods import gregorian_quarter  # noqa: E402
 from analytics.report import build_report  # noqa: E402
+from analytics.scratchdb import create_scratch_database, drop_database  # noqa: E402
 from analytics.settings import AnalyticsSettings  # noqa: E402
 from analytics.store import conversations, make_engine  # noqa: E402
 from scripts.redis_prefix import delete_prefix  # noqa: E402
@@ -165,19 +166,10 @@ def report(url: str) -> dict[str, Any]:
 
 
 def _pg_database(admin_url: str) -> tuple[str, str]:
-    name = f"analytics_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return name, admin_url.rsplit("/", 1)[0] + "/" + name
+    return create_scratch_database(admin_url, "analytics_bench")
 
 
-def _drop(admin_url: str, name: str) -> None:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+_drop = drop_database
 
 
 def main() -> int:

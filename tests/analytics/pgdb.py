@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import create_engine, text
+
+from analytics.scratchdb import create_scratch_database, drop_database
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -21,16 +21,7 @@ def pg_answers() -> bool:
 
 
 def pg_database(admin_url: str) -> tuple[str, str]:
-    name = f"analytics_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return name, admin_url.rsplit("/", 1)[0] + "/" + name
+    return create_scratch_database(admin_url, "analytics_test")
 
 
-def drop_pg_database(admin_url: str, name: str) -> None:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+drop_pg_database = drop_database
