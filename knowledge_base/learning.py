@@ -21,6 +21,7 @@ from typing import Any, Literal
 from knowledge_base.keys import KbKeys, keys_or_env
 from knowledge_base.normalize import fold, words
 from knowledge_base.pii import mask
+from knowledge_base.redistext import as_str
 
 Source = Literal["citizen", "agent"]
 SOURCES = ("citizen", "agent")
@@ -59,9 +60,6 @@ class Suggestion:
 
 
 
-def _s(v: Any) -> str:
-    return v.decode("utf-8") if isinstance(v, bytes) else str(v)
-
 
 def suggestion_key(entry_id: str, text: str) -> str:
     return hashlib.sha256(f"{entry_id}\0{' '.join(words(fold(text)))}".encode()).hexdigest()[:16]
@@ -85,7 +83,7 @@ async def record(redis: Any, *, kind: str, entry_id: str, text: str = "", source
         return None
     fields = {"kind": kind, "entry_id": entry_id, "text": masked or "", "source": source, "by": by,
               "conversation_id": conversation_id, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    return _s(await redis.xadd(keys_or_env(keys).learned, fields, maxlen=STREAM_MAXLEN, approximate=True))
+    return as_str(await redis.xadd(keys_or_env(keys).learned, fields, maxlen=STREAM_MAXLEN, approximate=True))
 
 
 def suggestions(evidence: Iterable[Evidence], known: dict[str, set[str]], done: set[str]) -> list[Suggestion]:
@@ -124,14 +122,14 @@ async def read_evidence(redis: Any, keys: KbKeys | None = None, limit: int = 20_
     rows = await redis.xrevrange(keys_or_env(keys).learned, count=limit)
     out = []
     for _sid, fields in reversed(rows):
-        f = {_s(k): _s(v) for k, v in fields.items()}
+        f = {as_str(k): as_str(v) for k, v in fields.items()}
         out.append(Evidence(f.get("kind", ""), f.get("entry_id", ""), f.get("text", ""), f.get("source", ""),
                             f.get("by", ""), f.get("conversation_id", ""), f.get("at", "")))
     return out
 
 
 async def done_keys(redis: Any, keys: KbKeys | None = None) -> set[str]:
-    return {_s(x) for x in await redis.smembers(keys_or_env(keys).learned_done)}
+    return {as_str(x) for x in await redis.smembers(keys_or_env(keys).learned_done)}
 
 
 async def mark_done(redis: Any, suggestion_keys: list[str], keys: KbKeys | None = None) -> int:

@@ -22,6 +22,7 @@ import redis
 
 from knowledge_base.embcache_redis import LayeredCache, RedisEmbeddingCache, vectors_of_index, vectors_of_index_dir
 from knowledge_base.keys import KbKeys
+from knowledge_base.redistext import as_str
 from knowledge_base.store import StoredEntry
 
 log = logging.getLogger(__name__)
@@ -48,20 +49,17 @@ class LiveStats:
     history: list[dict[str, float]] = field(default_factory=list)
 
 
-def _s(v: Any) -> str:
-    return v.decode("utf-8") if isinstance(v, bytes) else str(v)
-
 
 def read_snapshot(client: redis.Redis, keys: KbKeys) -> tuple[int, list[StoredEntry]]:
     """(version, served entries) read so that no write landed in between (writes are MULTI/EXEC)."""
     while True:
-        before = int(_s(client.get(keys.version) or 0))
-        ids = sorted(_s(i) for i in client.smembers(keys.published))
+        before = int(as_str(client.get(keys.version) or 0))
+        ids = sorted(as_str(i) for i in client.smembers(keys.published))
         pipe = client.pipeline(transaction=False)
         for entry_id in ids:
             pipe.hgetall(keys.entry(entry_id))
         rows = pipe.execute() if ids else []
-        if int(_s(client.get(keys.version) or 0)) == before:
+        if int(as_str(client.get(keys.version) or 0)) == before:
             entries = [StoredEntry.from_hash(r) for r in rows if r]
             return before, [e for e in entries if e.served]
 
@@ -151,7 +149,7 @@ class LiveKnowledgeBase:
     # ---- reindex -----------------------------------------------------------------------------
     def refresh(self) -> bool:
         """Rebuild and swap if the store's version moved; True when a new index was swapped in."""
-        version = int(_s(self.redis.get(self.keys.version) or 0))
+        version = int(as_str(self.redis.get(self.keys.version) or 0))
         if version == self.stats.version:
             return False
         if version == 0 and self._kb is not None:

@@ -18,6 +18,7 @@ from typing import Any
 from redis.exceptions import WatchError
 
 from knowledge_base.keys import KbKeys
+from knowledge_base.redistext import as_str
 from knowledge_base.validation import (
     ARABIC_TEXT,
     EDITABLE_FIELDS,
@@ -58,9 +59,6 @@ def precise_iso() -> str:
     t = time.time()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1e6):06d}Z"
 
-
-def _s(value: Any) -> str:
-    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
 
 
 @dataclass(frozen=True)
@@ -110,7 +108,7 @@ class StoredEntry:
 
     @classmethod
     def from_hash(cls, raw: dict[Any, Any]) -> StoredEntry:
-        h = {_s(k): _s(v) for k, v in raw.items()}
+        h = {as_str(k): as_str(v) for k, v in raw.items()}
         lists = {name: tuple(json.loads(h.get(name) or "[]")) for name in LIST_FIELDS}
         return cls(
             id=h["id"], category=h.get("category", ""), question=h.get("question", ""),
@@ -180,14 +178,14 @@ class FaqStore:
 
     # ---- reads -------------------------------------------------------------------------------
     async def version(self) -> int:
-        return int(_s(await self.redis.get(self.keys.version) or 0))
+        return int(as_str(await self.redis.get(self.keys.version) or 0))
 
     async def get(self, entry_id: str) -> StoredEntry | None:
         raw = await self.redis.hgetall(self.keys.entry(entry_id))
         return StoredEntry.from_hash(raw) if raw else None
 
     async def all(self) -> list[StoredEntry]:
-        ids = sorted(_s(i) for i in await self.redis.smembers(self.keys.ids))
+        ids = sorted(as_str(i) for i in await self.redis.smembers(self.keys.ids))
         pipe = self.redis.pipeline(transaction=False)
         for entry_id in ids:
             pipe.hgetall(self.keys.entry(entry_id))
@@ -201,11 +199,11 @@ class FaqStore:
         rows = await self.redis.xrevrange(self.keys.entry_audit(entry_id), count=limit)
         out = []
         for stream_id, fields in rows:
-            rec = {_s(k): _s(v) for k, v in fields.items()}
+            rec = {as_str(k): as_str(v) for k, v in fields.items()}
             for name in ("fields", "before", "after"):
                 rec[name] = json.loads(rec.get(name) or "null")
             rec["version"] = int(rec.get("version", 0))
-            rec["stream_id"] = _s(stream_id)
+            rec["stream_id"] = as_str(stream_id)
             out.append(rec)
         return out
 
@@ -331,7 +329,7 @@ class FaqStore:
                     if not changes:
                         await pipe.unwatch()
                         return []
-                    version = int(_s(await pipe.get(keys.version) or 0)) + 1
+                    version = int(as_str(await pipe.get(keys.version) or 0)) + 1
                     pipe.multi()
                     self._queue_writes(pipe, changes, version, actor)
                     await pipe.execute()

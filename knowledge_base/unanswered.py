@@ -16,6 +16,7 @@ from knowledge_base.chitchat import is_chitchat
 from knowledge_base.keys import KbKeys, keys_or_env
 from knowledge_base.person_request import asks_for_person
 from knowledge_base.pii import mask
+from knowledge_base.redistext import as_str
 
 Reason = Literal["low_confidence", "clarify_rejected", "negative_feedback"]
 REASONS = ("low_confidence", "clarify_rejected", "negative_feedback")
@@ -44,9 +45,6 @@ def wants_an_faq(text: str) -> bool:
     return not asks_for_person(text) and not is_chitchat(text)
 
 
-def _s(v: Any) -> str:
-    return v.decode("utf-8") if isinstance(v, bytes) else str(v)
-
 
 async def record_unanswered(
     redis: Any,
@@ -71,13 +69,13 @@ async def record_unanswered(
         "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     stream_id = await redis.xadd(keys_or_env(keys).unanswered, fields, maxlen=STREAM_MAXLEN, approximate=True)
-    return _s(stream_id)
+    return as_str(stream_id)
 
 
 def _record(stream_id: Any, fields: dict[Any, Any]) -> UnansweredRecord:
-    f = {_s(k): _s(v) for k, v in fields.items()}
+    f = {as_str(k): as_str(v) for k, v in fields.items()}
     return UnansweredRecord(
-        id=_s(stream_id), text=f.get("text", ""), reason=f.get("reason", ""),
+        id=as_str(stream_id), text=f.get("text", ""), reason=f.get("reason", ""),
         conversation_id=f.get("conversation_id", ""), candidates=tuple(json.loads(f.get("candidates") or "[]")),
         at=f.get("at", ""),
     )
@@ -87,7 +85,7 @@ async def open_records(redis: Any, keys: KbKeys | None = None, limit: int = 2000
     """The newest ``limit`` records not yet turned into an FAQ or dismissed, newest first."""
     k = keys_or_env(keys)
     rows = await redis.xrevrange(k.unanswered, count=limit)
-    done = {_s(x) for x in await redis.smembers(k.unanswered_done)}
+    done = {as_str(x) for x in await redis.smembers(k.unanswered_done)}
     return [r for r in (_record(sid, f) for sid, f in rows) if r.id not in done]
 
 
