@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import warnings
 from collections.abc import Iterator
 
@@ -43,3 +44,11 @@ def store(store_url: str) -> Iterator[Engine]:
     upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _collect_leaks() -> Iterator[None]:
+    """A database connection an analytics test leaves open is reported here, in the test that leaked it, not
+    later inside whichever strict test the garbage collector happens to run in (tests/conftest.py)."""
+    yield
+    gc.collect()

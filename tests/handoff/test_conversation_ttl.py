@@ -106,4 +106,8 @@ async def test_the_keys_listed_here_are_all_the_keys_a_conversation_has(gw: Gw, 
     await flow.bot_turn(g, cid, "سؤال")
     await flow.submit_feedback(g, cid, "f-1", "down", None)
     found = {name.decode() async for name in g.redis.scan_iter(match=f"{g.keys.base}*{cid}")}
-    assert found == set(conversation_keys(g, cid))
+    # The 👎 starts the "left dissatisfied" watch (handoff/leaving.py): its presence marker is the one key that
+    # keeps a lifetime of its own, shorter than the conversation's (the grace period and a margin).
+    here = g.keys.citizen_here(cid)
+    assert found == set(conversation_keys(g, cid)) | {here}
+    assert 0 < await g.redis.ttl(here) <= g.settings.followup_leave_grace_s + 120

@@ -65,9 +65,13 @@ class SentinelSet:
         return int(self.sentinels[0].client().sentinel_get_master_addr_by_name(MASTER)[1])
 
     def wait_ready(self, timeout: float = 30) -> None:
-        """Every sentinel knows the replica and the two other sentinels (else a fail-over cannot be voted)."""
+        """The replica holds a copy (its first sync is done: before that, a fail-over promotes an empty node) and
+        every sentinel knows the replica and the two other sentinels (else a fail-over cannot be voted)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if self.replica.client().info("replication").get("master_link_status") != "up":
+                time.sleep(0.2)
+                continue
             ready = 0
             for s in self.sentinels:
                 info = s.client().sentinel_master(MASTER)
@@ -86,7 +90,9 @@ class SentinelSet:
 def start_sentinel_set(tmp: Path) -> SentinelSet:
     server = shutil.which("redis-server") or "/usr/bin/redis-server"
     p1, p2 = procs.free_port(), procs.free_port()
-    common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp)]
+    # No 5 s wait before a diskless sync (Redis's default, to batch replicas): there is one replica.
+    common = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp),
+              "--repl-diskless-sync-delay", "0"]
     primary = RedisNode(p1, [server, "--port", str(p1), *common, "--dbfilename", "p1.rdb"], tmp / "p1.log")
     replica = RedisNode(p2, [server, "--port", str(p2), *common, "--dbfilename", "p2.rdb",
                              "--replicaof", "127.0.0.1", str(p1)], tmp / "p2.log")

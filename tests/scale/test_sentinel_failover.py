@@ -63,21 +63,25 @@ class Sender:
                 self.errors.append((time.monotonic(), str(frame.get("code"))))
                 await asyncio.sleep(0.2)
                 await self.client.send(type="message", msg_id=mid, text=f"سؤال رقم {mid}")
-        raise AssertionError(f"{mid} never acked")
+        raise AssertionError(f"{mid} never acked; errors seen: {self.errors[-5:]}")
 
 
 def restart_when_promoted(group: SentinelSet, within: float = 60.0) -> tuple[float, float]:
-    """The old primary comes back once the replica is promoted (as a supervisor would restart it); Sentinel
-    makes it a replica of the new primary, so acks can again wait for a copy on a second machine. (Coming
-    back empty before the promotion would make the replica copy the empty set: restart with persistence.)"""
+    """The old primary comes back once every sentinel agrees the replica was promoted, started as a replica of
+    the new primary, as an operator restarts a failed node. Started as a primary, the empty node could win a
+    second fail-over before the sentinels convert it, and the promoted replica would copy the empty set (seen:
+    `+switch-master` back to the restarted node, "keys loaded: 0")."""
     deadline = time.monotonic() + within
+    new_port = group.replica.port
     while time.monotonic() < deadline:
-        if group.master_port() == group.replica.port:
+        ports = {int(s.client().sentinel_get_master_addr_by_name(MASTER)[1]) for s in group.sentinels}
+        if ports == {new_port}:
             promoted = time.monotonic()
+            group.primary.argv = [*group.primary.argv, "--replicaof", "127.0.0.1", str(new_port)]
             group.primary.start()
             return promoted, time.monotonic()
         time.sleep(0.1)
-    raise AssertionError("Sentinel never promoted the replica")
+    raise AssertionError("the sentinels never agreed on the promoted replica")
 
 
 def transcript(group: SentinelSet, prefix: str, cid: str) -> list[dict[str, Any]]:
