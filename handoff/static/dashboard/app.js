@@ -4,6 +4,7 @@
 // labels (/api/dashboard/labels); data is rendered with textContent only.
 import * as charts from "/static/dashboard/charts.js";
 import * as fmt from "/static/dashboard/format.js";
+import { el as safeEl } from "/static/js/safe.js";
 
 const TOKEN_KEY = "faq-dashboard-session";
 const KPI_CARDS = ["conversations", "self_service_rate", "handoff_rate", "handoff_answer_rate", "abandonment_rate",
@@ -19,16 +20,8 @@ const t = (key, vars = {}) => {
 };
 const label = (group, key) => (key == null || key === "" || key === "unknown" ? L.unknown : (L[group] || {})[key] || key);
 
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === "text") node.textContent = v;
-    else if (k === "class") node.className = v;
-    else node.setAttribute(k, v);
-  }
-  node.append(...children);
-  return node;
-}
+// The shared builder (text as text nodes, never HTML); `text` is this page's shorthand for a first child.
+const el = (tag, { text, ...attrs } = {}, ...children) => safeEl(tag, attrs, text, ...children);
 
 class Dashboard {
   constructor() {
