@@ -15,9 +15,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.web.a11y import axe_violations
-from tests.web.conftest import ARTIFACTS, STATIC_ORIGIN
+from tests.web.conftest import ARTIFACTS
 from tests.web.pages import LAUNCHER
-from tests.web.test_web_scripted_gateway import FakeGateway, _serve
+from tests.web.test_web_scripted_gateway import FakeGateway, open_widget
 
 pytestmark = pytest.mark.browser
 
@@ -80,12 +80,7 @@ def widget(request, browser) -> Iterator[tuple[Any, FakeGateway]]:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.route(f"{STATIC_ORIGIN}/**", _serve)
-    page.route_web_socket("ws://widget.test/ws/chat", fake.attach)
-    page.goto(f"{STATIC_ORIGIN}/")
-    page.get_by_role("button", name=LAUNCHER).click()
-    page.wait_for_function("() => sessionStorage.length > 0 && JSON.parse(sessionStorage.getItem("
-                           "'faq-widget:' + location.origin)).cid")
+    open_widget(page, fake)
     page.csat_size = request.param  # type: ignore[attr-defined]
     yield page, fake
     assert errors == [], errors

@@ -91,15 +91,22 @@ def fake() -> FakeGateway:
     return FakeGateway()
 
 
-@pytest.fixture
-def widget(context, fake: FakeGateway) -> Iterator[Any]:
-    page = context.new_page()
-    page.route(f"{STATIC_ORIGIN}/**", _serve)
+def open_widget(page: Any, fake: Any, path: str = "/", serve: Any = None) -> Any:
+    """Serve the static pages (``serve``, default the files), script the chat socket with ``fake``, open
+    ``path`` and the widget, and wait until the widget holds its conversation."""
+    page.route(f"{STATIC_ORIGIN}/**", serve or _serve)
     page.route_web_socket("ws://widget.test/ws/chat", fake.attach)
-    page.goto(f"{STATIC_ORIGIN}/")
+    page.goto(f"{STATIC_ORIGIN}{path}")
     page.get_by_role("button", name=LAUNCHER).click()
     page.wait_for_function("() => sessionStorage.length > 0 && JSON.parse(sessionStorage.getItem("
                            "'faq-widget:' + location.origin)).cid")
+    return page
+
+
+@pytest.fixture
+def widget(context, fake: FakeGateway) -> Iterator[Any]:
+    page = context.new_page()
+    open_widget(page, fake)
     yield page
     page.close()
 
@@ -311,12 +318,7 @@ def test_console_isolates_user_text_and_names(context) -> None:
 def test_start_names_the_branch_and_service_of_the_embedding_page(context, fake: FakeGateway) -> None:
     """data-branch / data-service on the script tag travel once, in `start` (analytics, #14)."""
     page = context.new_page()
-    page.route(f"{STATIC_ORIGIN}/**", _serve)
-    page.route_web_socket("ws://widget.test/ws/chat", fake.attach)
-    page.goto(f"{STATIC_ORIGIN}/branch/page")
-    page.get_by_role("button", name=LAUNCHER).click()
-    page.wait_for_function("() => sessionStorage.length > 0 && JSON.parse(sessionStorage.getItem("
-                           "'faq-widget:' + location.origin)).cid")
+    open_widget(page, fake, "/branch/page")
     start = next(f for f in fake.received if f["type"] == "start")
     assert (start["branch"], start["service"], start["page"]) == ("فرع جدة", "passports", "/branch/page")
     page.close()

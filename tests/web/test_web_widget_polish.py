@@ -15,8 +15,9 @@ from playwright.sync_api import expect
 
 from tests.web.a11y import axe_violations
 from tests.web.conftest import STATIC, STATIC_ORIGIN, shot
-from tests.web.pages import LAUNCHER, isolated
+from tests.web.pages import isolated
 from tests.web.test_web_scripted_gateway import FakeAgentGateway, FakeGateway, _serve, open_console
+from tests.web.test_web_scripted_gateway import open_widget as open_scripted_widget
 
 pytestmark = pytest.mark.browser
 
@@ -102,13 +103,7 @@ def open_widget(browser, fake: ScriptedGateway, size: str, digits: str | None = 
         else:
             _serve(route)
 
-    page.route(f"{STATIC_ORIGIN}/**", serve)
-    page.route_web_socket("ws://widget.test/ws/chat", fake.attach)
-    page.goto(f"{STATIC_ORIGIN}/")
-    page.get_by_role("button", name=LAUNCHER).click()
-    page.wait_for_function("() => sessionStorage.length > 0 && JSON.parse(sessionStorage.getItem("
-                           "'faq-widget:' + location.origin)).cid")
-    return page
+    return open_scripted_widget(page, fake, serve=serve)
 
 
 @pytest.fixture
