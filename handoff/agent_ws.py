@@ -12,11 +12,12 @@ from typing import Any
 from aiohttp import web
 from redis.exceptions import RedisError
 
+from handoff import protocol as p
 from handoff.accounts import Account
 from handoff.citizen_ws import GATEWAY_KEY, WS_MAX_BYTES
 from handoff.conn import Outbox, RateLimiter, check_origin, parse_limited, pump
 from handoff.errors import AuthError, ConversationError, HandoffError, ProtocolError
-from handoff.frames import AGENT_SPECS, error_frame
+from handoff.frames import AGENT_FRAMES, Routes, envelope, error_frame, route
 from handoff.gateway import Gateway
 from handoff.queue import day_no
 
@@ -77,7 +78,7 @@ class AgentSession:
             await self._open(cid, 0, None, str(event.get("from") or "") or None)
         elif event.get("op") == "released":
             await self._unwatch(cid)
-            await self.outbox.send({"type": "released", "conversation_id": cid, "reason": event.get("reason")})
+            await self.outbox.send({"type": "released", "conversation_id": cid, "reason": event["reason"]})
 
     async def _watch(self, cid: str, last_seq: int) -> None:
         if cid in self.watched:
@@ -114,13 +115,16 @@ class AgentSession:
         seen = (await self.gw.citizen_seen([cid]))[0]
         present = time.time() - seen < self.gw.citizen_window_s
         self.citizen_here[cid] = (present, time.time())
-        await self.outbox.send({
-            "type": "conversation", "ref": ref, "conversation_id": cid, "state": meta.get("state"),
+        state = meta.get("state")
+        frame: p.ConversationFrame = {
+            "type": "conversation", "ref": ref, "conversation_id": cid, "state": state if p.is_state(state) else None,
             "agent": meta.get("agent") or None, "locale": meta.get("locale", "ar"),
             "created_at": meta.get("created_at"), "handoff": handoff, "entries": entries,
             "day_no": day_no(meta), "citizen_present": present,
-            **({"transferred_from": transferred_from} if transferred_from else {}),
-        })
+        }
+        if transferred_from:
+            frame["transferred_from"] = transferred_from
+        await self.outbox.send(frame)
 
     async def revoked(self) -> None:
         await self.outbox.send({"type": "error", "code": "bad_token", "message": "session revoked: log in again"})
@@ -141,7 +145,7 @@ class AgentSession:
               msg_id: str | None = None) -> None:
         # msg_id too: the console must know which reply to resend (internal) or give back (refused).
         pe = exc if isinstance(exc, ProtocolError) else ProtocolError(exc.code, exc.message, msg_id, ref)
-        frame: dict[str, Any] = dict(error_frame(pe))
+        frame: p.ErrorFrame = error_frame(pe)
         if cid:
             frame["conversation_id"] = cid
         self.gw.metrics.rejected.labels(pe.code).inc()
@@ -151,13 +155,15 @@ class AgentSession:
         """One incoming frame (``None``: a binary one, refused)."""
         ref = cid = msg_id = None
         try:
-            frame = parse_limited(raw, AGENT_SPECS, self.gw.settings.max_frame_bytes, self.limiter)
-            ref, cid, msg_id = frame.get("ref"), frame.get("conversation_id"), frame.get("msg_id")
+            frame = parse_limited(raw, AGENT_FRAMES, self.gw.settings.max_frame_bytes, self.limiter)
+            msg_id, ref = envelope(frame)
+            named = frame.get("conversation_id")
+            cid = named if isinstance(named, str) else None
             if frame["type"] != "auth" and self.account is None:
                 raise ProtocolError("not_authenticated", "send auth with the token from /api/login first")
             if self.account is not None:
                 await self._beat()
-            await getattr(self, f"on_{frame['type']}")(frame)
+            await AGENT_ROUTES.handle(self, frame)
         except HandoffError as exc:
             self.error(exc, ref, cid, msg_id)
         except RedisError as exc:
@@ -169,7 +175,7 @@ class AgentSession:
             self._last_beat = time.monotonic()
             await self.gw.presence.beat(self.username, status)
 
-    async def on_auth(self, frame: dict[str, Any]) -> None:
+    async def on_auth(self, frame: p.AuthFrame) -> None:
         if self.account is not None:
             raise ProtocolError("invalid_frame", "already authenticated")
         try:
@@ -195,15 +201,15 @@ class AgentSession:
             "assigned": assigned, "heartbeat_s": self.gw.settings.agent_heartbeat_s,
             "timeout_s": self.gw.settings.agent_timeout_s,
         })
-        await self.on_get_queue({})
+        await self.on_get_queue({"type": "get_queue"})
         log.info("agent connected", extra={"agent": account.username})
 
-    async def on_get_queue(self, frame: dict[str, Any]) -> None:
+    async def on_get_queue(self, frame: p.GetQueueFrame) -> None:
         items = await self.gw.queue.snapshot()
         online = await self.gw.presence.online_count()
         self.outbox.frame({"type": "queue", "ref": frame.get("ref"), "items": items, "agents_online": online})
 
-    async def on_claim(self, frame: dict[str, Any]) -> None:
+    async def on_claim(self, frame: p.ClaimFrame) -> None:
         cid = frame["conversation_id"]
         assert self.account is not None
         _, wait = await self.gw.queue.claim(cid, self.username, self.account.display_name)
@@ -219,12 +225,12 @@ class AgentSession:
             raise ConversationError(f"conversation {cid} is not assigned to you", "not_assigned")
         return meta
 
-    async def on_open(self, frame: dict[str, Any]) -> None:
+    async def on_open(self, frame: p.OpenFrame) -> None:
         cid = frame["conversation_id"]
         await self._owned(cid)
         self.outbox.call(functools.partial(self._open, cid, frame.get("after_seq", 0), frame.get("ref")))
 
-    async def on_message(self, frame: dict[str, Any]) -> None:
+    async def on_message(self, frame: p.AgentMessageFrame) -> None:
         cid = frame["conversation_id"]
         assert self.account is not None
         entry = {"type": "agent_message", "text": frame["text"], "agent_name": self.account.display_name}
@@ -239,14 +245,15 @@ class AgentSession:
         if res.stored:
             self.gw.metrics.messages.labels("agent").inc()
 
-    async def on_typing(self, frame: dict[str, Any]) -> None:
+    async def on_typing(self, frame: p.AgentTypingFrame) -> None:
         if frame["conversation_id"] in self.watched:
             await self.gw.conversations.publish_typing(frame["conversation_id"], "agent", frame["active"])
 
-    async def _release(self, frame: dict[str, Any], reason: str) -> None:
+    async def _release(self, frame: p.ResolveFrame | p.ReturnToBotFrame, reason: str) -> None:
         cid = frame["conversation_id"]
+        outcome = frame["outcome"] if frame["type"] == "resolve" else reason
         try:
-            if reason == "resolved":
+            if frame["type"] == "resolve":
                 await self.gw.queue.resolve(cid, self.username, frame["outcome"], frame.get("note", ""))
                 self.gw.metrics.resolved.labels(frame["outcome"]).inc()
             else:
@@ -255,15 +262,14 @@ class AgentSession:
             raise ConversationError(f"conversation {cid} is not assigned to you ({exc.code})", "not_assigned") from None
         self.outbox.frame({"type": "ok", "ref": frame.get("ref")})
         await self.gw.publish_agent(self.username, {"op": "released", "cid": cid, "reason": reason})
-        outcome = frame["outcome"] if reason == "resolved" else reason
         await self.gw.analytics.emit("handoff.ended", cid, agent=self.username, outcome=outcome)
         if reason == "resolved":
             await self.gw.analytics.emit("conversation.ended", cid, how=outcome)
 
-    async def on_resolve(self, frame: dict[str, Any]) -> None:
+    async def on_resolve(self, frame: p.ResolveFrame) -> None:
         await self._release(frame, "resolved")
 
-    async def on_return_to_bot(self, frame: dict[str, Any]) -> None:
+    async def on_return_to_bot(self, frame: p.ReturnToBotFrame) -> None:
         await self._release(frame, "returned_to_bot")
 
     async def _staff(self, username: str) -> dict[str, str] | None:
@@ -271,16 +277,16 @@ class AgentSession:
         ok = account is not None and account.get("disabled") != "1" and account.get("role") in STAFF_ROLES
         return account if ok else None
 
-    async def on_list_agents(self, frame: dict[str, Any]) -> None:
+    async def on_list_agents(self, frame: p.ListAgentsFrame) -> None:
         """Online colleagues a chat can be transferred to."""
-        items = []
+        items: list[p.Colleague] = []
         for username in sorted(await self.gw.presence.online()):
             account = await self._staff(username) if username != self.username else None
             if account is not None:
                 items.append({"username": username, "display_name": account.get("display_name") or username})
         self.outbox.frame({"type": "agents", "ref": frame.get("ref"), "items": items})
 
-    async def on_transfer(self, frame: dict[str, Any]) -> None:
+    async def on_transfer(self, frame: p.TransferFrame) -> None:
         cid, to = frame["conversation_id"], frame["to"]
         assert self.account is not None
         account = await self._staff(to) if to != self.username else None
@@ -299,22 +305,22 @@ class AgentSession:
         await self.gw.publish_agent(self.username, {"op": "released", "cid": cid, "reason": "reassigned"})
         await self.gw.publish_agent(to, {"op": "assigned", "cid": cid, "from": self.account.display_name})
 
-    async def on_list_callbacks(self, frame: dict[str, Any]) -> None:
+    async def on_list_callbacks(self, frame: p.ListCallbacksFrame) -> None:
         items = await self.gw.callbacks.list()
         self.outbox.frame({"type": "callbacks", "ref": frame.get("ref"), "items": items})
 
-    async def on_callback_done(self, frame: dict[str, Any]) -> None:
+    async def on_callback_done(self, frame: p.CallbackDoneFrame) -> None:
         await self.gw.callbacks.mark_done(frame["callback_id"], self.username)
         self.outbox.frame({"type": "ok", "ref": frame.get("ref")})
 
-    async def on_presence(self, frame: dict[str, Any]) -> None:
+    async def on_presence(self, frame: p.PresenceFrame) -> None:
         await self._beat(frame["status"])
         self.outbox.frame({"type": "presence", "status": frame["status"]})
 
-    async def on_heartbeat(self, frame: dict[str, Any]) -> None:
+    async def on_heartbeat(self, frame: p.HeartbeatFrame) -> None:
         await self._beat()
 
-    async def on_ping(self, frame: dict[str, Any]) -> None:
+    async def on_ping(self, frame: p.PingFrame) -> None:
         self.outbox.frame({"type": "pong"})
 
     async def close(self) -> None:
@@ -322,6 +328,26 @@ class AgentSession:
             await self._unwatch(cid)
         if self.account is not None:
             await self.gw.hub.unsubscribe(self.gw.keys.ch_agent(self.username), self._agent_listener)
+
+
+AGENT_ROUTES: Routes[AgentSession] = Routes(
+    AGENT_FRAMES,
+    route(p.AuthFrame, AgentSession.on_auth),
+    route(p.PresenceFrame, AgentSession.on_presence),
+    route(p.HeartbeatFrame, AgentSession.on_heartbeat),
+    route(p.GetQueueFrame, AgentSession.on_get_queue),
+    route(p.ClaimFrame, AgentSession.on_claim),
+    route(p.OpenFrame, AgentSession.on_open),
+    route(p.AgentMessageFrame, AgentSession.on_message),
+    route(p.AgentTypingFrame, AgentSession.on_typing),
+    route(p.ResolveFrame, AgentSession.on_resolve),
+    route(p.ReturnToBotFrame, AgentSession.on_return_to_bot),
+    route(p.ListAgentsFrame, AgentSession.on_list_agents),
+    route(p.TransferFrame, AgentSession.on_transfer),
+    route(p.ListCallbacksFrame, AgentSession.on_list_callbacks),
+    route(p.CallbackDoneFrame, AgentSession.on_callback_done),
+    route(p.PingFrame, AgentSession.on_ping),
+)
 
 
 async def agent_ws(request: web.Request) -> web.WebSocketResponse:

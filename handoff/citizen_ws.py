@@ -15,12 +15,12 @@ from aiohttp import WSCloseCode, web
 from redis.exceptions import RedisError
 
 from handoff import feedback, flow
+from handoff import protocol as p
 from handoff.conn import Outbox, RateLimiter, check_origin, client_ip, parse_limited, pump
 from handoff.conversations import AppendResult
 from handoff.errors import ConversationError, HandoffError, ProtocolError
-from handoff.frames import CITIZEN_SPECS, MAX_TEXT_CHARS, error_frame
+from handoff.frames import CITIZEN_FRAMES, MAX_TEXT_CHARS, Routes, envelope, error_frame, route
 from handoff.gateway import Gateway
-from handoff.protocol import FeedbackValue
 from handoff.rasa import RasaUnavailable
 from handoff.stranded import beat_citizens
 from knowledge_base.logs import conversation_id as conversation_ctx
@@ -54,7 +54,7 @@ class CitizenSession:
         if event.get("_t") == "typing":
             if event.get("from") != "citizen":
                 active = bool(event.get("active"))
-                await self.outbox.send({"type": "typing", "from": event.get("from"), "active": active})
+                await self.outbox.send({"type": "typing", "from": str(event.get("from")), "active": active})
             return
         seq = event.get("seq")
         if event.get("_t") == "sync" or (isinstance(seq, int) and seq > self.last_sent + 1):
@@ -74,12 +74,12 @@ class CitizenSession:
         self.last_sent = entry["seq"]
         if entry.get("type") == "status":
             self.state = entry.get("state", self.state)
-        await self.outbox.send(entry)
+        await self.outbox.forward(entry)
 
     def error(self, exc: HandoffError, msg_id: str | None = None) -> None:
         pe = exc if isinstance(exc, ProtocolError) else ProtocolError(exc.code, exc.message, msg_id)
         self.gw.metrics.rejected.labels(pe.code).inc()
-        self.outbox.frame(dict(error_frame(pe)))
+        self.outbox.frame(error_frame(pe))
 
     # ---- incoming -------------------------------------------------------------------------------------
 
@@ -100,14 +100,14 @@ class CitizenSession:
         """One incoming frame (``None``: a binary one, refused)."""
         msg_id = None
         try:
-            frame = parse_limited(raw, CITIZEN_SPECS, self.gw.settings.max_frame_bytes, self.limiter)
-            msg_id = frame.get("msg_id")
+            frame = parse_limited(raw, CITIZEN_FRAMES, self.gw.settings.max_frame_bytes, self.limiter)
+            msg_id = envelope(frame)[0]
             kind = frame["type"]
             if self.cid is None and kind not in {"start", "resume", "ping"}:
                 raise ProtocolError("not_started", "send start or resume first", msg_id)
             if self.cid is not None and kind in {"start", "resume"}:
                 raise ProtocolError("already_started", "this socket already has a conversation", msg_id)
-            await getattr(self, f"on_{kind}")(frame)
+            await CITIZEN_ROUTES.handle(self, frame)
         except HandoffError as exc:
             self.error(exc, msg_id)
         except RedisError as exc:
@@ -170,15 +170,12 @@ class CitizenSession:
         except (RedisError, ConversationError) as exc:
             log.warning("retrying a pending bot turn failed: %s", type(exc).__name__)
 
-    def _limits(self) -> dict[str, int]:
-        # The widget checks text against the gateway's own limits before sending: one limit, owned here.
-        return {"max_text_chars": MAX_TEXT_CHARS, "max_frame_bytes": self.gw.settings.max_frame_bytes}
-
-    async def on_start(self, frame: dict[str, Any]) -> None:
+    async def on_start(self, frame: p.StartFrame) -> None:
         await self.gw.new_conversations.reserve(self.ip)
         cid, token = await self.gw.conversations.create(frame.get("locale", "ar"))
+        # The widget checks text against the gateway's own limits before sending: one limit, owned here.
         self.outbox.frame({"type": "started", "conversation_id": cid, "token": token, "last_seq": 0,
-                           **self._limits()})
+                           "max_text_chars": MAX_TEXT_CHARS, "max_frame_bytes": self.gw.settings.max_frame_bytes})
         await self._attach(cid)
         log.info("conversation started")
         await self.gw.analytics.emit("conversation.started", cid, channel="web", branch=frame.get("branch", ""),
@@ -187,14 +184,15 @@ class CitizenSession:
         if self.gw.settings.greeting_payload:
             await self._bot(self.gw.settings.greeting_payload, None)
 
-    async def on_resume(self, frame: dict[str, Any]) -> None:
+    async def on_resume(self, frame: p.ResumeFrame) -> None:
         cid = frame["conversation_id"]
         meta = await self.gw.conversations.authenticate(cid, frame["token"])
         self.state = meta.get("state", "bot")
         server_seq = int(meta.get("seq", 0))
         self.last_sent = min(frame["last_seq"], server_seq)  # a client ahead of the server gets nothing skipped
-        self.outbox.frame({"type": "resumed", "conversation_id": cid, "last_seq": server_seq, "state": self.state,
-                           **self._limits()})
+        self.outbox.frame({"type": "resumed", "conversation_id": cid, "last_seq": server_seq,
+                           "state": self.state if p.is_state(self.state) else "bot", "max_text_chars": MAX_TEXT_CHARS,
+                           "max_frame_bytes": self.gw.settings.max_frame_bytes})
         await self._attach(cid)
         self.outbox.call(self.catch_up)
         if self.state == "bot":
@@ -205,7 +203,7 @@ class CitizenSession:
                 est = await self.gw.queue.estimate(position)
                 self.outbox.frame({"type": "queue_position", "position": position, "estimated_wait_s": est})
 
-    async def _store_input(self, frame: dict[str, Any], entry: dict[str, Any], bot_input: str | None = None) -> bool:
+    async def _store_input(self, msg_id: str, entry: dict[str, Any], bot_input: str | None = None) -> bool:
         """Store a citizen input (idempotent by msg_id) and ack it. One Redis round trip.
 
         True if it is new. With ``bot_input`` and the bot in charge, the bot turn is started (and was
@@ -213,7 +211,7 @@ class CitizenSession:
         """
         try:
             res = await self.gw.conversations.append(
-                self.cid or "", entry, msg_id=frame["msg_id"], cond=("state", "bot,queued,with_agent"),
+                self.cid or "", entry, msg_id=msg_id, cond=("state", "bot,queued,with_agent"),
                 bot_input=bot_input,
             )
         except ConversationError as exc:
@@ -222,7 +220,7 @@ class CitizenSession:
             raise
         if res.stored and entry["type"] == "user_message":
             self.gw.metrics.messages.labels("citizen").inc()
-        return await self._acked(frame["msg_id"], res, bot_input)
+        return await self._acked(msg_id, res, bot_input)
 
     async def _acked(self, msg_id: str, res: AppendResult, bot_input: str | None) -> bool:
         self.state = res.state or self.state
@@ -231,11 +229,11 @@ class CitizenSession:
             await self._bot(bot_input, msg_id, pending=True)
         return res.stored
 
-    async def on_message(self, frame: dict[str, Any]) -> None:
+    async def on_message(self, frame: p.MessageFrame) -> None:
         entry = {"type": "user_message", "msg_id": frame["msg_id"], "text": frame["text"], "payload": None}
-        await self._store_input(frame, entry, bot_input=flow.typed_text(frame["text"]))
+        await self._store_input(frame["msg_id"], entry, bot_input=flow.typed_text(frame["text"]))
 
-    async def on_button(self, frame: dict[str, Any]) -> None:
+    async def on_button(self, frame: p.ButtonFrame) -> None:
         if not await self.gw.conversations.was_offered(self.cid or "", frame["payload"]):
             raise ProtocolError("invalid_payload", "this button was not offered in this conversation", frame["msg_id"])
         value = feedback.value_of(frame["payload"])
@@ -244,51 +242,52 @@ class CitizenSession:
             return
         entry = {"type": "user_message", "msg_id": frame["msg_id"], "text": frame["title"] or frame["payload"],
                  "payload": frame["payload"]}
-        await self._store_input(frame, entry, bot_input=frame["payload"])
+        await self._store_input(frame["msg_id"], entry, bot_input=frame["payload"])
 
-    async def on_feedback(self, frame: dict[str, Any]) -> None:
+    async def on_feedback(self, frame: p.FeedbackFrame) -> None:
         await self._feedback(frame["msg_id"], frame["value"], frame["seq"])
 
-    async def _feedback(self, msg_id: str, value: FeedbackValue, prompt_seq: int | None) -> None:
+    async def _feedback(self, msg_id: str, value: p.FeedbackValue, prompt_seq: int | None) -> None:
         res = await flow.submit_feedback(self.gw, self.cid or "", msg_id, value, prompt_seq)
         await self._acked(msg_id, res, feedback.PAYLOADS[value])
 
-    async def on_request_human(self, frame: dict[str, Any]) -> None:
-        if await self._store_input(frame, {"type": "event", "event": "request_human"}) and self.state == "bot":
+    async def on_request_human(self, frame: p.RequestHumanFrame) -> None:
+        stored = await self._store_input(frame["msg_id"], {"type": "event", "event": "request_human"})
+        if stored and self.state == "bot":
             cid = self.cid or ""
             await flow.try_handoff(self.gw, cid, await flow.user_request_packet(self.gw, cid))
 
-    async def on_cancel_wait(self, frame: dict[str, Any]) -> None:
+    async def on_cancel_wait(self, frame: p.CancelWaitFrame) -> None:
         meta = await self.gw.conversations.get(self.cid or "")
         if meta.get("state") != "queued":
             dup = await self.gw.redis.hget(self.gw.keys.dedupe(self.cid or ""), frame["msg_id"])
             if dup is None:
                 raise ConversationError("cancel_wait only while queued", "wrong_state")
-        if await self._store_input(frame, {"type": "event", "event": "cancel_wait"}):
+        if await self._store_input(frame["msg_id"], {"type": "event", "event": "cancel_wait"}):
             try:
                 await self.gw.queue.cancel_wait(self.cid or "")
             except ConversationError:
                 return  # an agent claimed it meanwhile: the status entry tells the citizen
             await self.gw.analytics.emit("handoff.abandoned", self.cid or "", how="cancelled")
 
-    async def on_leave_message(self, frame: dict[str, Any]) -> None:
+    async def on_leave_message(self, frame: p.LeaveMessageFrame) -> None:
         # The dedupe, the state check and the request are one script (Callbacks.create): a resend on any
         # socket is acked again and gives agents no second request; a closed conversation stores nothing.
         res = await self.gw.callbacks.create(
             self.cid or "", frame["msg_id"], frame["name"], frame["mobile"], frame["message"],
-            bool(frame.get("callback", False)),
+            frame.get("callback", False),
         )
         if res.stored:
             self.gw.metrics.callbacks.inc()
             await self.gw.analytics.emit("message.left", self.cid or "", text=frame["message"])  # masked there
         await self._acked(frame["msg_id"], res, None)
 
-    async def on_csat(self, frame: dict[str, Any]) -> None:
+    async def on_csat(self, frame: p.CsatFrame) -> None:
         seq = await flow.submit_csat(self.gw, self.cid or "", frame["msg_id"], frame["score"],
                                      frame.get("comment", ""))
         self.outbox.frame({"type": "ack", "msg_id": frame["msg_id"], "seq": seq})
 
-    async def on_followup_contact(self, frame: dict[str, Any]) -> None:
+    async def on_followup_contact(self, frame: p.FollowupContactFrame) -> None:
         mobile = frame.get("mobile") or None
         if mobile and frame.get("consent") is not True:
             raise ProtocolError("invalid_frame", "a mobile number needs consent: true (the citizen agreed to "
@@ -296,16 +295,34 @@ class CitizenSession:
         res = await flow.submit_followup_contact(self.gw, self.cid or "", frame["msg_id"], mobile)
         await self._acked(frame["msg_id"], res, None)
 
-    async def on_typing(self, frame: dict[str, Any]) -> None:
+    async def on_typing(self, frame: p.TypingFrame) -> None:
         if self.state == "with_agent":
             await self.gw.conversations.publish_typing(self.cid or "", "citizen", frame["active"])
 
-    async def on_locale(self, frame: dict[str, Any]) -> None:
+    async def on_locale(self, frame: p.LocaleFrame) -> None:
         # The widget's language switch: the next bot turns carry it to the assistant (flow._turn's metadata).
         await self.gw.conversations.set_locale(self.cid or "", frame["locale"])
 
-    async def on_ping(self, frame: dict[str, Any]) -> None:
+    async def on_ping(self, frame: p.PingFrame) -> None:
         self.outbox.frame({"type": "pong"})
+
+
+CITIZEN_ROUTES: Routes[CitizenSession] = Routes(
+    CITIZEN_FRAMES,
+    route(p.StartFrame, CitizenSession.on_start),
+    route(p.ResumeFrame, CitizenSession.on_resume),
+    route(p.MessageFrame, CitizenSession.on_message),
+    route(p.ButtonFrame, CitizenSession.on_button),
+    route(p.FeedbackFrame, CitizenSession.on_feedback),
+    route(p.RequestHumanFrame, CitizenSession.on_request_human),
+    route(p.CancelWaitFrame, CitizenSession.on_cancel_wait),
+    route(p.LeaveMessageFrame, CitizenSession.on_leave_message),
+    route(p.CsatFrame, CitizenSession.on_csat),
+    route(p.FollowupContactFrame, CitizenSession.on_followup_contact),
+    route(p.TypingFrame, CitizenSession.on_typing),
+    route(p.LocaleFrame, CitizenSession.on_locale),
+    route(p.PingFrame, CitizenSession.on_ping),
+)
 
 
 async def citizen_ws(request: web.Request) -> web.WebSocketResponse:

@@ -11,13 +11,14 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import WSMsgType, web
 
 from handoff.errors import ProtocolError
-from handoff.frames import Spec, parse_frame
+from handoff.frames import FrameSet, envelope, parse_frame
+from handoff.protocol import ServerFrame
 
 if TYPE_CHECKING:
     from handoff.gateway import Gateway
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Item = tuple[str, Any]  # ("frame", dict) | ("event", (channel, dict)) | ("call", coroutine function)
+F = TypeVar("F", bound=Mapping[str, object])
 
 
 def own_origins(request: web.Request, gw: Gateway) -> set[str]:
@@ -78,7 +80,7 @@ class RateLimiter:
         return False
 
 
-def parse_limited(raw: str | None, specs: dict[str, Spec], max_bytes: int, limiter: RateLimiter) -> dict[str, Any]:
+def parse_limited(raw: str | None, frames: FrameSet[F], max_bytes: int, limiter: RateLimiter) -> F:
     """Parse one frame (``None``: a binary frame), charging it to ``limiter`` first.
 
     Malformed frames cost a token like valid ones: otherwise a flood of garbage would cost the gateway an
@@ -89,15 +91,14 @@ def parse_limited(raw: str | None, specs: dict[str, Spec], max_bytes: int, limit
     try:
         if raw is None:
             raise ProtocolError("bad_json", "send JSON text frames, not binary")
-        frame = parse_frame(raw, specs, max_bytes)
+        frame = parse_frame(raw, frames, max_bytes)
     except ProtocolError as exc:
         if allowed:
             raise
         raise ProtocolError("rate_limited", "too many frames: slow down and resend later", exc.msg_id,
                             exc.ref) from None
     if not allowed:
-        raise ProtocolError("rate_limited", "too many frames: slow down and resend later", frame.get("msg_id"),
-                            frame.get("ref"))
+        raise ProtocolError("rate_limited", "too many frames: slow down and resend later", *envelope(frame))
     return frame
 
 
@@ -123,7 +124,7 @@ class Outbox:
             self.task.cancel()
             self._closing = asyncio.ensure_future(self.ws.close(code=1013, message=b"too slow: resume"))
 
-    def frame(self, frame: dict[str, Any]) -> None:
+    def frame(self, frame: ServerFrame) -> None:
         self._put(("frame", frame))
 
     def event(self, channel: str, event: dict[str, Any]) -> None:
@@ -135,8 +136,12 @@ class Outbox:
     def listener(self, channel: str) -> Callable[[dict[str, Any]], None]:
         return lambda event: self.event(channel, event)
 
-    async def send(self, frame: dict[str, Any]) -> None:
+    async def send(self, frame: ServerFrame) -> None:
         """Send now; only for code already running inside the writer (``on_event`` / ``call``)."""
+        await self.forward(frame)
+
+    async def forward(self, frame: Mapping[str, Any]) -> None:
+        """Send a transcript entry as stored (a ``TranscriptEntry`` written by ``ConversationStore.append``)."""
         if not self.ws.closed:
             await self.ws.send_str(json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
 

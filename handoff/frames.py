@@ -1,19 +1,25 @@
-"""Parsing and validation of incoming websocket frames (shapes in ``handoff.protocol``).
+"""Parsing and validation of incoming websocket frames, derived from their TypedDicts in ``handoff.protocol``.
 
-Anything malformed becomes a ``ProtocolError`` whose ``code`` is the error code sent back to the client.
+Each field's declared type says what it accepts (a ``handoff.fields`` alias, ``bool`` or a ``Literal``);
+``FrameSet`` reads those declarations once, ``parse_frame`` returns the typed frame, and ``Routes`` pairs
+every frame with its handler. Anything malformed becomes a ``ProtocolError`` whose ``code`` is the error
+code sent back to the client.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Annotated, Any, Generic, Literal, NotRequired, TypeVar, cast, get_args, get_origin, get_type_hints
 
 from handoff.errors import ProtocolError
-from handoff.protocol import ErrorFrame
+from handoff.fields import MAX_TEXT_CHARS as MAX_TEXT_CHARS
+from handoff.fields import Chars, Echo, IdChars, Range, Ref
+from handoff.protocol import AgentFrame, CitizenFrame, ErrorFrame
 
 MAX_FRAME_BYTES = 4096
-MAX_TEXT_CHARS = 1000
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # C0/C1 controls except tab and newline, and the bidi embeddings, overrides and isolates (U+202A-202E,
 # U+2066-2069): an override makes a name or a number display reversed to the agent ("0551" read as "1550").
@@ -46,86 +52,119 @@ def decode_json(raw: str | bytes) -> Any:
     return data
 
 
-# field -> (kind, required). Kinds: id, text, str, int, bool, enum:<a|b>, score, long (<=1000 chars, may be "").
-Spec = dict[str, tuple[str, bool]]
-
-CITIZEN_SPECS: dict[str, Spec] = {
-    # branch/service/page: where the widget is embedded (data-branch/data-service), for analytics only.
-    "start": {"locale": ("enum:ar|en", False), "branch": ("long", False), "service": ("long", False),
-              "page": ("long", False)},
-    "resume": {"conversation_id": ("id", True), "token": ("str", True), "last_seq": ("int", True)},
-    "message": {"msg_id": ("id", True), "text": ("text", True)},
-    "button": {"msg_id": ("id", True), "payload": ("str", True), "title": ("long", True)},
-    "feedback": {"msg_id": ("id", True), "seq": ("int", True), "value": ("enum:up|down", True)},
-    "request_human": {"msg_id": ("id", True)},
-    "cancel_wait": {"msg_id": ("id", True)},
-    "leave_message": {
-        "msg_id": ("id", True),
-        "name": ("name", True),
-        "mobile": ("str", True),
-        "message": ("text", True),
-        "callback": ("bool", False),
-    },
-    "csat": {"msg_id": ("id", True), "score": ("score", True), "comment": ("long", False)},
-    # The follow-up number step after a CSAT of 1–2: a mobile with consent, or neither (declined).
-    "followup_contact": {"msg_id": ("id", True), "mobile": ("str", False), "consent": ("bool", False)},
-    "typing": {"active": ("bool", True)},
-    "locale": {"locale": ("enum:ar|en", True)},
-    "ping": {},
-}
-
-_CID = ("id", True)
-AGENT_SPECS: dict[str, Spec] = {
-    "auth": {"token": ("str", True)},
-    "presence": {"status": ("enum:online|away", True)},
-    "heartbeat": {},
-    "get_queue": {},
-    "claim": {"conversation_id": _CID},
-    "open": {"conversation_id": _CID, "after_seq": ("int", False)},
-    "message": {"conversation_id": _CID, "msg_id": ("id", True), "text": ("text", True)},
-    "typing": {"conversation_id": _CID, "active": ("bool", True)},
-    "resolve": {"conversation_id": _CID, "outcome": ("enum:resolved|unresolved|referred|spam", True),
-                "note": ("long", False)},
-    "return_to_bot": {"conversation_id": _CID},
-    "list_agents": {},
-    "transfer": {"conversation_id": _CID, "to": ("str", True)},
-    "list_callbacks": {},
-    "callback_done": {"callback_id": ("id", True)},
-    "ping": {},
-}
+F = TypeVar("F")
+S = TypeVar("S")
+Check = Callable[[str, object], object]  # (field name, client value) -> clean value | _DROP; or ProtocolError
+_DROP = object()
+_REF: Echo = get_args(Ref)[1]
 
 
-def _check(name: str, kind: str, value: Any) -> Any:
-    bad = ProtocolError("invalid_frame", f"field {name!r} must be {kind.split(':')[0]}")
-    if kind == "id":
-        if not isinstance(value, str) or not _ID_RE.match(value):
-            raise ProtocolError("invalid_frame", f"field {name!r} must be 1-64 characters of A-Z a-z 0-9 _ -")
-        return value
-    if kind in {"str", "text", "name", "long"}:
-        if not isinstance(value, str):
-            raise bad
-        value = clean_text(value)
-        limit = {"str": 256, "text": MAX_TEXT_CHARS, "name": 100, "long": MAX_TEXT_CHARS}[kind]
-        if len(value) > limit or (kind != "long" and not value):
-            raise ProtocolError("invalid_frame", f"field {name!r} must be 1-{limit} characters")
-        return value
-    if kind in {"int", "score"}:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ProtocolError("invalid_frame", f"field {name!r} must be a non-negative integer")
-        if kind == "score" and not 1 <= value <= 5:
-            raise ProtocolError("invalid_frame", f"field {name!r} must be an integer from 1 to 5")
-        return value
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise bad
-        return value
-    choices = kind.split(":", 1)[1].split("|")
-    if value not in choices:
-        raise ProtocolError("invalid_frame", f"field {name!r} must be one of {', '.join(choices)}")
+def _invalid(name: str, rule: str) -> ProtocolError:
+    return ProtocolError("invalid_frame", f"field {name!r} must be {rule}")
+
+
+def _id(name: str, value: object) -> object:
+    if not isinstance(value, str) or not _ID_RE.match(value):
+        raise _invalid(name, "1-64 characters of A-Z a-z 0-9 _ -")
     return value
 
 
-def parse_frame(raw: str | bytes, specs: dict[str, Spec], max_bytes: int = MAX_FRAME_BYTES) -> dict[str, Any]:
+def _chars(rule: Chars, name: str, value: object) -> object:
+    if not isinstance(value, str):
+        raise _invalid(name, "a string")
+    value = clean_text(value)
+    if len(value) > rule.limit or (not value and not rule.may_be_empty):
+        raise _invalid(name, f"{0 if rule.may_be_empty else 1}-{rule.limit} characters")
+    return value
+
+
+def _range(rule: Range, name: str, value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int) or value < rule.low or (
+            rule.high is not None and value > rule.high):
+        raise _invalid(name, "a non-negative integer" if rule == Range(0) else
+                       f"an integer from {rule.low} to {rule.high}")
+    return value
+
+
+def _bool(name: str, value: object) -> object:
+    if not isinstance(value, bool):
+        raise _invalid(name, "true or false")
+    return value
+
+
+def _enum(choices: tuple[object, ...], name: str, value: object) -> object:
+    if value not in choices:
+        raise _invalid(name, f"one of {', '.join(map(str, choices))}")
+    return value
+
+
+def _echo(rule: Echo, name: str, value: object) -> object:
+    return value if isinstance(value, str) and len(value) <= rule.limit else _DROP
+
+
+def _check_for(hint: object) -> Check | None:
+    """The validation a field's declared type asks for (None: the type says nothing about its limits)."""
+    if hint is bool:
+        return _bool
+    if get_origin(hint) is Literal:
+        return functools.partial(_enum, get_args(hint))
+    if get_origin(hint) is not Annotated:
+        return None
+    base, rule = get_args(hint)[:2]
+    if isinstance(rule, IdChars) and base is str:
+        return _id
+    if isinstance(rule, Chars) and base is str:
+        return functools.partial(_chars, rule)
+    if isinstance(rule, Echo) and base is str:
+        return functools.partial(_echo, rule)
+    if isinstance(rule, Range) and base is int:
+        return functools.partial(_range, rule)
+    return None
+
+
+def frame_type(frame: object) -> str:
+    """The ``type`` a frame TypedDict declares (its ``Literal``)."""
+    kind = get_type_hints(frame).get("type")
+    if get_origin(kind) is not Literal or len(get_args(kind)) != 1:
+        raise TypeError(f"{frame!r} needs a field type: Literal[\"<its type>\"]")
+    return str(get_args(kind)[0])
+
+
+def compile_frame(frame: object) -> tuple[tuple[str, bool, Check], ...]:
+    """(field, required, check) for each field of a frame TypedDict but ``type``, from its annotations."""
+    fields = []
+    for name, hint in get_type_hints(frame, include_extras=True).items():
+        required = get_origin(hint) is not NotRequired
+        check = _check_for(hint if required else get_args(hint)[0])
+        if check is None:
+            raise TypeError(f"{frame!r}.{name}: declare what it accepts with a handoff.fields alias, bool or "
+                            "a Literal")
+        if name != "type":
+            fields.append((name, required, check))
+    return tuple(fields)
+
+
+class FrameSet(Generic[F]):
+    """The frames one socket accepts, from a union of frame TypedDicts (``F``: that union)."""
+
+    def __init__(self, union: object) -> None:
+        frames = get_args(union) or (union,)  # a one-frame set is the TypedDict itself
+        self.fields = {frame_type(frame): compile_frame(frame) for frame in frames}
+        if len(self.fields) != len(frames):
+            raise TypeError(f"two frames of {union!r} declare the same type")
+
+
+CITIZEN_FRAMES: FrameSet[CitizenFrame] = FrameSet(CitizenFrame)
+AGENT_FRAMES: FrameSet[AgentFrame] = FrameSet(AgentFrame)
+
+
+def envelope(data: Mapping[str, object]) -> tuple[str | None, str | None]:
+    """(msg_id, ref) of a frame, valid or not: an error names them so the client knows which frame failed."""
+    msg_id, ref = data.get("msg_id"), _echo(_REF, "ref", data.get("ref"))
+    return (msg_id if isinstance(msg_id, str) else None), (ref if isinstance(ref, str) else None)
+
+
+def parse_frame(raw: str | bytes, frames: FrameSet[F], max_bytes: int = MAX_FRAME_BYTES) -> F:
     """Decode and validate one frame; unknown extra fields are dropped. Raises ``ProtocolError``."""
     size = len(raw.encode("utf-8") if isinstance(raw, str) else raw)
     if size > max_bytes:
@@ -133,26 +172,45 @@ def parse_frame(raw: str | bytes, specs: dict[str, Spec], max_bytes: int = MAX_F
     data = decode_json(raw)
     if not isinstance(data, dict):
         raise ProtocolError("bad_json", "frame must be a JSON object")
-    msg_id = data.get("msg_id") if isinstance(data.get("msg_id"), str) else None
-    ref = data.get("ref") if isinstance(data.get("ref"), str) and len(data["ref"]) <= 64 else None
+    msg_id, ref = envelope(data)
     kind = data.get("type")
-    spec = specs.get(kind) if isinstance(kind, str) else None
-    if spec is None:
+    fields = frames.fields.get(kind) if isinstance(kind, str) else None
+    if fields is None:
         raise ProtocolError("unknown_type", f"unknown frame type {str(kind)[:40]!r}", msg_id, ref)
-    frame: dict[str, Any] = {"type": kind}
-    if ref is not None:
-        frame["ref"] = ref
-    for name, (field_kind, required) in spec.items():
-        if name not in data or data[name] is None:
+    frame: dict[str, object] = {"type": kind}
+    for name, required, check in fields:
+        if data.get(name) is None:
             if required:
                 raise ProtocolError("invalid_frame", f"field {name!r} is required", msg_id, ref)
             continue
         try:
-            frame[name] = _check(name, field_kind, data[name])
+            value = check(name, data[name])
         except ProtocolError as exc:
             exc.msg_id, exc.ref = msg_id, ref
             raise
-    return frame
+        if value is not _DROP:
+            frame[name] = value
+    return cast(F, frame)  # checked field by field against F's own declaration just above
+
+
+Route = tuple[str, Callable[[S, Any], Awaitable[None]]]  # (frame type, handler)
+
+
+def route(frame: Callable[..., F], handler: Callable[[S, F], Awaitable[None]]) -> Route[S]:
+    """Pair a frame TypedDict with the session method that handles it; mypy checks that they agree."""
+    return frame_type(frame), handler
+
+
+class Routes(Generic[S]):
+    """Which session method handles each frame of a socket's ``FrameSet``: exactly one per frame."""
+
+    def __init__(self, frames: FrameSet[Any], *routes: Route[S]) -> None:
+        self.handlers = dict(routes)
+        if self.handlers.keys() != frames.fields.keys() or len(routes) != len(self.handlers):
+            raise TypeError(f"routes {sorted(self.handlers)} must cover the frames {sorted(frames.fields)} once")
+
+    async def handle(self, session: S, frame: Mapping[str, object]) -> None:
+        await self.handlers[str(frame["type"])](session, frame)
 
 
 def error_frame(exc: ProtocolError) -> ErrorFrame:

@@ -27,6 +27,7 @@ from handoff.hub import Hub
 from handoff.keys import Keys
 from handoff.metrics import Metrics
 from handoff.presence import Presence
+from handoff.protocol import QueueAddedFrame, QueueRemovedFrame
 from handoff.queue import Queue
 from handoff.rasa import RasaClient
 from handoff.scripts import require_redis_version
@@ -137,11 +138,13 @@ class Gateway:
             item = await self.queue.item(cid)
             if item is None:
                 return
-            frame: dict[str, Any] = {"type": "queue_added", "item": item}
+            frame: QueueAddedFrame | QueueRemovedFrame = {"type": "queue_added", "item": item}
         else:
-            frame = {"type": "queue_removed", "conversation_id": cid, "reason": event.get("reason", "claimed")}
+            removed: QueueRemovedFrame = {"type": "queue_removed", "conversation_id": cid,
+                                          "reason": event.get("reason", "claimed")}
             if event.get("by"):
-                frame["by"] = event["by"]
+                removed["by"] = event["by"]
+            frame = removed
         for agent in list(self.agents):
             if agent.account is not None:
                 agent.outbox.frame(frame)

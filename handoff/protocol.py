@@ -1,21 +1,30 @@
 """Websocket frames of the gateway, one TypedDict per frame; docs/protocol.md is the prose version.
 
-Incoming frames are validated by ``handoff.frames.parse_frame`` against the field specs there, so handlers
-only ever see well-formed dicts.
+Incoming frames are validated by ``handoff.frames.parse_frame`` from these declarations (each field's
+``handoff.fields`` alias says what it accepts), so handlers only ever see well-formed frames of these types.
+Outgoing frames are built as literals of these types, which mypy checks.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict, TypeGuard, get_args
 
 # The handoff packet is shared with the action server: one definition, in contracts/ (re-exported here).
 from contracts.handoff import Candidate as Candidate
 from contracts.handoff import HandoffPacket as HandoffPacket
 from contracts.handoff import HandoffReason as HandoffReason
+from handoff.fields import Count, Id, LongText, Name, Ref, Score, Short, Text
 
 State = Literal["bot", "queued", "with_agent", "closed"]
+STATES: tuple[State, ...] = get_args(State)
 Outcome = Literal["resolved", "unresolved", "referred", "spam"]
 FeedbackValue = Literal["up", "down"]
+Locale = Literal["ar", "en"]
+
+
+
+def is_state(value: object) -> TypeGuard[State]:
+    return value in STATES
 
 
 # ---- shared shapes ---------------------------------------------------------------------------------------
@@ -84,90 +93,104 @@ class AgentInfo(TypedDict):
 
 
 # ---- citizen -> server -----------------------------------------------------------------------------------
+# What each field accepts (length, range, may be empty) is its handoff.fields alias: handoff.frames validates
+# incoming frames from these declarations alone.
 
 
-class StartFrame(TypedDict):
+class ClientFrame(TypedDict):
+    """What every incoming frame may carry: ``ref``, echoed in its answer or error (agent frames use it)."""
+
+    ref: NotRequired[Ref]
+
+
+class StartFrame(ClientFrame):
     type: Literal["start"]
-    locale: NotRequired[Literal["ar", "en"]]
-    branch: NotRequired[str]  # the embedding page's data-branch / data-service, and its path (analytics)
-    service: NotRequired[str]
-    page: NotRequired[str]
+    locale: NotRequired[Locale]
+    branch: NotRequired[LongText]  # the embedding page's data-branch / data-service, and its path (analytics)
+    service: NotRequired[LongText]
+    page: NotRequired[LongText]
 
 
-class ResumeFrame(TypedDict):
+class ResumeFrame(ClientFrame):
     type: Literal["resume"]
-    conversation_id: str
-    token: str
-    last_seq: int
+    conversation_id: Id
+    token: Short
+    last_seq: Count
 
 
-class MessageFrame(TypedDict):
+class MessageFrame(ClientFrame):
     type: Literal["message"]
-    msg_id: str
-    text: str
+    msg_id: Id
+    text: Text
 
 
-class ButtonFrame(TypedDict):
+class ButtonFrame(ClientFrame):
     type: Literal["button"]
-    msg_id: str
-    payload: str
-    title: str
+    msg_id: Id
+    payload: Short
+    title: LongText
 
 
-class FeedbackFrame(TypedDict):
+class FeedbackFrame(ClientFrame):
     type: Literal["feedback"]
-    msg_id: str
-    seq: int
+    msg_id: Id
+    seq: Count
     value: FeedbackValue
 
 
-class RequestHumanFrame(TypedDict):
+class RequestHumanFrame(ClientFrame):
     type: Literal["request_human"]
-    msg_id: str
+    msg_id: Id
 
 
-class CancelWaitFrame(TypedDict):
+class CancelWaitFrame(ClientFrame):
     type: Literal["cancel_wait"]
-    msg_id: str
+    msg_id: Id
 
 
-class LeaveMessageFrame(TypedDict):
+class LeaveMessageFrame(ClientFrame):
     type: Literal["leave_message"]
-    msg_id: str
-    name: str
-    mobile: str
-    message: str
-    callback: bool
+    msg_id: Id
+    name: Name
+    mobile: Short
+    message: Text
+    callback: NotRequired[bool]
 
 
-class CsatFrame(TypedDict):
+class CsatFrame(ClientFrame):
     type: Literal["csat"]
-    msg_id: str
-    score: int
-    comment: NotRequired[str]
+    msg_id: Id
+    score: Score
+    comment: NotRequired[LongText]
 
 
-class FollowupContactFrame(TypedDict):
+class FollowupContactFrame(ClientFrame):
     """After a CSAT of 1–2: a mobile to be called on (needs consent: true), or none (declined)."""
 
     type: Literal["followup_contact"]
-    msg_id: str
-    mobile: NotRequired[str]
+    msg_id: Id
+    mobile: NotRequired[Short]
     consent: NotRequired[bool]
 
 
-class TypingFrame(TypedDict):
+class TypingFrame(ClientFrame):
     type: Literal["typing"]
     active: bool
 
 
-class LocaleFrame(TypedDict):
+class LocaleFrame(ClientFrame):
     type: Literal["locale"]
-    locale: Literal["ar", "en"]
+    locale: Locale
 
 
-class PingFrame(TypedDict):
+class PingFrame(ClientFrame):
     type: Literal["ping"]
+
+
+CitizenFrame = (
+    StartFrame | ResumeFrame | MessageFrame | ButtonFrame | FeedbackFrame | RequestHumanFrame | CancelWaitFrame
+    | LeaveMessageFrame | CsatFrame | FollowupContactFrame | TypingFrame | LocaleFrame | PingFrame
+)
 
 
 # ---- server -> citizen: transient ------------------------------------------------------------------------
@@ -217,6 +240,7 @@ class ErrorFrame(TypedDict):
     message: str
     msg_id: NotRequired[str | None]
     ref: NotRequired[str | None]
+    conversation_id: NotRequired[str]  # agent errors about one conversation
 
 
 class PongFrame(TypedDict):
@@ -301,88 +325,88 @@ TranscriptEntry = (
 # ---- agent -> server ---------------------------------------------------------------------------------------
 
 
-class AuthFrame(TypedDict):
+class AuthFrame(ClientFrame):
     type: Literal["auth"]
-    token: str
+    token: Short
 
 
-class PresenceFrame(TypedDict):
+class PresenceFrame(ClientFrame):
+    """Also sent back to the agent as the confirmation of the change."""
+
     type: Literal["presence"]
     status: Literal["online", "away"]
 
 
-class HeartbeatFrame(TypedDict):
+class HeartbeatFrame(ClientFrame):
     type: Literal["heartbeat"]
 
 
-class GetQueueFrame(TypedDict):
+class GetQueueFrame(ClientFrame):
     type: Literal["get_queue"]
-    ref: NotRequired[str]
 
 
-class ClaimFrame(TypedDict):
+class ClaimFrame(ClientFrame):
     type: Literal["claim"]
-    conversation_id: str
-    ref: NotRequired[str]
+    conversation_id: Id
 
 
-class OpenFrame(TypedDict):
+class OpenFrame(ClientFrame):
     type: Literal["open"]
-    conversation_id: str
-    after_seq: int
-    ref: NotRequired[str]
+    conversation_id: Id
+    after_seq: NotRequired[Count]
 
 
-class AgentMessageFrame(TypedDict):
+class AgentMessageFrame(ClientFrame):
     type: Literal["message"]
-    conversation_id: str
-    msg_id: str
-    text: str
+    conversation_id: Id
+    msg_id: Id
+    text: Text
 
 
-class AgentTypingFrame(TypedDict):
+class AgentTypingFrame(ClientFrame):
     type: Literal["typing"]
-    conversation_id: str
+    conversation_id: Id
     active: bool
 
 
-class ResolveFrame(TypedDict):
+class ResolveFrame(ClientFrame):
     type: Literal["resolve"]
-    conversation_id: str
+    conversation_id: Id
     outcome: Outcome
-    note: NotRequired[str]
-    ref: NotRequired[str]
+    note: NotRequired[LongText]
 
 
-class ReturnToBotFrame(TypedDict):
+class ReturnToBotFrame(ClientFrame):
     type: Literal["return_to_bot"]
-    conversation_id: str
-    ref: NotRequired[str]
+    conversation_id: Id
 
 
-class ListAgentsFrame(TypedDict):
+class ListAgentsFrame(ClientFrame):
     type: Literal["list_agents"]
-    ref: NotRequired[str]
 
 
-class TransferFrame(TypedDict):
+class TransferFrame(ClientFrame):
     """Hand a held chat to another online agent (username ``to``); answered by ``ok`` or an error."""
 
     type: Literal["transfer"]
-    conversation_id: str
-    to: str
-    ref: NotRequired[str]
+    conversation_id: Id
+    to: Short
 
 
-class ListCallbacksFrame(TypedDict):
+class ListCallbacksFrame(ClientFrame):
     type: Literal["list_callbacks"]
-    ref: NotRequired[str]
 
 
-class CallbackDoneFrame(TypedDict):
+class CallbackDoneFrame(ClientFrame):
     type: Literal["callback_done"]
-    callback_id: str
-    ref: NotRequired[str]
+    callback_id: Id
+
+
+AgentFrame = (
+    AuthFrame | PresenceFrame | HeartbeatFrame | GetQueueFrame | ClaimFrame | OpenFrame | AgentMessageFrame
+    | AgentTypingFrame | ResolveFrame | ReturnToBotFrame | ListAgentsFrame | TransferFrame | ListCallbacksFrame
+    | CallbackDoneFrame | PingFrame
+)
 
 
 # ---- server -> agent ---------------------------------------------------------------------------------------
@@ -411,17 +435,17 @@ class QueueAddedFrame(TypedDict):
 class QueueRemovedFrame(TypedDict):
     type: Literal["queue_removed"]
     conversation_id: str
-    reason: Literal["claimed", "cancelled", "closed"]
+    reason: Literal["claimed", "cancelled", "closed", "abandoned"]
     by: NotRequired[str]
 
 
 class ConversationFrame(TypedDict):
     type: Literal["conversation"]
     conversation_id: str
-    state: State
+    state: State | None  # None (and created_at None): a supervisor opened an id that is no conversation
     agent: str | None
     locale: str
-    created_at: str
+    created_at: str | None
     handoff: HandoffPacket | None
     entries: list[dict[str, Any]]
     day_no: int | None
@@ -477,3 +501,11 @@ class CallbackAddedFrame(TypedDict):
 class OkFrame(TypedDict):
     type: Literal["ok"]
     ref: str | None
+
+
+ServerFrame = (
+    StartedFrame | ResumedFrame | AckFrame | TypingOutFrame | QueuePositionFrame | ErrorFrame | PongFrame
+    | AuthOkFrame | QueueFrame | QueueAddedFrame | QueueRemovedFrame | ConversationFrame | AgentsFrame
+    | CitizenPresenceFrame | EntryFrame | ReleasedFrame | CallbacksFrame | CallbackAddedFrame | OkFrame
+    | PresenceFrame
+)
