@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 from knowledge_base.envconf import SettingsError
@@ -16,8 +15,6 @@ def main() -> int:
     except SettingsError as exc:
         print(f"actions: {exc}", file=sys.stderr)
         return 2
-    # knowledge_base.unanswered reads the key prefix from the process environment.
-    os.environ["REDIS_PREFIX"] = settings.redis_prefix
     from actions.server import create_app
     from knowledge_base.logs import configure_logging
 

@@ -11,7 +11,6 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import kb_access
 from actions.dialogue import (
     carries_question,
     followup_turn,
@@ -20,7 +19,7 @@ from actions.dialogue import (
     smalltalk,
     with_context,
 )
-from actions.faq import answer_question, person_requested
+from actions.faq import KbGetter, answer_question, person_requested
 from actions.lang import reply_language
 from actions.outcomes import emit_turn
 from actions.replies import Phrasebook, Reply, dispatch
@@ -57,11 +56,16 @@ def slot_events(before: dict[str, Any], state: DialogueState) -> list[EventType]
 
 
 class DialogueAction(Action):
-    """Common run(): a failure anywhere becomes a handoff, never an error reply to Rasa."""
+    """Common run(): a failure anywhere becomes a handoff, never an error reply to Rasa.
+
+    Built once by the action server with what it needs (rasa-sdk style): ``knowledge`` returns the knowledge
+    base to search now (``KnowledgeSource.get``; a fake in unit tests).
+    """
 
     action_name = ""
 
-    def __init__(self, recorder: UnansweredRecorder, emitter: Any = None) -> None:
+    def __init__(self, knowledge: KbGetter, recorder: UnansweredRecorder, emitter: Any = None) -> None:
+        self.knowledge = knowledge
         self.recorder = recorder
         self.emitter = emitter  # analytics.emitter.Emitter, or None (no analytics)
 
@@ -85,7 +89,7 @@ class DialogueAction(Action):
         try:
             if asks_for_person(turn.text):
                 # Whatever NLU heard, an explicit request for a person is one (knowledge_base/person_request).
-                outcome = await person_requested(turn, state, kb_access.get_knowledge_base)
+                outcome = await person_requested(turn, state, self.knowledge)
             else:
                 outcome = await self.decide(turn, state)
         except Exception:
@@ -106,14 +110,14 @@ class ActionAnswerFaq(DialogueAction):
     action_name = "action_answer_faq"
 
     async def decide(self, turn: Turn, state: DialogueState) -> Outcome:
-        return await answer_question(turn, state, kb_access.get_knowledge_base)
+        return await answer_question(turn, state, self.knowledge)
 
 
 class ActionHandoff(DialogueAction):
     action_name = "action_handoff"
 
     async def decide(self, turn: Turn, state: DialogueState) -> Outcome:
-        return await person_requested(turn, state, kb_access.get_knowledge_base)
+        return await person_requested(turn, state, self.knowledge)
 
 
 class ActionFollowupTurn(DialogueAction):
@@ -122,7 +126,7 @@ class ActionFollowupTurn(DialogueAction):
     async def decide(self, turn: Turn, state: DialogueState) -> Outcome:
         if out_of_context_reply(turn, state):
             # Nothing was asked, yet NLU heard "yes"/"no"/feedback in a sentence: treat it as a question.
-            return await answer_question(turn, state, kb_access.get_knowledge_base)
+            return await answer_question(turn, state, self.knowledge)
         return followup_turn(turn, state)
 
 
@@ -133,7 +137,7 @@ class ActionSmalltalk(DialogueAction):
         if not carries_question(turn):
             return smalltalk(turn, state)
         # "السلام عليكم، كيف أجدد رخصة العمل؟": greet back, then answer the question it carries.
-        answered = await answer_question(turn, state, kb_access.get_knowledge_base)
+        answered = await answer_question(turn, state, self.knowledge)
         greeting = smalltalk(turn, state).replies if turn.intent == "greet" else []
         return Outcome(greeting + answered.replies, answered.state, answered.unanswered)
 

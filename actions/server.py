@@ -10,7 +10,7 @@ from rasa_sdk.endpoint import create_app as create_sdk_app
 from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic
 
-from actions import kb_access
+from actions.kb_access import KnowledgeSource
 from actions.rasa_actions import ACTION_CLASSES
 from actions.settings import ActionSettings
 from actions.unanswered import UnansweredRecorder
@@ -20,21 +20,23 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: ActionSettings) -> Sanic[Any, Any]:
-    kb_access.configure(settings.index_dir, settings.redis_url, settings.redis_prefix, live=settings.kb_live)
-    recorder = UnansweredRecorder(settings.redis_url)
+    # Every dependency of the actions is made here, once, and handed to them (rasa-sdk style).
+    knowledge = KnowledgeSource(settings.index_dir, settings.redis_url, settings.redis_prefix, live=settings.kb_live)
+    recorder = UnansweredRecorder(settings.redis_url, settings.redis_prefix)
     emitter = Emitter(recorder.redis(), settings.redis_prefix)  # the same client: connected lazily
     executor = ActionExecutor()
     for action_class in ACTION_CLASSES:
-        executor.register_action(action_class(recorder, emitter))
+        executor.register_action(action_class(knowledge.get, recorder, emitter))
     app: Sanic[Any, Any] = create_sdk_app(executor, cors_origins=[])
 
     @app.before_server_start
     async def load_knowledge_base(_app: Sanic[Any, Any]) -> None:
         # Loaded before /health answers, so "healthy" means "ready to answer" (or logged why not).
-        await asyncio.to_thread(kb_access.preload)
+        await asyncio.to_thread(knowledge.preload)
 
     @app.after_server_stop
     async def close_redis(_app: Sanic[Any, Any]) -> None:
         await recorder.close()
+        await asyncio.to_thread(knowledge.stop)
 
     return app

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from actions.turn import LearnedNote, UnansweredNote
+from knowledge_base.keys import KbKeys
 
 log = logging.getLogger(__name__)
 
@@ -14,8 +15,9 @@ RECORD_TIMEOUT_S = 1.0
 
 
 class UnansweredRecorder:
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, redis_prefix: str) -> None:
         self._redis_url = redis_url
+        self._keys = KbKeys(redis_prefix)
         self._client: Any = None
 
     def redis(self) -> Any:
@@ -34,7 +36,7 @@ class UnansweredRecorder:
             await asyncio.wait_for(
                 record_unanswered(
                     self.redis(), text=note.text, reason=note.reason,
-                    conversation_id=conversation_id, candidates=note.candidates,
+                    conversation_id=conversation_id, candidates=note.candidates, keys=self._keys,
                 ),
                 RECORD_TIMEOUT_S,
             )
@@ -50,7 +52,7 @@ class UnansweredRecorder:
 
             await asyncio.wait_for(
                 record(self.redis(), kind=note.kind, entry_id=note.entry_id, text=note.text, source="citizen",
-                       by=conversation_id, conversation_id=conversation_id),
+                       by=conversation_id, conversation_id=conversation_id, keys=self._keys),
                 RECORD_TIMEOUT_S,
             )
         except Exception as exc:  # a lost suggestion; the citizen still gets the reply

@@ -84,25 +84,18 @@ class Conversation:
         self.events.append({"event": "user", "text": text, "parse_data": latest})
         tracker = Tracker(self.sender, dict(self.slots), latest, list(self.events), False, None, {}, None)
         dispatcher = CollectingDispatcher()
-        action = _action(INTENT_TO_ACTION[intent], self.recorder, self.emitter)
-        from actions import kb_access
-
-        original = kb_access.get_knowledge_base
-        kb_access.get_knowledge_base = self.kb_getter  # the action reads the module attribute at call time
-        try:
-            events = await action.run(dispatcher, tracker, DOMAIN)
-        finally:
-            kb_access.get_knowledge_base = original
+        action = _action(INTENT_TO_ACTION[intent], self.kb_getter, self.recorder, self.emitter)
+        events = await action.run(dispatcher, tracker, DOMAIN)
         for event in events:
             if event["event"] == "slot":
                 self.slots[event["name"]] = event["value"]
         return dispatcher.messages
 
 
-def _action(name: str, recorder: UnansweredRecorder, emitter: Any = None) -> Any:
+def _action(name: str, kb_getter: Callable[[], Any], recorder: UnansweredRecorder, emitter: Any = None) -> Any:
     for cls in ACTION_CLASSES:
         if cls.action_name == name:
-            return cls(recorder, emitter)
+            return cls(kb_getter, recorder, emitter)  # as actions/server.py builds them, with the fake KB
     raise KeyError(name)
 
 

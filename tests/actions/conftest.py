@@ -16,4 +16,4 @@ def kb() -> FakeKB:
 @pytest.fixture
 def conversation(kb: FakeKB) -> Conversation:
     # A Redis that does not answer: recording must fail quietly without touching the replies.
-    return Conversation(kb_getter=lambda: kb, recorder=UnansweredRecorder("redis://127.0.0.1:1/0"))
+    return Conversation(kb_getter=lambda: kb, recorder=UnansweredRecorder("redis://127.0.0.1:1/0", "faq:"))

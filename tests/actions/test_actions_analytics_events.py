@@ -27,7 +27,7 @@ async def _events(client: aioredis.Redis, prefix: str) -> list[dict]:
 
 
 async def test_each_deciding_turn_emits_its_decision(kb: FakeKB, client: aioredis.Redis, redis_prefix: str) -> None:
-    conv = Conversation(kb_getter=lambda: kb, recorder=UnansweredRecorder("redis://127.0.0.1:1/0"),
+    conv = Conversation(kb_getter=lambda: kb, recorder=UnansweredRecorder("redis://127.0.0.1:1/0", "faq:"),
                         sender="c_analytics1", emitter=Emitter(client, redis_prefix))
     kb.on("ابي اطلع بطاقة ذوي الاعاقة", "answer", ("card-issue", 0.91))
     kb.on("عندي سؤال عن البطاقة", "clarify", ("card-issue", 0.7), ("card-fee", 0.69), ("card-docs", 0.68))
@@ -47,7 +47,7 @@ async def test_each_deciding_turn_emits_its_decision(kb: FakeKB, client: aioredi
 
 
 async def test_a_second_miss_is_a_handoff_decision(kb: FakeKB, client: aioredis.Redis, redis_prefix: str) -> None:
-    conv = Conversation(kb_getter=lambda: kb, recorder=UnansweredRecorder("redis://127.0.0.1:1/0"),
+    conv = Conversation(kb_getter=lambda: kb, recorder=UnansweredRecorder("redis://127.0.0.1:1/0", "faq:"),
                         sender="c_analytics2", emitter=Emitter(client, redis_prefix))
     await conv.say("كم سعر تذكرة الطيران", "ask_question")
     await conv.say("سؤال ثاني ما له جواب", "ask_question")

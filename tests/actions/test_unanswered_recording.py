@@ -13,9 +13,8 @@ from knowledge_base.keys import KbKeys
 
 
 @pytest.fixture
-def recording(kb: FakeKB, redis_url: str, redis_prefix: str, monkeypatch: pytest.MonkeyPatch) -> Conversation:
-    monkeypatch.setenv("REDIS_PREFIX", redis_prefix)
-    return Conversation(kb_getter=lambda: kb, recorder=UnansweredRecorder(redis_url), sender="conv-rec")
+def recording(kb: FakeKB, redis_url: str, redis_prefix: str) -> Conversation:
+    return Conversation(kb_getter=lambda: kb, recorder=UnansweredRecorder(redis_url, redis_prefix), sender="conv-rec")
 
 
 async def _records(redis_url: str, prefix: str) -> list[dict[str, str]]:
