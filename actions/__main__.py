@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from knowledge_base.envconf import SettingsError
+from common.envconf import SettingsError
 
 
 def main() -> int:
@@ -16,7 +16,7 @@ def main() -> int:
         print(f"actions: {exc}", file=sys.stderr)
         return 2
     from actions.server import create_app
-    from knowledge_base.logs import configure_logging
+    from common.logs import configure_logging
 
     configure_logging("actions", settings.log_level, settings.log_format)
     app = create_app(settings)

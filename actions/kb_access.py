@@ -17,7 +17,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from knowledge_base.search import KnowledgeBase
+    from knowledge_base.engine.search import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class KnowledgeSource:
 
     def _static(self) -> KnowledgeBase:
         if self._kb is None:
-            from knowledge_base.search import KnowledgeBase
+            from knowledge_base.engine.search import KnowledgeBase
 
             self._kb = KnowledgeBase.load(self.index_dir)
             log.info("knowledge base loaded", extra={"index_dir": self.index_dir, "entries": len(self._kb.entries)})
@@ -53,7 +53,7 @@ class KnowledgeSource:
         if kb is None:  # neither the store nor the index on disk could be read: retry from scratch next call
             self._live.stop()
             self._live = None
-            from knowledge_base.errors import IndexMismatchError
+            from knowledge_base.engine.errors import IndexMismatchError
 
             raise IndexMismatchError("no knowledge base: Redis is unreachable and there is no index on disk",
                                      self.index_dir)
