@@ -1,4 +1,4 @@
-"""Leave-a-message / callback requests (stored for agents) and CSAT results."""
+"""Leave-a-message / callback requests, stored for agents (CSAT results: handoff/csat.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from common.pii import to_ascii_digits
-from handoff import scripts
+from handoff import lua
 from handoff.conversations import OPEN_STATES, AppendResult, body, now_iso, open_append_result
 from handoff.errors import HandoffError
 from handoff.keys import Keys
@@ -38,12 +38,12 @@ class Callbacks:
         self.redis = redis
         self.keys = keys
         self.ttl_s = ttl_s
-        self._create = redis.register_script(scripts.LEAVE_MESSAGE)
+        self._create = redis.register_script(lua.LEAVE_MESSAGE)
 
     async def create(
         self, cid: str, msg_id: str, name: str, mobile: str, message: str, callback: bool
     ) -> AppendResult:
-        """Store a request and its ``leave_message`` event in one step (``scripts.LEAVE_MESSAGE``).
+        """Store a request and its ``leave_message`` event in one step (``lua.LEAVE_MESSAGE``).
 
         A msg_id the conversation already stored gets that entry's seq (``stored=False``) and creates nothing.
         Raises HandoffError ``invalid_frame`` (not a Saudi mobile), ConversationError ``closed`` or
@@ -93,26 +93,3 @@ class Callbacks:
             raise HandoffError(f"callback {callback_id} does not exist", "unknown_callback")
         await self.redis.hset(self.keys.callback(callback_id), mapping={"status": "done", "handled_by": username})
         return {"callback_id": callback_id, "status": "done", "handled_by": username}
-
-
-class Csat:
-    def __init__(self, redis: aioredis.Redis, keys: Keys) -> None:
-        self.redis = redis
-        self.keys = keys
-
-    async def record(self, cid: str, score: int, comment: str, agent: str) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hincrby(self.keys.csat_counts, str(score), 1)
-            pipe.xadd(
-                self.keys.csat_stream,
-                {"conversation_id": cid, "score": score, "comment": comment, "agent": agent, "ts": now_iso()},
-                maxlen=100_000, approximate=True,
-            )
-            await pipe.execute()
-
-    async def summary(self) -> dict[str, Any]:
-        raw = await self.redis.hgetall(self.keys.csat_counts)
-        by_score = {str(s): int(raw.get(str(s).encode(), 0)) for s in range(1, 6)}
-        count = sum(by_score.values())
-        average = sum(int(s) * n for s, n in by_score.items()) / count if count else None
-        return {"count": count, "average": None if average is None else round(average, 2), "by_score": by_score}

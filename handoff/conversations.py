@@ -1,7 +1,7 @@
 """Conversations: creation, token check, durable transcript appends and reads.
 
 A conversation is a hash (state, token hash, seq counter, handoff data) plus a stream holding its
-transcript; every append is one Lua script (``handoff.scripts.APPEND``), idempotent by ``msg_id``.
+transcript; every append is one Lua script (``handoff.lua.APPEND``), idempotent by ``msg_id``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from handoff import scripts
+from handoff import lua
 from handoff.errors import ConversationError
 from handoff.keys import Keys
 from handoff.redis_text import text
@@ -88,7 +88,7 @@ class ConversationStore:
         self.keys = keys
         self.ttl_s = ttl_s
         self.wait_replicas, self.wait_timeout_ms = wait
-        self._append = redis.register_script(scripts.APPEND)
+        self._append = redis.register_script(lua.APPEND)
 
     async def create(self, locale: str = "ar") -> tuple[str, str]:
         cid = "c_" + secrets.token_urlsafe(16)

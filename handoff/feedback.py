@@ -4,14 +4,14 @@ A prompt is a ``bot_message`` offering both feedback payloads (``utter_ask_helpf
 The answer comes as a ``feedback`` frame naming the prompt's seq, or as a ``button`` frame with one of the
 payloads (REST clients, old widgets), which answers the latest prompt. Either way it is stored as one
 feedback event and forwarded to the bot once: validation, the once-per-prompt check and the store are one
-atomic script (``handoff.scripts.FEEDBACK``), so two sockets or two gateways cannot both record one.
+atomic script (``handoff.lua.FEEDBACK``), so two sockets or two gateways cannot both record one.
 """
 
 from __future__ import annotations
 
 import redis.asyncio as aioredis
 
-from handoff import scripts
+from handoff import lua
 from handoff.conversations import OPEN_STATES, AppendResult, body, now_iso, open_append_result, pending_item
 from handoff.errors import ConversationError
 from handoff.keys import Keys
@@ -35,7 +35,7 @@ class FeedbackStore:
     def __init__(self, redis: aioredis.Redis, keys: Keys, ttl_s: int) -> None:
         self.keys = keys
         self.ttl_s = ttl_s
-        self._record = redis.register_script(scripts.FEEDBACK)
+        self._record = redis.register_script(lua.FEEDBACK)
 
     async def record(self, cid: str, msg_id: str, value: FeedbackValue, prompt_seq: int | None) -> AppendResult:
         """Store the feedback event for the prompt ``prompt_seq`` (None: the latest prompt), once per prompt.

@@ -18,20 +18,21 @@ from analytics.emitter import Emitter
 from common.redisconn import async_client
 from handoff import leaving
 from handoff.accounts import AccountStore
-from handoff.callbacks import Callbacks, Csat
+from handoff.callbacks import Callbacks
 from handoff.conversations import ConversationStore
+from handoff.csat import CsatScores
 from handoff.errors import ConversationError
 from handoff.feedback import FeedbackStore
 from handoff.followups import Followups
 from handoff.hours import BusinessHours
 from handoff.hub import Hub
 from handoff.keys import Keys
+from handoff.lua import require_redis_version
 from handoff.metrics import Metrics
 from handoff.presence import Presence
 from handoff.protocol import QueueAddedFrame, QueueRemovedFrame
 from handoff.queue import Queue
 from handoff.rasa import RasaClient
-from handoff.scripts import require_redis_version
 from handoff.settings import Settings
 from handoff.stranded import beat_citizens, read_queue, sweep_queue
 from handoff.throttle import NewConversationLimit
@@ -58,7 +59,7 @@ class Gateway:
         self.queue = Queue(self.redis, self.keys, self.presence, s.conversation_ttl_s, s.default_wait_s,
                            s.priority_step_s, tz=ZoneInfo(s.timezone))
         self.callbacks = Callbacks(self.redis, self.keys, s.conversation_ttl_s)
-        self.csat = Csat(self.redis, self.keys)
+        self.csat = CsatScores(self.redis, self.keys)
         self.feedback = FeedbackStore(self.redis, self.keys, s.conversation_ttl_s)
         self.followups = Followups(self.redis, self.keys, s.followup_due_s, s.callback_number_retention_s)
         self.new_conversations = NewConversationLimit(self.redis, self.keys, s.citizen_new_conversations_per_hour)

@@ -56,7 +56,7 @@ class Keys:
     def conversation(self, cid: str) -> list[str]:
         """Every key of one conversation, in the order the scripts take them as their first KEYS.
 
-        They share one expiry time (see ``scripts.keep_alive``): a key listed here can never outlive its
+        They share one expiry time (see ``lua.keep_alive``): a key listed here can never outlive its
         conversation or die before it, so a key added to a conversation belongs in this list.
         """
         return [self.conv(cid), self.transcript(cid), self.dedupe(cid), self.pending(cid), self.offered(cid),

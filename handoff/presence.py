@@ -10,7 +10,7 @@ import time
 
 import redis.asyncio as aioredis
 
-from handoff import scripts
+from handoff import lua
 from handoff.keys import Keys
 from handoff.redis_text import text
 
@@ -20,7 +20,7 @@ class Presence:
         self.redis = redis
         self.keys = keys
         self.timeout_s = timeout_s
-        self._drop = redis.register_script(scripts.DROP_STALE)
+        self._drop = redis.register_script(lua.DROP_STALE)
 
     async def beat(self, username: str, status: str | None = None) -> None:
         async with self.redis.pipeline(transaction=False) as pipe:

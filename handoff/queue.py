@@ -17,7 +17,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from handoff import scripts
+from handoff import lua
 from handoff.conversations import body, now_iso
 from handoff.errors import ConversationError
 from handoff.keys import Keys
@@ -63,7 +63,7 @@ class Queue:
         self.default_wait_s = default_wait_s
         self.priority_step_s = priority_step_s
         self.priority_hook = priority_hook
-        self._transition = redis.register_script(scripts.TRANSITION)
+        self._transition = redis.register_script(lua.TRANSITION)
 
     async def avg_wait_s(self) -> float:
         raw = await self.redis.get(self.keys.wait_avg)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from handoff.citizen_ws import MAX_SOCKETS_PER_CONVERSATION
-from handoff.scripts import MAX_PENDING_BOT_INPUTS
+from handoff.lua import MAX_PENDING_BOT_INPUTS
 from tests.handoff.helpers import ORIGIN, stand_in_rasa, start_gateway
 
 

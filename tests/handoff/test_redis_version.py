@@ -7,7 +7,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from handoff.errors import RedisVersionError
-from handoff.scripts import require_redis_version
+from handoff.lua import require_redis_version
 
 
 class FakeRedis:
