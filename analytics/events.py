@@ -11,6 +11,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal, TypedDict
 
+from common.clock import now_iso
+
 VERSION = 1
 
 Decision = Literal["answer", "clarify", "handoff", "out_of_scope", "chitchat"]
@@ -109,10 +111,6 @@ EVENT_TYPES: dict[str, type] = {
 
 class EventError(ValueError):
     """An event that breaks the contract: unknown type, missing envelope field, wrong version."""
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def envelope(type_: str, conversation_id: str, at: str | None = None, **fields: Any) -> dict[str, Any]:

@@ -10,9 +10,10 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from common.clock import now_iso
 from common.pii import to_ascii_digits
 from handoff import lua
-from handoff.conversations import OPEN_STATES, AppendResult, body, now_iso, open_append_result
+from handoff.conversations import OPEN_STATES, AppendResult, body, open_append_result
 from handoff.errors import HandoffError
 from handoff.keys import Keys
 from handoff.protocol import Callback

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import redis.asyncio as aioredis
 
-from handoff.conversations import now_iso
+from common.clock import now_iso
 from handoff.errors import CannedError
 from handoff.frames import MAX_TEXT_CHARS, clean_text
 from handoff.keys import Keys

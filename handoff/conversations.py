@@ -12,20 +12,16 @@ import json
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from common.clock import now_iso
 from handoff import lua
 from handoff.errors import ConversationError
 from handoff.keys import Keys
 from handoff.redis_text import text
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def body(entry: dict[str, Any]) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from handoff.conversations import now_iso
+from common.clock import now_iso
 from handoff.keys import Keys
 
 

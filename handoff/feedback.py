@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import redis.asyncio as aioredis
 
+from common.clock import now_iso
 from handoff import lua
-from handoff.conversations import OPEN_STATES, AppendResult, body, now_iso, open_append_result, pending_item
+from handoff.conversations import OPEN_STATES, AppendResult, body, open_append_result, pending_item
 from handoff.errors import ConversationError
 from handoff.keys import Keys
 from handoff.protocol import FeedbackValue

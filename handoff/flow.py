@@ -10,10 +10,11 @@ import json
 import logging
 from collections.abc import Callable
 
+from common.clock import now_iso
 from common.logs import conversation_id as conversation_ctx
 from common.pii import mask
 from handoff import leaving
-from handoff.conversations import AppendResult, now_iso
+from handoff.conversations import AppendResult
 from handoff.errors import ConversationError
 from handoff.followups import CSAT_FOLLOWUP_MAX, create_followup, normalise_gulf_mobile
 from handoff.gateway import Gateway

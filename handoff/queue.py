@@ -17,8 +17,9 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from common.clock import now_iso
 from handoff import lua
-from handoff.conversations import body, now_iso
+from handoff.conversations import body
 from handoff.errors import ConversationError
 from handoff.keys import Keys
 from handoff.presence import Presence

@@ -21,6 +21,9 @@ class CorpusError(KnowledgeBaseError):
 
 
 class DuplicateIdError(KnowledgeBaseError):
+    """An entry id already taken: twice in a corpus (``load_corpus``), or by a stored entry (``FaqStore.create``,
+    which the editor answers with ``duplicate_id``)."""
+
     def __init__(self, ids: list[str]) -> None:
         super().__init__("duplicate entry ids: " + ", ".join(sorted(ids)) + " (each id must be unique)")
         self.ids = sorted(ids)

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from redis.exceptions import WatchError
 
+from common.clock import now_iso
 from common.redistext import as_str
+from knowledge_base.engine.errors import DuplicateIdError
 from knowledge_base.faqs.keys import KbKeys
 from knowledge_base.faqs.validation import (
     ARABIC_TEXT,
@@ -40,24 +41,14 @@ class NotFound(StoreError):
     pass
 
 
-class DuplicateId(StoreError):
-    pass
+# One duplicate-id error for the corpus loader and the store; the old name stays for handoff/editor's import.
+DuplicateId = DuplicateIdError
 
 
 class StaleVersion(StoreError):
     def __init__(self, current: StoredEntry) -> None:
         super().__init__(f"entry {current.id} is at rev {current.rev}")
         self.current = current
-
-
-def now_iso() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def precise_iso() -> str:
-    """now_iso with microseconds: the language dates are compared, and two edits often share a second."""
-    t = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1e6):06d}Z"
 
 
 
@@ -150,13 +141,11 @@ class Change:
 
 def stamped(before: StoredEntry, after: StoredEntry) -> StoredEntry:
     """``after`` with its language dates moved for the texts that changed (the translation state needs them)."""
-    changes: dict[str, str] = {}
-    now = precise_iso()
-    if any(getattr(before, f) != getattr(after, f) for f in ARABIC_TEXT):
-        changes["updated_at_ar"] = now
-    if any(getattr(before, f) != getattr(after, f) for f in ENGLISH_TEXT):
-        changes["updated_at_en"] = now if after.question_en else ""
-    return replace(after, **changes)
+    now = now_iso("microseconds")  # the language dates are compared, and two edits often share a second
+    arabic_changed = any(getattr(before, f) != getattr(after, f) for f in ARABIC_TEXT)
+    english_changed = any(getattr(before, f) != getattr(after, f) for f in ENGLISH_TEXT)
+    return replace(after, updated_at_ar=now if arabic_changed else after.updated_at_ar,
+                   updated_at_en=(now if after.question_en else "") if english_changed else after.updated_at_en)
 
 
 def diff(before: StoredEntry | None, after: StoredEntry) -> list[str]:
@@ -199,7 +188,7 @@ class FaqStore:
         rows = await self.redis.xrevrange(self.keys.entry_audit(entry_id), count=limit)
         out = []
         for stream_id, fields in rows:
-            rec = {as_str(k): as_str(v) for k, v in fields.items()}
+            rec: dict[str, Any] = {as_str(k): as_str(v) for k, v in fields.items()}
             for name in ("fields", "before", "after"):
                 rec[name] = json.loads(rec.get(name) or "null")
             rec["version"] = int(rec.get("version", 0))
@@ -214,10 +203,10 @@ class FaqStore:
 
         def build(cur: dict[str, StoredEntry | None]) -> list[Change]:
             if cur[entry_id] is not None:
-                raise DuplicateId(entry_id)
-            now = now_iso()
+                raise DuplicateIdError([entry_id])
+            now = now_iso("seconds")
             entry = StoredEntry(id=entry_id, created_at=now, updated_at=now, updated_by=actor, rev=1,
-                                updated_at_ar=precise_iso(), **fields)
+                                updated_at_ar=now_iso("microseconds"), **fields)
             if entry.question_en:
                 entry = replace(entry, updated_at_en=entry.updated_at_ar)
             return [Change("create", None, entry)]
@@ -255,7 +244,7 @@ class FaqStore:
         dates_en = {row["id"]: row.get("updated_at_en") for row in rows}
 
         def build(cur: dict[str, StoredEntry | None]) -> list[Change]:
-            changes, now = [], now_iso()
+            changes, now = [], now_iso("seconds")
             for entry_id, fields in by_id.items():
                 before = cur[entry_id]
                 if before is None:  # a new entry keeps the date its file gives (seed, round-trips)
@@ -304,7 +293,7 @@ class FaqStore:
             after = edit(before)
             if not diff(before, after):
                 return []
-            now = now_iso()
+            now = now_iso("seconds")
             after = stamped(before, replace(after, rev=before.rev + 1, updated_at=now, updated_by=actor))
             return [Change(action, before, after)]
 
@@ -338,7 +327,7 @@ class FaqStore:
                     continue
 
     def _queue_writes(self, pipe: Any, changes: list[Change], version: int, actor: str) -> None:
-        keys, at = self.keys, now_iso()
+        keys, at = self.keys, now_iso("seconds")
         for ch in changes:
             entry = ch.after
             pipe.hset(keys.entry(entry.id), mapping=entry.to_hash())

@@ -8,8 +8,9 @@ import pytest
 import redis.asyncio as aioredis
 
 from knowledge_base.engine.corpus import load_corpus
+from knowledge_base.engine.errors import DuplicateIdError
 from knowledge_base.faqs.keys import KbKeys
-from knowledge_base.faqs.store import DuplicateId, FaqStore, NotFound, StaleVersion
+from knowledge_base.faqs.store import FaqStore, NotFound, StaleVersion
 from knowledge_base.faqs.validation import ValidationFailed
 
 NEW = {
@@ -37,8 +38,9 @@ async def test_create_get_and_version_bump(store: FaqStore) -> None:
     assert got == entry
     assert got.alternatives == ("تجديد الجواز", "ابي اجدد جوازي")
     assert await store.version() == 1
-    with pytest.raises(DuplicateId):
+    with pytest.raises(DuplicateIdError) as err:
         await store.create({"id": "passport-renew", **NEW}, actor="huda")
+    assert err.value.ids == ["passport-renew"]
 
 
 async def test_publish_unpublish_controls_served_set(store: FaqStore) -> None:
