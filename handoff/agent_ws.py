@@ -16,6 +16,7 @@ from handoff import protocol as p
 from handoff.accounts import Account
 from handoff.citizen_ws import GATEWAY_KEY, WS_MAX_BYTES
 from handoff.conn import Outbox, RateLimiter, check_origin, parse_limited, pump
+from handoff.conversations import stored_entry
 from handoff.errors import AuthError, ConversationError, HandoffError, ProtocolError
 from handoff.frames import AGENT_FRAMES, Routes, envelope, error_frame, route
 from handoff.gateway import Gateway
@@ -65,9 +66,9 @@ class AgentSession:
             for entry in await self.gw.conversations.entries(cid, self.watched[cid]):
                 await self._deliver(cid, entry)
         elif isinstance(seq, int) and seq == self.watched[cid] + 1:
-            await self._deliver(cid, event)
+            await self._deliver(cid, stored_entry(event))
 
-    async def _deliver(self, cid: str, entry: dict[str, Any]) -> None:
+    async def _deliver(self, cid: str, entry: p.TranscriptEntry) -> None:
         if cid in self.watched and entry["seq"] > self.watched[cid]:
             self.watched[cid] = entry["seq"]
             await self.outbox.send({"type": "entry", "conversation_id": cid, "entry": entry})
@@ -233,7 +234,8 @@ class AgentSession:
     async def on_message(self, frame: p.AgentMessageFrame) -> None:
         cid = frame["conversation_id"]
         assert self.account is not None
-        entry = {"type": "agent_message", "text": frame["text"], "agent_name": self.account.display_name}
+        entry: p.AgentMessageBody = {"type": "agent_message", "text": frame["text"],
+                                     "agent_name": self.account.display_name}
         try:
             res = await self.gw.conversations.append(cid, entry, msg_id=frame["msg_id"],
                                                      cond=("agent", self.username))

@@ -16,7 +16,7 @@ from handoff import lua
 from handoff.conversations import OPEN_STATES, AppendResult, body, open_append_result
 from handoff.errors import HandoffError
 from handoff.keys import Keys
-from handoff.protocol import Callback
+from handoff.protocol import Callback, EventBody
 from handoff.redis_text import text
 
 _MOBILE_RE = re.compile(r"^(?:\+966|00966|966|0)?(5\d{8})$")
@@ -52,16 +52,17 @@ class Callbacks:
         """
         k = self.keys
         callback_id = "cb_" + hashlib.sha256(f"{cid}:{msg_id}".encode()).hexdigest()[:20]
-        entry = {"type": "event", "event": "leave_message", "ts": now_iso()}
+        entry: EventBody = {"type": "event", "event": "leave_message"}  # never the name, mobile or message
+        ts = now_iso()
         item: Callback = {
             "callback_id": callback_id, "conversation_id": cid, "name": name, "mobile": normalise_mobile(mobile),
-            "message": message, "callback": callback, "created_at": entry["ts"], "status": "open",
+            "message": message, "callback": callback, "created_at": ts, "status": "open",
         }
         now = time.time()
         res = await self._create(
             keys=[*k.conversation(cid), k.callback(callback_id), k.callbacks],
             args=[
-                body(entry), msg_id, k.ch_conv(cid), self.ttl_s, "state", OPEN_STATES, "", entry["ts"], "", "",
+                body({**entry, "ts": ts}), msg_id, k.ch_conv(cid), self.ttl_s, "state", OPEN_STATES, "", ts, "", "",
                 json.dumps(item, ensure_ascii=False), callback_id, now, now - self.ttl_s - INDEX_PRUNE_MARGIN_S,
                 k.ch_callbacks, json.dumps({"op": "added", "id": callback_id}),
             ],

@@ -18,7 +18,7 @@ from common.logs import conversation_id as conversation_ctx
 from handoff import feedback, flow
 from handoff import protocol as p
 from handoff.conn import Outbox, RateLimiter, check_origin, client_ip, parse_limited, pump
-from handoff.conversations import AppendResult
+from handoff.conversations import AppendResult, stored_entry
 from handoff.errors import ConversationError, HandoffError, ProtocolError
 from handoff.frames import CITIZEN_FRAMES, MAX_TEXT_CHARS, Routes, envelope, error_frame, route
 from handoff.gateway import Gateway
@@ -60,7 +60,7 @@ class CitizenSession:
         if event.get("_t") == "sync" or (isinstance(seq, int) and seq > self.last_sent + 1):
             await self.catch_up()
         elif isinstance(seq, int) and seq == self.last_sent + 1:
-            await self._deliver(event)
+            await self._deliver(stored_entry(event))
 
     async def catch_up(self) -> None:
         if self.cid is None:
@@ -68,12 +68,12 @@ class CitizenSession:
         for entry in await self.gw.conversations.entries(self.cid, self.last_sent):
             await self._deliver(entry)
 
-    async def _deliver(self, entry: dict[str, Any]) -> None:
+    async def _deliver(self, entry: p.TranscriptEntry) -> None:
         if entry["seq"] <= self.last_sent:
             return
         self.last_sent = entry["seq"]
-        if entry.get("type") == "status":
-            self.state = entry.get("state", self.state)
+        if entry["type"] == "status":
+            self.state = entry["state"]
         await self.outbox.forward(entry)
 
     def error(self, exc: HandoffError, msg_id: str | None = None) -> None:
@@ -203,7 +203,8 @@ class CitizenSession:
                 est = await self.gw.queue.estimate(position)
                 self.outbox.frame({"type": "queue_position", "position": position, "estimated_wait_s": est})
 
-    async def _store_input(self, msg_id: str, entry: dict[str, Any], bot_input: str | None = None) -> bool:
+    async def _store_input(self, msg_id: str, entry: p.UserMessageBody | p.EventBody,
+                           bot_input: str | None = None) -> bool:
         """Store a citizen input (idempotent by msg_id) and ack it. One Redis round trip.
 
         True if it is new. With ``bot_input`` and the bot in charge, the bot turn is started (and was
@@ -230,7 +231,8 @@ class CitizenSession:
         return res.stored
 
     async def on_message(self, frame: p.MessageFrame) -> None:
-        entry = {"type": "user_message", "msg_id": frame["msg_id"], "text": frame["text"], "payload": None}
+        entry: p.UserMessageBody = {"type": "user_message", "msg_id": frame["msg_id"], "text": frame["text"],
+                                    "payload": None}
         await self._store_input(frame["msg_id"], entry, bot_input=flow.typed_text(frame["text"]))
 
     async def on_button(self, frame: p.ButtonFrame) -> None:
@@ -240,8 +242,9 @@ class CitizenSession:
         if value is not None:  # 👍/👎 sent as the prompt's button: the same feedback, for the latest prompt
             await self._feedback(frame["msg_id"], value, None)
             return
-        entry = {"type": "user_message", "msg_id": frame["msg_id"], "text": frame["title"] or frame["payload"],
-                 "payload": frame["payload"]}
+        entry: p.UserMessageBody = {"type": "user_message", "msg_id": frame["msg_id"],
+                                    "text": frame["title"] or frame["payload"],
+                                    "payload": frame["payload"]}
         await self._store_input(frame["msg_id"], entry, bot_input=frame["payload"])
 
     async def on_feedback(self, frame: p.FeedbackFrame) -> None:

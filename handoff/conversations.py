@@ -11,8 +11,9 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -21,10 +22,17 @@ from common.clock import now_iso
 from handoff import lua
 from handoff.errors import ConversationError
 from handoff.keys import Keys
+from handoff.protocol import NewEntry, TranscriptEntry
 from handoff.redis_text import text
 
 
-def body(entry: dict[str, Any]) -> str:
+def stored_entry(value: dict[str, Any]) -> TranscriptEntry:
+    """A transcript entry read back from the stream or its live notification: written only by ``append`` and
+    the Lua scripts from a typed body, stamped with seq and ts (Redis is trusted; clients are not)."""
+    return cast(TranscriptEntry, value)
+
+
+def body(entry: Mapping[str, Any]) -> str:
     """An entry's JSON without its opening brace: the scripts prepend ``{"seq":N,``."""
     return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))[1:]
 
@@ -128,7 +136,7 @@ class ConversationStore:
     async def append(
         self,
         cid: str,
-        entry: dict[str, Any],
+        entry: NewEntry,
         msg_id: str | None = None,
         cond: tuple[str, str] | None = None,
         set_fields: dict[str, str] | None = None,
@@ -141,12 +149,12 @@ class ConversationStore:
         ``bot_input``: what to send to Rasa for this entry; recorded as a pending bot turn if with the bot.
         ``offers``: button payloads the entry shows; from then on a ``button`` frame may send them.
         """
-        entry = {**entry, "ts": now_iso()}
+        ts = now_iso()
         k = self.keys
-        args = [
-            body(entry), msg_id or "", k.ch_conv(cid), self.ttl_s,
+        args: list[str | int] = [
+            body({**entry, "ts": ts}), msg_id or "", k.ch_conv(cid), self.ttl_s,
             cond[0] if cond else "", cond[1] if cond else "",
-            json.dumps(set_fields) if set_fields else "", entry["ts"], pending_item(bot_input, msg_id),
+            json.dumps(set_fields) if set_fields else "", ts, pending_item(bot_input, msg_id),
             json.dumps(offers, ensure_ascii=False) if offers else "",
         ]
         if self.wait_replicas and msg_id:
@@ -177,10 +185,10 @@ class ConversationStore:
             raise NotReplicated(f"stored on the primary, {replicas}/{self.wait_replicas} replicas in time")
         return res
 
-    async def entries(self, cid: str, after_seq: int = 0, count: int | None = None) -> list[dict[str, Any]]:
+    async def entries(self, cid: str, after_seq: int = 0, count: int | None = None) -> list[TranscriptEntry]:
         """Transcript entries with seq > after_seq, in order."""
         rows = await self.redis.xrange(self.keys.transcript(cid), min=f"(0-{after_seq}", max="+", count=count)
-        return [json.loads(fields[b"e"]) for _id, fields in rows or [] if fields]
+        return [stored_entry(json.loads(fields[b"e"])) for _id, fields in rows or [] if fields]
 
     async def recent_user_texts(self, cid: str, limit: int = 3) -> list[str]:
         rows = await self.redis.xrevrange(self.keys.transcript(cid), count=40)

@@ -16,7 +16,7 @@ from handoff import lua
 from handoff.conversations import OPEN_STATES, AppendResult, body, open_append_result, pending_item
 from handoff.errors import ConversationError
 from handoff.keys import Keys
-from handoff.protocol import FeedbackValue
+from handoff.protocol import EventBody, FeedbackValue
 
 PAYLOADS: dict[FeedbackValue, str] = {"up": "/feedback_positive", "down": "/feedback_negative"}
 # How many of the latest entries a feedback button searches for its prompt: the bot asks right after an
@@ -45,12 +45,13 @@ class FeedbackStore:
         answer). A resent ``msg_id`` gets its original seq (``stored=False``). Raises ConversationError:
         ``invalid_target`` (no such prompt), ``already_rated``, ``closed``, ``unknown_conversation``.
         """
-        entry = {"type": "event", "event": "feedback", "value": value, "ts": now_iso()}
+        entry: EventBody = {"type": "event", "event": "feedback", "value": value}  # the script adds target_seq
+        ts = now_iso()
         k = self.keys
         res = await self._record(
             keys=k.conversation(cid),
             args=[
-                body(entry), msg_id, k.ch_conv(cid), self.ttl_s, "state", OPEN_STATES, "", entry["ts"],
+                body({**entry, "ts": ts}), msg_id, k.ch_conv(cid), self.ttl_s, "state", OPEN_STATES, "", ts,
                 pending_item(PAYLOADS[value], msg_id), "" if prompt_seq is None else str(prompt_seq),
                 PAYLOADS["up"], PAYLOADS["down"], PROMPT_SEARCH,
             ],

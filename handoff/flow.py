@@ -18,7 +18,7 @@ from handoff.conversations import AppendResult
 from handoff.errors import ConversationError
 from handoff.followups import CSAT_FOLLOWUP_MAX, create_followup, normalise_gulf_mobile
 from handoff.gateway import Gateway
-from handoff.protocol import FeedbackValue, HandoffPacket
+from handoff.protocol import EventBody, FeedbackValue, HandoffPacket, HandoffUnavailableBody, UnavailableReason
 from handoff.rasa import BotTurn, RasaUnavailable, context
 
 log = logging.getLogger(__name__)
@@ -139,6 +139,7 @@ async def _store_turn(gw: Gateway, cid: str, turn: BotTurn) -> None:
 
 async def try_handoff(gw: Gateway, cid: str, packet: HandoffPacket) -> str:
     """Queue the conversation for an agent, or tell the citizen why not. Returns queued|unavailable|<state>."""
+    reason: UnavailableReason
     if not gw.is_open():
         reason = "outside_hours"
     elif await gw.presence.online_count() == 0:
@@ -152,7 +153,7 @@ async def try_handoff(gw: Gateway, cid: str, packet: HandoffPacket) -> str:
         await gw.analytics.emit("handoff.requested", cid, reason=packet["reason"], topic=packet["topic"])
         log.info("queued for an agent", extra={"reason": packet["reason"], "topic": packet["topic"]})
         return "queued"
-    entry = {"type": "handoff_unavailable", "reason": reason, "next_open": gw.next_open()}
+    entry: HandoffUnavailableBody = {"type": "handoff_unavailable", "reason": reason, "next_open": gw.next_open()}
     try:
         await gw.conversations.append(cid, entry, cond=("state", "bot"))
     except ConversationError as exc:
@@ -181,7 +182,9 @@ async def submit_csat(gw: Gateway, cid: str, msg_id: str | None, score: int, com
     says so (``followup: true``), so a reloaded widget offers the number step again.
     """
     low = score <= CSAT_FOLLOWUP_MAX
-    entry = {"type": "event", "event": "csat", "value": score, **({"followup": True} if low else {})}
+    entry: EventBody = {"type": "event", "event": "csat", "value": score}
+    if low:
+        entry["followup"] = True
     res = await gw.conversations.append(
         cid, entry, msg_id=msg_id, cond=("csat_state", "requested"),
         set_fields={"csat_state": "given", "csat_score": str(score), **({"followup_state": "offered"} if low else {})},
@@ -205,7 +208,7 @@ async def submit_followup_contact(gw: Gateway, cid: str, msg_id: str, mobile: st
     """
     if mobile:
         normalise_gulf_mobile(mobile)  # refuse a bad number before anything is stored
-    entry = {"type": "event", "event": "followup_contact", "given": bool(mobile)}
+    entry: EventBody = {"type": "event", "event": "followup_contact", "given": bool(mobile)}
     res = await gw.conversations.append(cid, entry, msg_id=msg_id, cond=("followup_state", "offered"),
                                         set_fields={"followup_state": "answered"})
     if res.stored and mobile:

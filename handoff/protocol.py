@@ -7,7 +7,7 @@ Outgoing frames are built as literals of these types, which mypy checks.
 
 from __future__ import annotations
 
-from typing import Any, Literal, NotRequired, TypedDict, TypeGuard, get_args
+from typing import Literal, NotRequired, TypedDict, TypeGuard, get_args
 
 # The handoff packet is shared with the action server: one definition, in contracts/ (re-exported here).
 from contracts.handoff import Candidate as Candidate
@@ -248,38 +248,37 @@ class PongFrame(TypedDict):
 
 
 # ---- transcript entries (server -> citizen and agent, carry seq) -------------------------------------------
+# The gateway writes an entry's body (the *Body types: ConversationStore.append takes a NewEntry) and the
+# store stamps it with seq and ts in the same atomic step: clients receive the *Entry types.
 
 
-class UserMessageEntry(TypedDict):
-    type: Literal["user_message"]
+class Stamp(TypedDict):
     seq: int
     ts: str
+
+
+class UserMessageBody(TypedDict):
+    type: Literal["user_message"]
     msg_id: str
     text: str
     payload: str | None
 
 
-class BotMessageEntry(TypedDict):
+class BotMessageBody(TypedDict):
     type: Literal["bot_message"]
-    seq: int
-    ts: str
     text: str
     buttons: list[Button]
     links: list[Link]
 
 
-class AgentMessageEntry(TypedDict):
+class AgentMessageBody(TypedDict):
     type: Literal["agent_message"]
-    seq: int
-    ts: str
     text: str
     agent_name: str
 
 
-class StatusEntry(TypedDict):
+class StatusBody(TypedDict):
     type: Literal["status"]
-    seq: int
-    ts: str
     state: State
     reason: str | None
     position: int | None
@@ -287,24 +286,21 @@ class StatusEntry(TypedDict):
     agent_name: NotRequired[str]
 
 
-class HandoffUnavailableEntry(TypedDict):
+UnavailableReason = Literal["no_agents", "outside_hours", "long_wait"]
+
+
+class HandoffUnavailableBody(TypedDict):
     type: Literal["handoff_unavailable"]
-    seq: int
-    ts: str
-    reason: Literal["no_agents", "outside_hours"]
+    reason: UnavailableReason
     next_open: str | None
 
 
-class CsatRequestEntry(TypedDict):
+class CsatRequestBody(TypedDict):
     type: Literal["csat_request"]
-    seq: int
-    ts: str
 
 
-class EventEntry(TypedDict):
+class EventBody(TypedDict):
     type: Literal["event"]
-    seq: int
-    ts: str
     event: Literal["feedback", "request_human", "cancel_wait", "leave_message", "csat", "followup_contact"]
     value: NotRequired[str | int]
     target_seq: NotRequired[int]
@@ -312,6 +308,38 @@ class EventEntry(TypedDict):
     given: NotRequired[bool]  # followup_contact: a number was given (never the number itself)
 
 
+class UserMessageEntry(UserMessageBody, Stamp):
+    """A citizen's message or button (``payload``: the button's), as clients receive it."""
+
+
+class BotMessageEntry(BotMessageBody, Stamp):
+    """One reply of the assistant."""
+
+
+class AgentMessageEntry(AgentMessageBody, Stamp):
+    """One reply of the agent holding the conversation."""
+
+
+class StatusEntry(StatusBody, Stamp):
+    """The conversation changed hands: bot, queued (with the position), with an agent, closed."""
+
+
+class HandoffUnavailableEntry(HandoffUnavailableBody, Stamp):
+    """No handoff now: nobody online, outside the opening hours, or a long wait (leave a message instead)."""
+
+
+class CsatRequestEntry(CsatRequestBody, Stamp):
+    """The conversation closed: ask the citizen how satisfied they are."""
+
+
+class EventEntry(EventBody, Stamp):
+    """A citizen action recorded so that its ack's seq points at something."""
+
+
+NewEntry = (
+    UserMessageBody | BotMessageBody | AgentMessageBody | StatusBody | HandoffUnavailableBody | CsatRequestBody
+    | EventBody
+)
 TranscriptEntry = (
     UserMessageEntry
     | BotMessageEntry
@@ -447,7 +475,7 @@ class ConversationFrame(TypedDict):
     locale: str
     created_at: str | None
     handoff: HandoffPacket | None
-    entries: list[dict[str, Any]]
+    entries: list[TranscriptEntry]
     day_no: int | None
     citizen_present: bool  # a page of the citizen is open (see CitizenPresenceFrame)
     transferred_from: NotRequired[str]  # display name of the colleague who transferred it to this agent
@@ -478,7 +506,7 @@ class CitizenPresenceFrame(TypedDict):
 class EntryFrame(TypedDict):
     type: Literal["entry"]
     conversation_id: str
-    entry: dict[str, Any]
+    entry: TranscriptEntry
 
 
 class ReleasedFrame(TypedDict):

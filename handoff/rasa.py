@@ -16,7 +16,7 @@ import aiohttp
 
 from contracts.handoff import Candidate, HandoffBody, is_reason
 from handoff.errors import HandoffError
-from handoff.protocol import Button, ConversationContext, Link
+from handoff.protocol import BotMessageBody, Button, ConversationContext, Link
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ class RasaUnavailable(HandoffError):
 
 @dataclass
 class BotTurn:
-    messages: list[dict[str, Any]] = field(default_factory=list)  # bot_message entries without seq/ts
+    messages: list[BotMessageBody] = field(default_factory=list)
     handoff: HandoffBody | None = None
     context: ConversationContext | None = None  # the latest custom.context of the turn
 

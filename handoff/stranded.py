@@ -18,6 +18,7 @@ import time
 from typing import Any, NamedTuple
 
 from handoff.errors import ConversationError
+from handoff.protocol import HandoffUnavailableBody, UnavailableReason
 
 
 class Waiting(NamedTuple):
@@ -85,21 +86,22 @@ async def offer_alternatives(gw: Any, waiting: list[Waiting]) -> int:
     if not waiting:
         return 0
     if not gw.is_open():
-        nobody: str | None = "outside_hours"
+        nobody: UnavailableReason | None = "outside_hours"
     else:
         nobody = "no_agents" if await gw.presence.online_count() == 0 else None
     offered = 0
     for w in waiting:
-        reason = nobody or ("long_wait" if w.waited_s >= gw.settings.long_wait_offer_s else None)
+        reason: UnavailableReason | None = nobody or (
+            "long_wait" if w.waited_s >= gw.settings.long_wait_offer_s else None)
         if reason and await _offer_once(gw, w.cid, reason):
             offered += 1
     return offered
 
 
-async def _offer_once(gw: Any, cid: str, reason: str) -> bool:
+async def _offer_once(gw: Any, cid: str, reason: UnavailableReason) -> bool:
     if not await gw.redis.set(gw.keys.wait_offer(cid, reason), "1", nx=True, ex=gw.settings.conversation_ttl_s):
         return False
-    entry = {"type": "handoff_unavailable", "reason": reason, "next_open": gw.next_open()}
+    entry: HandoffUnavailableBody = {"type": "handoff_unavailable", "reason": reason, "next_open": gw.next_open()}
     try:
         await gw.conversations.append(cid, entry, cond=("state", "queued"))
     except ConversationError:
