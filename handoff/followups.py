@@ -25,6 +25,7 @@ import redis.asyncio as aioredis
 from common.pii import to_ascii_digits
 from handoff.errors import HandoffError
 from handoff.keys import Keys
+from handoff.redis_text import text
 
 log = logging.getLogger(__name__)
 Trigger = Literal["csat_low", "thumb_down_left"]
@@ -67,7 +68,8 @@ def mask_mobile(e164: str) -> str:
 
 @cache
 def reasons() -> list[dict[str, str]]:
-    return json.loads(REASONS_FILE.read_text(encoding="utf-8"))["reasons"]
+    listed: list[dict[str, str]] = json.loads(REASONS_FILE.read_text(encoding="utf-8"))["reasons"]
+    return listed
 
 
 def task_id_for(cid: str) -> str:
@@ -130,9 +132,9 @@ _REFUSALS = {
 
 
 def _refusal(code: int, task_id: str, who: Any) -> FollowupError:
-    err, text = _REFUSALS[code]
+    err, message = _REFUSALS[code]
     who = who.decode() if isinstance(who, bytes) else str(who)
-    return FollowupError(text.format(id=task_id, who=who), err)
+    return FollowupError(message.format(id=task_id, who=who), err)
 
 
 class Followups:
@@ -195,7 +197,7 @@ class Followups:
         raw = await self.redis.hgetall(self.keys.followup(task_id))
         if not raw:
             return None
-        t = {k.decode(): v.decode() for k, v in raw.items()}
+        t = {text(k): text(v) for k, v in raw.items()}
         calls = [json.loads(c) for c in await self.redis.lrange(self.keys.followup_calls(task_id), 0, 49)]
         num = {"created_at", "due_at", "first_call_at", "last_call_at", "closed_at", "number_at"}
         task: dict[str, Any] = {k: (float(v) if k in num else v) for k, v in t.items()}
@@ -207,7 +209,7 @@ class Followups:
         """Tasks by due time, soonest (or most overdue) first; expired ones leave the index."""
         out: list[dict[str, Any]] = []
         for raw_id in await self.redis.zrange(self.keys.followups, 0, 1999):
-            task_id = raw_id.decode()
+            task_id = text(raw_id)
             task = await self.get(task_id)
             if task is None:
                 await self.redis.zrem(self.keys.followups, task_id)
