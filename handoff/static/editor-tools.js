@@ -109,7 +109,7 @@ export function setupTools(app) {
     });
     const data = await res.json().catch(() => null);
     if (!res.ok || !data || !data.counts) {
-      $("#import-counts").textContent = (data && data.reason) || t("error_generic", { status: res.status });
+      $("#import-counts").textContent = (data && data.message) || t("error_generic", { status: res.status });
       return;
     }
     preview = data.applied ? null : data;
