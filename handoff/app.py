@@ -106,7 +106,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None,
         editor_api.setup(app)
     dashboard.setup(app)
     existing = {r.resource.canonical for r in app.router.routes() if r.resource is not None}
-    for path, page in (("/", "demo.html"), ("/console", "console.html"), ("/editor", "editor.html"),
+    for path, page in (("/", "demo.html"), ("/console", "console.html"), ("/editor", "editor/editor.html"),
                        ("/dashboard", "dashboard.html")):
         if path not in existing and (STATIC / page).exists():
             app.router.add_get(path, _page(page))

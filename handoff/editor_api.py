@@ -12,7 +12,6 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
@@ -38,11 +37,12 @@ async def _live_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def editor_page(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC / "editor.html", headers={"Cache-Control": "no-cache"})
+    return web.FileResponse(STATIC / "editor" / "editor.html", headers={"Cache-Control": "no-cache"})
 
 
 def setup(app: web.Application) -> None:
-    """Register the editor routes; the live index (set by ``create_app``) starts with the app (cleanup_ctx)."""
+    """Register the editor API and its page (scripts, styles and strings are under /static/editor/);
+    the live index (set by ``create_app``) starts with the app (cleanup_ctx)."""
     app.cleanup_ctx.append(_live_ctx)
     # Fixed paths first: /api/faq/search must not be read as an entry id.
     app.router.add_routes(kb_routes.routes)
@@ -51,13 +51,3 @@ def setup(app: web.Application) -> None:
     app.router.add_routes(learn_routes.routes)
     app.router.add_routes(faq_routes.routes)
     app.router.add_get("/editor", editor_page)
-    # Served under /editor/ (no clash with /static).
-    for name in ("editor.js", "editor-tools.js", "editor-history.js", "editor.css", "editor-strings.json"):
-        app.router.add_get(f"/editor/{name}", _static_file(name))
-
-
-def _static_file(name: str) -> Any:
-    async def handler(request: web.Request) -> web.FileResponse:
-        return web.FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
-
-    return handler
