@@ -12,6 +12,7 @@ from pathlib import Path
 from aiohttp import web
 from redis.exceptions import RedisError
 
+from common.logs import request_id
 from handoff import dashboard, editor_api
 from handoff.agent_ws import agent_ws
 from handoff.appkeys import (
@@ -31,10 +32,9 @@ from handoff.gateway import Gateway
 from handoff.http_api import routes
 from handoff.http_errors import error_response
 from handoff.settings import Settings
-from knowledge_base.keys import KbKeys
+from knowledge_base.faqs.keys import KbKeys
+from knowledge_base.faqs.store import FaqStore
 from knowledge_base.live import LiveKnowledgeBase
-from knowledge_base.logs import request_id
-from knowledge_base.store import FaqStore
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"

@@ -12,8 +12,8 @@ from handoff.accounts import AccountStore
 from handoff.dashboard_query import ReportSource
 from handoff.gateway import Gateway
 from handoff.settings import Settings
+from knowledge_base.faqs.store import FaqStore
 from knowledge_base.live import LiveKnowledgeBase
-from knowledge_base.store import FaqStore
 
 GATEWAY_KEY = web.AppKey("gateway", Gateway)
 SETTINGS_KEY = web.AppKey("settings", Settings)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from redis.exceptions import RedisError
 
 from analytics.emitter import Emitter
+from common.redisconn import async_client
 from handoff import leaving
 from handoff.accounts import AccountStore
 from handoff.callbacks import Callbacks, Csat
@@ -34,7 +35,6 @@ from handoff.sessions import AgentSocket, CitizenSocket
 from handoff.settings import Settings
 from handoff.stranded import beat_citizens, read_queue, sweep_queue
 from handoff.throttle import NewConversationLimit
-from knowledge_base.redisconn import async_client
 
 log = logging.getLogger(__name__)
 

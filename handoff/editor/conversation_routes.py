@@ -6,12 +6,12 @@ from typing import Any
 
 from aiohttp import web
 
+from common.pii import mask
 from handoff.appkeys import GATEWAY_KEY
 from handoff.editor import common as c
 from handoff.errors import ConversationError
 from handoff.http_errors import http_error
-from knowledge_base.pii import mask
-from knowledge_base.validation import FieldError, ValidationFailed, messages
+from knowledge_base.faqs.validation import FieldError, ValidationFailed, messages
 
 routes = web.RouteTableDef()
 
