@@ -67,9 +67,9 @@ def _report(s: AnalyticsSettings, args: argparse.Namespace) -> int:
     upgrade(engine)
     data = build_report(engine, period, {k: getattr(args, k) for k in FILTERS}, s.timezone, demo=args.demo)
     if args.format != "json":
-        from analytics import render  # the dashboard's renderers (xlsx, pdf)
+        from analytics import report_file  # openpyxl and jinja2 load only when a file is asked for
 
-        print(render.write(data, args.format, args.out))
+        print(report_file.write(data, args.format, args.out))
         return 0
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if args.out:

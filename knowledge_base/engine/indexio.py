@@ -10,18 +10,38 @@ import datetime as dt
 import json
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from knowledge_base.engine.corpus import FaqEntry, entry_from_dict, write_jsonl
 from knowledge_base.engine.dense import DenseIndex
-from knowledge_base.engine.encoders import Encoder, encoder_from_env
+from knowledge_base.engine.encoders import Encoder
 from knowledge_base.engine.errors import IndexMismatchError
 from knowledge_base.engine.normalize import default_normalizer
 from knowledge_base.engine.thresholds import Thresholds
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+
+
+@dataclass
+class IndexMeta:
+    model: str
+    dim: int
+    normalizer_version: str
+    corpus_hash: str
+    index_kind: str
+
+
+@dataclass(frozen=True)
+class StoredIndex:
+    """What an index directory holds. KnowledgeBase.load assembles it, so this module needs no search."""
+
+    entries: list[FaqEntry]
+    dense: DenseIndex
+    thresholds: Thresholds
+    meta: IndexMeta
 
 
 def read_manifest(index_dir: Path) -> dict[str, Any] | None:
@@ -74,10 +94,7 @@ def check_manifest(m: dict[str, Any] | None, index_dir: Path, encoder: Encoder) 
     return m
 
 
-def load_index(index_dir: Path, encoder: Encoder | None = None) -> Any:
-    from knowledge_base.engine.search import IndexMeta, KnowledgeBase
-
-    encoder = encoder or encoder_from_env()
+def load_index(index_dir: Path, encoder: Encoder) -> StoredIndex:
     m = check_manifest(read_manifest(index_dir), index_dir, encoder)
     entries: list[FaqEntry] = []
     with (index_dir / "entries.jsonl").open(encoding="utf-8") as fh:
@@ -88,11 +105,13 @@ def load_index(index_dir: Path, encoder: Encoder | None = None) -> Any:
         raise IndexMismatchError(f"vectors have dimension {dense.vectors.shape[1]}, manifest {m['dim']}",
                                  str(index_dir))
     meta = IndexMeta(m["model"], m["dim"], m["normalizer_version"], m["corpus_hash"], dense.kind)
-    kb = KnowledgeBase(entries, dense, encoder, Thresholds.from_dict(m["thresholds"]),
-                       default_normalizer(), meta)
-    if encoder.dim and encoder.dim != m["dim"] and getattr(encoder, "_model", None) is not None:
-        raise IndexMismatchError(f"encoder dimension {encoder.dim} != index {m['dim']}", str(index_dir))
-    return kb
+    return StoredIndex(entries, dense, Thresholds.from_dict(m["thresholds"]), meta)
+
+
+def check_encoder_dim(encoder: Encoder, dim: int, index_dir: Path) -> None:
+    """Only a loaded model knows its dimension, hence checked once the knowledge base is assembled."""
+    if encoder.dim and encoder.dim != dim and getattr(encoder, "_model", None) is not None:
+        raise IndexMismatchError(f"encoder dimension {encoder.dim} != index {dim}", str(index_dir))
 
 
 def store_thresholds(index_dir: Path, th: Thresholds) -> None:

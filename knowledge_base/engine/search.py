@@ -19,10 +19,12 @@ from knowledge_base.engine.embcache import EmbeddingCache, encode_passages_cache
 from knowledge_base.engine.encoders import Encoder, encoder_from_env
 from knowledge_base.engine.errors import CorpusError, EmptyQueryError
 from knowledge_base.engine.gate import GateReport, gate_input
+from knowledge_base.engine.indexio import IndexMeta, check_encoder_dim, load_index, save_index
 from knowledge_base.engine.lexical import LexicalIndex
 from knowledge_base.engine.memory import pin_mmap_threshold, release_freed_memory
 from knowledge_base.engine.normalize import Normalizer, clean, default_normalizer, words
 from knowledge_base.engine.query import AnalysedQuery, QueryAnalyzer
+from knowledge_base.engine.selfcal import LeaveOut, corpus_profile
 from knowledge_base.engine.thresholds import Decision, Thresholds, default_thresholds
 
 DENSE_FIELDS_K = 200      # dense neighbours fetched from FAISS before grouping by entry
@@ -133,14 +135,6 @@ class Channels:
 
 
 @dataclass(frozen=True)
-class LeaveOut:
-    """Score a query as if this field, or this whole entry, were absent (indices into the index)."""
-
-    field: int | None = None
-    entry: int | None = None
-
-
-@dataclass(frozen=True)
 class SearchContext:
     previous_entry_id: str | None = None
     previous_category: str | None = None
@@ -179,15 +173,6 @@ class SearchResult:
 def entry_fields(e: FaqEntry) -> list[str]:
     """Texts indexed for one entry: question, each alternative, and question + answer."""
     return [e.question, *e.alternatives, f"{e.question}\n{e.answer}"]
-
-
-@dataclass
-class IndexMeta:
-    model: str
-    dim: int
-    normalizer_version: str
-    corpus_hash: str
-    index_kind: str
 
 
 class KnowledgeBase:
@@ -251,20 +236,18 @@ class KnowledgeBase:
         meta = IndexMeta(encoder.name, encoder.dim, norm.version, corpus_hash(entries), dense.kind)
         kb = cls(entries, dense, encoder, thresholds or default_thresholds(), norm, meta, remember=True)
         if kb.thresholds.needs_profile:
-            from knowledge_base.engine.selfcal import corpus_profile
-
             kb.thresholds = replace(kb.thresholds, profile=corpus_profile(kb))
         return kb
 
     @classmethod
     def load(cls, index_dir: str | Path, encoder: Encoder | None = None) -> KnowledgeBase:
-        from knowledge_base.engine.indexio import load_index
-
-        return load_index(Path(index_dir), encoder)
+        encoder = encoder or encoder_from_env()
+        stored = load_index(Path(index_dir), encoder)
+        kb = cls(stored.entries, stored.dense, encoder, stored.thresholds, default_normalizer(), stored.meta)
+        check_encoder_dim(encoder, stored.meta.dim, Path(index_dir))
+        return kb
 
     def save(self, out_dir: str | Path) -> None:
-        from knowledge_base.engine.indexio import save_index
-
         save_index(self, Path(out_dir))
 
     # ---- queries -------------------------------------------------------------------------------

@@ -27,6 +27,16 @@ import numpy as np
 
 from knowledge_base.engine.gate import ALL_FEATURES, PROFILED, gate_input
 
+
+@dataclass(frozen=True)
+class LeaveOut:
+    """Score a query as if this field, or this whole entry, were absent (indices into the index): how the
+    pseudo-questions above are asked (KnowledgeBase.channels takes it)."""
+
+    field: int | None = None
+    entry: int | None = None
+
+
 SAMPLE = 240          # pseudo-questions per build: medians settle well before (±0.01 between seeds)
 MIN_QUESTIONS = 20    # fewer alternatives than this: no profile (the models then see z = 0)
 _VECTORS: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -67,8 +77,6 @@ def _vector(kb: Any, text: str) -> np.ndarray:
 
 def pseudo_channels(kb: Any, questions: list[PseudoQuestion]) -> tuple[list[Any], list[Any]]:
     """(paraphrase channels, near-miss channels), one each per question."""
-    from knowledge_base.engine.search import LeaveOut
-
     inside, outside = [], []
     for pq in questions:
         aq = kb.analyzer.analyse(pq.text)

@@ -7,8 +7,8 @@ import dataclasses
 import numpy as np
 
 from knowledge_base.engine.gate import ALL_FEATURES, on_corpus_scale
-from knowledge_base.engine.search import KnowledgeBase, LeaveOut
-from knowledge_base.engine.selfcal import corpus_profile, pseudo_questions
+from knowledge_base.engine.search import KnowledgeBase
+from knowledge_base.engine.selfcal import LeaveOut, corpus_profile, pseudo_questions
 from knowledge_base.engine.thresholds import Thresholds
 from knowledge_base.tuning.rank_fit import fit_rank_weights
 from knowledge_base.tuning.transfer import Budgets, Labelled, answer_threshold, scope_threshold
