@@ -14,7 +14,8 @@ from redis.exceptions import RedisError
 
 from handoff import protocol as p
 from handoff.accounts import Account
-from handoff.citizen_ws import GATEWAY_KEY, WS_MAX_BYTES
+from handoff.appkeys import GATEWAY_KEY
+from handoff.citizen_ws import WS_MAX_BYTES
 from handoff.conn import Outbox, RateLimiter, check_origin, parse_limited, pump
 from handoff.conversations import stored_entry
 from handoff.errors import AuthError, ConversationError, HandoffError, ProtocolError
@@ -63,7 +64,7 @@ class AgentSession:
             return
         seq = event.get("seq")
         if event.get("_t") == "sync" or (isinstance(seq, int) and seq > self.watched[cid] + 1):
-            for entry in await self.gw.conversations.entries(cid, self.watched[cid]):
+            for entry in await self.gw.conversations.transcript(cid, self.watched[cid]):
                 await self._deliver(cid, entry)
         elif isinstance(seq, int) and seq == self.watched[cid] + 1:
             await self._deliver(cid, stored_entry(event))
@@ -109,7 +110,7 @@ class AgentSession:
         """Send the conversation frame (entries after ``after_seq``); runs inside the writer."""
         meta = await self.gw.conversations.get(cid)
         await self._watch(cid, min(after_seq, int(meta.get("seq", 0))))
-        entries = await self.gw.conversations.entries(cid, after_seq)
+        entries = await self.gw.conversations.transcript(cid, after_seq)
         if entries:
             self.watched[cid] = max(self.watched[cid], entries[-1]["seq"])
         handoff = json.loads(meta["handoff"]) if meta.get("handoff") else None

@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 from common.logs import conversation_id as conversation_ctx
 from handoff import feedback, flow
 from handoff import protocol as p
+from handoff.appkeys import GATEWAY_KEY
 from handoff.conn import Outbox, RateLimiter, check_origin, client_ip, parse_limited, pump
 from handoff.conversations import AppendResult, stored_entry
 from handoff.errors import ConversationError, HandoffError, ProtocolError
@@ -26,7 +27,6 @@ from handoff.rasa import RasaUnavailable
 from handoff.stranded import beat_citizens
 
 log = logging.getLogger(__name__)
-GATEWAY_KEY: web.AppKey[Gateway] = web.AppKey("gateway", Gateway)
 WS_MAX_BYTES = 65536
 # Close code for a socket that never sent a successful start/resume (4000 + HTTP 408 Request Timeout).
 HANDSHAKE_TIMEOUT_CLOSE = 4408
@@ -65,7 +65,7 @@ class CitizenSession:
     async def catch_up(self) -> None:
         if self.cid is None:
             return
-        for entry in await self.gw.conversations.entries(self.cid, self.last_sent):
+        for entry in await self.gw.conversations.transcript(self.cid, self.last_sent):
             await self._deliver(entry)
 
     async def _deliver(self, entry: p.TranscriptEntry) -> None:

@@ -125,6 +125,13 @@ class ConversationStore:
             raise ConversationError(f"conversation {cid} does not exist (or expired)", "unknown_conversation")
         return {text(k): text(v) for k, v in data.items()}
 
+    async def state(self, cid: str) -> str:
+        """``bot | queued | with_agent | closed`` (one field: readers that need only this skip the hash)."""
+        state = await self.redis.hget(self.keys.conv(cid), "state")
+        if state is None:
+            raise ConversationError(f"conversation {cid} does not exist (or expired)", "unknown_conversation")
+        return text(state)
+
     async def authenticate(self, cid: str, token: str) -> dict[str, str]:
         """The conversation hash if ``token`` is its token; one error for 'unknown' and 'wrong'."""
         raw = await self.redis.hgetall(self.keys.conv(cid))
@@ -185,10 +192,14 @@ class ConversationStore:
             raise NotReplicated(f"stored on the primary, {replicas}/{self.wait_replicas} replicas in time")
         return res
 
-    async def entries(self, cid: str, after_seq: int = 0, count: int | None = None) -> list[TranscriptEntry]:
-        """Transcript entries with seq > after_seq, in order."""
+    async def entries(self, cid: str, after_seq: int = 0, count: int | None = None) -> list[dict[str, Any]]:
+        """Transcript entries with seq > after_seq, in order, as stored JSON (``transcript``: typed)."""
         rows = await self.redis.xrange(self.keys.transcript(cid), min=f"(0-{after_seq}", max="+", count=count)
-        return [stored_entry(json.loads(fields[b"e"])) for _id, fields in rows or [] if fields]
+        return [json.loads(fields[b"e"]) for _id, fields in rows or [] if fields]
+
+    async def transcript(self, cid: str, after_seq: int = 0) -> list[TranscriptEntry]:
+        """The entries with seq > after_seq as the frames carry them (the sockets' replay and gap fill)."""
+        return [stored_entry(entry) for entry in await self.entries(cid, after_seq)]
 
     async def recent_user_texts(self, cid: str, limit: int = 3) -> list[str]:
         rows = await self.redis.xrevrange(self.keys.transcript(cid), count=40)
