@@ -191,6 +191,11 @@ def explain_silence(redis_url: str, prefix: str, silent: list[dict[str, Any]]) -
     return out
 
 
+def tracker_store_type() -> str:
+    endpoints = (ROOT / "chatbot" / "endpoints.yml").read_text()
+    return endpoints.split("tracker_store:", 1)[1].split("type:", 1)[1].split()[0]
+
+
 def pct(values: list[float], q: float) -> float | None:
     return round(statistics.quantiles(values, n=100)[q - 1] * 1000) if len(values) > 2 else None
 
@@ -213,7 +218,11 @@ async def drive(cluster: Cluster, args: argparse.Namespace, redis_url: str, redi
         await asyncio.gather(*citizens, *agents, return_exceptions=True)
     return {
         "rasa_replicas": args.rasa, "citizens": args.citizens, "agents": args.agents, "seconds": round(elapsed),
-        "think_s_mean": args.think_s, "load_average_before_after": [round(load0[0], 1), round(os.getloadavg()[0], 1)],
+        "think_s_mean": args.think_s, "rasa_env": args.rasa_env, "tracker_store": tracker_store_type(),
+        "load_average_before_after": [round(load0[0], 1), round(os.getloadavg()[0], 1)],
+        "cpu_count": os.cpu_count(),
+        # Offered: questions the citizens sent in the window (answered or not); above capacity queues grow.
+        "questions_sent_per_s": round(inputs / elapsed, 1),
         "bot_turns": turns, "bot_turns_per_s": round(turns / elapsed, 1),
         "latency_ms": {"p50": pct(load.latencies, 50), "p95": pct(load.latencies, 95),
                        "p99": pct(load.latencies, 99)},
@@ -234,6 +243,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=120)
     parser.add_argument("--think-s", type=float, default=30)
     parser.add_argument("--human-share", type=float, default=0.05)
+    parser.add_argument("--rasa-env", action="append", default=[], help="NAME=VALUE for every Rasa replica")
     args = parser.parse_args()
     logs = Path(tempfile.mkdtemp(prefix="cluster-bench-"))
     port = procs.free_port()
@@ -243,7 +253,7 @@ def main() -> int:
     cluster = Cluster(redis_url, "bench:", logs, args.rasa, gateway_env={
         "ALLOWED_ORIGINS": ORIGIN, "ENABLE_EDITOR": "false", "GREETING_PAYLOAD": "", "LOG_LEVEL": "WARNING",
         "CITIZEN_NEW_CONVERSATIONS_PER_HOUR": "1000000", "CITIZEN_MAX_SOCKETS_PER_IP": "100000",
-        "AGENT_TIMEOUT_S": "120"})
+        "AGENT_TIMEOUT_S": "120"}, rasa_env=dict(kv.split("=", 1) for kv in args.rasa_env))
     try:
         cluster.start()
         result = asyncio.run(drive(cluster, args, redis_url, server.pid))
