@@ -37,6 +37,7 @@ class WholeTrackerRedisStore(RedisTrackerStore):
         super().__init__(*args, **kwargs)
         # sender_id -> digest of the stored text this process read or wrote, if one session (None: none/more)
         self._read: OrderedDict[str, bytes | None] = OrderedDict()
+        self.merged_saves = 0  # saves that took Rasa's read-and-merge path (tests/chatbot/test_tracker_store.py)
 
     def _remember(self, sender_id: str, text: str | None) -> None:
         self._read[sender_id] = digest(text)
@@ -58,11 +59,13 @@ class WholeTrackerRedisStore(RedisTrackerStore):
     async def save(self, tracker: DialogueStateTracker, timeout: float | None = None) -> None:  # noqa: ASYNC109
         key = self.key_prefix + tracker.sender_id
         if tracker.sender_id not in self._read or self.event_broker is not None:
+            self.merged_saves += 1
             await super().save(tracker, timeout)  # nothing read here (or events to stream): Rasa's own path
             return
         expected = self._read.pop(tracker.sender_id)
         stored = self.red.get(key)
         if stored is not None and digest(stored) != expected:
+            self.merged_saves += 1
             await super().save(tracker, timeout)  # earlier sessions, or another writer: merge as Rasa does
             return
         text = self.serialise_tracker(tracker)
