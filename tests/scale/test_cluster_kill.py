@@ -166,9 +166,9 @@ async def check_publishing(editor: Editor, citizen: Citizen) -> dict[str, Any]:
         await asyncio.sleep(0.5)
     else:
         raise AssertionError(f"the bot does not answer with the last published text: {reply}")
-    # A save held by the killed gateway shows as one slow request: nginx resent it to the twin (a PUT), or
-    # the editor saw the error and resent it (interrupted); landed_unseen: applied before the kill, kept once.
-    return {"saves": len(editor.saved), "held_by_a_killed_gateway_s": editor.held_s,
+    # The save held by the killed gateway is one of the slow ones: nginx resent it to the twin (a PUT), or the
+    # editor saw an error and resent it (interrupted); landed_unseen: applied, its reply lost, stored once.
+    return {"saves": len(editor.saved), "slow_saves_s": editor.slow_s,
             "interrupted": editor.interrupted, "landed_unseen": editor.landed_unseen}
 
 
