@@ -78,7 +78,7 @@ class Load:
         self.acked: dict[str, set[str]] = {}  # cid -> acked msg_ids
         self.queued_peak = 0
         self.inputs = 0
-        self.silent: list[list[str]] = []
+        self.silent: list[dict[str, Any]] = []
         self.stop = asyncio.Event()
 
     def count(self, what: str) -> None:
@@ -93,13 +93,14 @@ class Load:
             frame = json.loads((await ws.receive()).data)
             cid = frame.get("conversation_id", "") if frame["type"] == "started" else ""
         self.acked[cid] = set()
+        state = {"state": "bot"}  # from the status entries the citizen saw, whichever turn read them
         try:
-            while not self.stop.is_set():
+            while not self.stop.is_set() and state["state"] == "bot":
                 if random.random() < self.args.human_share:
                     await ws.send_str(json.dumps({"type": "request_human", "msg_id": f"h{n}-{time.time()}"}))
                     self.count("requested_person")
                     return  # from here on an agent talks with this citizen
-                await self.turn(ws, cid, random.choice(self.pool))
+                await self.turn(ws, cid, random.choice(self.pool), state)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.stop.wait(), random.expovariate(1 / self.args.think_s))
         finally:
@@ -107,7 +108,9 @@ class Load:
                 await asyncio.sleep(5 if self.stop.is_set() else 0)
                 await ws.close()
 
-    async def turn(self, ws: aiohttp.ClientWebSocketResponse, cid: str, text: str) -> None:
+    async def turn(self, ws: aiohttp.ClientWebSocketResponse, cid: str, text: str, state: dict[str, str]) -> None:
+        """One question and its outcome. Frames left over from the previous turn (the rest of a multi-part
+        answer, a status entry after it) only update the state: the outcome is decided after this ack."""
         mid = f"m-{random.getrandbits(48):x}"
         await ws.send_str(json.dumps({"type": "message", "msg_id": mid, "text": text}, ensure_ascii=False))
         self.inputs += 1
@@ -117,26 +120,31 @@ class Load:
                 while True:
                     frame = json.loads((await ws.receive()).data)
                     kind = frame.get("type")
-                    seen.append(str(kind))
+                    seen.append(f"{kind}:{frame.get('seq', '')}:{frame.get('state', frame.get('msg_id', ''))}")
+                    if kind == "status":
+                        state["state"] = frame.get("state", state["state"])
                     if kind == "ack" and frame.get("msg_id") == mid:
                         acked_at = time.monotonic()
                         self.acked[cid].add(mid)
-                    elif kind == "typing":
-                        typing = True
-                    elif kind == "bot_message" and acked_at is not None:
-                        self.latencies.append(time.monotonic() - acked_at)
-                        self.count("answered" if typing else "answered_without_typing")
-                        return
-                    elif kind in ("status", "agent_message") and frame.get("state", "with_agent") != "bot":
-                        # The bot handed off (the question asked for a person): an agent answers from here.
-                        self.count("handed_off_by_bot")
-                        return
                     elif kind == "error" and frame.get("msg_id") in (mid, None):
                         self.count(f"error:{frame.get('code')}")
                         return
+                    if acked_at is None:
+                        continue
+                    if kind == "typing":
+                        typing = True
+                    elif kind == "bot_message":
+                        self.latencies.append(time.monotonic() - acked_at)
+                        self.count("answered" if typing else "answered_without_typing")
+                        return
+                    if state["state"] != "bot":
+                        # The bot handed off (the question asked for a person, or repeated misses): an agent
+                        # answers from here, and this citizen stops asking the bot.
+                        self.count("handed_off_by_bot")
+                        return
         except TimeoutError:
             self.count("silence_60s")
-            self.silent.append(seen[-6:])  # what the citizen did see, to tell a gap from a missed frame type
+            self.silent.append({"conversation_id": cid, "msg_id": mid, "frames": seen[-12:]})
 
     async def agent(self, http: aiohttp.ClientSession, name: str) -> None:
         async with http.post(f"{self.base}/api/login", json={"username": name, "password": PASSWORD}) as resp:
@@ -168,6 +176,26 @@ def lost_acked(redis_url: str, prefix: str, acked: dict[str, set[str]]) -> int:
     return lost
 
 
+def explain_silence(redis_url: str, prefix: str, silent: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What Redis holds for each silent turn: the conversation's state and the entries stored after the
+    question, to tell a citizen left without a reply from a reply the load generator did not read."""
+    client, keys, out = redis.Redis.from_url(redis_url), Keys(prefix), []
+    for turn in silent[:5]:
+        cid = turn["conversation_id"]
+        entries = [json.loads(f[b"e"]) for _i, f in client.xrange(keys.transcript(cid))]
+        asked = next((i for i, e in enumerate(entries) if e.get("msg_id") == turn["msg_id"]), len(entries))
+        after = [f"{e.get('type')}:{e.get('seq', '')}:{e.get('state', '')}" for e in entries[asked:]]
+        state = client.hget(keys.conv(cid), "state")
+        out.append(turn | {"state_in_redis": (state or b"").decode(), "stored_from_question_on": after[:8]})
+    client.close()
+    return out
+
+
+def tracker_store_type() -> str:
+    endpoints = (ROOT / "chatbot" / "endpoints.yml").read_text()
+    return endpoints.split("tracker_store:", 1)[1].split("type:", 1)[1].split()[0]
+
+
 def pct(values: list[float], q: float) -> float | None:
     return round(statistics.quantiles(values, n=100)[q - 1] * 1000) if len(values) > 2 else None
 
@@ -190,16 +218,24 @@ async def drive(cluster: Cluster, args: argparse.Namespace, redis_url: str, redi
         await asyncio.gather(*citizens, *agents, return_exceptions=True)
     return {
         "rasa_replicas": args.rasa, "citizens": args.citizens, "agents": args.agents, "seconds": round(elapsed),
-        "think_s_mean": args.think_s, "load_average_before_after": [round(load0[0], 1), round(os.getloadavg()[0], 1)],
+        "think_s_mean": args.think_s, "rasa_env": args.rasa_env, "tracker_store": tracker_store_type(),
+        "load_average_before_after": [round(load0[0], 1), round(os.getloadavg()[0], 1)],
+        "cpu_count": os.cpu_count(),
+        # Offered: questions the citizens sent in the window (answered or not); above capacity queues grow.
+        "questions_sent_per_s": round(inputs / elapsed, 1),
         "bot_turns": turns, "bot_turns_per_s": round(turns / elapsed, 1),
         "latency_ms": {"p50": pct(load.latencies, 50), "p95": pct(load.latencies, 95),
                        "p99": pct(load.latencies, 99)},
         "outcomes": load.outcomes, "queue_peak": load.queued_peak,
         "cpu_ms_per_bot_turn": {k: round(1000 * (after[k][0] - before[k][0]) / max(1, turns), 1) for k in after},
+        # Over capacity Rasa still works on the turns the gateway gave up on (bot_unavailable), so the figure
+        # per answered turn rises with the error rate: per question sent is the one to compare runs with.
+        "cpu_ms_per_question_sent": {k: round(1000 * (after[k][0] - before[k][0]) / max(1, inputs), 1)
+                                     for k in after},
         "rss_mb": {k: round(after[k][1] / 2**20) for k in after},
         "redis_commands_per_citizen_message": round((cmds1 - cmds0) / max(1, inputs), 1),
         "lost_acked_inputs": lost_acked(redis_url, "bench:", load.acked),
-        "silent_turns_frames": load.silent[:5],
+        "silent_turns": explain_silence(redis_url, "bench:", load.silent),
     }
 
 
@@ -211,6 +247,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=120)
     parser.add_argument("--think-s", type=float, default=30)
     parser.add_argument("--human-share", type=float, default=0.05)
+    parser.add_argument("--rasa-env", action="append", default=[], help="NAME=VALUE for every Rasa replica")
     args = parser.parse_args()
     logs = Path(tempfile.mkdtemp(prefix="cluster-bench-"))
     port = procs.free_port()
@@ -220,7 +257,7 @@ def main() -> int:
     cluster = Cluster(redis_url, "bench:", logs, args.rasa, gateway_env={
         "ALLOWED_ORIGINS": ORIGIN, "ENABLE_EDITOR": "false", "GREETING_PAYLOAD": "", "LOG_LEVEL": "WARNING",
         "CITIZEN_NEW_CONVERSATIONS_PER_HOUR": "1000000", "CITIZEN_MAX_SOCKETS_PER_IP": "100000",
-        "AGENT_TIMEOUT_S": "120"})
+        "AGENT_TIMEOUT_S": "120"}, rasa_env=dict(kv.split("=", 1) for kv in args.rasa_env))
     try:
         cluster.start()
         result = asyncio.run(drive(cluster, args, redis_url, server.pid))

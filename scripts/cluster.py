@@ -47,6 +47,7 @@ class Cluster:
     rasa_replicas: int = 2
     gateway_env: dict[str, str] = field(default_factory=dict)
     port: int = 0
+    rasa_env: dict[str, str] = field(default_factory=dict)
     gateways: list[procs.Service] = field(default_factory=list)
     rasa: list[procs.Service] = field(default_factory=list)
     actions: list[procs.Service] = field(default_factory=list)
@@ -89,7 +90,7 @@ class Cluster:
         for a in self.actions:
             a.log_path = self.log_dir / f"actions-{a.env['ACTIONS_PORT']}.log"
         self.rasa = [procs.rasa_server(procs.free_port(), f"http://127.0.0.1:{actions_port}/webhook", self.log_dir,
-                                       redis_url=self.redis_url, key_prefix=rasa_prefix)
+                                       redis_url=self.redis_url, key_prefix=rasa_prefix, **self.rasa_env)
                      for _ in range(self.rasa_replicas)]
         self.gateways = [procs.gateway(procs.free_port(), self.log_dir, RASA_URL=f"http://127.0.0.1:{rasa_port}",
                                        ACTION_HEALTH_URL=f"http://127.0.0.1:{actions_port}/health",

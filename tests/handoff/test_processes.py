@@ -38,9 +38,9 @@ async def connect(http: aiohttp.ClientSession, base: str, path: str) -> Client:
     return Client(await http.ws_connect(f"{base}{path}", headers={"Origin": ORIGIN}))
 
 
-def add_agent(env: dict[str, str], username: str, name: str) -> None:
+def add_agent(env: dict[str, str], username: str, name: str, role: str = "agent") -> None:
     subprocess.run(
-        [sys.executable, "-m", "handoff", "users", "add", "--username", username, "--role", "agent",
+        [sys.executable, "-m", "handoff", "users", "add", "--username", username, "--role", role,
          "--display-name", name, "--password-stdin"],
         input=PASSWORD + "\n", text=True, check=True, env=procs.base_env(**env), cwd=procs.ROOT,
         capture_output=True,
