@@ -21,8 +21,8 @@ from analytics.periods import PeriodError, date_range, gregorian_quarter, hijri_
 from analytics.report import FILTERS, build_report
 from analytics.settings import AnalyticsSettings
 from analytics.store import conversations, make_engine
-from knowledge_base.envconf import SettingsError
-from knowledge_base.logs import configure_logging
+from common.envconf import SettingsError
+from common.logs import configure_logging
 
 log = logging.getLogger("analytics")
 
@@ -67,9 +67,9 @@ def _report(s: AnalyticsSettings, args: argparse.Namespace) -> int:
     upgrade(engine)
     data = build_report(engine, period, {k: getattr(args, k) for k in FILTERS}, s.timezone, demo=args.demo)
     if args.format != "json":
-        from analytics import render  # the dashboard's renderers (xlsx, pdf)
+        from analytics import report_file  # openpyxl and jinja2 load only when a file is asked for
 
-        print(render.write(data, args.format, args.out))
+        print(report_file.write(data, args.format, args.out))
         return 0
     text = json.dumps(data, ensure_ascii=False, indent=2)
     if args.out:

@@ -144,25 +144,3 @@ def last_day(end: str) -> str:
     if at.time() == time(0):
         at -= timedelta(days=1)
     return at.date().isoformat()
-
-
-def write(report: dict[str, Any], fmt: str, out: str | None, chromium: str | None = None) -> str:
-    """Write the report as ``xlsx`` or ``pdf`` to ``out`` (default: report-<label>.<fmt>); returns the path.
-    Used by ``python -m analytics report --format xlsx|pdf``; the dashboard's button serves the same bytes."""
-    import asyncio
-    import os
-
-    from analytics.pdf_report import DEFAULT_CHROMIUM, pdf_bytes
-    from analytics.xlsx_report import xlsx_bytes
-
-    if fmt == "xlsx":
-        body = xlsx_bytes(report)
-    elif fmt == "pdf":
-        body = asyncio.run(pdf_bytes(report, chromium or os.environ.get("CHROMIUM") or DEFAULT_CHROMIUM))
-    else:
-        raise ValueError(f"format {fmt!r}: xlsx or pdf")
-    label = str(report["period"].get("label") or "period").replace("..", "_").replace(" ", "_")
-    path = out or f"report-{label}{'-demo' if report.get('demo') else ''}.{fmt}"
-    with open(path, "wb") as f:
-        f.write(body)
-    return path
