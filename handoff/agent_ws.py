@@ -13,7 +13,8 @@ from aiohttp import web
 from redis.exceptions import RedisError
 
 from handoff.accounts import Account
-from handoff.citizen_ws import GATEWAY_KEY, WS_MAX_BYTES
+from handoff.appkeys import GATEWAY_KEY
+from handoff.citizen_ws import WS_MAX_BYTES
 from handoff.conn import Outbox, RateLimiter, check_origin, parse_limited, pump
 from handoff.errors import AuthError, ConversationError, HandoffError, ProtocolError
 from handoff.frames import AGENT_SPECS, error_frame

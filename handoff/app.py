@@ -6,7 +6,6 @@ import asyncio
 import logging
 import re
 import secrets
-import warnings
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -16,14 +15,26 @@ from redis.exceptions import RedisError
 from common.logs import request_id
 from handoff import dashboard, editor_api
 from handoff.agent_ws import agent_ws
-from handoff.auth import ACCOUNTS_KEY
+from handoff.appkeys import (
+    ACCOUNTS_KEY,
+    FAQ_STORE_KEY,
+    GATEWAY_KEY,
+    LIVE_KB_KEY,
+    REPORT_SOURCE_KEY,
+    SETTINGS_KEY,
+)
 from handoff.canned_api import routes as canned_routes
-from handoff.citizen_ws import GATEWAY_KEY, citizen_ws
+from handoff.citizen_ws import citizen_ws
 from handoff.dashboard_query import ReportSource
+from handoff.dashboard_store import StoreSource
 from handoff.followups_api import routes as followup_routes
 from handoff.gateway import Gateway
 from handoff.http_api import routes
+from handoff.http_errors import error_response
 from handoff.settings import Settings
+from knowledge_base.faqs.keys import KbKeys
+from knowledge_base.faqs.store import FaqStore
+from knowledge_base.live import LiveKnowledgeBase
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -51,8 +62,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         response = await handler(request)
     except RedisError as exc:
         log.error("redis unavailable: %s", type(exc).__name__)
-        response = web.json_response({"error": "storage_unavailable", "message": "Redis is unreachable; retry"},
-                                     status=503)
+        response = error_response(503, "storage_unavailable", "Redis is unreachable; retry")
     return response
 
 
@@ -69,7 +79,7 @@ async def _static_cache(request: web.Request, response: web.StreamResponse) -> N
         response.headers.setdefault("Cache-Control", "public, max-age=300")
         # The widget is embedded on other sites: its ES modules, string tables and fonts load in CORS mode.
         origin = request.headers.get("Origin", "")
-        if origin and origin in request.app["settings"].allowed_origins:
+        if origin and origin in request.app[SETTINGS_KEY].allowed_origins:
             response.headers["Access-Control-Allow-Origin"] = origin
             response.headers["Vary"] = "Origin"
     for name, value in SECURITY_HEADERS.items():
@@ -86,13 +96,7 @@ def create_app(settings: Settings, gateway: Gateway | None = None,
                report_source: ReportSource | None = None) -> web.Application:
     gw = gateway or Gateway(settings)
     app = web.Application(middlewares=[request_context], client_max_size=64 * 1024)
-    app[GATEWAY_KEY] = gw
-    app[ACCOUNTS_KEY] = gw.accounts
-    with warnings.catch_warnings():
-        # The editor API reads these by name (see CONTRIBUTING): plain string keys on purpose.
-        warnings.simplefilter("ignore")
-        app["redis"] = gw.redis
-        app["settings"] = settings
+    _set_keys(app, settings, gw, report_source)
     app.router.add_get("/ws/chat", citizen_ws)
     app.router.add_get("/ws/agent", agent_ws)
     app.router.add_routes(routes)
@@ -100,9 +104,9 @@ def create_app(settings: Settings, gateway: Gateway | None = None,
     app.router.add_routes(canned_routes)
     if settings.enable_editor:
         editor_api.setup(app)
-    dashboard.setup(app, settings, report_source)
+    dashboard.setup(app)
     existing = {r.resource.canonical for r in app.router.routes() if r.resource is not None}
-    for path, page in (("/", "demo.html"), ("/console", "console.html"), ("/editor", "editor.html"),
+    for path, page in (("/", "demo.html"), ("/console", "console.html"), ("/editor", "editor/editor.html"),
                        ("/dashboard", "dashboard.html")):
         if path not in existing and (STATIC / page).exists():
             app.router.add_get(path, _page(page))
@@ -115,6 +119,17 @@ def create_app(settings: Settings, gateway: Gateway | None = None,
     app.on_startup.append(_start(gw))
     app.on_cleanup.append(_stop(gw))
     return app
+
+
+def _set_keys(app: web.Application, settings: Settings, gw: Gateway, report_source: ReportSource | None) -> None:
+    """Every typed key the handlers read (handoff/appkeys.py); the report source defaults to the analytics store."""
+    app[SETTINGS_KEY] = settings
+    app[GATEWAY_KEY] = gw
+    app[ACCOUNTS_KEY] = gw.accounts
+    app[REPORT_SOURCE_KEY] = report_source if report_source is not None else StoreSource(settings)
+    if settings.enable_editor:
+        app[FAQ_STORE_KEY] = FaqStore(gw.redis, KbKeys(settings.redis_prefix))
+        app[LIVE_KB_KEY] = LiveKnowledgeBase(editor_api.live_config(settings))
 
 
 def _start(gw: Gateway) -> Callable[[web.Application], Awaitable[None]]:

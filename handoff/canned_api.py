@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from handoff.appkeys import GATEWAY_KEY
 from handoff.auth import authenticate, require_role
 from handoff.canned import CannedStore
-from handoff.citizen_ws import GATEWAY_KEY
 from handoff.errors import CannedError
-from handoff.http_api import _error, _json_body
+from handoff.http_api import _json_body
+from handoff.http_errors import error_response
 
 routes = web.RouteTableDef()
 STATUS = {"invalid_body": 400, "forbidden": 403, "unknown_reply": 404, "too_many": 409}
@@ -21,7 +22,7 @@ def _store(request: web.Request) -> CannedStore:
 
 
 def _refused(exc: CannedError) -> web.Response:
-    return _error(STATUS.get(exc.code, 400), exc.code, exc.message)
+    return error_response(STATUS.get(exc.code, 400), exc.code, exc.message)
 
 
 @routes.get("/api/canned")

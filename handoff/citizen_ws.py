@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 
 from common.logs import conversation_id as conversation_ctx
 from handoff import feedback, flow
+from handoff.appkeys import GATEWAY_KEY
 from handoff.conn import Outbox, RateLimiter, check_origin, client_ip, parse_limited, pump
 from handoff.conversations import AppendResult
 from handoff.errors import ConversationError, HandoffError, ProtocolError
@@ -26,7 +27,6 @@ from handoff.rasa import RasaUnavailable
 from handoff.stranded import beat_citizens
 
 log = logging.getLogger(__name__)
-GATEWAY_KEY: web.AppKey[Gateway] = web.AppKey("gateway", Gateway)
 WS_MAX_BYTES = 65536
 # Close code for a socket that never sent a successful start/resume (4000 + HTTP 408 Request Timeout).
 HANDSHAKE_TIMEOUT_CLOSE = 4408

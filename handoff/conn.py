@@ -12,15 +12,14 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from handoff.errors import ProtocolError
 from handoff.frames import Spec, parse_frame
-
-if TYPE_CHECKING:
-    from handoff.gateway import Gateway
+from handoff.gateway import Gateway
+from handoff.http_errors import http_error
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +43,7 @@ def check_origin(request: web.Request, gw: Gateway) -> None:
     origin = request.headers.get("Origin")
     allowed = {a.rstrip("/") for a in gw.settings.allowed_origins} | own_origins(request, gw)
     if origin is None or origin.rstrip("/") not in allowed:
-        raise web.HTTPForbidden(
-            text=json.dumps({"error": "origin_not_allowed", "message": "this Origin is not in ALLOWED_ORIGINS"}),
-            content_type="application/json",
-        )
+        raise http_error(web.HTTPForbidden, "origin_not_allowed", "this Origin is not in ALLOWED_ORIGINS")
 
 
 def client_ip(request: web.Request, gw: Gateway) -> str:

@@ -121,6 +121,13 @@ class ConversationStore:
             raise ConversationError(f"conversation {cid} does not exist (or expired)", "unknown_conversation")
         return {text(k): text(v) for k, v in data.items()}
 
+    async def state(self, cid: str) -> str:
+        """``bot | queued | with_agent | closed`` (one field: readers that need only this skip the hash)."""
+        state = await self.redis.hget(self.keys.conv(cid), "state")
+        if state is None:
+            raise ConversationError(f"conversation {cid} does not exist (or expired)", "unknown_conversation")
+        return text(state)
+
     async def authenticate(self, cid: str, token: str) -> dict[str, str]:
         """The conversation hash if ``token`` is its token; one error for 'unknown' and 'wrong'."""
         raw = await self.redis.hgetall(self.keys.conv(cid))

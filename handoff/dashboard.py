@@ -17,29 +17,24 @@ from aiohttp import web
 from analytics.labels import labels
 from analytics.pdf_report import PdfUnavailable, pdf_bytes
 from analytics.xlsx_report import xlsx_bytes
+from handoff.appkeys import REPORT_SOURCE_KEY, SETTINGS_KEY
 from handoff.auth import authenticate, require_role
 from handoff.dashboard_query import (
     AnalyticsUnavailable,
     QueryError,
     ReportQuery,
-    ReportSource,
     as_agent,
     own_figures,
     parse_query,
     recent_quarters,
 )
+from handoff.http_errors import error_response
 from handoff.settings import Settings
 
 log = logging.getLogger(__name__)
-SOURCE_KEY: web.AppKey[ReportSource] = web.AppKey("dashboard_source")
-SETTINGS_KEY: web.AppKey[Settings] = web.AppKey("dashboard_settings", Settings)
 ROLES = ("supervisor", "agent")
 _PRINTING = asyncio.Semaphore(1)
 EXPORT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "pdf": "application/pdf"}
-
-
-def _error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": code, "message": message}, status=status)
 
 
 async def _report(request: web.Request) -> tuple[dict[str, Any], str, ReportQuery]:
@@ -49,7 +44,7 @@ async def _report(request: web.Request) -> tuple[dict[str, Any], str, ReportQuer
     query = parse_query(dict(request.query), settings.timezone, today)
     if account.role == "agent":
         query = as_agent(query, account.username)
-    report = await request.app[SOURCE_KEY].report(query)
+    report = await request.app[REPORT_SOURCE_KEY].report(query)
     if account.role == "agent":
         report = own_figures(report, account.username)
     return report, account.role, query
@@ -59,11 +54,11 @@ async def report_json(request: web.Request) -> web.Response:
     try:
         report, role, query = await _report(request)
         agent = query.filters["agent"] if role == "agent" else None
-        callbacks = await request.app[SOURCE_KEY].open_callbacks(agent)
+        callbacks = await request.app[REPORT_SOURCE_KEY].open_callbacks(agent)
     except QueryError as exc:
-        return _error(400, exc.code, exc.message)
+        return error_response(400, exc.code, exc.message)
     except AnalyticsUnavailable as exc:
-        return _error(503, exc.code, exc.message)
+        return error_response(503, exc.code, exc.message)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     return web.json_response({"report": report, "callbacks": callbacks, "role": role, "now": now,
                               "demo": bool(report.get("demo"))})
@@ -72,17 +67,17 @@ async def report_json(request: web.Request) -> web.Response:
 async def export(request: web.Request) -> web.StreamResponse:
     fmt = request.query.get("format", "xlsx")
     if fmt not in EXPORT_TYPES:
-        return _error(400, "invalid_format", "format must be xlsx or pdf")
+        return error_response(400, "invalid_format", "format must be xlsx or pdf")
     try:
         report, _, query = await _report(request)
         body = await _render(request.app[SETTINGS_KEY], report, fmt)
     except QueryError as exc:
-        return _error(400, exc.code, exc.message)
+        return error_response(400, exc.code, exc.message)
     except AnalyticsUnavailable as exc:
-        return _error(503, exc.code, exc.message)
+        return error_response(503, exc.code, exc.message)
     except PdfUnavailable as exc:  # no Chromium on this host (the Docker image)
         log.warning("pdf export unavailable: %s", exc)
-        return _error(503, "pdf_unavailable", str(exc))
+        return error_response(503, "pdf_unavailable", str(exc))
     name = f"report-{query.start.date()}-{query.end.date()}{'-demo' if report.get('demo') else ''}.{fmt}"
     return web.Response(body=body, content_type=EXPORT_TYPES[fmt],
                         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
@@ -105,14 +100,8 @@ async def labels_json(request: web.Request) -> web.Response:
     return web.json_response(labels(), headers={"Cache-Control": "public, max-age=300"})
 
 
-def setup(app: web.Application, settings: Settings, source: ReportSource | None = None) -> None:
-    """Mount the dashboard; ``source`` defaults to the analytics store named by the settings."""
-    if source is None:
-        from handoff.dashboard_store import StoreSource
-
-        source = StoreSource(settings)
-    app[SOURCE_KEY] = source
-    app[SETTINGS_KEY] = settings
+def setup(app: web.Application) -> None:
+    """Mount the dashboard's API; ``create_app`` sets the report source and the settings it reads."""
     app.router.add_get("/api/dashboard/report", report_json)
     app.router.add_get("/api/dashboard/export", export)
     app.router.add_get("/api/dashboard/labels", labels_json)

@@ -10,41 +10,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
-from handoff.editor import common as c
+from handoff.appkeys import LIVE_KB_KEY
 from handoff.editor import conversation_routes, faq_routes, kb_routes, learn_routes, unanswered_routes
-from knowledge_base.faqs.keys import DEFAULT_PREFIX, KbKeys
-from knowledge_base.faqs.store import FaqStore
-from knowledge_base.live import LiveConfig, LiveKnowledgeBase
+from handoff.settings import Settings
+from knowledge_base.live import LiveConfig
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 
 
-def _setting(app: web.Application, attr: str, env: str, default: str | None) -> str | None:
-    settings = app.get("settings")
-    value = getattr(settings, attr, None) if settings is not None else None
-    return str(value) if value else (os.environ.get(env) or default)
-
-
-def live_config(app: web.Application) -> LiveConfig:
-    url = _setting(app, "redis_url", "REDIS_URL", "redis://127.0.0.1:6379/0")
-    prefix = _setting(app, "redis_prefix", "REDIS_PREFIX", DEFAULT_PREFIX)
-    index_dir = _setting(app, "kb_index_dir", "KB_INDEX_DIR", "var/index")
-    return LiveConfig(redis_url=str(url), prefix=str(prefix), index_dir=index_dir)
+def live_config(settings: Settings) -> LiveConfig:
+    return LiveConfig(redis_url=settings.redis_url, prefix=settings.redis_prefix, index_dir=settings.kb_index_dir)
 
 
 async def _live_ctx(app: web.Application) -> AsyncIterator[None]:
-    config = live_config(app)
-    app[c.STORE] = FaqStore(app["redis"], KbKeys(config.prefix))
-    live = LiveKnowledgeBase(config)
-    app[c.LIVE] = live
+    live = app[LIVE_KB_KEY]
     await asyncio.to_thread(live.start)
     log.info("editor API ready", extra={"kb_version": live.version})
     yield
@@ -52,11 +37,12 @@ async def _live_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def editor_page(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC / "editor.html", headers={"Cache-Control": "no-cache"})
+    return web.FileResponse(STATIC / "editor" / "editor.html", headers={"Cache-Control": "no-cache"})
 
 
 def setup(app: web.Application) -> None:
-    """Register the editor routes; the live index starts with the app (cleanup_ctx)."""
+    """Register the editor API and its page (scripts, styles and strings are under /static/editor/);
+    the live index (set by ``create_app``) starts with the app (cleanup_ctx)."""
     app.cleanup_ctx.append(_live_ctx)
     # Fixed paths first: /api/faq/search must not be read as an entry id.
     app.router.add_routes(kb_routes.routes)
@@ -65,13 +51,3 @@ def setup(app: web.Application) -> None:
     app.router.add_routes(learn_routes.routes)
     app.router.add_routes(faq_routes.routes)
     app.router.add_get("/editor", editor_page)
-    # Served under /editor/ (no clash with /static).
-    for name in ("editor.js", "editor-tools.js", "editor-history.js", "editor.css", "editor-strings.json"):
-        app.router.add_get(f"/editor/{name}", _static_file(name))
-
-
-def _static_file(name: str) -> Any:
-    async def handler(request: web.Request) -> web.FileResponse:
-        return web.FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
-
-    return handler

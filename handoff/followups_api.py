@@ -12,17 +12,18 @@ import time
 
 from aiohttp import web
 
+from handoff.appkeys import GATEWAY_KEY
 from handoff.auth import authenticate, require_role
-from handoff.citizen_ws import GATEWAY_KEY
 from handoff.followups import FollowupError, iso, reasons, view
-from handoff.http_api import _error, _json_body
+from handoff.http_api import _json_body
+from handoff.http_errors import error_response
 
 routes = web.RouteTableDef()
 STATUS = {"unknown_task": 404, "task_closed": 409, "taken": 409, "stale": 409}
 
 
 def _refused(exc: FollowupError) -> web.Response:
-    return _error(STATUS.get(exc.code, 400), exc.code, exc.message)
+    return error_response(STATUS.get(exc.code, 400), exc.code, exc.message)
 
 
 @routes.get("/api/followups")
@@ -30,7 +31,7 @@ async def list_followups(request: web.Request) -> web.Response:
     account = require_role(await authenticate(request), "agent", "supervisor")
     status = request.query.get("status", "open")
     if status not in ("open", "closed", "all"):
-        return _error(400, "invalid_status", "status must be open, closed or all")
+        return error_response(400, "invalid_status", "status must be open, closed or all")
     gw = request.app[GATEWAY_KEY]
     now = time.time()
     items = [view(t, account.username, now) for t in await gw.followups.list(status)]
@@ -54,7 +55,7 @@ async def take(request: web.Request) -> web.Response:
         return _refused(exc)
     task = await gw.followups.get(task_id)
     if task is None:
-        return _error(404, "unknown_task", f"follow-up task {task_id} does not exist")
+        return error_response(404, "unknown_task", f"follow-up task {task_id} does not exist")
     return web.json_response(view(task, account.username, time.time()))
 
 
@@ -65,7 +66,8 @@ async def record_call(request: web.Request) -> web.Response:
     data = await _json_body(request)
     result, reason, version = data.get("result"), data.get("reason"), data.get("version")
     if not (isinstance(result, str) and isinstance(reason, str) and type(version) is int):
-        return _error(400, "invalid_body", "send {\"result\": ..., \"reason\": ..., \"version\": <int from the list>}")
+        return error_response(400, "invalid_body",
+                              "send {\"result\": ..., \"reason\": ..., \"version\": <int from the list>}")
     task_id = request.match_info["task_id"]
     try:
         task = await gw.followups.record(task_id, account.username, result, reason, version,

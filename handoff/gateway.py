@@ -9,7 +9,7 @@ import logging
 import time
 import weakref
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from redis.exceptions import RedisError
@@ -31,13 +31,10 @@ from handoff.presence import Presence
 from handoff.queue import Queue
 from handoff.rasa import RasaClient
 from handoff.scripts import require_redis_version
+from handoff.sessions import AgentSocket, CitizenSocket
 from handoff.settings import Settings
 from handoff.stranded import beat_citizens, read_queue, sweep_queue
 from handoff.throttle import NewConversationLimit
-
-if TYPE_CHECKING:
-    from handoff.agent_ws import AgentSession
-    from handoff.citizen_ws import CitizenSession
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +64,8 @@ class Gateway:
         self.analytics = Emitter(self.redis, s.redis_prefix)
         self.bot_silent = False  # the last bot turn came back empty (flow._turn); /health reports it
         self.hub = Hub(lambda: async_client(s.redis_target, socket_connect_timeout=5))
-        self.citizens: set[CitizenSession] = set()
-        self.agents: set[AgentSession] = set()
+        self.citizens: set[CitizenSocket] = set()
+        self.agents: set[AgentSocket] = set()
         self.turn_locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
         self._queue_dirty = asyncio.Event()
         self._events: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
@@ -266,7 +263,7 @@ class Gateway:
         socket, not per conversation: a second tab, or a resumed socket while the old one is still
         registered, must get the frame too. Weak keys: a closed socket's entry goes with it.
         """
-        last: weakref.WeakKeyDictionary[CitizenSession, int] = weakref.WeakKeyDictionary()
+        last: weakref.WeakKeyDictionary[CitizenSocket, int] = weakref.WeakKeyDictionary()
         while True:
             await self._queue_dirty.wait()
             self._queue_dirty.clear()
@@ -279,8 +276,8 @@ class Gateway:
             except RedisError as exc:
                 log.warning("positions: redis error %s", type(exc).__name__)
 
-    async def _send_positions(self, queued: list[CitizenSession],
-                              last: weakref.WeakKeyDictionary[CitizenSession, int]) -> None:
+    async def _send_positions(self, queued: list[CitizenSocket],
+                              last: weakref.WeakKeyDictionary[CitizenSocket, int]) -> None:
         # Citizens who left the page (flagged absent) do not count ahead of anyone (stranded.py).
         present = [w.cid for w in await read_queue(self) if not w.absent]
         ranks = {cid: i for i, cid in enumerate(present)}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,30 +11,25 @@ from aiohttp import web
 from redis.exceptions import RedisError
 
 from handoff import flow
+from handoff.appkeys import GATEWAY_KEY
 from handoff.auth import authenticate, bearer_token, require_role
-from handoff.citizen_ws import GATEWAY_KEY
 from handoff.conn import client_ip
 from handoff.errors import AuthError, ConversationError, HandoffError, ProtocolError, ThrottledError
 from handoff.frames import MAX_TEXT_CHARS, clean_text, decode_json
+from handoff.http_errors import error_response, http_error, too_large
 
 routes = web.RouteTableDef()
 
 
-def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
-    return web.json_response({"error": code, "message": message}, status=status, headers=headers)
-
-
 async def _json_body(request: web.Request, max_bytes: int = 8192) -> dict[str, Any]:
     if request.content_length is not None and request.content_length > max_bytes:
-        raise web.HTTPRequestEntityTooLarge(max_size=max_bytes, actual_size=request.content_length)
+        raise too_large(f"the request body is over {max_bytes} bytes", max_bytes)
     try:
         data = decode_json(await request.text())
     except (ProtocolError, ValueError):  # ValueError: the body is not UTF-8
-        raise web.HTTPBadRequest(text=json.dumps({"error": "bad_json", "message": "body must be JSON"}),
-                                 content_type="application/json") from None
+        raise http_error(web.HTTPBadRequest, "bad_json", "body must be JSON") from None
     if not isinstance(data, dict):
-        raise web.HTTPBadRequest(text=json.dumps({"error": "bad_json", "message": "body must be a JSON object"}),
-                                 content_type="application/json")
+        raise http_error(web.HTTPBadRequest, "bad_json", "body must be a JSON object")
     return data
 
 
@@ -45,13 +39,13 @@ async def login(request: web.Request) -> web.Response:
     data = await _json_body(request)
     username, password = data.get("username"), data.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
-        return _error(400, "invalid_body", "send {\"username\": ..., \"password\": ...}")
+        return error_response(400, "invalid_body", "send {\"username\": ..., \"password\": ...}")
     try:
         session = await gw.accounts.login(username, password[:1024], client_ip(request, gw))
     except ThrottledError as exc:
-        return _error(429, exc.code, exc.message, {"Retry-After": str(exc.retry_after_s)})
+        return error_response(429, exc.code, exc.message, {"Retry-After": str(exc.retry_after_s)})
     except AuthError as exc:
-        return _error(401, "invalid_credentials", exc.message)
+        return error_response(401, "invalid_credentials", exc.message)
     account = session.account
     expires = datetime.fromtimestamp(session.expires_at, UTC).isoformat().replace("+00:00", "Z")
     return web.json_response({"token": session.token, "expires_at": expires, "role": account.role,
@@ -88,7 +82,7 @@ async def list_callbacks(request: web.Request) -> web.Response:
     require_role(await authenticate(request), "agent", "supervisor")
     status = request.query.get("status", "open")
     if status not in ("open", "done", "all"):
-        return _error(400, "invalid_status", "status must be open, done or all")
+        return error_response(400, "invalid_status", "status must be open, done or all")
     return web.json_response({"items": await request.app[GATEWAY_KEY].callbacks.list(status)})
 
 
@@ -98,7 +92,7 @@ async def callback_done(request: web.Request) -> web.Response:
     try:
         result = await request.app[GATEWAY_KEY].callbacks.mark_done(request.match_info["callback_id"], account.username)
     except HandoffError as exc:
-        return _error(404, exc.code, exc.message)
+        return error_response(404, exc.code, exc.message)
     return web.json_response(result)
 
 
@@ -111,13 +105,13 @@ async def csat(request: web.Request) -> web.Response:
     comment = clean_text(comment) if isinstance(comment, str) else None  # as on the websocket
     if not (isinstance(cid, str) and isinstance(token, str) and type(score) is int and 1 <= score <= 5
             and comment is not None and len(comment) <= MAX_TEXT_CHARS):
-        return _error(400, "invalid_body", "send conversation_id, token, score (1-5) and optional comment")
+        return error_response(400, "invalid_body", "send conversation_id, token, score (1-5) and optional comment")
     try:
         await gw.conversations.authenticate(cid, token)
         await flow.submit_csat(gw, cid, None, score, comment)
     except ConversationError as exc:
         status = 401 if exc.code == "bad_token" else 409
-        return _error(status, exc.code, exc.message)
+        return error_response(status, exc.code, exc.message)
     return web.json_response({"ok": True})
 
 
@@ -160,8 +154,8 @@ async def metrics(request: web.Request) -> web.Response:
     token = gw.settings.metrics_token
     if token and not hmac.compare_digest(request.headers.get("Authorization", ""), f"Bearer {token}"):
         # Counts of conversations and handoffs are operational data: with METRICS_TOKEN set, only the scraper.
-        return web.json_response({"error": "unauthorized", "message": "send Authorization: Bearer <METRICS_TOKEN>"},
-                                 status=401, headers={"WWW-Authenticate": "Bearer"})
+        return error_response(401, "unauthorized", "send Authorization: Bearer <METRICS_TOKEN>",
+                              {"WWW-Authenticate": "Bearer"})
     try:
         await gw.refresh_metrics()
     except RedisError:

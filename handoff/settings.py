@@ -73,7 +73,7 @@ class Settings:
     # demo page served by the gateway connect whatever ALLOWED_ORIGINS lists. Empty: not set.
     public_origin: str = ""
     enable_editor: bool = True
-    kb_index_dir: str = ""  # read by the editor API; empty: it falls back to KB_INDEX_DIR / var/index
+    kb_index_dir: str = "var/index"  # the editor's live index starts from it (and serves it while Redis is down)
     log_format: str = "text"
     log_level: str = "INFO"
     metrics_token: str = ""  # empty: /metrics is open (keep it behind the proxy); else a Bearer token
@@ -187,7 +187,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         trust_proxy=env_bool("TRUST_PROXY", d.trust_proxy, env),
         public_origin=_origin(env, "PUBLIC_ORIGIN"),
         enable_editor=env_bool("ENABLE_EDITOR", d.enable_editor, env),
-        kb_index_dir=env_str("KB_INDEX_DIR", "var/index", env),
+        kb_index_dir=env_str("KB_INDEX_DIR", d.kb_index_dir, env),
         log_format=env_choice("LOG_FORMAT", ("text", "json"), d.log_format, env),
         log_level=_log_level(env),
         metrics_token=env_str("METRICS_TOKEN", d.metrics_token, env),

@@ -1,34 +1,28 @@
-"""What every editor handler shares: app keys, authentication by role, JSON error replies."""
+"""What every editor handler shares: the store and live index, authentication by role, JSON error replies."""
 
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from typing import Any
 
 from aiohttp import web
 
+from handoff.appkeys import FAQ_STORE_KEY, LIVE_KB_KEY
+from handoff.auth import authenticate, require_role
+from handoff.http_errors import http_error, too_large
 from knowledge_base.faqs.store import FaqStore, NotFound, StaleVersion, StoredEntry
 from knowledge_base.faqs.validation import FieldError, ValidationFailed
+from knowledge_base.live import LiveKnowledgeBase
 
 WRITE_ROLES = ("editor", "supervisor")
 
-STORE = web.AppKey("faq_store", FaqStore)
-LIVE = web.AppKey("faq_live_kb", object)
-
-E = TypeVar("E", bound=web.HTTPClientError)
-
-
 async def reader(request: web.Request) -> Any:
     """Any signed-in account (agents included) may read the FAQ; no token is 401."""
-    from handoff.auth import authenticate
-
     return await authenticate(request)
 
 
 async def writer(request: web.Request) -> Any:
     """Editors and supervisors only: agents get 403."""
-    from handoff.auth import authenticate, require_role
-
     account = await authenticate(request)
     require_role(account, *WRITE_ROLES)
     return account
@@ -39,11 +33,11 @@ def actor(account: Any) -> str:
 
 
 def store_of(request: web.Request) -> FaqStore:
-    return request.app[STORE]
+    return request.app[FAQ_STORE_KEY]
 
 
-def live_of(request: web.Request) -> Any:
-    return request.app[LIVE]
+def live_of(request: web.Request) -> LiveKnowledgeBase:
+    return request.app[LIVE_KB_KEY]
 
 
 async def body(request: web.Request) -> dict[str, Any]:
@@ -75,21 +69,10 @@ def int_query(request: web.Request, name: str, default: int, lo: int, hi: int) -
 
 
 def invalid(errors: list[FieldError]) -> web.HTTPUnprocessableEntity:
-    payload = {"error": "validation", "errors": [e.to_json() for e in errors]}
-    return web.HTTPUnprocessableEntity(text=json.dumps(payload, ensure_ascii=False), content_type="application/json")
-
-
-def problem(status: type[E], code: str, reason: str, **extra: Any) -> E:
-    """Every error that is not about form fields: ``{"error": code, "reason": what to do, ...extra}``."""
-    payload = {"error": code, "reason": reason, **extra}
-    return status(text=json.dumps(payload, ensure_ascii=False), content_type="application/json")
-
-
-def too_large(reason: str, limit: int) -> web.HTTPRequestEntityTooLarge:
-    """413 in the same shape (aiohttp's own 413 is plain text); ``max`` is the limit in bytes or rows."""
-    payload = {"error": "too_large", "reason": reason, "max": limit}
-    return web.HTTPRequestEntityTooLarge(limit, text=json.dumps(payload, ensure_ascii=False),
-                                         content_type="application/json")
+    """422 naming each refused field (``errors``: field, code and the Arabic and English texts the editor shows)."""
+    names = ", ".join(dict.fromkeys(e.field for e in errors))
+    return http_error(web.HTTPUnprocessableEntity, "validation", f"correct these fields and resend: {names}",
+                      errors=[e.to_json() for e in errors])
 
 
 def from_validation(exc: ValidationFailed) -> web.HTTPUnprocessableEntity:
@@ -98,11 +81,11 @@ def from_validation(exc: ValidationFailed) -> web.HTTPUnprocessableEntity:
 
 def stale(current: StoredEntry) -> web.HTTPConflict:
     reason = f"the entry changed since you opened it (now rev {current.rev}); reload it and re-apply your edit"
-    return problem(web.HTTPConflict, "stale_version", reason, current=current.to_json())
+    return http_error(web.HTTPConflict, "stale_version", reason, current=current.to_json())
 
 
 def not_found(entry_id: str) -> web.HTTPNotFound:
-    return problem(web.HTTPNotFound, "not_found", f"no FAQ entry with id {entry_id!r}")
+    return http_error(web.HTTPNotFound, "not_found", f"no FAQ entry with id {entry_id!r}")
 
 
 async def update(request: web.Request, entry_id: str, fields: dict[str, Any], rev: int, account: Any) -> StoredEntry:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 
 from common.pii import mask
+from handoff.appkeys import GATEWAY_KEY
 from handoff.editor import common as c
-from handoff.keys import Keys
+from handoff.errors import ConversationError
+from handoff.http_errors import http_error
 from knowledge_base.faqs.validation import FieldError, ValidationFailed, messages
 
 routes = web.RouteTableDef()
@@ -31,6 +32,20 @@ def question_and_reply(entries: list[dict[str, Any]]) -> tuple[str, str] | None:
     return mask(question), mask("\n".join(reply))
 
 
+async def _finished_transcript(request: web.Request, cid: str) -> list[dict[str, Any]]:
+    """The transcript of a closed conversation, read through the gateway's own conversation store."""
+    conversations = request.app[GATEWAY_KEY].conversations
+    try:
+        state = await conversations.state(cid)
+    except ConversationError:
+        raise http_error(web.HTTPNotFound, "not_found", f"no conversation {cid!r}") from None
+    # Only finished conversations: a live one is still personal, unreviewed and changing.
+    if state != "closed":
+        reason = "only a resolved (closed) conversation can become an FAQ draft; resolve it first"
+        raise http_error(web.HTTPConflict, "not_resolved", reason)
+    return await conversations.entries(cid)
+
+
 @routes.post("/api/faq/from-conversation")
 async def from_conversation(request: web.Request) -> web.Response:
     account = await c.writer(request)
@@ -38,30 +53,16 @@ async def from_conversation(request: web.Request) -> web.Response:
     cid = data.get("conversation_id")
     if not isinstance(cid, str) or not cid.strip():
         raise c.invalid([FieldError("conversation_id", "required")])
-    store = c.store_of(request)
-    keys = Keys(store.keys.prefix)
-    # Only finished conversations: a live one is still personal, unreviewed and changing.
-    state = await store.redis.hget(keys.conv(cid), "state")
-    if state is None:
-        raise web.HTTPNotFound(text=json.dumps({"error": "not_found", "reason": f"no conversation {cid!r}"}),
-                               content_type="application/json")
-    if (state.decode() if isinstance(state, bytes) else state) != "closed":
-        reason = "only a resolved (closed) conversation can become an FAQ draft; resolve it first"
-        raise web.HTTPConflict(text=json.dumps({"error": "not_resolved", "reason": reason}),
-                               content_type="application/json")
-    rows = await store.redis.xrange(keys.transcript(cid))
-    entries = [json.loads(fields.get(b"e") or fields.get("e") or "{}") for _id, fields in rows]
-    pair = question_and_reply(entries)
+    pair = question_and_reply(await _finished_transcript(request, cid))
     if pair is None:
         reason = "this conversation has no citizen question answered by an agent"
-        payload = {"error": "no_agent_reply", "reason": reason}
-        raise web.HTTPNotFound(text=json.dumps(payload), content_type="application/json")
+        raise http_error(web.HTTPNotFound, "no_agent_reply", reason)
     question, answer = pair
     category = data.get("category") or messages()["default_category"]["ar"]
     draft = {"category": category, "question": question, "answer": answer, "status": "draft",
              "tags": ["from-conversation"]}
     try:
-        entry = await store.create(draft, actor=c.actor(account))
+        entry = await c.store_of(request).create(draft, actor=c.actor(account))
     except ValidationFailed as exc:
         raise c.from_validation(exc) from None
     return c.reply({"entry": entry.to_json(), "conversation_id": cid}, status=201)

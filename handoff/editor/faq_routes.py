@@ -94,7 +94,7 @@ async def create_entry(request: web.Request) -> web.Response:
     except DuplicateId:
         raise c.invalid([FieldError("id", "duplicate_id")]) from None
     if isinstance(from_unanswered, list) and from_unanswered:
-        await mark_done(request.app[c.STORE].redis, [str(i) for i in from_unanswered], request.app[c.STORE].keys)
+        await mark_done(c.store_of(request).redis, [str(i) for i in from_unanswered], c.store_of(request).keys)
     return await _saved(request, entry, status=201)
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from aiohttp import web
 
 from handoff.editor import common as c
 from handoff.editor.duplicates import near_duplicates
+from handoff.http_errors import http_error, too_large
 from knowledge_base.faqs.importexport import (
     CONTENT_TYPES,
     FORMATS,
@@ -26,9 +26,8 @@ TOO_BIG = f"the file is over {MAX_IMPORT_BYTES} bytes; split it into smaller fil
 
 
 def _unavailable() -> web.HTTPServiceUnavailable:
-    payload = {"error": "index_unavailable",
-               "reason": "the FAQ index is not loaded yet; check REDIS_URL and KB_INDEX_DIR, then retry"}
-    return web.HTTPServiceUnavailable(text=json.dumps(payload), content_type="application/json")
+    return http_error(web.HTTPServiceUnavailable, "index_unavailable",
+                      "the FAQ index is not loaded yet; check REDIS_URL and KB_INDEX_DIR, then retry")
 
 
 def _search(kb: Any, text: str) -> dict[str, Any]:
@@ -132,7 +131,7 @@ async def _read_part(part: Any) -> bytes:
     while chunk := await part.read_chunk(64 * 1024):
         size += len(chunk)
         if size > MAX_IMPORT_BYTES:
-            raise c.too_large(TOO_BIG, MAX_IMPORT_BYTES)
+            raise too_large(TOO_BIG, MAX_IMPORT_BYTES)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -143,7 +142,7 @@ async def _read_limited(request: web.Request) -> bytes:
     async for chunk in request.content.iter_chunked(64 * 1024):
         size += len(chunk)
         if size > MAX_IMPORT_BYTES:
-            raise c.too_large(TOO_BIG, MAX_IMPORT_BYTES)
+            raise too_large(TOO_BIG, MAX_IMPORT_BYTES)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -152,16 +151,16 @@ async def _read_limited(request: web.Request) -> bytes:
 async def import_file(request: web.Request) -> web.Response:
     account = await c.writer(request)
     if (request.content_length or 0) > MAX_IMPORT_BYTES + 64 * 1024:  # multipart framing is not file
-        raise c.too_large(TOO_BIG, MAX_IMPORT_BYTES)
+        raise too_large(TOO_BIG, MAX_IMPORT_BYTES)
     data, suffix = await _upload(request)
     fmt = _fmt(request, suffix)
     dry_run = request.query.get("dry_run", "1").lower() not in ("0", "false", "no")
     try:
         report = await run_import(c.store_of(request), data, fmt, c.actor(account), dry_run=dry_run)
     except ImportTooLarge as exc:
-        raise c.too_large(str(exc), exc.limit) from None
+        raise too_large(str(exc), exc.limit) from None
     except ImportFormatError as exc:
-        raise c.problem(web.HTTPUnprocessableEntity, "bad_file", str(exc)) from None
+        raise http_error(web.HTTPUnprocessableEntity, "bad_file", str(exc)) from None
     return c.reply(report.to_json())
 
 

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from openpyxl import load_workbook
 
 from handoff.app import create_app
-from handoff.auth import ACCOUNTS_KEY
+from handoff.appkeys import ACCOUNTS_KEY
 from handoff.dashboard_query import AnalyticsUnavailable, ReportQuery
 from handoff.settings import Settings
 from scripts.redis_prefix import delete_prefix

@@ -16,8 +16,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from handoff.app import create_app
-from handoff.auth import ACCOUNTS_KEY
-from handoff.editor.common import LIVE, STORE
+from handoff.appkeys import ACCOUNTS_KEY, FAQ_STORE_KEY, LIVE_KB_KEY
 from handoff.settings import Settings
 from scripts.redis_prefix import delete_prefix
 from tests.conftest import INDEX_DIR, TEST_REDIS_URL
@@ -37,20 +36,18 @@ class EditorApp:
 
     @property
     def store(self) -> Any:
-        return self.app[STORE]
+        return self.app[FAQ_STORE_KEY]
 
     @property
     def live(self) -> Any:
-        return self.app[LIVE]
+        return self.app[LIVE_KB_KEY]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def editor(monkeypatch_module: pytest.MonkeyPatch) -> Any:
     prefix = f"test:ed-{uuid.uuid4().hex[:10]}:"
-    monkeypatch_module.setenv("KB_INDEX_DIR", str(INDEX_DIR))
-    monkeypatch_module.setenv("REDIS_URL", TEST_REDIS_URL)
-    monkeypatch_module.setenv("REDIS_PREFIX", prefix)
-    app = create_app(Settings(redis_url=TEST_REDIS_URL, redis_prefix=prefix))  # the gateway's own app
+    settings = Settings(redis_url=TEST_REDIS_URL, redis_prefix=prefix, kb_index_dir=str(INDEX_DIR))
+    app = create_app(settings)  # the gateway's own app
     accounts = app[ACCOUNTS_KEY]
     tokens = {}
     for role in ("editor", "supervisor", "agent"):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
+
+from handoff.appkeys import GATEWAY_KEY
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -163,25 +164,22 @@ async def test_publish_makes_the_entry_answerable_and_unpublish_removes_it(edito
 
 
 async def test_agent_reply_of_a_resolved_conversation_becomes_a_draft_in_one_call(editor) -> None:
-    from handoff.keys import Keys
-
-    cid = "conv-e2e-1"
-    transcript = Keys(editor.prefix).transcript(cid)
+    conversations = editor.app[GATEWAY_KEY].conversations  # written as the gateway writes them
+    cid, _token = await conversations.create()
     entries = [
-        {"seq": 1, "type": "user_message", "text": "متى تصرف الإعانة الشهرية؟ هويتي 1023456789", "payload": None},
-        {"seq": 2, "type": "bot_message", "text": "لم أجد إجابة."},
-        {"seq": 3, "type": "agent_message", "text": "تصرف الإعانة في اليوم الأول من كل شهر ميلادي.",
-         "agent_name": "نورة"},
-        {"seq": 4, "type": "agent_message", "text": "وإذا وافق عطلة تصرف في يوم العمل التالي."},
-        {"seq": 5, "type": "user_message", "text": "شكرا", "payload": None},
+        {"type": "user_message", "text": "متى تصرف الإعانة الشهرية؟ هويتي 1023456789", "payload": None},
+        {"type": "bot_message", "text": "لم أجد إجابة."},
+        {"type": "agent_message", "text": "تصرف الإعانة في اليوم الأول من كل شهر ميلادي.", "agent_name": "نورة"},
+        {"type": "agent_message", "text": "وإذا وافق عطلة تصرف في يوم العمل التالي."},
+        {"type": "user_message", "text": "شكرا", "payload": None},
     ]
     for e in entries:
-        await editor.store.redis.xadd(transcript, {"e": json.dumps(e, ensure_ascii=False)})
-    await editor.store.redis.hset(Keys(editor.prefix).conv(cid), mapping={"state": "with_agent"})
+        await conversations.append(cid, e)
+    await conversations.append(cid, {"type": "status", "state": "with_agent"}, set_fields={"state": "with_agent"})
     live = await editor.client.post("/api/faq/from-conversation", json={"conversation_id": cid},
                                     headers=editor.auth("editor"))
     assert live.status == 409 and (await live.json())["error"] == "not_resolved"
-    await editor.store.redis.hset(Keys(editor.prefix).conv(cid), mapping={"state": "closed"})
+    await conversations.append(cid, {"type": "status", "state": "closed"}, set_fields={"state": "closed"})
     resp = await editor.client.post("/api/faq/from-conversation", json={"conversation_id": cid},
                                     headers=editor.auth("editor"))
     assert resp.status == 201, await resp.text()

@@ -65,11 +65,11 @@ async def _post_import(editor, data: bytes, fmt: str, dry_run: bool = True):
 
 
 async def _problem(resp, status: int, code: str) -> dict:
-    """The one JSON error shape: {"error": code, "reason": text}."""
+    """The one JSON error shape: {"error": code, "message": text}."""
     assert resp.status == status, await resp.text()
     assert resp.content_type == "application/json"
     body = await resp.json()
-    assert body["error"] == code and body["reason"], body
+    assert body["error"] == code and body["message"], body
     return body
 
 
@@ -79,14 +79,14 @@ async def test_xlsx_shared_string_bomb_is_refused_before_openpyxl_inflates_it(ed
     bomb = _shared_string_bomb(1_200_000)
     assert len(bomb) < 400_000  # the probe's file was 296 KB
     body = await _problem(await _post_import(editor, bomb, "xlsx"), 413, "too_large")
-    assert "inflate" in body["reason"] or "unpack" in body["reason"]
+    assert "inflate" in body["message"] or "unpack" in body["message"]
 
 
 async def test_more_rows_than_the_cap_is_413(editor) -> None:
     rows = [["", "عام", f"سؤال رقم {n} للتجربة هنا", "", "جواب للتجربة هنا", "", "", "draft", ""]
             for n in range(importexport.MAX_IMPORT_ROWS + 1)]
     body = await _problem(await _post_import(editor, _csv(rows), "csv"), 413, "too_large")
-    assert str(importexport.MAX_IMPORT_ROWS) in body["reason"]
+    assert str(importexport.MAX_IMPORT_ROWS) in body["message"]
 
 
 async def test_xlsx_row_cap_applies_while_streaming(editor, monkeypatch) -> None:
@@ -113,7 +113,7 @@ async def test_import_parses_off_the_event_loop(editor, monkeypatch) -> None:
 async def test_csv_field_over_128_kib_is_422_not_500(editor) -> None:
     body = await _problem(await _post_import(editor, _csv([_row("huge-field", answer="ب" * 140_000)]), "csv"),
                           422, "bad_file")
-    assert "line" in body["reason"]
+    assert "line" in body["message"]
 
 
 # ---- 3. multipart uploads get the documented 10 MB, JSON errors ----------------------------------------------
@@ -220,4 +220,4 @@ async def test_deeply_nested_jsonl_line_is_422(editor) -> None:
                       ensure_ascii=False)
     data = (good + "\n" + DEEP + "\n").encode("utf-8")
     body = await _problem(await _post_import(editor, data, "jsonl"), 422, "bad_file")
-    assert "line 2" in body["reason"]
+    assert "line 2" in body["message"]

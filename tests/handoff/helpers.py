@@ -17,7 +17,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from handoff.app import create_app
-from handoff.citizen_ws import GATEWAY_KEY
+from handoff.appkeys import GATEWAY_KEY
 from handoff.gateway import Gateway
 from handoff.settings import Settings
 from scripts import procs

@@ -108,7 +108,7 @@ async def test_authenticate_helper_for_other_packages(gw: Gw) -> None:
     app.router.add_get("/x", handler)
     from aiohttp.test_utils import TestClient, TestServer
 
-    from handoff.auth import ACCOUNTS_KEY
+    from handoff.appkeys import ACCOUNTS_KEY
 
     app[ACCOUNTS_KEY] = gw.gateway.accounts
     async with TestClient(TestServer(app)) as client:

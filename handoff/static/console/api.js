@@ -1,34 +1,10 @@
 // HTTP calls of the console (docs/protocol.md §3 and the FAQ search of the editor API).
+import { ApiError, Api as JsonApi } from "../js/api.js";
 
-export class ApiError extends Error {
-  constructor(status, code) {
-    super(code || `HTTP ${status}`);
-    this.status = status;
-    this.code = code;
-  }
-}
+export { ApiError };
 
-export class Api {
-  constructor(token = null) {
-    this.token = token;
-  }
-
-  async call(method, path, body = undefined) {
-    const headers = { Accept: "application/json" };
-    if (this.token) headers.Authorization = `Bearer ${this.token}`;
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    if (res.status === 204) return null;
-    let data = null;
-    try {
-      data = await res.json();
-    } catch {
-      data = null;
-    }
-    if (!res.ok) throw new ApiError(res.status, data && data.error);
-    return data;
-  }
-
+/** The console's calls, by name, over the shared JSON client. */
+export class Api extends JsonApi {
   login(username, password) {
     return this.call("POST", "/api/login", { username, password });
   }

@@ -1,7 +1,7 @@
 // An entry's history as people read it: local time (the gateway's TIMEZONE) in Arabic, every line in its own
 // direction (an English line inside the RTL page must not become "?Can I…"), and only what changed: words
 // added or removed in a text, items added or removed in a list, status words instead of raw values.
-import { el, t } from "/editor/editor.js";
+import { el, fieldName, t } from "./ui.js";
 
 const LISTS = new Set(["alternatives", "links", "tags", "alternatives_en"]);
 const MAX_DIFF_TOKENS = 600; // longer texts are shown whole (old, then new) rather than diffed word by word
@@ -32,11 +32,6 @@ export function localTime(iso) {
 
 export function timeNode(iso) {
   return el("time", { datetime: iso || "", text: localTime(iso) });
-}
-
-function fieldLabel(f) {
-  const key = `f_${f}`;
-  return t(key) === key ? f : t(key).replace(/ \(.*\)$/, "");
 }
 
 function valueText(f, v) {
@@ -146,7 +141,7 @@ export function historyItem(h) {
   const diff = el("div", { class: "diff" });
   for (const f of h.fields || []) {
     const body = fieldDiff(f, h.before ?? null, h.after);
-    if (body) diff.append(el("div", { class: "diff-field", "data-field": f }, el("strong", { text: fieldLabel(f) }), body));
+    if (body) diff.append(el("div", { class: "diff-field", "data-field": f }, el("strong", { text: fieldName(f) }), body));
   }
   const head = el("p", { class: "history-head" }, el("bdi", { text: t(`action_${h.action}`) }), " — ",
     t("by_who"), " ", el("bdi", { text: actorName(h.actor) }), " · ", timeNode(h.at));

@@ -1,60 +1,22 @@
 // FAQ editor page: login, list + filters, edit form (validation, 409, near-duplicates), history with diffs.
-// Everything user-supplied is rendered with textContent; strings come from /editor/editor-strings.json.
-import { historyItem, localTime, setTimeZone } from "/editor/editor-history.js";
-import { setupTools } from "/editor/editor-tools.js";
+// Everything user-supplied is rendered as text nodes; strings come from strings.json beside this file.
+import { Api } from "../js/api.js";
+import { historyItem, localTime, setTimeZone } from "./history.js";
+import { setupTools } from "./tools.js";
+import { $, el, loadStrings, t } from "./ui.js";
 
 const TOKEN_KEY = "faq-editor-session";
 const WRITE_ROLES = new Set(["editor", "supervisor"]);
 const FIELDS = ["category", "question", "alternatives", "answer", "links", "tags", "status",
   "question_en", "alternatives_en", "answer_en"];
 const LISTS = new Set(["alternatives", "links", "tags", "alternatives_en"]);
-let T = {};
-
-export const t = (key, vars = {}) => {
-  let v = typeof T[key] === "string" ? T[key] : key;
-  for (const [name, x] of Object.entries(vars)) v = v.replaceAll(`{${name}}`, String(x));
-  return v;
-};
-const $ = (sel) => document.querySelector(sel);
-
-export function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === "text") node.textContent = v;
-    else if (k === "class") node.className = v;
-    else node.setAttribute(k, v);
-  }
-  node.append(...children);
-  return node;
-}
-
-export class Api {
-  constructor() {
-    this.session = JSON.parse(sessionStorage.getItem(TOKEN_KEY) || "null");
-  }
-  headers(extra = {}) {
-    return this.session ? { Authorization: `Bearer ${this.session.token}`, ...extra } : extra;
-  }
-  async call(method, path, body) {
-    const init = { method, headers: this.headers({ Accept: "application/json" }) };
-    if (body !== undefined) {
-      init.headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    const res = await fetch(path, init);
-    let data = null;
-    try { data = await res.json(); } catch { data = null; }
-    if (res.status === 401 && path !== "/api/login") app.showLogin();
-    return { ok: res.ok, status: res.status, data };
-  }
-}
-
 const FILTERS = [["category", "#f-cat"], ["status", "#f-status"], ["translation", "#f-trans"], ["q", "#f-q"]];
 const lines = (text) => text.split("\n").map((s) => s.trim()).filter(Boolean);
 
 class EditorApp {
   constructor() {
-    this.api = new Api();
+    this.session = JSON.parse(sessionStorage.getItem(TOKEN_KEY) || "null"); // {token, role, name}
+    this.api = new Api(this.session && this.session.token, { onUnauthorized: () => this.showLogin() });
     this.current = null; // the entry in the form (null: a new one)
     this.tab = "list";
     this.fromUnanswered = [];
@@ -65,25 +27,27 @@ class EditorApp {
   }
 
   get canWrite() {
-    return Boolean(this.api.session && WRITE_ROLES.has(this.api.session.role));
+    return Boolean(this.session && WRITE_ROLES.has(this.session.role));
   }
 
   showLogin() {
     sessionStorage.removeItem(TOKEN_KEY);
-    this.api.session = null;
+    this.session = null;
+    this.api.token = null;
     $("#app-view").hidden = true;
     $("#login-view").hidden = false;
   }
 
   async login(ev) {
     ev.preventDefault();
-    const res = await this.api.call("POST", "/api/login", { username: $("#login-user").value, password: $("#login-pass").value });
+    const res = await this.api.send("POST", "/api/login", { username: $("#login-user").value, password: $("#login-pass").value });
     if (!res.ok) {
       $("#login-error").textContent = t("login_failed");
       return;
     }
-    this.api.session = { token: res.data.token, role: res.data.role, name: res.data.display_name };
-    sessionStorage.setItem(TOKEN_KEY, JSON.stringify(this.api.session));
+    this.session = { token: res.data.token, role: res.data.role, name: res.data.display_name };
+    this.api.token = this.session.token;
+    sessionStorage.setItem(TOKEN_KEY, JSON.stringify(this.session));
     $("#login-error").textContent = "";
     await this.enter();
   }
@@ -91,7 +55,7 @@ class EditorApp {
   async enter() {
     $("#login-view").hidden = true;
     $("#app-view").hidden = false;
-    $("#me").textContent = this.api.session.name || "";
+    $("#me").textContent = this.session.name || "";
     $("#read-only").hidden = this.canWrite;
     for (const node of document.querySelectorAll(".write")) node.hidden = !this.canWrite;
     await this.loadList();
@@ -112,7 +76,7 @@ class EditorApp {
     for (const [key, sel] of FILTERS) {
       if ($(sel).value) params.set(key, $(sel).value);
     }
-    const res = await this.api.call("GET", `/api/faq?${params}`);
+    const res = await this.api.send("GET", `/api/faq?${params}`);
     if (!res.ok) return;
     const shown = this.current && res.data.entries.some((e) => e.id === this.current.id);
     if (reveal && this.current && !this.current.deleted && !shown && params.toString()) {
@@ -160,7 +124,7 @@ class EditorApp {
   }
 
   async openById(id) {
-    const res = await this.api.call("GET", `/api/faq/${encodeURIComponent(id)}`);
+    const res = await this.api.send("GET", `/api/faq/${encodeURIComponent(id)}`);
     if (res.ok) this.open(res.data.entry);
   }
 
@@ -215,11 +179,11 @@ class EditorApp {
     const data = this.formData();
     let res;
     if (this.current) {
-      res = await this.api.call("PUT", `/api/faq/${encodeURIComponent(this.current.id)}`, { ...data, rev: this.current.rev });
+      res = await this.api.send("PUT", `/api/faq/${encodeURIComponent(this.current.id)}`, { ...data, rev: this.current.rev });
     } else {
       if ($("#e-id").value.trim()) data.id = $("#e-id").value.trim();
       if (this.fromUnanswered.length) data.from_unanswered = this.fromUnanswered;
-      res = await this.api.call("POST", "/api/faq", data);
+      res = await this.api.send("POST", "/api/faq", data);
     }
     await this.afterWrite(res, t("saved"));
     if (res.ok) this.showDupes(res.data.near_duplicates || []);
@@ -269,7 +233,7 @@ class EditorApp {
       restore: ["POST", `${path}/restore`, t("restored_msg")],
     };
     const [method, url, message] = calls[op];
-    const res = await this.api.call(method, url, method === "POST" ? { rev: e.rev } : undefined);
+    const res = await this.api.send(method, url, method === "POST" ? { rev: e.rev } : undefined);
     await this.afterWrite(res, message);
   }
 
@@ -277,19 +241,19 @@ class EditorApp {
     const list = $("#history");
     list.replaceChildren();
     if (!this.current || !this.canWrite) return;
-    const res = await this.api.call("GET", `/api/faq/${encodeURIComponent(this.current.id)}/history`);
+    const res = await this.api.send("GET", `/api/faq/${encodeURIComponent(this.current.id)}/history`);
     if (!res.ok) return;
     if (!res.data.history.length) list.append(el("li", { text: t("history_empty") }));
     for (const h of res.data.history) list.append(historyItem(h));
   }
 
   async start() {
-    T = await (await fetch("/editor/editor-strings.json")).json();
+    await loadStrings();
     const hours = await fetch("/api/availability").then((r) => r.json()).catch(() => ({}));
     setTimeZone(hours.timezone);
     for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
     $("#login-form").addEventListener("submit", (ev) => this.login(ev));
-    $("#logout").addEventListener("click", async () => { await this.api.call("POST", "/api/logout"); this.showLogin(); });
+    $("#logout").addEventListener("click", async () => { await this.api.send("POST", "/api/logout"); this.showLogin(); });
     for (const b of document.querySelectorAll(".tab")) b.addEventListener("click", () => this.showTab(b.dataset.tab));
     $("#filters").addEventListener("submit", (ev) => { ev.preventDefault(); this.loadList(); });
     for (const sel of ["#f-cat", "#f-status", "#f-trans"]) $(sel).addEventListener("change", () => this.loadList());
@@ -299,7 +263,7 @@ class EditorApp {
     for (const op of ["publish", "unpublish", "delete", "restore"]) $(`#${op}`).addEventListener("click", () => this.lifecycle(op));
     $("#close-form").addEventListener("click", () => { this.current = null; $("#editor").hidden = true; });
     this.tools = setupTools(this);
-    if (this.api.session) await this.enter();
+    if (this.session) await this.enter();
     else this.showLogin();
     document.body.dataset.ready = "1";
   }
