@@ -75,7 +75,9 @@ def async_client(target: RedisTarget, **kwargs: Any) -> Any:
         return sentinel.master_for(target.master_name, **target._url_kwargs(), **kwargs)
     if "max_connections" in kwargs:
         pool = aioredis.BlockingConnectionPool.from_url(target.url, timeout=10, **kwargs)
-        return aioredis.Redis(connection_pool=pool)
+        # from_pool: the client owns the pool, so aclose() disconnects its sockets too (a client built with
+        # connection_pool= leaves them open until garbage collection, an unclosed-socket leak per gateway).
+        return aioredis.Redis.from_pool(pool)
     return aioredis.Redis.from_url(target.url, **kwargs)
 
 

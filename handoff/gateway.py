@@ -199,15 +199,21 @@ class Gateway:
             try:
                 await self.presence.beat_many([a.username for a in self.agents if a.account and not a.ws.closed])
                 await self.reap_once()
-                await beat_citizens(self, [c.cid for c in list(self.citizens)
-                                           if c.cid and c.state in ("queued", "with_agent") and not c.ws.closed])
+                await beat_citizens(self, await self._pages_watched_here())
                 await sweep_queue(self)
                 await self.sweep_citizen_presence()
-                await leaving.beat(self, [c.cid for c in list(self.citizens) if c.cid and not c.ws.closed])
                 await leaving.sweep(self)
                 await self.check_sessions()
             except RedisError as exc:
                 log.warning("reaper: redis error %s", type(exc).__name__)
+
+    async def _pages_watched_here(self) -> list[str]:
+        """Conversations with a page open on this gateway whose presence someone reads: queued or held ones
+        (queue absence, the console's mark) and those on the 👎 watch list (leaving.py)."""
+        pages = [c for c in list(self.citizens) if c.cid and not c.ws.closed]
+        held = {c.cid for c in pages if c.cid and c.state in ("queued", "with_agent")}
+        rest = sorted({c.cid for c in pages if c.cid} - held)
+        return sorted(held) + await leaving.watched(self, rest)
 
     @property
     def citizen_window_s(self) -> float:

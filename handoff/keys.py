@@ -30,7 +30,8 @@ class Keys:
         return f"{self.base}pending:{cid}"
 
     def citizen_seen(self, cid: str) -> str:
-        """String: when a socket of this queued conversation was last open on any gateway (epoch seconds)."""
+        """String: when a page (socket) of this conversation was last open on any gateway (epoch seconds). One
+        marker for every reader: queue absence (stranded.py), the console's mark, the 👎 watch (leaving.py)."""
         return f"{self.base}cseen:{cid}"
 
     def wait_offer(self, cid: str, reason: str) -> str:
@@ -112,10 +113,6 @@ class Keys:
     def followup_watch(self) -> str:
         """Sorted set: conversations with a 👎 not yet followed by a person, by the 👎's time (leaving.py)."""
         return f"{self.base}followup_watch"
-
-    def citizen_here(self, cid: str) -> str:
-        """String: when a socket of a watched conversation was last open on any gateway (leaving.py)."""
-        return f"{self.base}chere:{cid}"
 
     @property
     def csat_stream(self) -> str:

@@ -8,6 +8,9 @@ a person took over (queued, with an agent, closed) leaves the list; one whose pa
 grace period gets its task. Creating the task is idempotent (one task id per conversation), so two
 gateways sweeping at once create one task; the entry leaves the list only after the task exists, so a
 gateway dying between the two steps loses nothing.
+
+"Here now" is the same page marker the queue reads for absence (``keys.citizen_seen``, stranded.py): one
+presence beat per page, whatever the conversation's state; its lifetime covers this grace period too.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import time
 from typing import Any
 
 from handoff.followups import create_followup
+from handoff.stranded import seen_ttl_s
 
 
 async def watch(gw: Any, cid: str) -> None:
@@ -23,24 +27,16 @@ async def watch(gw: Any, cid: str) -> None:
     k, now = gw.keys, time.time()
     async with gw.redis.pipeline(transaction=True) as pipe:
         pipe.zadd(k.followup_watch, {cid: now}, nx=True)
-        pipe.set(k.citizen_here(cid), f"{now:.3f}", ex=gw.settings.followup_leave_grace_s + 120)
+        pipe.set(k.citizen_seen(cid), f"{now:.3f}", ex=seen_ttl_s(gw.settings))
         await pipe.execute()
 
 
-async def beat(gw: Any, cids: list[str]) -> None:
-    """This gateway's open citizen sockets: those of watched conversations are here now."""
+async def watched(gw: Any, cids: list[str]) -> list[str]:
+    """Those of ``cids`` on the watch list: the reaper keeps their page marker fresh while a socket is open."""
     if not cids:
-        return
-    k = gw.keys
-    scores = await gw.redis.zmscore(k.followup_watch, cids)
-    here = [cid for cid, score in zip(cids, scores, strict=True) if score is not None]
-    if not here:
-        return
-    now = f"{time.time():.3f}"
-    async with gw.redis.pipeline(transaction=False) as pipe:
-        for cid in here:
-            pipe.set(k.citizen_here(cid), now, ex=gw.settings.followup_leave_grace_s + 120)
-        await pipe.execute()
+        return []
+    scores = await gw.redis.zmscore(gw.keys.followup_watch, cids)
+    return [cid for cid, score in zip(cids, scores, strict=True) if score is not None]
 
 
 async def sweep(gw: Any, now: float | None = None) -> list[str]:
@@ -50,7 +46,7 @@ async def sweep(gw: Any, now: float | None = None) -> list[str]:
     due = [c.decode() for c in await gw.redis.zrangebyscore(k.followup_watch, "-inf", now - grace, start=0, num=500)]
     left: list[str] = []
     for cid in due:
-        state, here = await gw.redis.hget(k.conv(cid), "state"), await gw.redis.get(k.citizen_here(cid))
+        state, here = await gw.redis.hget(k.conv(cid), "state"), await gw.redis.get(k.citizen_seen(cid))
         if state is None or state != b"bot":  # expired, or a person is (or was) dealing with it
             await gw.redis.zrem(k.followup_watch, cid)
             continue

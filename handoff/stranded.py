@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 
 from handoff.errors import ConversationError
 from handoff.protocol import HandoffUnavailableBody, UnavailableReason
+from handoff.settings import Settings
 
 
 class Waiting(NamedTuple):
@@ -49,11 +50,17 @@ async def sweep_queue(gw: Any) -> None:
     await offer_alternatives(gw, await sweep_absent(gw, await read_queue(gw)))
 
 
+def seen_ttl_s(settings: Settings) -> int:
+    """The page marker (citizen_seen) also serves the 👎-then-left watch (leaving.py), so it outlives the
+    longer of the two windows: an expired marker reads as a page gone since long ago."""
+    return max(settings.queue_abandon_s + 60, settings.followup_leave_grace_s + 120)
+
+
 async def beat_citizens(gw: Any, cids: list[str]) -> None:
-    """This gateway's queued citizens with an open socket are here now."""
+    """These conversations have a page (socket) open on this gateway now."""
     if not cids:
         return
-    ttl = gw.settings.queue_abandon_s + 60
+    ttl = seen_ttl_s(gw.settings)
     async with gw.redis.pipeline(transaction=False) as pipe:
         for cid in cids:
             pipe.set(gw.keys.citizen_seen(cid), f"{time.time():.3f}", ex=ttl)

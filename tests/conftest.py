@@ -21,29 +21,6 @@ TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ROOT = procs.ROOT
 INDEX_DIR = Path(os.environ.get("KB_INDEX_DIR", str(ROOT / "var" / "index")))
 
-# Where any warning fails the test (issue 17, item 5): an unclosed Redis client, socket, file or aiohttp
-# session, a deprecated call, a never-awaited coroutine. Proven so far for the fast lane (`make test-fast`:
-# no Rasa, no browser, nothing slow) of these folders; a folder or marker joins once
-# `pytest -W error -m "..." tests/<folder>` passes, and when all have, pyproject.toml's filterwarnings
-# becomes `error` for the whole suite. Third-party warnings we cannot fix go in pyproject.toml's
-# filterwarnings, each with its reason, and are honoured here too.
-# Not yet: handoff (now and then a redis.asyncio connection of some gateway test is collected unclosed and
-# reported in a later test), chatbot, web, scale.
-WARNINGS_ARE_ERRORS = ("actions", "analytics", "common", "complaints", "dashboard", "editor", "foundation",
-                       "knowledge_base")
-NOT_YET_PROVEN = {"rasa", "browser", "slow"}
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    named = [f for f in config.getini("filterwarnings") if not f.startswith("error")]
-    strict = pytest.mark.filterwarnings("error", *named)  # later filters win: the named exceptions stay
-    tests = Path(__file__).parent
-    for item in items:
-        if (item.path.is_relative_to(tests) and item.path.relative_to(tests).parts[0] in WARNINGS_ARE_ERRORS
-                and not NOT_YET_PROVEN & {m.name for m in item.iter_markers()}):
-            item.add_marker(strict)
-
-
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     client = redis.Redis.from_url(TEST_REDIS_URL)

@@ -183,6 +183,7 @@ async def test_scripted_conversations_give_the_hand_computed_report_on_sqlite_an
     groups = {name: f"e2e-{name}-{uuid.uuid4().hex[:6]}" for name in stores}
     procs = {name: _consumer(url, prefix, groups[name]) for name, url in stores.items()}
     client = redis.Redis.from_url(rasa_stack.redis_url)
+    engines = {name: make_engine(url) for name, url in stores.items()}
     try:
         for name, url in stores.items():
             group = groups[name]
@@ -194,8 +195,8 @@ async def test_scripted_conversations_give_the_hand_computed_report_on_sqlite_an
         today = datetime.now(ZoneInfo("Asia/Riyadh")).date()
         period = gregorian_quarter(f"{today.year}-Q{(today.month - 1) // 3 + 1}")
         expected = _expected(waits, handles)
-        reports = {name: build_report(make_engine(url), period, {"branch": branch}, "Asia/Riyadh")
-                   for name, url in stores.items()}
+        reports = {name: build_report(engine, period, {"branch": branch}, "Asia/Riyadh")
+                   for name, engine in engines.items()}
         for report in reports.values():
             _check(report, expected, agent)
         assert reports["sqlite"]["kpis"] == reports["postgresql"]["kpis"]
@@ -205,5 +206,8 @@ async def test_scripted_conversations_give_the_hand_computed_report_on_sqlite_an
             p.send_signal(signal.SIGTERM)
         for p in procs.values():
             p.wait(30)
+            p.stderr.close()
+        for engine in engines.values():
+            engine.dispose()
         client.close()
         drop_pg_database(pg_server, pg_name)

@@ -55,3 +55,5 @@ def test_run_prints_urls_serves_health_and_ctrl_c_stops_everything(redis_url: st
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+        proc.stdout.close()

@@ -17,6 +17,7 @@ import pytest
 from handoff import flow
 from handoff.gateway import Gateway
 from handoff.rasa import BotTurn
+from handoff.stranded import seen_ttl_s
 from tests.handoff.helpers import Gw, bot_response
 
 UP = "/feedback_positive"
@@ -106,8 +107,9 @@ async def test_the_keys_listed_here_are_all_the_keys_a_conversation_has(gw: Gw, 
     await flow.bot_turn(g, cid, "سؤال")
     await flow.submit_feedback(g, cid, "f-1", "down", None)
     found = {name.decode() async for name in g.redis.scan_iter(match=f"{g.keys.base}*{cid}")}
-    # The 👎 starts the "left dissatisfied" watch (handoff/leaving.py): its presence marker is the one key that
-    # keeps a lifetime of its own, shorter than the conversation's (the grace period and a margin).
-    here = g.keys.citizen_here(cid)
+    # The 👎 starts the "left dissatisfied" watch (handoff/leaving.py) and marks the page here now: that
+    # presence marker is the one key that keeps a lifetime of its own, shorter than the conversation's (the
+    # longest absence anyone reads, the 👎 grace period here, and a margin).
+    here = g.keys.citizen_seen(cid)
     assert found == set(conversation_keys(g, cid)) | {here}
-    assert 0 < await g.redis.ttl(here) <= g.settings.followup_leave_grace_s + 120
+    assert g.settings.followup_leave_grace_s < await g.redis.ttl(here) <= seen_ttl_s(g.settings)

@@ -37,6 +37,7 @@ def small_redis(tmp_path: Path) -> Iterator[str]:
             break
         except redis.ConnectionError:
             time.sleep(0.05)
+    client.close()
     yield url
     proc.terminate()
     proc.wait(5)
@@ -92,6 +93,7 @@ async def test_a_reply_that_cannot_be_stored_is_answered_after_redis_recovers(
         assert await gw.gateway.redis.llen(gw.gateway.keys.pending(cid)) == 1  # not popped: still owed
 
         await asyncio.to_thread(_empty, junk)
+        junk.close()
         async with gw.http.get(gw.url("/health")) as resp:
             assert (await resp.json())["redis"] == "ok"
         await asyncio.sleep(settings.rasa_timeout_s + 5.2)  # a pending turn is retried once older than a turn

@@ -24,7 +24,7 @@ from scripts.cluster import Cluster
 from tests.chatbot.chatbot_harness import ANSWERS, QUESTIONS
 from tests.handoff.helpers import ORIGIN, PASSWORD
 from tests.handoff.test_processes import add_agent
-from tests.scale.citizen import Citizen
+from tests.scale.citizen import Citizen, close_quietly
 from tests.scale.editor import Editor
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
@@ -65,6 +65,7 @@ class Agent:
             async with self.http.post(f"{self.base}/api/login",
                                       json={"username": self.username, "password": PASSWORD}) as resp:
                 self.token = (await resp.json())["token"]
+        await close_quietly(self.ws)
         self.ws = await self.http.ws_connect(f"{self.base}/ws/agent", headers={"Origin": ORIGIN})
         await self.ws.send_json({"type": "auth", "token": self.token})
         if cid:
