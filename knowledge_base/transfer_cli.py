@@ -85,6 +85,12 @@ def plain_dense(kb: Any, scored: list[Scored]) -> dict[str, float]:
     return {"top1": round(t1 / n, 4), "top3": round(t3 / n, 4), "mrr10": round(rr / n, 4)} if n else {}
 
 
+def _decision_params(th: Thresholds) -> dict[str, Any]:
+    """The thresholds a held-out corpus was decided with (they move from fit to fit)."""
+    return {"answer_threshold": (th.answer_gate or {}).get("threshold"),
+            "scope_threshold": (th.scope_gate or {}).get("threshold")}
+
+
 def run(sets_file: Path, only: list[str] | None, compare: list[Path], cache: str, write: bool,
         start: Thresholds) -> dict[str, Any]:
     study = open_study(sets_file, only, cache)
@@ -95,7 +101,8 @@ def run(sets_file: Path, only: list[str] | None, compare: list[Path], cache: str
     held_out = {}
     for n in fit_names:
         others = [o for o in fit_names if _corpus_of(study, o) != _corpus_of(study, n)]
-        held_out[n] = study.decide(n, study.fit(others, start, b))
+        th = study.fit(others, start, b)
+        held_out[n] = {**study.decide(n, th), "fitted_without_it": _decision_params(th)}
     out: dict[str, Any] = {"budgets": b.__dict__, "thresholds": final.to_dict(),
                            "fit_sets_each_decided_without_its_corpus": held_out,
                            "held_back": {n: study.decide(n, final) for n in back}}
