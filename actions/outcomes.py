@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from actions.turn import Outcome, Turn
-from knowledge_base.style import detect_style
+from knowledge_base.engine.style import detect_style
 
 
 def decision_of(outcome: Outcome, smalltalk: bool) -> dict[str, Any] | None:

@@ -27,8 +27,8 @@ from actions.replies import Phrasebook, Reply, dispatch
 from actions.state import DialogueState
 from actions.turn import Outcome, Turn
 from actions.unanswered import UnansweredRecorder
-from knowledge_base import logs
-from knowledge_base.person_request import asks_for_person
+from common import logs
+from knowledge_base.engine.person_request import asks_for_person
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class DialogueAction(Action):
             return []
         try:
             if asks_for_person(turn.text):
-                # Whatever NLU heard, an explicit request for a person is one (knowledge_base/person_request).
+                # Whatever NLU heard, an explicit request for a person is one (knowledge_base/engine/person_request).
                 outcome = await person_requested(turn, state, kb_access.get_knowledge_base)
             else:
                 outcome = await self.decide(turn, state)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from knowledge_base.envconf import env_bool, env_choice, env_int, env_str, env_url
+from common.envconf import env_bool, env_choice, env_int, env_str, env_url
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ class Turn:
 
 @dataclass(frozen=True)
 class UnansweredNote:
-    """A question the bot failed on, for the content editors (knowledge_base.unanswered)."""
+    """A question the bot failed on, for the content editors (knowledge_base.faqs.unanswered)."""
 
     text: str
     reason: str  # "low_confidence" | "clarify_rejected" | "negative_feedback"
@@ -30,7 +30,7 @@ class UnansweredNote:
 
 @dataclass(frozen=True)
 class LearnedNote:
-    """Evidence for the editors' suggestions (knowledge_base.learning): a citizen picked `entry_id` for
+    """Evidence for the editors' suggestions (knowledge_base.faqs.learning): a citizen picked `entry_id` for
     `text` among the options ("pick"), or gave 👎 to the answer they picked ("reject")."""
 
     kind: str

@@ -1,4 +1,4 @@
-"""Hands failed questions to knowledge_base.unanswered; a failure there must never break a reply."""
+"""Hands failed questions to knowledge_base.faqs.unanswered; a failure there must never break a reply."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class UnansweredRecorder:
         if note is None or not note.text.strip():
             return
         try:
-            from knowledge_base.unanswered import record_unanswered
+            from knowledge_base.faqs.unanswered import record_unanswered
 
             await asyncio.wait_for(
                 record_unanswered(
@@ -46,7 +46,7 @@ class UnansweredRecorder:
         if note is None:
             return
         try:
-            from knowledge_base.learning import record
+            from knowledge_base.faqs.learning import record
 
             await asyncio.wait_for(
                 record(self.redis(), kind=note.kind, entry_id=note.entry_id, text=note.text, source="citizen",

@@ -21,8 +21,8 @@ from analytics.periods import PeriodError, date_range, gregorian_quarter, hijri_
 from analytics.report import FILTERS, build_report
 from analytics.settings import AnalyticsSettings
 from analytics.store import conversations, make_engine
-from knowledge_base.envconf import SettingsError
-from knowledge_base.logs import configure_logging
+from common.envconf import SettingsError
+from common.logs import configure_logging
 
 log = logging.getLogger("analytics")
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from analytics.events import envelope
-from knowledge_base.pii import mask
+from common.pii import mask
 
 PROFILE = Path(__file__).with_name("demo_profile.yaml")
 CORPUS = Path(__file__).resolve().parent.parent / "knowledge_base" / "corpus"

@@ -14,7 +14,7 @@ from typing import Any
 
 from analytics import keys
 from analytics.events import envelope
-from knowledge_base.pii import mask
+from common.pii import mask
 
 log = logging.getLogger(__name__)
 

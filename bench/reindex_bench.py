@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 import redis.asyncio as aioredis  # noqa: E402
 import yaml  # noqa: E402
 
-from knowledge_base.keys import KbKeys  # noqa: E402
-from knowledge_base.store import FaqStore  # noqa: E402
+from knowledge_base.faqs.keys import KbKeys  # noqa: E402
+from knowledge_base.faqs.store import FaqStore  # noqa: E402
 from scripts import procs  # noqa: E402
 from scripts.redis_prefix import delete_prefix  # noqa: E402
 from tests.editor.test_e2e_live import ENTRY, PARAPHRASE, action_reply  # noqa: E402

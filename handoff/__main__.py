@@ -9,10 +9,10 @@ import sys
 
 from aiohttp import web
 
+from common.envconf import SettingsError
+from common.logs import configure_logging
 from handoff.errors import HandoffError
 from handoff.settings import Settings, settings_from_env
-from knowledge_base.envconf import SettingsError
-from knowledge_base.logs import configure_logging
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ from pathlib import Path
 from aiohttp import web
 from redis.exceptions import RedisError
 
+from common.logs import request_id
 from handoff import dashboard, editor_api
 from handoff.agent_ws import agent_ws
 from handoff.auth import ACCOUNTS_KEY
@@ -23,7 +24,6 @@ from handoff.followups_api import routes as followup_routes
 from handoff.gateway import Gateway
 from handoff.http_api import routes
 from handoff.settings import Settings
-from knowledge_base.logs import request_id
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"

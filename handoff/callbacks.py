@@ -10,13 +10,13 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
+from common.pii import to_ascii_digits
 from handoff import scripts
 from handoff.conversations import OPEN_STATES, AppendResult, body, now_iso, open_append_result
 from handoff.errors import HandoffError
 from handoff.keys import Keys
 from handoff.protocol import Callback
 from handoff.redis_text import text
-from knowledge_base.pii import to_ascii_digits
 
 _MOBILE_RE = re.compile(r"^(?:\+966|00966|966|0)?(5\d{8})$")
 # Index entries older than the callback lifetime plus this are pruned when a request is stored: their

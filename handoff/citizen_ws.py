@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import WSCloseCode, web
 from redis.exceptions import RedisError
 
+from common.logs import conversation_id as conversation_ctx
 from handoff import feedback, flow
 from handoff.conn import Outbox, RateLimiter, check_origin, client_ip, parse_limited, pump
 from handoff.conversations import AppendResult
@@ -23,7 +24,6 @@ from handoff.gateway import Gateway
 from handoff.protocol import FeedbackValue
 from handoff.rasa import RasaUnavailable
 from handoff.stranded import beat_citizens
-from knowledge_base.logs import conversation_id as conversation_ctx
 
 log = logging.getLogger(__name__)
 GATEWAY_KEY: web.AppKey[Gateway] = web.AppKey("gateway", Gateway)

@@ -19,9 +19,9 @@ from aiohttp import web
 
 from handoff.editor import common as c
 from handoff.editor import conversation_routes, faq_routes, kb_routes, learn_routes, unanswered_routes
-from knowledge_base.keys import DEFAULT_PREFIX, KbKeys
+from knowledge_base.faqs.keys import DEFAULT_PREFIX, KbKeys
+from knowledge_base.faqs.store import FaqStore
 from knowledge_base.live import LiveConfig, LiveKnowledgeBase
-from knowledge_base.store import FaqStore
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"

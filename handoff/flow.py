@@ -10,6 +10,8 @@ import json
 import logging
 from collections.abc import Callable
 
+from common.logs import conversation_id as conversation_ctx
+from common.pii import mask
 from handoff import leaving
 from handoff.conversations import AppendResult, now_iso
 from handoff.errors import ConversationError
@@ -17,8 +19,6 @@ from handoff.followups import CSAT_FOLLOWUP_MAX, create_followup, normalise_gulf
 from handoff.gateway import Gateway
 from handoff.protocol import FeedbackValue, HandoffPacket
 from handoff.rasa import BotTurn, RasaUnavailable, context
-from knowledge_base.logs import conversation_id as conversation_ctx
-from knowledge_base.pii import mask
 
 log = logging.getLogger(__name__)
 

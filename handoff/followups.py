@@ -22,9 +22,9 @@ from typing import Any, Literal
 
 import redis.asyncio as aioredis
 
+from common.pii import to_ascii_digits
 from handoff.errors import HandoffError
 from handoff.keys import Keys
-from knowledge_base.pii import to_ascii_digits
 
 log = logging.getLogger(__name__)
 Trigger = Literal["csat_low", "thumb_down_left"]

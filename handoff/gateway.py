@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from redis.exceptions import RedisError
 
 from analytics.emitter import Emitter
+from common.redisconn import async_client
 from handoff import leaving
 from handoff.accounts import AccountStore
 from handoff.callbacks import Callbacks, Csat
@@ -33,7 +34,6 @@ from handoff.scripts import require_redis_version
 from handoff.settings import Settings
 from handoff.stranded import beat_citizens, read_queue, sweep_queue
 from handoff.throttle import NewConversationLimit
-from knowledge_base.redisconn import async_client
 
 if TYPE_CHECKING:
     from handoff.agent_ws import AgentSession

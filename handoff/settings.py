@@ -12,8 +12,7 @@ from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from handoff.hours import BusinessHours
-from knowledge_base.envconf import (
+from common.envconf import (
     SettingsError,
     env_bool,
     env_choice,
@@ -23,14 +22,15 @@ from knowledge_base.envconf import (
     env_str,
     env_url,
 )
-from knowledge_base.redisconn import RedisTarget, target_from_env
+from common.redisconn import RedisTarget, target_from_env
+from handoff.hours import BusinessHours
 
 
 @dataclass(frozen=True)
 class Settings:
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_prefix: str = "faq:"
-    # Redis Sentinel (knowledge_base/redisconn.py): empty = connect to redis_url directly.
+    # Redis Sentinel (common/redisconn.py): empty = connect to redis_url directly.
     redis_sentinels: tuple[tuple[str, int], ...] = ()
     redis_master_name: str = "faqbot"
     redis_wait_replicas: int = 0  # acked messages wait until this many replicas hold them

@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from knowledge_base.corpus import corpus_hash, load_corpus, published
-from knowledge_base.errors import KnowledgeBaseError
-from knowledge_base.thresholds import Thresholds, default_thresholds
+from knowledge_base.engine.corpus import corpus_hash, load_corpus, published
+from knowledge_base.engine.errors import KnowledgeBaseError
+from knowledge_base.engine.thresholds import Thresholds, default_thresholds
 
 DEFAULT_CACHE = "var/cache/embeddings.sqlite"
 
@@ -73,11 +73,11 @@ def _fit_options(e: argparse.ArgumentParser, name: str) -> None:
 
 
 def cmd_build(a: argparse.Namespace) -> int:
-    from knowledge_base.embcache import SqliteEmbeddingCache
-    from knowledge_base.encoders import encoder_from_env
-    from knowledge_base.indexio import read_manifest
-    from knowledge_base.normalize import default_normalizer
-    from knowledge_base.search import KnowledgeBase
+    from knowledge_base.engine.embcache import SqliteEmbeddingCache
+    from knowledge_base.engine.encoders import encoder_from_env
+    from knowledge_base.engine.indexio import read_manifest
+    from knowledge_base.engine.normalize import default_normalizer
+    from knowledge_base.engine.search import KnowledgeBase
 
     t0 = time.perf_counter()
     entries = load_corpus(a.corpus)
@@ -107,7 +107,7 @@ def _result_json(res: Any, q: str, top: int) -> dict[str, Any]:
 
 
 def cmd_search(a: argparse.Namespace) -> int:
-    from knowledge_base.search import KnowledgeBase
+    from knowledge_base.engine.search import KnowledgeBase
 
     kb = KnowledgeBase.load(a.index)
     text = " ".join(a.text)
@@ -128,7 +128,7 @@ def cmd_search(a: argparse.Namespace) -> int:
 
 
 def cmd_batch(a: argparse.Namespace) -> int:
-    from knowledge_base.search import KnowledgeBase
+    from knowledge_base.engine.search import KnowledgeBase
 
     kb = KnowledgeBase.load(a.index)
     for n, line in enumerate(sys.stdin, 1):
@@ -149,8 +149,8 @@ def cmd_batch(a: argparse.Namespace) -> int:
 
 
 def _scored(a: argparse.Namespace) -> tuple[Any, list[Any]]:
-    from knowledge_base.evaluate import expand, read_jsonl, score_queries
-    from knowledge_base.search import KnowledgeBase
+    from knowledge_base.engine.search import KnowledgeBase
+    from knowledge_base.tuning.evaluate import expand, read_jsonl, score_queries
 
     kb = KnowledgeBase.load(a.index)
     queries = read_jsonl(expand(a.queries))
@@ -163,7 +163,7 @@ def _scored(a: argparse.Namespace) -> tuple[Any, list[Any]]:
 
 
 def cmd_eval(a: argparse.Namespace) -> int:
-    from knowledge_base.evaluate import metrics, misses
+    from knowledge_base.tuning.evaluate import metrics, misses
 
     kb, scored = _scored(a)
     out = metrics(scored, kb.thresholds)
@@ -175,7 +175,7 @@ def cmd_eval(a: argparse.Namespace) -> int:
 
 
 def _budget(a: argparse.Namespace) -> Any:
-    from knowledge_base.calibrate import Budget
+    from knowledge_base.tuning.calibrate import Budget
 
     oof = {k: getattr(a, k) for k in ("oof_wrong_budget", "oof_ood_budget") if hasattr(a, k)}
     return Budget(wrong_budget=a.wrong_budget, ood_budget=a.ood_budget, gate=not a.no_gate, **oof)
@@ -183,13 +183,13 @@ def _budget(a: argparse.Namespace) -> Any:
 
 def _smaller(a: argparse.Namespace, kb: Any, scored: list[Any]) -> list[Any]:
     """Smaller corpora cut from the index, for the answer gate's threshold per corpus size."""
-    from knowledge_base.resample import smaller_corpora
+    from knowledge_base.tuning.resample import smaller_corpora
 
     return [] if a.no_gate else smaller_corpora(kb, scored)
 
 
 def cmd_cv(a: argparse.Namespace) -> int:
-    from knowledge_base.crossval import crossval
+    from knowledge_base.tuning.crossval import crossval
 
     kb, scored = _scored(a)
     out = crossval(scored, [e.category for e in kb.entries], _budget(a), a.folds, smaller=_smaller(a, kb, scored))
@@ -198,16 +198,16 @@ def cmd_cv(a: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(a: argparse.Namespace) -> int:
-    from knowledge_base.calibrate import calibrate
-    from knowledge_base.evaluate import metrics
-    from knowledge_base.indexio import store_thresholds
+    from knowledge_base.engine.indexio import store_thresholds
+    from knowledge_base.tuning.calibrate import calibrate
+    from knowledge_base.tuning.evaluate import metrics
 
     kb, scored = _scored(a)
     label = ", ".join(Path(p).name for p in [*a.queries, *a.ood])
     th = calibrate(scored, _budget(a), label=label, smaller=_smaller(a, kb, scored))
     store_thresholds(Path(a.index), th)
     if a.write_defaults:
-        from knowledge_base.thresholds import DEFAULT_PATH
+        from knowledge_base.engine.thresholds import DEFAULT_PATH
 
         DEFAULT_PATH.write_text(json.dumps(th.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({"thresholds": th.to_dict(), "metrics_on_calibration_set": metrics(scored, th)},
@@ -216,7 +216,7 @@ def cmd_calibrate(a: argparse.Namespace) -> int:
 
 
 def cmd_transfer(a: argparse.Namespace) -> int:
-    from knowledge_base.transfer_cli import run
+    from knowledge_base.tuning.transfer_cli import run
 
     start = default_thresholds().weights_only()
     out = run(Path(a.sets), a.only, [Path(p) for p in a.compare], a.cache, a.write_defaults, start)
@@ -231,7 +231,7 @@ COMMANDS = {"transfer": cmd_transfer, "build": cmd_build, "search": cmd_search, 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in ("import", "export"):
-        from knowledge_base import store_cli  # owned by the content-editing engineer
+        from knowledge_base.faqs import store_cli  # owned by the content-editing engineer
 
         return store_cli.main(argv)
     a = _parser().parse_args(argv)

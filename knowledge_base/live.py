@@ -20,10 +20,10 @@ from typing import Any
 
 import redis
 
-from knowledge_base.embcache_redis import LayeredCache, RedisEmbeddingCache, vectors_of_index, vectors_of_index_dir
-from knowledge_base.keys import KbKeys
-from knowledge_base.redistext import as_str
-from knowledge_base.store import StoredEntry
+from common.redistext import as_str
+from knowledge_base.faqs.embcache_redis import LayeredCache, RedisEmbeddingCache, vectors_of_index, vectors_of_index_dir
+from knowledge_base.faqs.keys import KbKeys
+from knowledge_base.faqs.store import StoredEntry
 
 log = logging.getLogger(__name__)
 DEFAULT_CORPUS = Path(__file__).parent / "corpus"
@@ -109,15 +109,15 @@ class LiveKnowledgeBase:
         self.redis.close()
 
     def _load_base(self) -> None:
-        from knowledge_base.encoders import encoder_from_env
-        from knowledge_base.errors import KnowledgeBaseError
-        from knowledge_base.indexio import read_manifest
-        from knowledge_base.thresholds import Thresholds, default_thresholds
+        from knowledge_base.engine.encoders import encoder_from_env
+        from knowledge_base.engine.errors import KnowledgeBaseError
+        from knowledge_base.engine.indexio import read_manifest
+        from knowledge_base.engine.thresholds import Thresholds, default_thresholds
 
         self.encoder = self.encoder or encoder_from_env()
         index_dir = self.config.index_dir
         if index_dir and Path(index_dir).exists():
-            from knowledge_base.search import KnowledgeBase
+            from knowledge_base.engine.search import KnowledgeBase
 
             try:
                 base = KnowledgeBase.load(index_dir, encoder=self.encoder)
@@ -170,10 +170,10 @@ class LiveKnowledgeBase:
         return True
 
     def _build(self, entries: list[Any]) -> Any:
-        from knowledge_base.search import KnowledgeBase
+        from knowledge_base.engine.search import KnowledgeBase
 
         if self.normalizer is None:
-            from knowledge_base.normalize import default_normalizer
+            from knowledge_base.engine.normalize import default_normalizer
 
             self.normalizer = memoized_normalizer(default_normalizer())
         return KnowledgeBase.build(entries, encoder=self.encoder, cache=self.cache, thresholds=self.thresholds,
@@ -238,8 +238,8 @@ def _memo(fn: Any, limit: int) -> Any:
 async def _seed(config: LiveConfig, keys: KbKeys) -> None:
     import redis.asyncio as aioredis
 
-    from knowledge_base.corpus import load_corpus
-    from knowledge_base.store import FaqStore
+    from knowledge_base.engine.corpus import load_corpus
+    from knowledge_base.faqs.store import FaqStore
 
     client = aioredis.from_url(config.redis_url, decode_responses=True)
     try:

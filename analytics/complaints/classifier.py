@@ -14,7 +14,7 @@ from analytics.complaints.labels import ModelMismatchError, Result
 from analytics.complaints.model import MODEL_FILE, FittedModel, read_model
 from analytics.complaints.services import ServiceFinder
 from analytics.complaints.text import Prepared
-from knowledge_base.encoders import Encoder, encoder_from_env
+from knowledge_base.engine.encoders import Encoder, encoder_from_env
 
 
 class ComplaintClassifier:

@@ -10,8 +10,8 @@ import yaml
 
 from analytics.complaints.labels import REASONS, load_examples
 from analytics.complaints.text import PhraseMatcher, Prepared, TextPreparer
-from knowledge_base.encoders import Encoder
-from knowledge_base.normalize import Normalizer, default_normalizer
+from knowledge_base.engine.encoders import Encoder
+from knowledge_base.engine.normalize import Normalizer, default_normalizer
 
 DATA_DIR = Path(__file__).with_name("data")
 TRAIN_FILE = DATA_DIR / "train.yaml"

@@ -1,6 +1,6 @@
 """One citizen text → what the classifier reads: masked text, encoder input, normalised tokens.
 
-Personal data is masked first (knowledge_base/pii.py) so that nothing after this point, the encoder,
+Personal data is masked first (common/pii.py) so that nothing after this point, the encoder,
 the stored result or a log line, ever sees it. Arabizi sentences are transliterated with the
 knowledge base's Transliterator, guided by the vocabulary of the cues and training texts.
 """
@@ -11,9 +11,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from knowledge_base import pii
-from knowledge_base.arabizi import Transliterator
-from knowledge_base.normalize import Normalizer, clean, words
+from common import pii
+from knowledge_base.engine.arabizi import Transliterator
+from knowledge_base.engine.normalize import Normalizer, clean, words
 
 MAX_CHARS = 1000  # e5 reads 512 tokens; a longer text is cut here, and the result says so
 _LETTER = re.compile(r"[^\W\d_]")

@@ -7,8 +7,8 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from knowledge_base.store import FaqStore, NotFound, StaleVersion, StoredEntry
-from knowledge_base.validation import FieldError, ValidationFailed
+from knowledge_base.faqs.store import FaqStore, NotFound, StaleVersion, StoredEntry
+from knowledge_base.faqs.validation import FieldError, ValidationFailed
 
 WRITE_ROLES = ("editor", "supervisor")
 

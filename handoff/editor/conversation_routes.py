@@ -7,10 +7,10 @@ from typing import Any
 
 from aiohttp import web
 
+from common.pii import mask
 from handoff.editor import common as c
 from handoff.keys import Keys
-from knowledge_base.pii import mask
-from knowledge_base.validation import FieldError, ValidationFailed, messages
+from knowledge_base.faqs.validation import FieldError, ValidationFailed, messages
 
 routes = web.RouteTableDef()
 

@@ -8,10 +8,10 @@ from aiohttp import web
 
 from handoff.editor import common as c
 from handoff.editor.duplicates import near_duplicates
-from knowledge_base.normalize import fold
-from knowledge_base.store import DuplicateId, NotFound, StaleVersion, StoredEntry
-from knowledge_base.unanswered import mark_done
-from knowledge_base.validation import FieldError, ValidationFailed
+from knowledge_base.engine.normalize import fold
+from knowledge_base.faqs.store import DuplicateId, NotFound, StaleVersion, StoredEntry
+from knowledge_base.faqs.unanswered import mark_done
+from knowledge_base.faqs.validation import FieldError, ValidationFailed
 
 routes = web.RouteTableDef()
 

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from handoff.editor import common as c
 from handoff.editor.duplicates import near_duplicates
-from knowledge_base.importexport import (
+from knowledge_base.faqs.importexport import (
     CONTENT_TYPES,
     FORMATS,
     MAX_IMPORT_BYTES,
@@ -19,7 +19,7 @@ from knowledge_base.importexport import (
     export_bytes,
     run_import,
 )
-from knowledge_base.validation import FieldError
+from knowledge_base.faqs.validation import FieldError
 
 routes = web.RouteTableDef()
 TOO_BIG = f"the file is over {MAX_IMPORT_BYTES} bytes; split it into smaller files"

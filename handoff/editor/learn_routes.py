@@ -1,4 +1,4 @@
-"""Learning from use (knowledge_base/learning.py): agents' FAQ inserts are recorded; editors review the
+"""Learning from use (knowledge_base/faqs/learning.py): agents' FAQ inserts are recorded; editors review the
 suggested alternatives and add one to its entry in one click, or dismiss it."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from aiohttp import web
 
 from handoff.editor import common as c
 from handoff.keys import Keys
-from knowledge_base import learning
-from knowledge_base.person_request import asks_for_person
-from knowledge_base.validation import FieldError
+from knowledge_base.engine.person_request import asks_for_person
+from knowledge_base.faqs import learning
+from knowledge_base.faqs.validation import FieldError
 
 routes = web.RouteTableDef()
 

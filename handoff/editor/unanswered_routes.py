@@ -7,10 +7,10 @@ import asyncio
 from aiohttp import web
 
 from handoff.editor import common as c
-from knowledge_base.clusters import cluster_records
-from knowledge_base.embcache_redis import RedisEmbeddingCache
-from knowledge_base.unanswered import mark_done, open_records, wants_an_faq
-from knowledge_base.validation import FieldError
+from knowledge_base.faqs.clusters import cluster_records
+from knowledge_base.faqs.embcache_redis import RedisEmbeddingCache
+from knowledge_base.faqs.unanswered import mark_done, open_records, wants_an_faq
+from knowledge_base.faqs.validation import FieldError
 
 routes = web.RouteTableDef()
 QUERY_VECTOR_TTL = 30 * 24 * 3600

@@ -17,9 +17,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.rasa_actions import ACTION_CLASSES
 from actions.unanswered import UnansweredRecorder
-from knowledge_base.corpus import FaqEntry
-from knowledge_base.search import Candidate, SearchResult
-from knowledge_base.thresholds import Thresholds
+from knowledge_base.engine.corpus import FaqEntry
+from knowledge_base.engine.search import Candidate, SearchResult
+from knowledge_base.engine.thresholds import Thresholds
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "chatbot" / "domain.yml").read_text(encoding="utf-8"))

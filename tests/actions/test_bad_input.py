@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from actions_harness import Conversation, FakeKB, handoff_of, responses, text_of
 
-from knowledge_base.errors import IndexMismatchError
+from knowledge_base.engine.errors import IndexMismatchError
 
 
 @pytest.mark.parametrize("text", ["", "   ", "😀😀🙏", "؟؟؟!!!", "...", "🤔?"])

@@ -9,7 +9,7 @@ import redis.asyncio as aioredis
 from actions_harness import Conversation, FakeKB, responses
 
 from actions.unanswered import UnansweredRecorder
-from knowledge_base.keys import KbKeys
+from knowledge_base.faqs.keys import KbKeys
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ async def test_unreachable_redis_does_not_change_the_reply(conversation: Convers
 async def test_a_picked_option_is_learned_and_withdrawn_by_a_thumbs_down(
     recording: Conversation, kb: FakeKB, redis_url: str, redis_prefix: str
 ) -> None:
-    """A citizen's choice among the options is evidence for the editors (knowledge_base.learning);
+    """A citizen's choice among the options is evidence for the editors (knowledge_base.faqs.learning);
     👎 on that answer withdraws it."""
     kb.on("ابي اطلع بطاقة لولدي اول مرة", "clarify", ("card-issue", 0.7), ("card-fee", 0.69), ("card-docs", 0.68))
     await recording.say("ابي اطلع بطاقة لولدي اول مرة", "ask_question")

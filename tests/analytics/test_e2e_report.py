@@ -148,7 +148,7 @@ def _expected(waits: list[float], handles: list[float]) -> dict[str, Any]:
         "abandonment_rate": 0.3333, "wait_p50_s": round(waits[0], 1), "wait_p90_s": round(waits[1], 1),
         "wait_max_s": round(waits[1], 1), "handle_p50_s": round(handles[0], 1), "csat_agent": 0.5,
         "csat_bot": None, "thumbs_up_rate": 0.5, "not_found_rate": 0.0,
-        "unanswered_count": 1,  # B's 👎 hands the question to the editors (knowledge_base.unanswered)
+        "unanswered_count": 1,  # B's 👎 hands the question to the editors (knowledge_base.faqs.unanswered)
         # C's CSAT 1 creates a follow-up task due in 24 h: not called yet, not due yet (#14 item 4)
         "callbacks_created": 1, "callback_sla_rate": None,
     }

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from knowledge_base.corpus import load_corpus
+from knowledge_base.engine.corpus import load_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = yaml.safe_load((ROOT / "chatbot" / "domain.yml").read_text(encoding="utf-8"))

@@ -17,7 +17,7 @@ from analytics.complaints.features import DEV_FILE, TRAIN_FILE, feature_data_sha
 from analytics.complaints.labels import LabelledDataError, load_examples
 from analytics.complaints.model import FittedModel, read_model
 from analytics.complaints.text import MAX_CHARS
-from knowledge_base.encoders import encoder_from_env
+from knowledge_base.engine.encoders import encoder_from_env
 
 
 class _Recording:

@@ -14,8 +14,8 @@ import pytest
 import redis.asyncio as aioredis
 import yaml
 
-from knowledge_base.keys import KbKeys
-from knowledge_base.store import FaqStore
+from knowledge_base.faqs.keys import KbKeys
+from knowledge_base.faqs.store import FaqStore
 from scripts import procs
 from tests.conftest import INDEX_DIR
 

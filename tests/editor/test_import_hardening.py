@@ -15,7 +15,7 @@ import pytest
 from aiohttp import FormData
 from openpyxl import Workbook, load_workbook
 
-from knowledge_base import importexport
+from knowledge_base.faqs import importexport
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

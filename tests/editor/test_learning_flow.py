@@ -8,8 +8,8 @@ import json
 import pytest
 
 from handoff.keys import Keys
-from knowledge_base.keys import KbKeys
-from knowledge_base.learning import record
+from knowledge_base.faqs.keys import KbKeys
+from knowledge_base.faqs.learning import record
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from knowledge_base.keys import KbKeys
-from knowledge_base.unanswered import record_unanswered
+from knowledge_base.faqs.keys import KbKeys
+from knowledge_base.faqs.unanswered import record_unanswered
 from tests.knowledge_base.test_clusters import PARKING, PETS
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

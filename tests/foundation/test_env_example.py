@@ -7,7 +7,7 @@ import re
 from actions.settings import ActionSettings
 from analytics.settings import AnalyticsSettings
 from handoff.settings import settings_from_env
-from knowledge_base.encoders import encoder_from_env
+from knowledge_base.engine.encoders import encoder_from_env
 from scripts.procs import ROOT
 
 READ = re.compile(r"""(?:env_\w+\(\s*|environ\.get\(\s*|env\.get\(\s*)"([A-Z][A-Z0-9_]+)\"""")
@@ -25,7 +25,7 @@ def _example() -> dict[str, str]:
 
 def test_every_variable_read_by_the_code_is_documented() -> None:
     read: set[str] = set()
-    for package in ("handoff", "actions", "knowledge_base", "scripts", "analytics"):
+    for package in ("handoff", "actions", "common", "knowledge_base", "scripts", "analytics"):
         for path in (ROOT / package).rglob("*.py"):
             read |= set(READ.findall(path.read_text()))
     missing = sorted(read - NOT_SETTINGS - set(_example()))

@@ -10,21 +10,25 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("contracts", "actions", "handoff", "knowledge_base", "analytics")
+PACKAGES = ("common", "contracts", "actions", "handoff", "knowledge_base", "analytics")
 # Which package may import which: the arrows point down, the services never import each other.
 ALLOWED = {
+    "common": set(),
     "contracts": set(),
-    "knowledge_base": set(),
-    "analytics": {"knowledge_base"},
-    "actions": {"contracts", "knowledge_base", "analytics"},
-    "handoff": {"contracts", "knowledge_base", "analytics"},
+    "knowledge_base": {"common"},
+    "analytics": {"common", "knowledge_base"},
+    "actions": {"common", "contracts", "knowledge_base", "analytics"},
+    "handoff": {"common", "contracts", "knowledge_base", "analytics"},
 }
+# Inside knowledge_base the layers point down as well: tuning -> faqs -> engine (-> common). The modules at
+# the package's top (cli, live, __main__) sit above every layer; the services never load the offline tools.
+KB_LAYERS = {"engine": set(), "faqs": {"engine"}, "tuning": {"engine", "faqs"}}
 # Cycles that exist today through deferred or TYPE_CHECKING imports (#17 item 2). The list may only
 # shrink: a fixed cycle must be removed from here, a new one fails.
 KNOWN_CYCLES = [
     {"analytics.pdf_report", "analytics.render", "analytics.xlsx_report"},
     {"handoff.agent_ws", "handoff.citizen_ws", "handoff.conn", "handoff.flow", "handoff.gateway"},
-    {"knowledge_base.indexio", "knowledge_base.search", "knowledge_base.selfcal"},
+    {"knowledge_base.engine.indexio", "knowledge_base.engine.search", "knowledge_base.engine.selfcal"},
 ]
 
 
@@ -89,6 +93,33 @@ def test_packages_import_only_downwards() -> None:
     wrong = sorted(f"{m} imports {d}" for m, deps in _graph().items() for d in deps
                    if d.split(".")[0] != m.split(".")[0] and d.split(".")[0] not in ALLOWED[m.split(".")[0]])
     assert wrong == []
+
+
+def _kb_layer(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "knowledge_base" and len(parts) > 2 else None
+
+
+def _layer_allows(module: str, dep: str) -> bool:
+    here, there = _kb_layer(module), _kb_layer(dep)
+    if module.split(".")[0] != "knowledge_base":
+        return there != "tuning"
+    if here is None or here == there:
+        return True
+    return there in KB_LAYERS[here]
+
+
+def test_knowledge_base_layers_import_only_downwards() -> None:
+    wrong = sorted(f"{m} imports {d}" for m, deps in _graph().items() for d in deps
+                   if d.startswith("knowledge_base") and not _layer_allows(m, d))
+    assert wrong == []
+
+
+def test_the_layer_check_refuses_an_upward_import() -> None:
+    assert not _layer_allows("knowledge_base.engine.search", "knowledge_base.faqs.store")
+    assert not _layer_allows("knowledge_base.faqs.store", "knowledge_base.live")
+    assert not _layer_allows("handoff.gateway", "knowledge_base.tuning.calibrate")
+    assert _layer_allows("knowledge_base.tuning.calibrate", "knowledge_base.engine.gate")
 
 
 def test_no_new_import_cycle() -> None:

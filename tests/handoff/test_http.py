@@ -9,9 +9,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 
+from common.logs import request_id
 from handoff.app import request_context
 from handoff.protocol import HandoffPacket
-from knowledge_base.logs import request_id
 from tests.handoff.helpers import Gw, start_gateway
 
 

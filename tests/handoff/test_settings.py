@@ -10,8 +10,8 @@ from dataclasses import fields
 import pytest
 import yaml
 
+from common.envconf import SettingsError
 from handoff.settings import Settings, settings_from_env
-from knowledge_base.envconf import SettingsError
 from scripts.procs import ROOT
 
 

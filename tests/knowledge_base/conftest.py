@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge_base import thresholds as thresholds_module
-from knowledge_base.corpus import FaqEntry
-from knowledge_base.normalize import default_normalizer
-from knowledge_base.thresholds import Thresholds
+from knowledge_base.engine import thresholds as thresholds_module
+from knowledge_base.engine.corpus import FaqEntry
+from knowledge_base.engine.normalize import default_normalizer
+from knowledge_base.engine.thresholds import Thresholds
 
 
 class FakeEncoder:

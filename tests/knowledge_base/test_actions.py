@@ -1,4 +1,4 @@
-"""The action lexicon (knowledge_base/actions.py): what a text asks to have done, on sentences written for
+"""The action lexicon (knowledge_base/engine/actions.py): what a text asks to have done, on sentences written for
 these tests, and the two ranking features it gives each candidate entry."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from knowledge_base.actions import default_lexicon, entry_masks, features
-from knowledge_base.normalize import default_normalizer
+from knowledge_base.engine.actions import default_lexicon, entry_masks, features
+from knowledge_base.engine.normalize import default_normalizer
 
 LEX, NORM = default_lexicon(), default_normalizer()
 

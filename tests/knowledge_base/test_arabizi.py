@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge_base.arabizi import Transliterator
-from knowledge_base.normalize import default_normalizer, fold
+from knowledge_base.engine.arabizi import Transliterator
+from knowledge_base.engine.normalize import default_normalizer, fold
 
 VOCAB = {"اغير", "كلمات", "السر", "المرور", "اقامه", "تجديد", "رسوم", "مساند", "قوي"}
 

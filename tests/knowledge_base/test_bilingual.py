@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
-from knowledge_base.corpus import FaqEntry, corpus_hash, load_corpus
-from knowledge_base.errors import CorpusError
-from knowledge_base.importexport import export_bytes, parse, plan
-from knowledge_base.keys import KbKeys
-from knowledge_base.store import FaqStore
-from knowledge_base.validation import ValidationFailed
+from knowledge_base.engine.corpus import FaqEntry, corpus_hash, load_corpus
+from knowledge_base.engine.errors import CorpusError
+from knowledge_base.faqs.importexport import export_bytes, parse, plan
+from knowledge_base.faqs.keys import KbKeys
+from knowledge_base.faqs.store import FaqStore
+from knowledge_base.faqs.validation import ValidationFailed
 
 AR = {
     "category": "جواز السفر",

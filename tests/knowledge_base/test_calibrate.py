@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from knowledge_base.calibrate import Budget, calibrate
-from knowledge_base.evaluate import Scored, metrics
-from knowledge_base.search import Channels
+from knowledge_base.engine.search import Channels
+from knowledge_base.tuning.calibrate import Budget, calibrate
+from knowledge_base.tuning.evaluate import Scored, metrics
 
 
 def _scored(rng, n_in=300, n_ood=150) -> list[Scored]:

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-from knowledge_base import thresholds as thresholds_module
 from knowledge_base.cli import main
-from knowledge_base.thresholds import Thresholds
+from knowledge_base.engine import thresholds as thresholds_module
+from knowledge_base.engine.thresholds import Thresholds
 from tests.knowledge_base.conftest import SMALL
 
 

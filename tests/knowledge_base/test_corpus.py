@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from knowledge_base.corpus import corpus_hash, load_corpus, write_jsonl
-from knowledge_base.errors import CorpusError, DuplicateIdError
+from knowledge_base.engine.corpus import corpus_hash, load_corpus, write_jsonl
+from knowledge_base.engine.errors import CorpusError, DuplicateIdError
 
 GOOD = {"id": "a1", "category": "الحسابات", "question": "كيف أغير كلمة المرور؟",
         "alternatives": ["نسيت كلمة السر"], "answer": "من الإعدادات.", "links": ["https://example.gov.sa/a"],

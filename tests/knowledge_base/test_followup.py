@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from knowledge_base.corpus import FaqEntry, load_corpus
-from knowledge_base.evaluate import read_jsonl
-from knowledge_base.followup import (
+from knowledge_base.engine.corpus import FaqEntry, load_corpus
+from knowledge_base.engine.followup import (
     PreviousAnswer,
     contextual_search,
     has_own_topic,
@@ -20,10 +19,11 @@ from knowledge_base.followup import (
     resolve,
     topic_of,
 )
-from knowledge_base.followup_eval import DEFAULT_SET, evaluate
-from knowledge_base.gate import FEATURES, AnswerGate
-from knowledge_base.search import Candidate, KnowledgeBase, SearchContext, SearchResult
-from knowledge_base.thresholds import Thresholds
+from knowledge_base.engine.gate import FEATURES, AnswerGate
+from knowledge_base.engine.search import Candidate, KnowledgeBase, SearchContext, SearchResult
+from knowledge_base.engine.thresholds import Thresholds
+from knowledge_base.tuning.evaluate import read_jsonl
+from knowledge_base.tuning.followup_eval import DEFAULT_SET, evaluate
 
 ROOT = Path(__file__).resolve().parents[2]
 INDEX_DIR = Path(os.environ.get("KB_INDEX_DIR", str(ROOT / "var" / "index")))

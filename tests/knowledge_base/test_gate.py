@@ -8,13 +8,13 @@ import json
 import numpy as np
 import pytest
 
-from knowledge_base.calibrate import Budget, calibrate
-from knowledge_base.evaluate import Scored, metrics, score_queries
-from knowledge_base.gate import FEATURES, MIN_AGREE, AnswerGate, GateInput, gate_input
-from knowledge_base.gate_fit import Rows, fit_gate, pick_threshold
-from knowledge_base.resample import smaller_corpora
-from knowledge_base.search import Channels, KnowledgeBase
-from knowledge_base.thresholds import Thresholds
+from knowledge_base.engine.gate import FEATURES, MIN_AGREE, AnswerGate, GateInput, gate_input
+from knowledge_base.engine.search import Channels, KnowledgeBase
+from knowledge_base.engine.thresholds import Thresholds
+from knowledge_base.tuning.calibrate import Budget, calibrate
+from knowledge_base.tuning.evaluate import Scored, metrics, score_queries
+from knowledge_base.tuning.gate_fit import Rows, fit_gate, pick_threshold
+from knowledge_base.tuning.resample import smaller_corpora
 
 # A gate that accepts whatever the channels agree on: isolates the agreement rule.
 OPEN = AnswerGate(mean=(0.0,) * len(FEATURES), scale=(1.0,) * len(FEATURES), weights=(0.0,) * len(FEATURES),

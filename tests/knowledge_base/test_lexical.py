@@ -3,10 +3,10 @@ from __future__ import annotations
 import bm25s
 import numpy as np
 
-from knowledge_base.corpus import load_corpus, published
-from knowledge_base.lexical import LexicalIndex
-from knowledge_base.normalize import default_normalizer
-from knowledge_base.search import entry_fields
+from knowledge_base.engine.corpus import load_corpus, published
+from knowledge_base.engine.lexical import LexicalIndex
+from knowledge_base.engine.normalize import default_normalizer
+from knowledge_base.engine.search import entry_fields
 
 
 def test_scores_match_bm25s_lucene_on_the_demo_corpus():

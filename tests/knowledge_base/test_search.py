@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from knowledge_base.embcache import MemoryEmbeddingCache, SqliteEmbeddingCache
-from knowledge_base.errors import CorpusError, EmptyQueryError, IndexMismatchError
-from knowledge_base.search import KnowledgeBase, SearchContext
-from knowledge_base.thresholds import Thresholds
+from knowledge_base.engine.embcache import MemoryEmbeddingCache, SqliteEmbeddingCache
+from knowledge_base.engine.errors import CorpusError, EmptyQueryError, IndexMismatchError
+from knowledge_base.engine.search import KnowledgeBase, SearchContext
+from knowledge_base.engine.thresholds import Thresholds
 
 TH = Thresholds(alpha=0.5, beta=0.2, answer_score=1.0, answer_margin=0.3, clarify_score=0.3)
 

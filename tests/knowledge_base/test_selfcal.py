@@ -6,12 +6,12 @@ import dataclasses
 
 import numpy as np
 
-from knowledge_base.gate import ALL_FEATURES, on_corpus_scale
-from knowledge_base.rank_fit import fit_rank_weights
-from knowledge_base.search import KnowledgeBase, LeaveOut
-from knowledge_base.selfcal import corpus_profile, pseudo_questions
-from knowledge_base.thresholds import Thresholds
-from knowledge_base.transfer import Budgets, Labelled, answer_threshold, scope_threshold
+from knowledge_base.engine.gate import ALL_FEATURES, on_corpus_scale
+from knowledge_base.engine.search import KnowledgeBase, LeaveOut
+from knowledge_base.engine.selfcal import corpus_profile, pseudo_questions
+from knowledge_base.engine.thresholds import Thresholds
+from knowledge_base.tuning.rank_fit import fit_rank_weights
+from knowledge_base.tuning.transfer import Budgets, Labelled, answer_threshold, scope_threshold
 from tests.knowledge_base.conftest import entry
 
 ENTRIES = [entry(f"e{i}", f"سؤال رقم {i} عن خدمة {w}", f"جواب {w}", (f"طلب {w} جديد", f"استفسار {w} عاجل"))
@@ -65,7 +65,7 @@ def test_thresholds_hold_on_the_worst_corpus() -> None:
 
 
 def test_rank_weights_follow_the_channel_that_ranks(fake_encoder) -> None:
-    from knowledge_base.evaluate import Scored
+    from knowledge_base.tuning.evaluate import Scored
 
     kb = KnowledgeBase.build(ENTRIES, encoder=fake_encoder, thresholds=Thresholds())
     scored = []

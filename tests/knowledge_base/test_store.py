@@ -7,10 +7,10 @@ import asyncio
 import pytest
 import redis.asyncio as aioredis
 
-from knowledge_base.corpus import load_corpus
-from knowledge_base.keys import KbKeys
-from knowledge_base.store import DuplicateId, FaqStore, NotFound, StaleVersion
-from knowledge_base.validation import ValidationFailed
+from knowledge_base.engine.corpus import load_corpus
+from knowledge_base.faqs.keys import KbKeys
+from knowledge_base.faqs.store import DuplicateId, FaqStore, NotFound, StaleVersion
+from knowledge_base.faqs.validation import ValidationFailed
 
 NEW = {
     "category": "جواز السفر",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge_base.style import detect_style
+from knowledge_base.engine.style import detect_style
 
 
 @pytest.mark.parametrize(("text", "style"), [

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import redis.asyncio as aioredis
 
-from knowledge_base.keys import KbKeys
-from knowledge_base.unanswered import mark_done, open_records, record_unanswered
+from knowledge_base.faqs.keys import KbKeys
+from knowledge_base.faqs.unanswered import mark_done, open_records, record_unanswered
 
 
 @pytest.fixture

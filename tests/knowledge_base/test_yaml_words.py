@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from knowledge_base import yamltext
+from knowledge_base.engine import yamltext
 
 DATA = Path(__file__).parents[2] / "knowledge_base" / "data"
 

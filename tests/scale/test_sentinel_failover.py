@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from knowledge_base.redisconn import RedisTarget, sync_client
+from common.redisconn import RedisTarget, sync_client
 from tests.handoff.helpers import Client, msg_id
 from tests.handoff.test_processes import connect, gateway_env
 from tests.scale.sentinel_set import MASTER, SentinelSet, start_sentinel_set

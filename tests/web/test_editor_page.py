@@ -116,8 +116,8 @@ def test_unanswered_cluster_becomes_a_draft_and_import_preview(context, editor_g
 
     import redis.asyncio as aioredis
 
-    from knowledge_base.keys import KbKeys
-    from knowledge_base.unanswered import record_unanswered
+    from knowledge_base.faqs.keys import KbKeys
+    from knowledge_base.faqs.unanswered import record_unanswered
     from tests.knowledge_base.test_clusters import PETS
 
     async def record() -> None:
@@ -179,8 +179,8 @@ def test_a_learned_question_becomes_an_alternative_in_one_click(context, editor_
     evidence and adds it; the entry's form then shows it among the alternatives."""
     import redis.asyncio as aioredis
 
-    from knowledge_base.keys import KbKeys
-    from knowledge_base.learning import record
+    from knowledge_base.faqs.keys import KbKeys
+    from knowledge_base.faqs.learning import record
 
     text = "عامل عندي رخصته قربت تخلص وش اسوي"
 

@@ -117,8 +117,8 @@ def test_seeded_entry_history_shows_arabic_status(context, gw: WebGateway, error
 def test_a_long_unbroken_word_wraps_in_the_unanswered_tab(context, gw: WebGateway, errors: list[str]) -> None:
     import redis.asyncio as aioredis
 
-    from knowledge_base.keys import KbKeys
-    from knowledge_base.unanswered import record_unanswered
+    from knowledge_base.faqs.keys import KbKeys
+    from knowledge_base.faqs.unanswered import record_unanswered
 
     long_word = "تجديد" * 120 + "a" * 200
 

@@ -12,7 +12,7 @@ from functools import cache
 import pytest
 from playwright.sync_api import expect
 
-from knowledge_base.corpus import FaqEntry, load_corpus
+from knowledge_base.engine.corpus import FaqEntry, load_corpus
 from scripts import procs
 from tests.web.conftest import shot
 from tests.web.pages import bubbles, citizen_say, open_widget, response_text, responses, watch_for_scripts

@@ -1,0 +1,103 @@
+"""Index directory: manifest.json + entries.jsonl + vectors.npy + dense.faiss.
+
+The manifest records the model, dimension, normaliser version, corpus hash and the thresholds; a
+mismatch with the running encoder/normaliser is refused with the rebuild command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from knowledge_base.engine.corpus import FaqEntry, entry_from_dict, write_jsonl
+from knowledge_base.engine.dense import DenseIndex
+from knowledge_base.engine.encoders import Encoder, encoder_from_env
+from knowledge_base.engine.errors import IndexMismatchError
+from knowledge_base.engine.normalize import default_normalizer
+from knowledge_base.engine.thresholds import Thresholds
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+def read_manifest(index_dir: Path) -> dict[str, Any] | None:
+    p = index_dir / MANIFEST
+    if not p.exists():
+        return None
+    return json.loads(p.read_text(encoding="utf-8"))
+
+
+def write_manifest(index_dir: Path, manifest: dict[str, Any]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=index_dir, prefix=".manifest")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(manifest, fh, ensure_ascii=False, indent=2)
+    os.replace(tmp, index_dir / MANIFEST)
+
+
+def save_index(kb: Any, out: Path) -> None:
+    """Write every file, the manifest last, so a half-written index is never loaded."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / MANIFEST).unlink(missing_ok=True)
+    write_jsonl(kb.entries, out / "entries.jsonl")
+    kb.dense.save(out)
+    write_manifest(out, {
+        "format_version": FORMAT_VERSION,
+        "model": kb.meta.model,
+        "dim": kb.meta.dim,
+        "normalizer_version": kb.meta.normalizer_version,
+        "corpus_hash": kb.meta.corpus_hash,
+        "index_kind": kb.dense.kind,
+        "entries": len(kb.entries),
+        "vectors": len(kb.dense.vectors),
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "thresholds": kb.thresholds.to_dict(),
+    })
+
+
+def check_manifest(m: dict[str, Any] | None, index_dir: Path, encoder: Encoder) -> dict[str, Any]:
+    where = str(index_dir)
+    if m is None:
+        raise IndexMismatchError(f"no index found in {where}", where)
+    if m.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatchError(f"index format {m.get('format_version')} != {FORMAT_VERSION}", where)
+    if m.get("model") != encoder.name:
+        raise IndexMismatchError(f"index built with model {m.get('model')!r}, encoder is {encoder.name!r}",
+                                 where)
+    nv = default_normalizer().version
+    if m.get("normalizer_version") != nv:
+        raise IndexMismatchError(
+            f"index built with normaliser {m.get('normalizer_version')!r}, current is {nv!r}", where)
+    return m
+
+
+def load_index(index_dir: Path, encoder: Encoder | None = None) -> Any:
+    from knowledge_base.engine.search import IndexMeta, KnowledgeBase
+
+    encoder = encoder or encoder_from_env()
+    m = check_manifest(read_manifest(index_dir), index_dir, encoder)
+    entries: list[FaqEntry] = []
+    with (index_dir / "entries.jsonl").open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            entries.append(entry_from_dict(json.loads(line), str(index_dir / "entries.jsonl"), n))
+    dense = DenseIndex.load(index_dir)
+    if dense.vectors.shape[1] != m["dim"]:
+        raise IndexMismatchError(f"vectors have dimension {dense.vectors.shape[1]}, manifest {m['dim']}",
+                                 str(index_dir))
+    meta = IndexMeta(m["model"], m["dim"], m["normalizer_version"], m["corpus_hash"], dense.kind)
+    kb = KnowledgeBase(entries, dense, encoder, Thresholds.from_dict(m["thresholds"]),
+                       default_normalizer(), meta)
+    if encoder.dim and encoder.dim != m["dim"] and getattr(encoder, "_model", None) is not None:
+        raise IndexMismatchError(f"encoder dimension {encoder.dim} != index {m['dim']}", str(index_dir))
+    return kb
+
+
+def store_thresholds(index_dir: Path, th: Thresholds) -> None:
+    m = read_manifest(index_dir)
+    if m is None:
+        raise IndexMismatchError(f"no index found in {index_dir}", str(index_dir))
+    m["thresholds"] = th.to_dict()
+    write_manifest(index_dir, m)

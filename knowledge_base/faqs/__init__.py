@@ -1,0 +1,1 @@
+"""The editable FAQ store in Redis (entries, validation, import/export, unanswered, learning). Imports engine."""

@@ -1,0 +1,136 @@
+"""Learning from use: questions whose right entry a person confirmed, offered to editors as alternatives.
+
+Two kinds of evidence, recorded as they happen (masked with pii.mask, like unanswered questions):
+- a citizen picks an entry among the "هل تقصد" options (undone if they then give that answer 👎);
+- an agent inserts an FAQ answer into a reply after a handoff (the question is the citizen's last
+  message before the handoff).
+`suggestions` groups them by (entry, question) with the evidence: how many citizens, which agents.
+Nothing reaches the live index until an editor clicks "add as alternative" (handoff/editor), which
+saves the entry through the FAQ store like any edit (audited, versioned, reindexed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from common.pii import mask
+from common.redistext import as_str
+from knowledge_base.engine.normalize import fold, words
+from knowledge_base.faqs.keys import KbKeys, keys_or_env
+
+Source = Literal["citizen", "agent"]
+SOURCES = ("citizen", "agent")
+STREAM_MAXLEN = 50_000
+MAX_TEXT = 300          # an alternative is a question, not a letter
+MIN_WORDS = 2           # "نعم" or a lone number teaches nothing
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: str            # "pick" or "reject"
+    entry_id: str
+    text: str            # masked
+    source: str          # citizen | agent
+    by: str              # conversation id (citizen) or agent username
+    conversation_id: str
+    at: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    key: str
+    entry_id: str
+    text: str
+    citizens: int
+    agents: tuple[str, ...]
+    last_at: str
+
+    @property
+    def weight(self) -> int:
+        return self.citizens + 2 * len(self.agents)  # an agent read the whole conversation
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, "entry_id": self.entry_id, "text": self.text, "citizens": self.citizens,
+                "agents": list(self.agents), "last_at": self.last_at}
+
+
+
+
+def suggestion_key(entry_id: str, text: str) -> str:
+    return hashlib.sha256(f"{entry_id}\0{' '.join(words(fold(text)))}".encode()).hexdigest()[:16]
+
+
+def clean_question(text: str) -> str | None:
+    """The masked question, or None when it is too short to teach anything or a button payload."""
+    text = " ".join(str(text).split())
+    if not text or text.startswith("/") or len(words(text)) < MIN_WORDS:
+        return None
+    return mask(text)[:MAX_TEXT]
+
+
+async def record(redis: Any, *, kind: str, entry_id: str, text: str = "", source: str = "citizen",
+                 by: str = "", conversation_id: str = "", keys: KbKeys | None = None) -> str | None:
+    """Append one piece of evidence; None when there is nothing to learn (short or empty question)."""
+    if kind not in ("pick", "reject") or source not in SOURCES or not entry_id:
+        raise ValueError(f"bad evidence: kind={kind!r} source={source!r} entry_id={entry_id!r}")
+    masked = clean_question(text) if kind == "pick" else ""
+    if kind == "pick" and masked is None:
+        return None
+    fields = {"kind": kind, "entry_id": entry_id, "text": masked or "", "source": source, "by": by,
+              "conversation_id": conversation_id, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    return as_str(await redis.xadd(keys_or_env(keys).learned, fields, maxlen=STREAM_MAXLEN, approximate=True))
+
+
+def suggestions(evidence: Iterable[Evidence], known: dict[str, set[str]], done: set[str]) -> list[Suggestion]:
+    """Group picks by (entry, question), strongest evidence first. `known`: entry id → the folded texts it
+    already has (question and alternatives); entries not in it (deleted) and texts they already have are
+    left out, as are `done` keys and citizen picks their citizen then rejected."""
+    rejected = {(e.conversation_id, e.entry_id) for e in evidence if e.kind == "reject"}
+    groups: dict[str, dict[str, Any]] = defaultdict(lambda: {"citizens": set(), "agents": set(), "last": ""})
+    texts: dict[str, tuple[str, str]] = {}
+    for e in evidence:
+        if e.kind != "pick" or e.entry_id not in known:
+            continue
+        if e.source == "citizen" and (e.conversation_id, e.entry_id) in rejected:
+            continue
+        if " ".join(words(fold(e.text))) in known[e.entry_id]:
+            continue
+        key = suggestion_key(e.entry_id, e.text)
+        if key in done:
+            continue
+        g = groups[key]
+        g["citizens" if e.source == "citizen" else "agents"].add(e.conversation_id if e.source == "citizen" else e.by)
+        g["last"] = max(g["last"], e.at)
+        texts.setdefault(key, (e.entry_id, e.text))
+    out = [Suggestion(k, texts[k][0], texts[k][1], len(g["citizens"]), tuple(sorted(g["agents"])), g["last"])
+           for k, g in groups.items()]
+    out.sort(key=lambda s: s.last_at, reverse=True)
+    out.sort(key=lambda s: s.weight, reverse=True)  # stable: strongest first, newest first among equals
+    return out
+
+
+def known_texts(entries: Iterable[Any]) -> dict[str, set[str]]:
+    return {e.id: {" ".join(words(fold(t))) for t in (e.question, *e.alternatives)} for e in entries}
+
+
+async def read_evidence(redis: Any, keys: KbKeys | None = None, limit: int = 20_000) -> list[Evidence]:
+    rows = await redis.xrevrange(keys_or_env(keys).learned, count=limit)
+    out = []
+    for _sid, fields in reversed(rows):
+        f = {as_str(k): as_str(v) for k, v in fields.items()}
+        out.append(Evidence(f.get("kind", ""), f.get("entry_id", ""), f.get("text", ""), f.get("source", ""),
+                            f.get("by", ""), f.get("conversation_id", ""), f.get("at", "")))
+    return out
+
+
+async def done_keys(redis: Any, keys: KbKeys | None = None) -> set[str]:
+    return {as_str(x) for x in await redis.smembers(keys_or_env(keys).learned_done)}
+
+
+async def mark_done(redis: Any, suggestion_keys: list[str], keys: KbKeys | None = None) -> int:
+    return int(await redis.sadd(keys_or_env(keys).learned_done, *suggestion_keys)) if suggestion_keys else 0

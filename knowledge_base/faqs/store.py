@@ -1,0 +1,364 @@
+"""The FAQ store in Redis: the runtime source of truth for FAQ entries.
+
+One hash per entry, a set of all ids and a set of served ids, an integer corpus version bumped by
+every change, an audit stream (global + per entry) and a pub/sub ping so live indexes reload.
+Every write runs under WATCH on the entries it touches and on the version key, so two editors
+racing on one entry cannot both win (the loser gets StaleVersion with the current entry).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from redis.exceptions import WatchError
+
+from common.redistext import as_str
+from knowledge_base.faqs.keys import KbKeys
+from knowledge_base.faqs.validation import (
+    ARABIC_TEXT,
+    EDITABLE_FIELDS,
+    ENGLISH_TEXT,
+    LIST_FIELDS,
+    check_english_pair,
+    check_id,
+    clean_fields,
+)
+
+AUDIT_MAXLEN = 100_000
+
+
+class StoreError(Exception):
+    """Base of the store's domain errors (mapped to HTTP statuses by the editor API)."""
+
+
+class NotFound(StoreError):
+    pass
+
+
+class DuplicateId(StoreError):
+    pass
+
+
+class StaleVersion(StoreError):
+    def __init__(self, current: StoredEntry) -> None:
+        super().__init__(f"entry {current.id} is at rev {current.rev}")
+        self.current = current
+
+
+def now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def precise_iso() -> str:
+    """now_iso with microseconds: the language dates are compared, and two edits often share a second."""
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1e6):06d}Z"
+
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    id: str
+    category: str
+    question: str
+    answer: str
+    alternatives: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    status: str = "draft"
+    updated_at: str = ""
+    created_at: str = ""
+    updated_by: str = ""
+    rev: int = 0
+    deleted: bool = False
+    question_en: str = ""
+    alternatives_en: tuple[str, ...] = ()
+    answer_en: str = ""
+    updated_at_en: str = ""  # when the English texts last changed
+    updated_at_ar: str = ""  # when the Arabic texts last changed (updated_at also moves on status, tags...)
+
+    @property
+    def served(self) -> bool:
+        return self.status == "published" and not self.deleted
+
+    @property
+    def translation(self) -> str:
+        """'missing' (no English version), 'stale' (the Arabic text changed after the English) or 'current'."""
+        if not (self.question_en and self.answer_en):
+            return "missing"
+        return "stale" if self.updated_at_en < self.updated_at_ar else "current"
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        for name in LIST_FIELDS:
+            out[name] = list(out[name])
+        out["translation"] = self.translation
+        return out
+
+    def to_hash(self) -> dict[str, str]:
+        out = {k: (json.dumps(list(v), ensure_ascii=False) if k in LIST_FIELDS else str(v))
+               for k, v in asdict(self).items()}
+        out["deleted"] = "1" if self.deleted else "0"
+        return out
+
+    @classmethod
+    def from_hash(cls, raw: dict[Any, Any]) -> StoredEntry:
+        h = {as_str(k): as_str(v) for k, v in raw.items()}
+        lists = {name: tuple(json.loads(h.get(name) or "[]")) for name in LIST_FIELDS}
+        return cls(
+            id=h["id"], category=h.get("category", ""), question=h.get("question", ""),
+            answer=h.get("answer", ""), status=h.get("status", "draft"), updated_at=h.get("updated_at", ""),
+            created_at=h.get("created_at", ""), updated_by=h.get("updated_by", ""),
+            rev=int(h.get("rev", "0")), deleted=h.get("deleted") == "1", question_en=h.get("question_en", ""),
+            answer_en=h.get("answer_en", ""), updated_at_en=h.get("updated_at_en", ""),
+            updated_at_ar=h.get("updated_at_ar", h.get("updated_at", "")), **lists,
+        )
+
+    def to_faq_entry(self) -> Any:
+        from knowledge_base.engine.corpus import FaqEntry  # imported late: the engine is heavier than the store
+
+        return FaqEntry(
+            id=self.id, category=self.category, question=self.question, alternatives=self.alternatives,
+            answer=self.answer, links=self.links, tags=self.tags, status=self.status,
+            updated_at=self.updated_at, question_en=self.question_en, alternatives_en=self.alternatives_en,
+            answer_en=self.answer_en, updated_at_en=self.updated_at_en,
+        )
+
+
+def from_faq_entry(entry: Any) -> dict[str, Any]:
+    """The editable fields (plus id) of a corpus FaqEntry, as the store's create/upsert take them."""
+    data = {name: getattr(entry, name) for name in EDITABLE_FIELDS}
+    data["id"] = entry.id
+    data["updated_at"] = entry.updated_at
+    data["updated_at_en"] = entry.updated_at_en
+    for name in LIST_FIELDS:
+        data[name] = list(data[name] or ())
+    return data
+
+
+@dataclass(frozen=True)
+class Change:
+    action: str
+    before: StoredEntry | None
+    after: StoredEntry
+
+
+def stamped(before: StoredEntry, after: StoredEntry) -> StoredEntry:
+    """``after`` with its language dates moved for the texts that changed (the translation state needs them)."""
+    changes: dict[str, str] = {}
+    now = precise_iso()
+    if any(getattr(before, f) != getattr(after, f) for f in ARABIC_TEXT):
+        changes["updated_at_ar"] = now
+    if any(getattr(before, f) != getattr(after, f) for f in ENGLISH_TEXT):
+        changes["updated_at_en"] = now if after.question_en else ""
+    return replace(after, **changes)
+
+
+def diff(before: StoredEntry | None, after: StoredEntry) -> list[str]:
+    fields = (*EDITABLE_FIELDS, "deleted")
+    if before is None:
+        return list(EDITABLE_FIELDS)
+    return [f for f in fields if getattr(before, f) != getattr(after, f)]
+
+
+Builder = Callable[[dict[str, StoredEntry | None]], list[Change]]
+
+
+class FaqStore:
+    """Async store over ``redis.asyncio`` (decode_responses on or off)."""
+
+    def __init__(self, redis: Any, keys: KbKeys | None = None) -> None:
+        self.redis = redis
+        self.keys = keys or KbKeys()
+
+    # ---- reads -------------------------------------------------------------------------------
+    async def version(self) -> int:
+        return int(as_str(await self.redis.get(self.keys.version) or 0))
+
+    async def get(self, entry_id: str) -> StoredEntry | None:
+        raw = await self.redis.hgetall(self.keys.entry(entry_id))
+        return StoredEntry.from_hash(raw) if raw else None
+
+    async def all(self) -> list[StoredEntry]:
+        ids = sorted(as_str(i) for i in await self.redis.smembers(self.keys.ids))
+        pipe = self.redis.pipeline(transaction=False)
+        for entry_id in ids:
+            pipe.hgetall(self.keys.entry(entry_id))
+        rows = await pipe.execute() if ids else []
+        return [StoredEntry.from_hash(r) for r in rows if r]
+
+    async def count(self) -> int:
+        return int(await self.redis.scard(self.keys.ids))
+
+    async def history(self, entry_id: str, limit: int = 200) -> list[dict[str, Any]]:
+        rows = await self.redis.xrevrange(self.keys.entry_audit(entry_id), count=limit)
+        out = []
+        for stream_id, fields in rows:
+            rec = {as_str(k): as_str(v) for k, v in fields.items()}
+            for name in ("fields", "before", "after"):
+                rec[name] = json.loads(rec.get(name) or "null")
+            rec["version"] = int(rec.get("version", 0))
+            rec["stream_id"] = as_str(stream_id)
+            out.append(rec)
+        return out
+
+    # ---- writes ------------------------------------------------------------------------------
+    async def create(self, data: dict[str, Any], actor: str) -> StoredEntry:
+        fields = clean_fields(data, partial=False)
+        entry_id = check_id(data["id"]) if data.get("id") else f"faq-{secrets.token_hex(4)}"
+
+        def build(cur: dict[str, StoredEntry | None]) -> list[Change]:
+            if cur[entry_id] is not None:
+                raise DuplicateId(entry_id)
+            now = now_iso()
+            entry = StoredEntry(id=entry_id, created_at=now, updated_at=now, updated_by=actor, rev=1,
+                                updated_at_ar=precise_iso(), **fields)
+            if entry.question_en:
+                entry = replace(entry, updated_at_en=entry.updated_at_ar)
+            return [Change("create", None, entry)]
+
+        return (await self._transact([entry_id], build, actor))[0].after
+
+    async def update(self, entry_id: str, data: dict[str, Any], expected_rev: int, actor: str) -> StoredEntry:
+        fields = clean_fields(data, partial=True)
+
+        def edit(entry: StoredEntry) -> StoredEntry:
+            after = replace(entry, **fields)
+            check_english_pair(after.question_en, after.answer_en)
+            return after
+
+        return await self._modify(entry_id, "update", edit, actor, expected_rev)
+
+    async def set_status(self, entry_id: str, status: str, actor: str, expected_rev: int | None = None) -> StoredEntry:
+        clean_fields({"status": status}, partial=True)
+        action = "publish" if status == "published" else "unpublish"
+        return await self._modify(entry_id, action, lambda e: replace(e, status=status), actor, expected_rev)
+
+    async def delete(self, entry_id: str, actor: str, expected_rev: int | None = None) -> StoredEntry:
+        return await self._modify(entry_id, "delete", lambda e: replace(e, deleted=True), actor, expected_rev)
+
+    async def restore(self, entry_id: str, actor: str, expected_rev: int | None = None) -> StoredEntry:
+        return await self._modify(entry_id, "restore", lambda e: replace(e, deleted=False), actor, expected_rev)
+
+    async def upsert_many(self, rows: list[dict[str, Any]], actor: str, action: str = "import") -> list[Change]:
+        """Create or overwrite entries by id in ONE transaction and one version bump (import, seed).
+
+        Rows must already be validated (see importexport.plan_import). Unchanged rows are skipped.
+        """
+        by_id = {row["id"]: clean_fields(row, partial=False) for row in rows}
+        dates = {row["id"]: row.get("updated_at") for row in rows}
+        dates_en = {row["id"]: row.get("updated_at_en") for row in rows}
+
+        def build(cur: dict[str, StoredEntry | None]) -> list[Change]:
+            changes, now = [], now_iso()
+            for entry_id, fields in by_id.items():
+                before = cur[entry_id]
+                if before is None:  # a new entry keeps the date its file gives (seed, round-trips)
+                    stamp = str(dates.get(entry_id) or now)
+                    stamp_en = str(dates_en.get(entry_id) or stamp) if fields.get("question_en") else ""
+                    after = StoredEntry(
+                        id=entry_id, created_at=stamp, updated_at=stamp, updated_by=actor, rev=1,
+                        updated_at_ar=stamp, updated_at_en=stamp_en, **fields,
+                    )
+                else:
+                    after = replace(before, deleted=False, **fields)
+                    if not diff(before, after):
+                        continue
+                    after = stamped(before, replace(after, rev=before.rev + 1, updated_at=now, updated_by=actor))
+                changes.append(Change(action, before, after))
+            return changes
+
+        return await self._transact(list(by_id), build, actor) if by_id else []
+
+    async def seed_if_empty(self, entries: Iterable[Any], actor: str = "system:seed") -> int:
+        """Seed from corpus FaqEntry objects when the store has no entries; return how many were written.
+
+        A short lock stops two processes starting together from seeding twice.
+        """
+        if await self.count() > 0:
+            return 0
+        if not await self.redis.set(self.keys.seed_lock, "1", nx=True, ex=60):
+            return 0
+        try:
+            if await self.count() > 0:
+                return 0
+            return len(await self.upsert_many([from_faq_entry(e) for e in entries], actor, action="seed"))
+        finally:
+            await self.redis.delete(self.keys.seed_lock)
+
+    async def _modify(
+        self, entry_id: str, action: str, edit: Callable[[StoredEntry], StoredEntry], actor: str,
+        expected_rev: int | None,
+    ) -> StoredEntry:
+        def build(cur: dict[str, StoredEntry | None]) -> list[Change]:
+            before = cur[entry_id]
+            if before is None:
+                raise NotFound(entry_id)
+            if expected_rev is not None and expected_rev != before.rev:
+                raise StaleVersion(before)
+            after = edit(before)
+            if not diff(before, after):
+                return []
+            now = now_iso()
+            after = stamped(before, replace(after, rev=before.rev + 1, updated_at=now, updated_by=actor))
+            return [Change(action, before, after)]
+
+        changes = await self._transact([entry_id], build, actor)
+        if changes:
+            return changes[0].after
+        current = await self.get(entry_id)
+        assert current is not None
+        return current
+
+    async def _transact(self, ids: list[str], build: Builder, actor: str) -> list[Change]:
+        keys = self.keys
+        async with self.redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(keys.version, *(keys.entry(i) for i in ids))
+                    cur: dict[str, StoredEntry | None] = {}
+                    for entry_id in ids:
+                        raw = await pipe.hgetall(keys.entry(entry_id))
+                        cur[entry_id] = StoredEntry.from_hash(raw) if raw else None
+                    changes = build(cur)
+                    if not changes:
+                        await pipe.unwatch()
+                        return []
+                    version = int(as_str(await pipe.get(keys.version) or 0)) + 1
+                    pipe.multi()
+                    self._queue_writes(pipe, changes, version, actor)
+                    await pipe.execute()
+                    return changes
+                except WatchError:
+                    continue
+
+    def _queue_writes(self, pipe: Any, changes: list[Change], version: int, actor: str) -> None:
+        keys, at = self.keys, now_iso()
+        for ch in changes:
+            entry = ch.after
+            pipe.hset(keys.entry(entry.id), mapping=entry.to_hash())
+            pipe.sadd(keys.ids, entry.id)
+            (pipe.sadd if entry.served else pipe.srem)(keys.published, entry.id)
+            fields = diff(ch.before, entry)
+            record = {
+                "entry_id": entry.id, "action": ch.action, "actor": actor, "at": at, "version": str(version),
+                "rev": str(entry.rev), "fields": json.dumps(fields),
+                "before": json.dumps(_pick(ch.before, fields), ensure_ascii=False),
+                "after": json.dumps(_pick(entry, fields), ensure_ascii=False),
+            }
+            pipe.xadd(keys.audit, record, maxlen=AUDIT_MAXLEN, approximate=True)
+            pipe.xadd(keys.entry_audit(entry.id), record)
+        pipe.set(keys.version, version)
+        pipe.publish(keys.changed_channel, version)
+
+
+def _pick(entry: StoredEntry | None, fields: list[str]) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    data = entry.to_json()
+    return {f: data[f] for f in fields}

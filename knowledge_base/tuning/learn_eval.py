@@ -1,0 +1,88 @@
+"""Measure the learning loop: `python -m knowledge_base.tuning.learn_eval [--only traffic health] [--seed 0]`.
+
+For each labelled set (tests/data/sets.yaml) the in-scope questions are split at random into two
+disjoint streams. Stream A is replayed through the bot as simulated citizens would live it: on "هل
+تقصد" with the right entry among the options the citizen picks it; when the bot hands off, answers
+wrongly (👎 then a person) or offers only wrong options, an agent answers with the right entry. Those
+picks become suggestions exactly as in production (learning.suggestions), an editor accepts every one,
+and the index is rebuilt (its self-calibration included). Stream B, never replayed, is then scored
+before and after, together with the set's out-of-scope questions (learning must not make the bot
+answer more of them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from knowledge_base.engine.corpus import load_corpus
+from knowledge_base.faqs.learning import Evidence, known_texts, suggestions
+from knowledge_base.tuning.evaluate import metrics, read_jsonl, score_queries
+from knowledge_base.tuning.transfer import load_sets
+
+
+def replay(kb: Any, stream: list[dict[str, Any]]) -> list[Evidence]:
+    """What simulated citizens and agents confirm while stream A is served."""
+    out = []
+    for n, row in enumerate(stream):
+        res = kb.search(row["q"])
+        ids = [c.id for c in res.options]
+        if res.decision == "answer" and ids[:1] == [row["id"]]:
+            continue  # answered right: nothing new to learn
+        source = "citizen" if res.decision == "clarify" and row["id"] in ids else "agent"
+        out.append(Evidence("pick", row["id"], row["q"], source, f"sim-{n}" if source == "citizen" else "agent-sim",
+                            f"sim-{n}", f"{n:08d}"))
+    return out
+
+
+def accept_all(entries: list[Any], found: list[Any]) -> list[Any]:
+    extra: dict[str, list[str]] = {}
+    for s in found:
+        extra.setdefault(s.entry_id, []).append(s.text)
+    return [dataclasses.replace(e, alternatives=(*e.alternatives, *extra.get(e.id, []))) for e in entries]
+
+
+def _figures(m: dict[str, Any]) -> dict[str, float]:
+    n = max(m["in_scope"], 1)
+    return {"answered_right": round(m["decisions"]["answer"] / n - m["wrong_answer_rate"], 4),
+            "handed_off": round(m["decisions"]["handoff"] / n, 4), "self_service": m["self_service"],
+            "wrong": m["wrong_answer_rate"], "ood_answered": m["ood_answered_rate"], "in_scope": m["in_scope"]}
+
+
+def run_set(es: Any, build: Any, seed: int) -> dict[str, Any]:
+    entries = load_corpus(es.corpus)
+    rows = read_jsonl(es.queries)
+    random.Random(seed).shuffle(rows)
+    a, b = rows[: len(rows) // 2], rows[len(rows) // 2:]
+    ood = read_jsonl(es.ood)
+    kb = build(entries)
+    before = metrics(score_queries(kb, b, ood), kb.thresholds)
+    found = suggestions(replay(kb, a), known_texts(entries), set())
+    kb2 = build(accept_all(entries, found))
+    after = metrics(score_queries(kb2, b, ood), kb2.thresholds)
+    return {"stream_a": len(a), "stream_b": len(b), "suggestions_accepted": len(found),
+            "before": _figures(before), "after": _figures(after)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m knowledge_base.tuning.learn_eval")
+    p.add_argument("--sets", default="tests/data/sets.yaml")
+    p.add_argument("--only", nargs="*", default=["traffic", "health"])
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args(argv)
+    from knowledge_base.engine.encoders import encoder_from_env
+    from knowledge_base.engine.search import KnowledgeBase
+
+    enc = encoder_from_env()
+    out = {es.name: run_set(es, lambda entries: KnowledgeBase.build(entries, encoder=enc), a.seed)
+           for es in load_sets(Path(a.sets)) if es.name in a.only}
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
