@@ -17,8 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from knowledge_base.engine import yamltext
 from knowledge_base.engine.normalize import DATA_DIR, Normalizer, fold, words
 
 MIN_PREFIX = 5  # a Latin word of this length or more also matches as a word beginning
@@ -27,7 +27,7 @@ MEMO_MAX = 50_000  # texts whose masks are remembered (entry questions across li
 
 class ActionLexicon:
     def __init__(self, path: Path = DATA_DIR / "actions.yaml") -> None:
-        classes = yaml.safe_load(path.read_text(encoding="utf-8"))["classes"]
+        classes = yamltext.load(path.read_text(encoding="utf-8"))["classes"]
         self.names = list(classes)
         bit = {n: 1 << i for i, n in enumerate(self.names)}
         # One regular expression per class: Arabic cores anywhere inside a word (a core has no space,

@@ -11,8 +11,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from knowledge_base.engine import yamltext
 from knowledge_base.engine.normalize import fold, words
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "chitchat.yaml"
@@ -21,7 +20,7 @@ MAX_WORDS = 8  # "السلام عليكم ورحمة الله وبركاته ك�
 
 @lru_cache(maxsize=1)
 def _lists() -> dict[str, tuple[str, ...]]:
-    raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    raw = yamltext.load(DATA.read_text(encoding="utf-8"))
     return {k: tuple(fold(str(w)) for w in v) for k, v in raw.items()}
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from knowledge_base.engine import yamltext
 from knowledge_base.engine.errors import CorpusError, DuplicateIdError
 
 STATUSES = ("draft", "published")
@@ -123,7 +124,7 @@ def _load_jsonl(path: Path) -> list[FaqEntry]:
 def _load_yaml(path: Path) -> list[FaqEntry]:
     text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text)
+        data = yamltext.load(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from knowledge_base.engine import yamltext
 
 CODE_VERSION = "1"
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
@@ -62,7 +62,7 @@ class Normalizer:
         raw = {name: (data_dir / name).read_bytes() for name in DATA_FILES}
         digest = hashlib.sha256(b"".join(raw[n] for n in DATA_FILES)).hexdigest()[:12]
         self.version = f"{CODE_VERSION}-{digest}"
-        data = {n: yaml.safe_load(raw[n]) for n in DATA_FILES}
+        data = {n: yamltext.load(raw[n]) for n in DATA_FILES}
         # dialect.yaml: the service vocabulary; dialect_general.yaml: everyday Gulf and English words
         # for situations (lost, broke, postponed, ...), general language data written apart from any
         # evaluation set. The first file wins on a shared key.

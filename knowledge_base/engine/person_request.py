@@ -13,8 +13,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from knowledge_base.engine import yamltext
 from knowledge_base.engine.normalize import words
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "person_request.yaml"
@@ -27,7 +26,7 @@ MAX_NO_BOT_WORDS = 12
 
 @lru_cache(maxsize=1)
 def _lists() -> dict[str, frozenset[str]]:
-    raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    raw = yamltext.load(DATA.read_text(encoding="utf-8"))
     return {k: frozenset(str(w).lower() for w in v) for k, v in raw.items()}
 
 
@@ -99,7 +98,8 @@ def _someone_available(ws: list[str]) -> bool:
 
 
 def _no_bot(ws: list[str]) -> bool:
-    return len(ws) <= MAX_NO_BOT_WORDS and any(_is(w, "not") for w in ws) and any(_is(w, "machine") for w in ws)
+    return len(ws) <= MAX_NO_BOT_WORDS and any(_is(w, "not", "not_noun") for w in ws) and \
+        any(_is(w, "machine") for w in ws)
 
 
 def _only_person(ws: list[str]) -> bool:

@@ -10,8 +10,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from knowledge_base.engine import yamltext
 from knowledge_base.engine.normalize import fold, is_arabic, words
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -25,7 +24,7 @@ _ARABIZI_DIGIT = re.compile(r"[a-z][2356789]|[2356789][a-z]")
 
 @cache
 def _gulf() -> tuple[frozenset[str], tuple[str, ...]]:
-    data = yaml.safe_load((DATA / "dialect_general.yaml").read_text(encoding="utf-8"))
+    data = yamltext.load((DATA / "dialect_general.yaml").read_text(encoding="utf-8"))
     single = {fold(w) for w in data.get("words", {}) if is_arabic(w) and " " not in w.strip()}
     phrases = tuple(fold(p) for p in data.get("phrases", {}) if is_arabic(p))
     return frozenset(single | {fold(w) for w in _GULF_EXTRA}), phrases
@@ -33,7 +32,7 @@ def _gulf() -> tuple[frozenset[str], tuple[str, ...]]:
 
 @cache
 def _arabizi_words() -> frozenset[str]:
-    data = yaml.safe_load((DATA / "arabizi.yaml").read_text(encoding="utf-8"))
+    data = yamltext.load((DATA / "arabizi.yaml").read_text(encoding="utf-8"))
     return frozenset(str(w).lower() for w in data.get("words", {}))
 
 

@@ -85,6 +85,29 @@ def plain_dense(kb: Any, scored: list[Scored]) -> dict[str, float]:
     return {"top1": round(t1 / n, 4), "top3": round(t3 / n, 4), "mrr10": round(rr / n, 4)} if n else {}
 
 
+def _decision_params(th: Thresholds) -> dict[str, Any]:
+    """The thresholds a held-out corpus was decided with (they move from fit to fit)."""
+    return {"answer_threshold": (th.answer_gate or {}).get("threshold"),
+            "scope_threshold": (th.scope_gate or {}).get("threshold")}
+
+
+# Answer-gate thresholds swept for the error-budget curve (docs/knowledge-base.md).
+CURVE = (0.99, 0.98, 0.97, 0.965, 0.96, 0.955, 0.95, 0.94, 0.93, 0.92, 0.9, 0.88, 0.85, 0.8)
+
+
+def answer_curve(study: Study, name: str, th: Thresholds) -> list[dict[str, float]]:
+    """The set decided with its held-out fit at each answer threshold of CURVE: what spending more of
+    the error budget (wrong answers, out-of-scope answered) would buy in direct answers."""
+    out = []
+    for t in CURVE:
+        m = study.decide(name, dataclasses.replace(th, answer_gate={**(th.answer_gate or {}), "threshold": t,
+                                                                  "sizes": [], "size_thresholds": []}))
+        answered = m["decisions"]["answer"] / max(m["in_scope"], 1)
+        out.append({"threshold": t, "right": round(answered - m["wrong_answer_rate"], 4),
+                    "wrong": m["wrong_answer_rate"], "ood_answered": m["ood_answered_rate"]})
+    return out
+
+
 def run(sets_file: Path, only: list[str] | None, compare: list[Path], cache: str, write: bool,
         start: Thresholds) -> dict[str, Any]:
     study = open_study(sets_file, only, cache)
@@ -95,7 +118,9 @@ def run(sets_file: Path, only: list[str] | None, compare: list[Path], cache: str
     held_out = {}
     for n in fit_names:
         others = [o for o in fit_names if _corpus_of(study, o) != _corpus_of(study, n)]
-        held_out[n] = study.decide(n, study.fit(others, start, b))
+        th = study.fit(others, start, b)
+        held_out[n] = {**study.decide(n, th), "fitted_without_it": _decision_params(th),
+                       "answer_curve": answer_curve(study, n, th)}
     out: dict[str, Any] = {"budgets": b.__dict__, "thresholds": final.to_dict(),
                            "fit_sets_each_decided_without_its_corpus": held_out,
                            "held_back": {n: study.decide(n, final) for n in back}}

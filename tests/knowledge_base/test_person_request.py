@@ -29,6 +29,8 @@ REQUESTS = [
     "is there an agent around I could talk to",
     "فيه موظف موجود ولا لا؟ ابي اكلمه",
     "insan",
+    "no bot, a human please",
+    "no, I want to talk to a person",
 ]
 NOT_REQUESTS = [
     "كيف أضيف موظف جديد في منشأتي؟",

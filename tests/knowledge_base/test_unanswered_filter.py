@@ -13,7 +13,7 @@ from knowledge_base.tuning.cluster_eval import DEFAULT_DATA, NO_FAQ, evaluate, l
 
 
 @pytest.mark.parametrize("text", ["السلام عليكم", "شكرا جزيلا", "كيف حالك؟", "هههههه", "👍", "انت غبي يا بوت",
-                                  "are you married", "thank you so much", "ok"])
+                                  "are you married", "thank you so much", "ok", "yes", "no"])
 def test_small_talk(text: str) -> None:
     assert is_chitchat(text)
 
