@@ -4,6 +4,8 @@
 // labels (/api/dashboard/labels); data is rendered with textContent only.
 import * as charts from "/static/dashboard/charts.js";
 import * as fmt from "/static/dashboard/format.js";
+import { Api } from "/static/js/api.js";
+import { translator } from "/static/js/i18n.js";
 import { el as safeEl } from "/static/js/safe.js";
 
 const TOKEN_KEY = "faq-dashboard-session";
@@ -11,13 +13,8 @@ const KPI_CARDS = ["conversations", "self_service_rate", "handoff_rate", "handof
   "wait_p50_s", "wait_p90_s", "handle_p50_s", "csat_agent", "csat_bot", "thumbs_up_rate", "not_found_rate",
   "unanswered_count", "callbacks_created", "callback_sla_rate"];
 const $ = (sel) => document.querySelector(sel);
-let S = {};
 let L = {};
-const t = (key, vars = {}) => {
-  let v = typeof S[key] === "string" ? S[key] : key;
-  for (const [name, x] of Object.entries(vars)) v = v.replaceAll(`{${name}}`, String(x));
-  return v;
-};
+let t = (key) => key; // replaced by the strings.json translator in start()
 const label = (group, key) => (key == null || key === "" || key === "unknown" ? L.unknown : (L[group] || {})[key] || key);
 
 // The shared builder (text as text nodes, never HTML); `text` is this page's shorthand for a first child.
@@ -26,13 +23,15 @@ const el = (tag, { text, ...attrs } = {}, ...children) => safeEl(tag, attrs, tex
 class Dashboard {
   constructor() {
     this.session = JSON.parse(sessionStorage.getItem(TOKEN_KEY) || "null");
+    this.api = new Api(this.session?.token || null);
     this.options = { branch: new Set(), service: new Set(), language: new Set(), agent: new Set() };
     this.callbacks = [];
     this.clockSkew = 0;
   }
 
   async call(path) {
-    const res = await fetch(path, { headers: { Authorization: `Bearer ${this.session?.token || ""}` } });
+    // Raw response: the export is a file (blob), not JSON.
+    const res = await fetch(path, { headers: this.api.headers() });
     if (res.status === 401) this.showLogin();
     return res;
   }
@@ -40,20 +39,21 @@ class Dashboard {
   showLogin() {
     sessionStorage.removeItem(TOKEN_KEY);
     this.session = null;
+    this.api.token = null;
     $("#app-view").hidden = true;
     $("#login-view").hidden = false;
   }
 
   async login(ev) {
     ev.preventDefault();
-    const res = await fetch("/api/login", { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ username: $("#login-user").value, password: $("#login-pass").value }) });
-    const data = res.ok ? await res.json() : null;
+    const res = await this.api.send("POST", "/api/login", { username: $("#login-user").value, password: $("#login-pass").value });
+    const data = res.ok ? res.data : null;
     if (!data || !["supervisor", "agent"].includes(data.role)) {
       $("#login-error").textContent = t(data ? "forbidden" : "login_failed");
       return;
     }
     this.session = { token: data.token, role: data.role, name: data.display_name };
+    this.api.token = data.token;
     sessionStorage.setItem(TOKEN_KEY, JSON.stringify(this.session));
     $("#login-error").textContent = "";
     await this.enter();
@@ -230,12 +230,14 @@ class Dashboard {
   }
 
   async start() {
-    [S, L] = await Promise.all([fetch("/static/dashboard/strings.json").then((r) => r.json()),
+    const [strings, labels] = await Promise.all([fetch("/static/dashboard/strings.json").then((r) => r.json()),
       fetch("/api/dashboard/labels").then((r) => r.json())]);
+    t = translator(strings);
+    L = labels;
     for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
     $("#login-form").addEventListener("submit", (ev) => this.login(ev));
     $("#logout").addEventListener("click", async () => {
-      await fetch("/api/logout", { method: "POST", headers: { Authorization: `Bearer ${this.session?.token}` } });
+      await this.api.send("POST", "/api/logout");
       this.showLogin();
     });
     $("#filters").addEventListener("submit", (ev) => { ev.preventDefault(); this.load(); });
