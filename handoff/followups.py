@@ -15,13 +15,13 @@ import json
 import logging
 import re
 import time
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 import redis.asyncio as aioredis
 
+from common.clock import iso_at
 from common.pii import to_ascii_digits
 from handoff.errors import HandoffError
 from handoff.keys import Keys
@@ -233,10 +233,6 @@ def view(task: dict[str, Any], username: str, now: float) -> dict[str, Any]:
     return out
 
 
-def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 async def create_followup(gw: Any, cid: str, trigger: Trigger) -> bool:
     """The conversation's follow-up task (once) and its ``followup.created`` event. True if new."""
     made = await gw.followups.create(cid, trigger)
@@ -244,5 +240,5 @@ async def create_followup(gw: Any, cid: str, trigger: Trigger) -> bool:
         return False
     log.info("follow-up task created", extra={"task_id": made["task_id"], "trigger": trigger})
     await gw.analytics.emit("followup.created", cid, task_id=made["task_id"], trigger=trigger,
-                            due_at=iso(made["due_at"]), has_number=False)
+                            due_at=iso_at(made["due_at"], "seconds"), has_number=False)
     return True

@@ -12,9 +12,10 @@ import time
 
 from aiohttp import web
 
+from common.clock import now_iso
 from handoff.appkeys import GATEWAY_KEY
 from handoff.auth import authenticate, require_role
-from handoff.followups import FollowupError, iso, reasons, view
+from handoff.followups import FollowupError, reasons, view
 from handoff.http_api import _json_body
 from handoff.http_errors import error_response
 
@@ -77,5 +78,5 @@ async def record_call(request: web.Request) -> web.Response:
     await gw.analytics.emit("followup.call_recorded", task["conversation_id"], task_id=task_id, result=result,
                             reason=reason, agent=account.username)
     out = view(task, account.username, time.time())
-    out["recorded_at"] = iso(time.time())
+    out["recorded_at"] = now_iso("seconds")
     return web.json_response(out)

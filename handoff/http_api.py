@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 from redis.exceptions import RedisError
 
+from common.clock import iso_at
 from handoff import flow
 from handoff.appkeys import GATEWAY_KEY
 from handoff.auth import authenticate, bearer_token, require_role
@@ -47,7 +47,7 @@ async def login(request: web.Request) -> web.Response:
     except AuthError as exc:
         return error_response(401, "invalid_credentials", exc.message)
     account = session.account
-    expires = datetime.fromtimestamp(session.expires_at, UTC).isoformat().replace("+00:00", "Z")
+    expires = iso_at(session.expires_at)
     return web.json_response({"token": session.token, "expires_at": expires, "role": account.role,
                               "display_name": account.display_name, "username": account.username})
 
@@ -65,7 +65,7 @@ async def logout(request: web.Request) -> web.Response:
 @routes.get("/api/me")
 async def me(request: web.Request) -> web.Response:
     account = await authenticate(request)
-    expires = datetime.fromtimestamp(account.expires_at, UTC).isoformat().replace("+00:00", "Z")
+    expires = iso_at(account.expires_at)
     return web.json_response({"username": account.username, "role": account.role,
                               "display_name": account.display_name, "expires_at": expires})
 
