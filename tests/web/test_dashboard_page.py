@@ -6,6 +6,7 @@ Screenshots at 1280 px and 360 px go to tests/artifacts/ (gitignored)."""
 from __future__ import annotations
 
 import io
+import json
 import re
 import subprocess
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from tests.web.pages import AGENT_PASSWORD, api
 
 pytestmark = pytest.mark.browser
 DEMO_AGENT = "noura"  # an agent of analytics/demo_profile.yaml: the demo history has her conversations
+DASH_EDITOR = "dash-editor"  # a role the dashboard does not serve
 JEDDAH = "جدة - الروضة"
 
 
@@ -44,7 +46,7 @@ def dash_gateway(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
     with running_gateway("http://127.0.0.1:9", redis_url, tmp, ANALYTICS_DEMO="true", ENABLE_EDITOR="false",
                          **env) as gw:
         add_users(procs.base_env(REDIS_URL=gw.redis_url, REDIS_PREFIX=gw.prefix),
-                  [(DEMO_AGENT, "agent", "نورة")])
+                  [(DEMO_AGENT, "agent", "نورة"), (DASH_EDITOR, "editor", "سارة")])
         yield gw
 
 
@@ -83,6 +85,34 @@ def _open(context, gw: WebGateway, username: str, errors: list[str]):
     page.get_by_role("button", name="دخول").click()
     expect(page.locator("#status")).to_have_text("تم تحديث المؤشرات")
     return page
+
+
+def test_sign_in_is_refused_kept_over_a_reload_and_ended_by_logout(context, dash_gateway: WebGateway) -> None:
+    """The sign-in the dashboard shares with the editor (js/staff.js): a wrong password and a role the
+    dashboard does not serve are refused without keeping anything; a session survives a reload; logout ends it."""
+    page = context.new_page()
+    page.goto(f"{dash_gateway.url}/dashboard")
+    strings = json.loads((procs.ROOT / "handoff/static/dashboard/strings.json").read_text(encoding="utf-8"))
+    for username, password, message in ((dash_gateway.supervisor, "not-the-password", "login_failed"),
+                                        (DASH_EDITOR, AGENT_PASSWORD, "forbidden")):
+        page.get_by_label("اسم المستخدم").fill(username)
+        page.get_by_label("كلمة المرور").fill(password)
+        page.get_by_role("button", name="دخول").click()
+        expect(page.locator("#login-error")).to_have_text(strings[message])
+        expect(page.locator("#app-view")).to_be_hidden()
+        assert page.evaluate("sessionStorage.length") == 0
+    page.get_by_label("اسم المستخدم").fill(dash_gateway.supervisor)
+    page.get_by_label("كلمة المرور").fill(AGENT_PASSWORD)
+    page.get_by_role("button", name="دخول").click()
+    expect(page.locator("#status")).to_have_text("تم تحديث المؤشرات")
+    expect(page.locator("#login-error")).to_have_text("")
+    page.reload()
+    expect(page.locator("#status")).to_have_text("تم تحديث المؤشرات")
+    expect(page.locator("#login-view")).to_be_hidden()
+    page.locator("#logout").click()
+    expect(page.locator("#login-view")).to_be_visible()
+    assert page.evaluate("sessionStorage.length") == 0
+    page.close()
 
 
 def _kpi(page, key: str) -> str:

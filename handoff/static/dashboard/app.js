@@ -4,9 +4,9 @@
 // labels (/api/dashboard/labels); data is rendered with textContent only.
 import * as charts from "/static/dashboard/charts.js";
 import * as fmt from "/static/dashboard/format.js";
-import { Api } from "/static/js/api.js";
 import { translator } from "/static/js/i18n.js";
 import { el as safeEl } from "/static/js/safe.js";
+import { StaffSession } from "/static/js/staff.js";
 
 const TOKEN_KEY = "faq-dashboard-session";
 const KPI_CARDS = ["conversations", "self_service_rate", "handoff_rate", "handoff_answer_rate", "abandonment_rate",
@@ -22,8 +22,8 @@ const el = (tag, { text, ...attrs } = {}, ...children) => safeEl(tag, attrs, tex
 
 class Dashboard {
   constructor() {
-    this.session = JSON.parse(sessionStorage.getItem(TOKEN_KEY) || "null");
-    this.api = new Api(this.session?.token || null);
+    this.staff = new StaffSession(TOKEN_KEY);
+    this.api = this.staff.api;
     this.options = { branch: new Set(), service: new Set(), language: new Set(), agent: new Set() };
     this.callbacks = [];
     this.clockSkew = 0;
@@ -36,25 +36,25 @@ class Dashboard {
     return res;
   }
 
+  get session() {
+    return this.staff.user; // {token, role, name} or null
+  }
+
   showLogin() {
-    sessionStorage.removeItem(TOKEN_KEY);
-    this.session = null;
-    this.api.token = null;
+    this.staff.forget();
     $("#app-view").hidden = true;
     $("#login-view").hidden = false;
   }
 
   async login(ev) {
     ev.preventDefault();
-    const res = await this.api.send("POST", "/api/login", { username: $("#login-user").value, password: $("#login-pass").value });
+    const res = await this.staff.login($("#login-user").value, $("#login-pass").value);
     const data = res.ok ? res.data : null;
     if (!data || !["supervisor", "agent"].includes(data.role)) {
       $("#login-error").textContent = t(data ? "forbidden" : "login_failed");
       return;
     }
-    this.session = { token: data.token, role: data.role, name: data.display_name };
-    this.api.token = data.token;
-    sessionStorage.setItem(TOKEN_KEY, JSON.stringify(this.session));
+    this.staff.keep(data);
     $("#login-error").textContent = "";
     await this.enter();
   }

@@ -1,6 +1,6 @@
 // FAQ editor page: login, list + filters, edit form (validation, 409, near-duplicates), history with diffs.
 // Everything user-supplied is rendered as text nodes; strings come from strings.json beside this file.
-import { Api } from "../js/api.js";
+import { StaffSession } from "../js/staff.js";
 import { historyItem, localTime, setTimeZone } from "./history.js";
 import { setupTools } from "./tools.js";
 import { $, el, loadStrings, t } from "./ui.js";
@@ -15,8 +15,8 @@ const lines = (text) => text.split("\n").map((s) => s.trim()).filter(Boolean);
 
 class EditorApp {
   constructor() {
-    this.session = JSON.parse(sessionStorage.getItem(TOKEN_KEY) || "null"); // {token, role, name}
-    this.api = new Api(this.session && this.session.token, { onUnauthorized: () => this.showLogin() });
+    this.staff = new StaffSession(TOKEN_KEY, { onUnauthorized: () => this.showLogin() });
+    this.api = this.staff.api;
     this.current = null; // the entry in the form (null: a new one)
     this.tab = "list";
     this.fromUnanswered = [];
@@ -26,28 +26,28 @@ class EditorApp {
     $("#flash").textContent = text;
   }
 
+  get session() {
+    return this.staff.user; // {token, role, name} or null
+  }
+
   get canWrite() {
     return Boolean(this.session && WRITE_ROLES.has(this.session.role));
   }
 
   showLogin() {
-    sessionStorage.removeItem(TOKEN_KEY);
-    this.session = null;
-    this.api.token = null;
+    this.staff.forget();
     $("#app-view").hidden = true;
     $("#login-view").hidden = false;
   }
 
   async login(ev) {
     ev.preventDefault();
-    const res = await this.api.send("POST", "/api/login", { username: $("#login-user").value, password: $("#login-pass").value });
+    const res = await this.staff.login($("#login-user").value, $("#login-pass").value);
     if (!res.ok) {
       $("#login-error").textContent = t("login_failed");
       return;
     }
-    this.session = { token: res.data.token, role: res.data.role, name: res.data.display_name };
-    this.api.token = this.session.token;
-    sessionStorage.setItem(TOKEN_KEY, JSON.stringify(this.session));
+    this.staff.keep(res.data);
     $("#login-error").textContent = "";
     await this.enter();
   }
