@@ -99,7 +99,19 @@ def _someone_available(ws: list[str]) -> bool:
 
 def _no_bot(ws: list[str]) -> bool:
     return len(ws) <= MAX_NO_BOT_WORDS and any(_is(w, "not", "not_noun") for w in ws) and \
-        any(_is(w, "machine") for w in ws)
+        any(_is(w, "machine") for w in ws) and not any(_is(w, "thanks") for w in ws)
+
+
+def _want_call(ws: list[str]) -> bool:
+    """"ابغى اتصال من الموظف", "I want a callback": wanting, then (fillers and) a word for a call."""
+    for i, w in enumerate(ws):
+        if _is(w, "want") and not _negated(ws, i):
+            for n in ws[i + 1: i + 1 + WANT_WINDOW]:
+                if _is(n, "call_noun"):
+                    return True
+                if not _is(n, "filler", "me"):
+                    break
+    return False
 
 
 def _only_person(ws: list[str]) -> bool:
@@ -111,10 +123,10 @@ def _give_me_a_call(ws: list[str]) -> bool:
     """"give me a call", "drop us a ring", "عطوني اتصال": only "me"/filler words in between."""
     for i, w in enumerate(ws):
         if _is(w, "give"):
-            for n in ws[i + 1: i + 4]:
+            for n in ws[i + 1: i + 6]:
                 if _is(n, "call_noun"):
                     return True
-                if not (_is(n, "filler", "me") or n == "us"):
+                if not (_is(n, "filler", "me", "call") or n == "us"):  # "give me a phone call"
                     break
     return False
 
@@ -135,8 +147,9 @@ def _someone_to_talk_to(ws: list[str]) -> bool:
     return False
 
 
-SHAPES = (_talk_to_person, _give_me_a_call, _someone_to_talk_to, _want_person, _person_contacts_me, _connect_me,
-          _call_me, _someone_available, _no_bot, _only_person)
+CALL_ME = (_call_me, _person_contacts_me)   # a call verb aimed at the citizen: asks even beside a phone number
+SHAPES = (_talk_to_person, _give_me_a_call, _want_call, _someone_to_talk_to, _want_person, _connect_me,
+          _someone_available, _no_bot, _only_person, *CALL_ME)
 
 
 def asks_for_person(text: str) -> bool:
@@ -144,7 +157,9 @@ def asks_for_person(text: str) -> bool:
         return False  # button payloads say what they mean
     ws = [w.lower() for w in words(text)]
     if any(_is(w, "question") for w in ws):
-        return False  # how / where / which number: a question about contacting, for the FAQ
+        return False  # how / where / when: a question about contacting, for the FAQ
+    if any(_is(w, "number") for w in ws):
+        return any(shape(ws) for shape in CALL_ME)  # "call me back, my number is ..." asks; "the call centre number" does not
     if any(_is(w, "machine") for w in ws) and any(_is(w, "either") for w in ws):
         return False  # "a person or a bot?" asks what the bot is
     return any(shape(ws) for shape in SHAPES)

@@ -32,12 +32,16 @@ def test_requests_for_a_person_hand_off(rasa_stack) -> None:  # type: ignore[no-
 BLIND = Path(__file__).resolve().parents[1] / "data" / "blind" / "human"
 
 
-@pytest.mark.parametrize(("name", "min_recall"), [("dev.jsonl", 0.97), ("holdout.jsonl", 0.95)])
+@pytest.mark.parametrize(("name", "min_recall"), [("dev.jsonl", 0.97), ("holdout.jsonl", 0.95), ("holdout2.jsonl", 0.97), ("holdout3.jsonl", 0.97)])
 def test_blind_requests_and_look_alikes(rasa_stack, name: str, min_recall: float) -> None:  # type: ignore[no-untyped-def]
     """Written blind (tests/data/blind/human): 70 requests of every kind (availability, with a topic,
     angry, call-back, refusing the bot, one word) and 40 look-alikes per file. dev tuned the rule check
     (1.0 recall, 0 false); holdout was scored blind once: 0.957 (67 of 70), 1 false handoff in 40. Rules for
-    the kinds it missed were then added (checked on dev only): re-scored 1.0, 1 false (no longer blind)."""
+    the kinds it missed were then added (checked on dev only): re-scored 1.0, 1 false (no longer blind).
+    holdout2 (another writer) scored blind once: 0.914 (64 of 70), 2 false in 40; rules for its kinds (call-backs
+    beside a phone number, "give me a phone call", Arabizi spellings, "اونلاين", thanks and "لم" negations) were
+    added, checked on dev and holdout: re-scored 1.0, 0 false (no longer blind). holdout3 (a third writer) was then
+    scored blind once: 0.971 (68 of 70), 2 false in 40."""
     rows = [json.loads(line) for line in (BLIND / name).read_text(encoding="utf-8").splitlines() if line.strip()]
     missed, false = [], []
     for r in rows:

@@ -31,6 +31,14 @@ REQUESTS = [
     "insan",
     "no bot, a human please",
     "no, I want to talk to a person",
+    # stop 22: call-backs that give a number or say "phone call", Arabizi spellings of موظف, "اونلاين"
+    "please call me back on my number, it is in my account",
+    "could an employee give me a quick phone call",
+    "ودي اتصال من موظف بخصوص طلبي",
+    "mwaddaf law sama7t",
+    "fi mwadaf mawjood?",
+    "3ndkom 7ad yetesel feeni?",
+    "هل فيه موظفين اونلاين",
 ]
 NOT_REQUESTS = [
     "كيف أضيف موظف جديد في منشأتي؟",
@@ -49,6 +57,9 @@ NOT_REQUESTS = [
     "the employee wants to talk about his salary",
     "employees I talk to every day are kind",
     "",
+    "شكرا جزيلا ما قصرت يا روبوت",
+    "اتصلت على الرقم ولم يرد احد، هل الرقم صحيح؟",
+    "what is the number I should call",
 ]
 
 
