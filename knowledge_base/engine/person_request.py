@@ -159,7 +159,8 @@ def asks_for_person(text: str) -> bool:
     if any(_is(w, "question") for w in ws):
         return False  # how / where / when: a question about contacting, for the FAQ
     if any(_is(w, "number") for w in ws):
-        return any(shape(ws) for shape in CALL_ME)  # "call me back, my number is ..." asks; "the call centre number" does not
+        # "call me back, my number is ..." asks; "the call centre number" does not
+        return any(shape(ws) for shape in CALL_ME)
     if any(_is(w, "machine") for w in ws) and any(_is(w, "either") for w in ws):
         return False  # "a person or a bot?" asks what the bot is
     return any(shape(ws) for shape in SHAPES)
