@@ -6,8 +6,8 @@ entry" from "high because one channel loves it". The gate looks at how the best 
 
 - `agree`: how many channels (dense, word BM25, char-gram BM25) rank it first on their own. Fewer than
   `MIN_AGREE` (a majority) never answers: when the channels disagree the choice is a coin flip.
-- a logistic model over FEATURES (`gate_input`), fitted by `calibrate` on labelled in-scope and
-  out-of-scope queries: P(the best entry is right and the question is in scope).
+- a model over FEATURES (`gate_input`): logistic, or boosted depth-2 trees (boosted.py), fitted on
+  labelled in-scope and out-of-scope queries: P(the best entry is right and the question is in scope).
 - a probability threshold set on out-of-fold predictions (models fitted without the query's gold
   entry), so the wrong answers it allows are those expected on unseen questions. Margins grow as a
   corpus shrinks (an off-topic question meets fewer near neighbours), so the threshold also depends on
@@ -16,10 +16,12 @@ entry" from "high because one channel loves it". The gate looks at how the best 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
+
+from knowledge_base.engine.boosted import Trees
 
 FEATURES = ("top", "margin", "margin3", "dense_lead", "unknown", "missing", "tokens")
 # Also available to a model: the best entry's own channel scores, and the score, dense score and lead
@@ -97,6 +99,7 @@ class AnswerGate:
     # out-of-fold shares on the dev corpus at `threshold`: in-scope answered right, in-scope answered
     # wrong, out-of-scope answered (what the fit expects on unseen questions)
     estimate: tuple[float, ...] = ()
+    trees: Trees | None = None       # boosted trees replace the logistic model (mean..bias unused)
 
     def probability(self, x: np.ndarray) -> float:
         """P(right) for a full ALL_FEATURES vector (or one already cut to this model's features)."""
@@ -104,6 +107,8 @@ class AnswerGate:
             x = x[[ALL_FEATURES.index(f) for f in self.features]]
         if self.lower:
             x = np.clip(x, self.lower, self.upper)
+        if self.trees is not None:
+            return self.trees.probability(x)
         z = self.bias + float(np.dot(self.weights, (x - np.asarray(self.mean)) / np.asarray(self.scale)))
         return float(1.0 / (1.0 + np.exp(-z)))
 
@@ -122,7 +127,9 @@ class AnswerGate:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-native (lists), so thresholds compare equal after a manifest round trip."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "trees"}
+        out = {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
+        return {**out, "trees": self.trees.to_dict()} if self.trees is not None else out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None) -> AnswerGate | None:
@@ -130,9 +137,10 @@ class AnswerGate:
         if not d or not d.get("features") or not set(d["features"]) <= set(ALL_FEATURES):
             return None
         tup = {k: tuple(d.get(k, ())) for k in ("lower", "upper", "sizes", "size_thresholds", "estimate")}
+        trees = Trees.from_dict(d["trees"]) if d.get("trees") else None
         return cls(tuple(d["mean"]), tuple(d["scale"]), tuple(d["weights"]), float(d["bias"]),
                    float(d["threshold"]), min_agree=int(d.get("min_agree", MIN_AGREE)),
-                   features=tuple(d["features"]), **tup)
+                   features=tuple(d["features"]), trees=trees, **tup)
 
     @property
     def profiled(self) -> bool:

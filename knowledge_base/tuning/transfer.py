@@ -1,8 +1,9 @@
 """Decision models that hold on a corpus they were not fitted on (`python -m knowledge_base transfer`).
 
 Each labelled set (tests/data/sets.yaml: a corpus, its in-scope questions, its out-of-scope ones) is
-built into its own index with its own build-time profile (selfcal.py). Two logistic models read the
-best candidate's features (gate.ALL_FEATURES, the corpus-scale `z*` ones included):
+built into its own index with its own build-time profile (selfcal.py). Two models read the
+best candidate's features (gate.ALL_FEATURES, the corpus-scale `z*` ones included) — boosted depth-2
+trees for the first, logistic for the second:
 - the answer gate, P(the best entry is right and the question in scope): answer directly above its
   threshold (channel agreement still required);
 - the scope gate, P(the question is in scope): below its threshold the citizen is told plainly that
@@ -22,12 +23,18 @@ from typing import Any
 import numpy as np
 import yaml
 
+from knowledge_base.engine.boosted import Trees
 from knowledge_base.engine.gate import ALL_FEATURES, MIN_AGREE, AnswerGate, gate_input
 from knowledge_base.engine.thresholds import Thresholds
+from knowledge_base.tuning.boost_fit import fit_trees
 from knowledge_base.tuning.evaluate import Scored, expand, read_jsonl, score_queries
 from knowledge_base.tuning.gate_fit import _predict, fit_logistic
 
 ANSWER_FEATURES = ("top", "margin", "margin3", "dense_lead", "unknown", "missing", "tokens", "ztop", "zmargin")
+# Targets whose model is boosted trees (boost_fit.py) rather than logistic: leave-one-corpus-out over six
+# corpora the trees answered more of every one at the same budgets (docs/knowledge-base.md, stop 23);
+# over four, inner fits saw only two corpora and the trees did not transfer.
+BOOSTED = ("good",)
 SCOPE_FEATURES = ("top", "dense_top", "lex_top", "grams_top", "unknown", "missing", "tokens", "ztop", "zdense")
 
 
@@ -92,10 +99,16 @@ def _cols(names: tuple[str, ...]) -> list[int]:
     return [ALL_FEATURES.index(n) for n in names]
 
 
-def _model(sets: list[Labelled], names: tuple[str, ...], target: str) -> tuple[np.ndarray, ...]:
+def _model(sets: list[Labelled], names: tuple[str, ...], target: str) -> tuple[np.ndarray, ...] | Trees:
     X = np.concatenate([s.X[:, _cols(names)] for s in sets])
     y = np.concatenate([getattr(s, target) for s in sets]).astype(np.float64)
-    return fit_logistic(X, y)
+    return fit_trees(X, y, names) if target in BOOSTED else fit_logistic(X, y)
+
+
+def _probabilities(model: tuple[np.ndarray, ...] | Trees, X: np.ndarray) -> np.ndarray:
+    if isinstance(model, Trees):
+        return np.asarray(1.0 / (1.0 + np.exp(-model.log_odds(X))))
+    return _predict(model, X)
 
 
 def held_out_probabilities(sets: list[Labelled], names: tuple[str, ...], target: str) -> list[np.ndarray]:
@@ -105,7 +118,7 @@ def held_out_probabilities(sets: list[Labelled], names: tuple[str, ...], target:
     for s in sets:
         # With a single corpus there is no other to fit on: in-sample (only in nested reports).
         others = [o for o in sets if o.name != s.name and o.profile != s.profile] or sets
-        out.append(_predict(_model(others, names, target), s.X[:, _cols(names)]))
+        out.append(_probabilities(_model(others, names, target), s.X[:, _cols(names)]))
     return out
 
 
@@ -153,11 +166,14 @@ def scope_threshold(sets: list[Labelled], ps: list[np.ndarray], answered: list[n
 
 
 def _gate(sets: list[Labelled], names: tuple[str, ...], target: str, threshold: float, min_agree: int) -> AnswerGate:
-    mean, scale, beta = _model(sets, names, target)
+    model = _model(sets, names, target)
     X = np.concatenate([s.X[:, _cols(names)] for s in sets])
+    lo, hi = tuple(map(float, X.min(0))), tuple(map(float, X.max(0)))
+    if isinstance(model, Trees):
+        return AnswerGate((), (), (), 0.0, threshold, lo, hi, min_agree=min_agree, features=names, trees=model)
+    mean, scale, beta = model
     return AnswerGate(tuple(map(float, mean)), tuple(map(float, scale)), tuple(map(float, beta[1:])), float(beta[0]),
-                      threshold, tuple(map(float, X.min(0))), tuple(map(float, X.max(0))), min_agree=min_agree,
-                      features=names)
+                      threshold, lo, hi, min_agree=min_agree, features=names)
 
 
 def fit(sets: list[Labelled], weights: Thresholds, b: Budgets, encoder: str) -> Thresholds:

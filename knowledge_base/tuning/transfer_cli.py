@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,13 @@ def plain_dense(kb: Any, scored: list[Scored]) -> dict[str, float]:
     return {"top1": round(t1 / n, 4), "top3": round(t3 / n, 4), "mrr10": round(rr / n, 4)} if n else {}
 
 
+def dump_thresholds(d: dict[str, Any]) -> str:
+    """Indented JSON with every list of numbers on one line (the answer gate's trees hold thousands)."""
+    text = json.dumps(d, ensure_ascii=False, indent=2)
+    return re.sub(r"\[\s*(-?[0-9][-0-9.eE+,\s]*?)\s*\]", lambda m: "[" + re.sub(r",\s+", ", ", m.group(1)) + "]",
+                  text) + "\n"
+
+
 def _decision_params(th: Thresholds) -> dict[str, Any]:
     """The thresholds a held-out corpus was decided with (they move from fit to fit)."""
     return {"answer_threshold": (th.answer_gate or {}).get("threshold"),
@@ -128,5 +136,5 @@ def run(sets_file: Path, only: list[str] | None, compare: list[Path], cache: str
     out["compare"] = {str(f): {n: study.decide(n, Thresholds.from_dict(json.loads(f.read_text(encoding="utf-8"))))
                                for n in study.scored} for f in compare}
     if write:
-        DEFAULT_PATH.write_text(json.dumps(final.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        DEFAULT_PATH.write_text(dump_thresholds(final.to_dict()), encoding="utf-8")
     return out
