@@ -207,9 +207,9 @@ def cmd_calibrate(a: argparse.Namespace) -> int:
     th = calibrate(scored, _budget(a), label=label, smaller=_smaller(a, kb, scored))
     store_thresholds(Path(a.index), th)
     if a.write_defaults:
-        from knowledge_base.engine.thresholds import DEFAULT_PATH
+        from knowledge_base.engine.thresholds import write_defaults
 
-        DEFAULT_PATH.write_text(json.dumps(th.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        write_defaults(th)
     print(json.dumps({"thresholds": th.to_dict(), "metrics_on_calibration_set": metrics(scored, th)},
                      ensure_ascii=False, indent=2))
     return 0

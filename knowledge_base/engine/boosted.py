@@ -48,8 +48,11 @@ class Trees:
             node = np.where(inner, np.where(go_left, left[node], right[node]), node)
         return np.asarray(self.baseline + self._a("value")[node].sum(axis=1), np.float64)
 
+    def probabilities(self, X: np.ndarray) -> np.ndarray:
+        return np.asarray(1.0 / (1.0 + np.exp(-self.log_odds(X))), np.float64)
+
     def probability(self, x: np.ndarray) -> float:
-        return float(1.0 / (1.0 + np.exp(-self.log_odds(x)[0])))
+        return float(self.probabilities(x)[0])
 
     def to_dict(self) -> dict[str, Any]:
         return {"baseline": self.baseline, **{k: list(getattr(self, k)) for k in _NODES}}

@@ -18,6 +18,7 @@ the gate existed.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, fields
 from functools import cached_property
 from pathlib import Path
@@ -109,6 +110,15 @@ class Thresholds:
     def from_dict(cls, d: dict[str, Any]) -> Thresholds:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in d.items() if k in names})
+
+
+def write_defaults(th: Thresholds, path: Path = DEFAULT_PATH) -> None:
+    """The committed thresholds file: indented JSON with every list of numbers on one line (an answer
+    gate's trees hold thousands of node values)."""
+    text = json.dumps(th.to_dict(), ensure_ascii=False, indent=2)
+    text = re.sub(r"\[\s*(-?[0-9][-0-9.eE+,\s]*?)\s*\]", lambda m: "[" + re.sub(r",\s+", ", ", m.group(1)) + "]",
+                  text)
+    path.write_text(text + "\n", encoding="utf-8")
 
 
 def default_thresholds() -> Thresholds:

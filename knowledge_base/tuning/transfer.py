@@ -107,7 +107,7 @@ def _model(sets: list[Labelled], names: tuple[str, ...], target: str) -> tuple[n
 
 def _probabilities(model: tuple[np.ndarray, ...] | Trees, X: np.ndarray) -> np.ndarray:
     if isinstance(model, Trees):
-        return np.asarray(1.0 / (1.0 + np.exp(-model.log_odds(X))))
+        return model.probabilities(X)
     return _predict(model, X)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ import numpy as np
 
 from knowledge_base.engine.corpus import load_corpus
 from knowledge_base.engine.selfcal import corpus_profile
-from knowledge_base.engine.thresholds import DEFAULT_PATH, Thresholds
+from knowledge_base.engine.thresholds import Thresholds, write_defaults
 from knowledge_base.tuning.evaluate import Scored, metrics
 from knowledge_base.tuning.rank_fit import fit_rank_weights
 from knowledge_base.tuning.transfer import Budgets, EvalSet, Labelled, fit, label, load_sets, score_set
@@ -86,13 +85,6 @@ def plain_dense(kb: Any, scored: list[Scored]) -> dict[str, float]:
     return {"top1": round(t1 / n, 4), "top3": round(t3 / n, 4), "mrr10": round(rr / n, 4)} if n else {}
 
 
-def dump_thresholds(d: dict[str, Any]) -> str:
-    """Indented JSON with every list of numbers on one line (the answer gate's trees hold thousands)."""
-    text = json.dumps(d, ensure_ascii=False, indent=2)
-    return re.sub(r"\[\s*(-?[0-9][-0-9.eE+,\s]*?)\s*\]", lambda m: "[" + re.sub(r",\s+", ", ", m.group(1)) + "]",
-                  text) + "\n"
-
-
 def _decision_params(th: Thresholds) -> dict[str, Any]:
     """The thresholds a held-out corpus was decided with (they move from fit to fit)."""
     return {"answer_threshold": (th.answer_gate or {}).get("threshold"),
@@ -136,5 +128,5 @@ def run(sets_file: Path, only: list[str] | None, compare: list[Path], cache: str
     out["compare"] = {str(f): {n: study.decide(n, Thresholds.from_dict(json.loads(f.read_text(encoding="utf-8"))))
                                for n in study.scored} for f in compare}
     if write:
-        DEFAULT_PATH.write_text(dump_thresholds(final.to_dict()), encoding="utf-8")
+        write_defaults(final)
     return out
