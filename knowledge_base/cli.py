@@ -51,6 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--cache", default=os.environ.get("KB_CACHE", DEFAULT_CACHE))
     t.add_argument("--write-defaults", action="store_true",
                    help="save the fit as knowledge_base/default_thresholds.json")
+    t.add_argument("--towers", default="var/towers", help="query towers fitted without each corpus "
+                   "(`python -m knowledge_base tower`)")
+    tw = sub.add_parser("tower", help="fit the query tower on the fit sets (and one per corpus left out)")
+    tw.add_argument("--sets", default="tests/data/sets.yaml")
+    tw.add_argument("--out", default=None, help="patch file (default var/towers/all.npz)")
+    tw.add_argument("--crossfit", default="var/towers", help="folder for the towers fitted without each "
+                    "corpus ('' skips them)")
+    tw.add_argument("--cache", default=os.environ.get("KB_CACHE", DEFAULT_CACHE))
     return p
 
 
@@ -219,12 +227,23 @@ def cmd_transfer(a: argparse.Namespace) -> int:
     from knowledge_base.tuning.transfer_cli import run
 
     start = default_thresholds().weights_only()
-    out = run(Path(a.sets), a.only, [Path(p) for p in a.compare], a.cache, a.write_defaults, start)
+    out = run(Path(a.sets), a.only, [Path(p) for p in a.compare], a.cache, a.write_defaults, start,
+              Path(a.towers) if a.towers else None)
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
 
 
-COMMANDS = {"transfer": cmd_transfer, "build": cmd_build, "search": cmd_search, "batch": cmd_batch, "eval": cmd_eval,
+def cmd_tower(a: argparse.Namespace) -> int:
+    from knowledge_base.tuning.tower_cli import default_out, run
+
+    out = run(Path(a.sets), Path(a.out) if a.out else default_out(), Path(a.crossfit) if a.crossfit else None,
+              a.cache)
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0
+
+
+COMMANDS = {"transfer": cmd_transfer, "tower": cmd_tower,
+            "build": cmd_build, "search": cmd_search, "batch": cmd_batch, "eval": cmd_eval,
             "calibrate": cmd_calibrate, "cv": cmd_cv}
 
 

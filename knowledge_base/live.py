@@ -21,6 +21,7 @@ from typing import Any
 import redis
 
 from common.redistext import as_str
+from knowledge_base.engine.embcache import passage_model
 from knowledge_base.faqs.embcache_redis import LayeredCache, RedisEmbeddingCache, vectors_of_index, vectors_of_index_dir
 from knowledge_base.faqs.keys import KbKeys
 from knowledge_base.faqs.store import StoredEntry
@@ -127,7 +128,7 @@ class LiveKnowledgeBase:
             except (KnowledgeBaseError, OSError, ValueError) as exc:
                 # Still usable: its vectors (content-addressed) and thresholds; the store rebuilds the rest.
                 log.warning("index on disk not loaded (%s); building from the FAQ store", exc)
-                self.cache.memory = vectors_of_index_dir(index_dir, self.encoder.name)
+                self.cache.memory = vectors_of_index_dir(index_dir, passage_model(self.encoder))
                 manifest = read_manifest(Path(index_dir)) or {}
                 if manifest.get("thresholds") and self.thresholds is None:
                     self.thresholds = Thresholds.from_dict(manifest["thresholds"])

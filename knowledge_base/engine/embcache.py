@@ -73,13 +73,19 @@ class SqliteEmbeddingCache:
         self._db.close()
 
 
+def passage_model(encoder: Encoder) -> str:
+    """The cache key's model part: a query tower leaves passage vectors unchanged, so they are shared."""
+    return str(getattr(encoder, "passage_name", encoder.name))
+
+
 def encode_passages_cached(
     encoder: Encoder, texts: list[str], cache: EmbeddingCache | None, batch: int = 64
 ) -> tuple[np.ndarray, int]:
     """Encode passages, reusing cached vectors; returns (vectors, number actually encoded)."""
     encoder.load()
+    model = passage_model(encoder)
     keys = [text_key(t) for t in texts]
-    have = cache.get_many(encoder.name, sorted(set(keys))) if cache is not None else {}
+    have = cache.get_many(model, sorted(set(keys))) if cache is not None else {}
     missing = list(dict.fromkeys(k for k in keys if k not in have))
     by_key = dict(zip(keys, texts, strict=True))
     new: dict[str, np.ndarray] = {}
@@ -88,7 +94,7 @@ def encode_passages_cached(
         vecs = encoder.encode_passages([by_key[k] for k in chunk])
         new.update(zip(chunk, vecs, strict=True))
         if cache is not None:
-            cache.put_many(encoder.name, dict(zip(chunk, vecs, strict=True)))
+            cache.put_many(model, dict(zip(chunk, vecs, strict=True)))
     have.update(new)
     out = np.stack([have[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, encoder.dim), np.float32)
     return out, len(new)

