@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import struct
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -150,10 +149,3 @@ def layer_tensors(mf: ModelFile, layer: int) -> dict[str, tuple[str, tuple[int, 
         out[f"l{layer}.{nm}.w"] = (f"layers.{layer}.{nm}.weight", (mf.H,))
         out[f"l{layer}.{nm}.b"] = (f"layers.{layer}.{nm}.bias", (mf.H,))
     return out
-
-
-def torch_model(mf: ModelFile) -> Any:
-    """A torch nn.Module with the file's weights (imported lazily: torch is a tuning dependency)."""
-    from knowledge_base.tuning.e5bert import Bert
-
-    return Bert(mf)
