@@ -19,7 +19,7 @@ from handoff import feedback, flow
 from handoff import protocol as p
 from handoff.appkeys import GATEWAY_KEY
 from handoff.conn import Outbox, RateLimiter, check_origin, client_ip, parse_limited, pump
-from handoff.conversations import AppendResult, stored_entry
+from handoff.conversations import AppendResult, TooManyPending, stored_entry
 from handoff.errors import ConversationError, HandoffError, ProtocolError
 from handoff.frames import CITIZEN_FRAMES, MAX_TEXT_CHARS, Routes, envelope, error_frame, route
 from handoff.gateway import Gateway
@@ -45,6 +45,7 @@ class CitizenSession:
         self.limiter = RateLimiter(gw.settings.citizen_rate_per_s, gw.settings.citizen_rate_burst)
         self.outbox = Outbox(ws, self.on_event)
         self._listener = self.outbox.listener("conv")
+        self._retrying_pending = False
 
     # ---- outgoing -------------------------------------------------------------------------------------
 
@@ -170,6 +171,23 @@ class CitizenSession:
         except (RedisError, ConversationError) as exc:
             log.warning("retrying a pending bot turn failed: %s", type(exc).__name__)
 
+    def _retry_stale_pending(self) -> None:
+        """Inputs whose bot turn died with Redis (a fail-over mid-turn) stay on the pending list and would
+        refuse this conversation for good while its socket stays open (a resume retries them, and none
+        comes): retry them as a resume would. recover_pending does nothing while a turn of this
+        conversation runs here, and waits until the oldest input's turn would have timed out."""
+        if self._retrying_pending:
+            return
+        self._retrying_pending = True
+
+        async def retry() -> None:
+            try:
+                await self._recover()
+            finally:
+                self._retrying_pending = False
+
+        self.gw.spawn(retry())
+
     async def on_start(self, frame: p.StartFrame) -> None:
         await self.gw.new_conversations.reserve(self.ip)
         cid, token = await self.gw.conversations.create(frame.get("locale", "ar"))
@@ -215,6 +233,9 @@ class CitizenSession:
                 self.cid or "", entry, msg_id=msg_id, cond=("state", "bot,queued,with_agent"),
                 bot_input=bot_input,
             )
+        except TooManyPending:
+            self._retry_stale_pending()
+            raise
         except ConversationError as exc:
             if exc.code == "wrong_state":
                 raise ConversationError("the conversation is closed: start a new one", "closed") from None

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -89,3 +91,30 @@ async def test_feedback_over_the_budget_is_rate_limited_not_a_wrong_target(stuck
             await citizen.wait_for(type="ack", msg_id=f"m{i}")
         await citizen.send(type="feedback", msg_id="f1", seq=res.seq, value="down")
         assert (await citizen.wait_for(type="error", msg_id="f1"))["code"] == "rate_limited"
+
+
+async def test_inputs_left_pending_by_a_dead_turn_do_not_refuse_an_open_socket_for_good(make_settings: Any) -> None:
+    """A turn that died with Redis (fail-over mid-turn) leaves its input on the pending list; with the
+    socket still open no resume retries it, so the budget would refuse this conversation forever. The
+    refusal itself starts the retry: the stale inputs are answered and the citizen's next send is acked."""
+    asked: list[str] = []
+
+    async def answer(body: dict[str, Any]) -> list[dict[str, Any]]:
+        asked.append(body["message"])
+        return [{"recipient_id": "x", "text": "تمت الإجابة"}]
+
+    async with stand_in_rasa(answer) as rasa_url:
+        settings = make_settings(rasa_url=rasa_url, rasa_timeout_s=1.0, greeting_payload="")
+        async for gw in start_gateway(settings):
+            citizen, cid, _ = await gw.citizen()
+            stale = [json.dumps({"text": f"سؤال قديم {i}", "at": time.time() - 60, "msg_id": f"old{i}"},
+                                ensure_ascii=False) for i in range(MAX_PENDING_BOT_INPUTS)]
+            await gw.gateway.redis.rpush(gw.gateway.keys.pending(cid), *stale)
+            await citizen.send(type="message", msg_id="new", text="سؤال جديد")
+            assert (await citizen.wait_for(type="error", msg_id="new"))["code"] == "rate_limited"
+            for _ in range(MAX_PENDING_BOT_INPUTS):
+                await citizen.wait_for(type="bot_message", within=20)
+            assert await gw.gateway.redis.llen(gw.gateway.keys.pending(cid)) == 0
+            await citizen.send(type="message", msg_id="new", text="سؤال جديد")
+            await citizen.wait_for(type="ack", msg_id="new", within=10)
+            assert asked[:MAX_PENDING_BOT_INPUTS] == [f"سؤال قديم {i}" for i in range(MAX_PENDING_BOT_INPUTS)]
