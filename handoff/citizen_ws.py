@@ -109,6 +109,9 @@ class CitizenSession:
             if self.cid is not None and kind in {"start", "resume"}:
                 raise ProtocolError("already_started", "this socket already has a conversation", msg_id)
             await CITIZEN_ROUTES.handle(self, frame)
+        except TooManyPending as exc:  # messages, buttons and feedback share the pending budget
+            self._retry_stale_pending()
+            self.error(exc, msg_id)
         except HandoffError as exc:
             self.error(exc, msg_id)
         except RedisError as exc:
@@ -233,9 +236,6 @@ class CitizenSession:
                 self.cid or "", entry, msg_id=msg_id, cond=("state", "bot,queued,with_agent"),
                 bot_input=bot_input,
             )
-        except TooManyPending:
-            self._retry_stale_pending()
-            raise
         except ConversationError as exc:
             if exc.code == "wrong_state":
                 raise ConversationError("the conversation is closed: start a new one", "closed") from None

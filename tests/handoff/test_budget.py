@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from handoff.citizen_ws import MAX_SOCKETS_PER_CONVERSATION
+from handoff.conversations import pending_item
 from handoff.lua import MAX_PENDING_BOT_INPUTS
 from tests.handoff.helpers import ORIGIN, stand_in_rasa, start_gateway
 
@@ -107,7 +108,7 @@ async def test_inputs_left_pending_by_a_dead_turn_do_not_refuse_an_open_socket_f
         settings = make_settings(rasa_url=rasa_url, rasa_timeout_s=1.0, greeting_payload="")
         async for gw in start_gateway(settings):
             citizen, cid, _ = await gw.citizen()
-            stale = [json.dumps({"text": f"سؤال قديم {i}", "at": time.time() - 60, "msg_id": f"old{i}"},
+            stale = [json.dumps({**json.loads(pending_item(f"سؤال قديم {i}", f"old{i}")), "at": time.time() - 60},
                                 ensure_ascii=False) for i in range(MAX_PENDING_BOT_INPUTS)]
             await gw.gateway.redis.rpush(gw.gateway.keys.pending(cid), *stale)
             await citizen.send(type="message", msg_id="new", text="سؤال جديد")
