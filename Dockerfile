@@ -15,7 +15,9 @@ RUN grep -v -E '^(torch|sentence-transformers|transformers|tokenizers|safetensor
  && pip install -r requirements.prod.txt
 
 # The query kernel for the deployment CPU family: x86-64-v3 (AVX2, every server CPU since 2013); set
-# E5_MARCH=native when the image is built on the machine that runs it (AVX-512 VNNI where present).
+# E5_MARCH=native when the image is built on the machine that runs it (AVX-512 VNNI where present): only
+# faster, every AVX2 build computes the same vectors bit for bit as the one the thresholds were fitted on
+# (knowledge_base/native/README.md, "Same vectors everywhere"; the start-up log names the numerics).
 ARG E5_MARCH=x86-64-v3
 COPY knowledge_base/native ./knowledge_base/native
 COPY scripts/build_native.sh ./scripts/build_native.sh

@@ -82,7 +82,7 @@ def _fit_options(e: argparse.ArgumentParser, name: str) -> None:
 
 def cmd_build(a: argparse.Namespace) -> int:
     from knowledge_base.engine.embcache import SqliteEmbeddingCache
-    from knowledge_base.engine.encoders import encoder_from_env
+    from knowledge_base.engine.encoders import encoder_from_env, numerics_of
     from knowledge_base.engine.indexio import read_manifest
     from knowledge_base.engine.normalize import default_normalizer
     from knowledge_base.engine.search import KnowledgeBase
@@ -92,7 +92,8 @@ def cmd_build(a: argparse.Namespace) -> int:
     enc = encoder_from_env()
     m = read_manifest(Path(a.out))
     h = corpus_hash(published(entries))
-    if not a.force and not a.thresholds and m and m.get("corpus_hash") == h and m.get("model") == enc.name \
+    same_engine = m is not None and m.get("model") == enc.name and m.get("numerics", "") == numerics_of(enc)
+    if not a.force and not a.thresholds and m and m.get("corpus_hash") == h and same_engine \
             and m.get("normalizer_version") == default_normalizer().version:
         print(f"index in {a.out} is up to date ({m['entries']} entries, model {enc.name}); nothing to do")
         return 0
@@ -206,6 +207,9 @@ def cmd_cv(a: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(a: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from knowledge_base.engine.encoders import numerics_of
     from knowledge_base.engine.indexio import store_thresholds
     from knowledge_base.tuning.calibrate import calibrate
     from knowledge_base.tuning.evaluate import metrics
@@ -213,6 +217,7 @@ def cmd_calibrate(a: argparse.Namespace) -> int:
     kb, scored = _scored(a)
     label = ", ".join(Path(p).name for p in [*a.queries, *a.ood])
     th = calibrate(scored, _budget(a), label=label, smaller=_smaller(a, kb, scored))
+    th = replace(th, encoder=kb.encoder.name, numerics=numerics_of(kb.encoder))
     store_thresholds(Path(a.index), th)
     if a.write_defaults:
         from knowledge_base.engine.thresholds import write_defaults

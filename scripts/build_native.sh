@@ -15,7 +15,10 @@ mkdir -p "$(dirname "$out")"
 # -march=native picks the kernel: AVX-512 VNNI where the CPU has it, else AVX2, else the portable
 # loop (E5_MARCH builds another CPU's variant; the tests use it to check the fallbacks). -ffast-math
 # lets GCC call glibc's vectorised erff/expf in GELU and softmax (the wheel is built with it too).
-"$cc" -O3 -march="${E5_MARCH:-native}" -funroll-loops -ffast-math -fno-strict-overflow -fopenmp -fPIC -shared \
-  "$src" -o "$out.tmp" -lm
+# -mtune=generic and 256-bit vectors keep the code around the kernels the same on every AVX2 CPU, so
+# every build computes the same vectors bit for bit, and the thresholds fitted on them hold wherever
+# it runs (knowledge_base/native/README.md, "Same vectors everywhere").
+"$cc" -O3 -march="${E5_MARCH:-native}" -mtune=generic -mprefer-vector-width=256 -funroll-loops -ffast-math \
+  -fno-strict-overflow -fopenmp -fPIC -shared "$src" -o "$out.tmp" -lm
 mv "$out.tmp" "$out"
 echo "built $out"

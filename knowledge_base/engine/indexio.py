@@ -1,7 +1,7 @@
 """Index directory: manifest.json + entries.jsonl + vectors.npy + dense.faiss.
 
-The manifest records the model, dimension, normaliser version, corpus hash and the thresholds; a
-mismatch with the running encoder/normaliser is refused with the rebuild command.
+The manifest records the model, the engine's numerics fingerprint, dimension, normaliser version, corpus
+hash and the thresholds; a mismatch with the running encoder/normaliser is refused with the rebuild command.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from knowledge_base.engine.corpus import FaqEntry, entry_from_dict, write_jsonl
 from knowledge_base.engine.dense import DenseIndex
-from knowledge_base.engine.encoders import Encoder
+from knowledge_base.engine.encoders import Encoder, numerics_of
 from knowledge_base.engine.errors import IndexMismatchError
 from knowledge_base.engine.normalize import default_normalizer
 from knowledge_base.engine.thresholds import Thresholds
@@ -32,6 +32,7 @@ class IndexMeta:
     normalizer_version: str
     corpus_hash: str
     index_kind: str
+    numerics: str = ""  # the encoder's numerics_fingerprint: vectors of another engine are not mixed in
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ def save_index(kb: Any, out: Path) -> None:
     write_manifest(out, {
         "format_version": FORMAT_VERSION,
         "model": kb.meta.model,
+        "numerics": kb.meta.numerics,
         "dim": kb.meta.dim,
         "normalizer_version": kb.meta.normalizer_version,
         "corpus_hash": kb.meta.corpus_hash,
@@ -87,6 +89,10 @@ def check_manifest(m: dict[str, Any] | None, index_dir: Path, encoder: Encoder) 
     if m.get("model") != encoder.name:
         raise IndexMismatchError(f"index built with model {m.get('model')!r}, encoder is {encoder.name!r}",
                                  where)
+    running = numerics_of(encoder)
+    if m.get("numerics", "") != running:
+        raise IndexMismatchError(f"index vectors computed by engine numerics {m.get('numerics') or 'unrecorded'!r}, "
+                                 f"this engine computes {running!r}", where)
     nv = default_normalizer().version
     if m.get("normalizer_version") != nv:
         raise IndexMismatchError(
@@ -104,7 +110,7 @@ def load_index(index_dir: Path, encoder: Encoder) -> StoredIndex:
     if dense.vectors.shape[1] != m["dim"]:
         raise IndexMismatchError(f"vectors have dimension {dense.vectors.shape[1]}, manifest {m['dim']}",
                                  str(index_dir))
-    meta = IndexMeta(m["model"], m["dim"], m["normalizer_version"], m["corpus_hash"], dense.kind)
+    meta = IndexMeta(m["model"], m["dim"], m["normalizer_version"], m["corpus_hash"], dense.kind, m.get("numerics", ""))
     return StoredIndex(entries, dense, Thresholds.from_dict(m["thresholds"]), meta)
 
 

@@ -16,7 +16,7 @@ from knowledge_base.engine import actions as act
 from knowledge_base.engine.corpus import FaqEntry, check_unique, corpus_hash, published
 from knowledge_base.engine.dense import DenseIndex
 from knowledge_base.engine.embcache import EmbeddingCache, encode_passages_cached
-from knowledge_base.engine.encoders import Encoder, encoder_from_env
+from knowledge_base.engine.encoders import Encoder, encoder_from_env, numerics_of
 from knowledge_base.engine.errors import CorpusError, EmptyQueryError
 from knowledge_base.engine.gate import GateReport, gate_input
 from knowledge_base.engine.indexio import IndexMeta, check_encoder_dim, load_index, save_index
@@ -179,7 +179,7 @@ class KnowledgeBase:
     def __init__(self, entries: list[FaqEntry], dense: DenseIndex, encoder: Encoder,
                  thresholds: Thresholds, norm: Normalizer, meta: IndexMeta, remember: bool = False) -> None:
         pin_mmap_threshold()
-        thresholds.check_encoder(encoder.name)
+        thresholds.check_encoder(encoder.name, numerics_of(encoder))
         self.entries = entries
         self.encoder = encoder
         self.thresholds = thresholds
@@ -233,7 +233,8 @@ class KnowledgeBase:
         flat = [clean(t) for e in entries for t in entry_fields(e)]
         vectors, _ = encode_passages_cached(encoder, flat, cache)
         dense = DenseIndex(vectors.reshape(len(flat), encoder.dim), kind=index_kind)
-        meta = IndexMeta(encoder.name, encoder.dim, norm.version, corpus_hash(entries), dense.kind)
+        meta = IndexMeta(encoder.name, encoder.dim, norm.version, corpus_hash(entries), dense.kind,
+                         numerics_of(encoder))
         kb = cls(entries, dense, encoder, thresholds or default_thresholds(), norm, meta, remember=True)
         if kb.thresholds.needs_profile:
             kb.thresholds = replace(kb.thresholds, profile=corpus_profile(kb))

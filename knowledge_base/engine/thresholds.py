@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # gate.py needs numpy; the CLI's cheap commands import this m
 
 Decision = Literal["answer", "clarify", "handoff"]
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "default_thresholds.json"
+_WARNED: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -48,17 +49,34 @@ class Thresholds:
     # The encoder whose scores these numbers were fitted on ("" = unfitted, any encoder): another
     # encoder's cosines sit at other levels, so a mismatch is refused rather than silently miscalibrated.
     encoder: str = ""
+    # That encoder's arithmetic (encoders.numerics_fingerprint; "" = not recorded): engines that agree to
+    # cosine 0.9999 still move questions across these thresholds, so another one is reported at start.
+    numerics: str = ""
     # P(in scope) model (gate.AnswerGate with min_agree 0): below its threshold a question no entry
     # answers is said to be out of scope and a person is offered, instead of a menu of unrelated entries.
     scope_gate: dict[str, Any] | None = None
     # This corpus's own scale (selfcal.Profile.to_dict()), measured at build time, no labels needed.
     profile: dict[str, Any] | None = None
 
-    def check_encoder(self, name: str) -> None:
+    def check_encoder(self, name: str, numerics: str = "") -> None:
+        """Refuse another model; warn when the same model runs on other arithmetic than the fit's.
+
+        Not refused: the fit engine (`make native`'s x86-64-v3 build, the Docker image's) computes the
+        same bits on every AVX2 CPU; another (the wheel's, an ARM build) moves a few questions across
+        the thresholds, and a bot that starts with that is better than none (docs/knowledge-base.md).
+        """
         if self.encoder and name != self.encoder:
             from knowledge_base.engine.errors import EncoderMismatchError
 
             raise EncoderMismatchError(self.encoder, name)
+        if self.numerics and numerics and numerics != self.numerics and numerics not in _WARNED:
+            import logging
+
+            _WARNED.add(numerics)  # once per process, not at every live rebuild
+            logging.getLogger(__name__).warning(
+                "the thresholds were fitted on engine numerics %s, this engine computes %s: direct answers "
+                "may move by a few points; build the fitted engine with `E5_MARCH=x86-64-v3 make native` or "
+                "refit with `python -m knowledge_base transfer --write-defaults`", self.numerics, numerics)
 
     @cached_property
     def gate(self) -> AnswerGate | None:

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 
-from knowledge_base.engine.embcache import EmbeddingCache, text_key
+from knowledge_base.engine.embcache import EmbeddingCache, text_key, vectors_model
+from knowledge_base.engine.encoders import numerics_of
 from knowledge_base.engine.normalize import clean
 from knowledge_base.faqs.unanswered import UnansweredRecord
 
@@ -48,7 +49,7 @@ class Cluster:
 
 def embed(texts: list[str], encoder: Any, cache: EmbeddingCache | None) -> np.ndarray:
     """Query-side vectors for ``texts`` (L2-normalised), reusing cached ones."""
-    model = f"{encoder.name}:query"
+    model = vectors_model(f"{encoder.name}:query", numerics_of(encoder))
     keys = [text_key(t) for t in texts]
     have = cache.get_many(model, sorted(set(keys))) if cache is not None else {}
     missing = list(dict.fromkeys(k for k, _ in zip(keys, texts, strict=True) if k not in have))

@@ -77,11 +77,12 @@ def vectors_of_index_dir(index_dir: str, model: str) -> dict[tuple[str, str], np
     from pathlib import Path
 
     from knowledge_base.engine.corpus import entry_from_dict
+    from knowledge_base.engine.embcache import vectors_model
     from knowledge_base.engine.indexio import read_manifest
 
     root = Path(index_dir)
     manifest = read_manifest(root)
-    if manifest is None or manifest.get("model") != model:
+    if manifest is None or vectors_model(manifest.get("model", ""), manifest.get("numerics", "")) != model:
         return {}
     lines = (root / "entries.jsonl").read_text(encoding="utf-8").splitlines()
     entries = [entry_from_dict(json.loads(line), str(root), n) for n, line in enumerate(lines, 1) if line.strip()]

