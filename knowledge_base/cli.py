@@ -82,19 +82,19 @@ def _fit_options(e: argparse.ArgumentParser, name: str) -> None:
 
 def cmd_build(a: argparse.Namespace) -> int:
     from knowledge_base.engine.embcache import SqliteEmbeddingCache
-    from knowledge_base.engine.encoders import encoder_from_env, numerics_of
-    from knowledge_base.engine.indexio import read_manifest
-    from knowledge_base.engine.normalize import default_normalizer
+    from knowledge_base.engine.encoders import encoder_from_env
+    from knowledge_base.engine.errors import IndexMismatchError
+    from knowledge_base.engine.indexio import check_manifest, read_manifest
     from knowledge_base.engine.search import KnowledgeBase
 
     t0 = time.perf_counter()
     entries = load_corpus(a.corpus)
     enc = encoder_from_env()
-    m = read_manifest(Path(a.out))
-    h = corpus_hash(published(entries))
-    same_engine = m is not None and m.get("model") == enc.name and m.get("numerics", "") == numerics_of(enc)
-    if not a.force and not a.thresholds and m and m.get("corpus_hash") == h and same_engine \
-            and m.get("normalizer_version") == default_normalizer().version:
+    try:  # what loading would refuse (missing, format, model, engine numerics, normaliser) is rebuilt
+        m = check_manifest(read_manifest(Path(a.out)), Path(a.out), enc)
+    except IndexMismatchError:
+        m = {}
+    if not a.force and not a.thresholds and m and m.get("corpus_hash") == corpus_hash(published(entries)):
         print(f"index in {a.out} is up to date ({m['entries']} entries, model {enc.name}); nothing to do")
         return 0
     th = Thresholds.from_dict(json.loads(Path(a.thresholds).read_text())) if a.thresholds \

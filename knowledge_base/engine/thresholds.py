@@ -18,6 +18,7 @@ the gate existed.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import asdict, dataclass, fields
 from functools import cached_property
@@ -30,6 +31,7 @@ if TYPE_CHECKING:  # gate.py needs numpy; the CLI's cheap commands import this m
 Decision = Literal["answer", "clarify", "handoff"]
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "default_thresholds.json"
 _WARNED: set[str] = set()
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -70,10 +72,8 @@ class Thresholds:
 
             raise EncoderMismatchError(self.encoder, name)
         if self.numerics and numerics and numerics != self.numerics and numerics not in _WARNED:
-            import logging
-
             _WARNED.add(numerics)  # once per process, not at every live rebuild
-            logging.getLogger(__name__).warning(
+            log.warning(
                 "the thresholds were fitted on engine numerics %s, this engine computes %s: direct answers "
                 "may move by a few points; build the fitted engine with `E5_MARCH=x86-64-v3 make native` or "
                 "refit with `python -m knowledge_base transfer --write-defaults`", self.numerics, numerics)

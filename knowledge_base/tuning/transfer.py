@@ -176,14 +176,14 @@ def _gate(sets: list[Labelled], names: tuple[str, ...], target: str, threshold: 
                       threshold, lo, hi, min_agree=min_agree, features=names)
 
 
-def fit(sets: list[Labelled], weights: Thresholds, b: Budgets, encoder: str) -> Thresholds:
+def fit(sets: list[Labelled], weights: Thresholds, b: Budgets, encoder: str, numerics: str) -> Thresholds:
     pa = held_out_probabilities(sets, ANSWER_FEATURES, "good")
     ta = answer_threshold(sets, pa, b)
     answered = [(s.agree >= MIN_AGREE) & (p >= ta) for s, p in zip(sets, pa, strict=True)]
     ts = scope_threshold(sets, held_out_probabilities(sets, SCOPE_FEATURES, "ins"), answered, b)
     return dataclasses.replace(
         weights, answer_gate=_gate(sets, ANSWER_FEATURES, "good", ta, MIN_AGREE).to_dict(),
-        scope_gate=_gate(sets, SCOPE_FEATURES, "ins", ts, 0).to_dict(), encoder=encoder,
+        scope_gate=_gate(sets, SCOPE_FEATURES, "ins", ts, 0).to_dict(), encoder=encoder, numerics=numerics,
         fitted_on=", ".join(s.name for s in sets), profile=None)
 
 

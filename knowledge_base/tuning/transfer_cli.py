@@ -47,8 +47,7 @@ class Study:
 
     def fit(self, names: list[str], start: Thresholds, b: Budgets) -> Thresholds:
         weights = fit_rank_weights([s for n in names for s in self.scored[n]], start)
-        th = fit(self.labelled(names, weights), weights, b, self.encoder)
-        return dataclasses.replace(th, numerics=self.numerics)
+        return fit(self.labelled(names, weights), weights, b, self.encoder, self.numerics)
 
     def decide(self, name: str, th: Thresholds) -> dict[str, Any]:
         es = next(s for s in self.sets if s.name == name)
