@@ -1,4 +1,5 @@
-"""`python -m knowledge_base build|search|batch|eval|calibrate|cv` (and `import`/`export` → store_cli)."""
+"""`python -m knowledge_base build|search|batch|eval|calibrate|cv|recalibrate|local-eval|transfer|tower`
+(and `import`/`export` → store_cli)."""
 
 from __future__ import annotations
 
@@ -35,13 +36,15 @@ def _parser() -> argparse.ArgumentParser:
     bt = sub.add_parser("batch", help='JSON lines {"q": ...} on stdin → one result line per query')
     bt.add_argument("--index", required=True)
     bt.add_argument("--top", type=int, default=10)
-    for name in ("eval", "calibrate", "cv"):
+    for name in ("eval", "calibrate", "cv", "recalibrate"):
         e = sub.add_parser(name)
         e.add_argument("--index", required=True)
         e.add_argument("--queries", required=True, nargs="+", help="files or globs")
         e.add_argument("--ood", nargs="+", required=name != "eval", help="files or globs")
         e.add_argument("--misses", type=int, default=0, help="also list N misdecided queries")
-        if name != "eval":
+        if name == "recalibrate":
+            e.add_argument("--write", action="store_true", help="store the threshold in the index")
+        elif name != "eval":
             _fit_options(e, name)
     t = sub.add_parser("transfer", help="fit the decision models on several corpora; report each corpus "
                        "decided by models fitted without it, and the held-back sets")
@@ -53,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="save the fit as knowledge_base/default_thresholds.json")
     t.add_argument("--towers", default="var/towers", help="query towers fitted without each corpus "
                    "(`python -m knowledge_base tower`)")
+    le = sub.add_parser("local-eval", help="what an answer threshold set on a deployment's own labelled "
+                        "questions buys: half of each set labelled, the other half scored")
+    le.add_argument("--sets", default="tests/data/sets.yaml")
+    le.add_argument("--only", nargs="*")
+    le.add_argument("--cache", default=os.environ.get("KB_CACHE", DEFAULT_CACHE))
     tw = sub.add_parser("tower", help="fit the query tower on the fit sets (and one per corpus left out)")
     tw.add_argument("--sets", default="tests/data/sets.yaml")
     tw.add_argument("--out", default=None, help="patch file (default var/towers/all.npz)")
@@ -228,6 +236,30 @@ def cmd_calibrate(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_recalibrate(a: argparse.Namespace) -> int:
+    """The index's answer threshold set on its own labelled questions (tuning/local_threshold.py)."""
+    from knowledge_base.engine.indexio import store_thresholds
+    from knowledge_base.tuning.local_threshold import evidence, local_answer_threshold, with_threshold
+
+    kb, scored = _scored(a)
+    gate = kb.thresholds.gate
+    if gate is None:
+        raise KnowledgeBaseError(f"the index in {a.index} has no answer gate to recalibrate")
+    fit = local_answer_threshold(evidence(scored, kb.thresholds), gate.threshold_for(len(kb.entries)))
+    if a.write and fit.threshold is not None:
+        store_thresholds(Path(a.index), with_threshold(kb.thresholds, fit))
+    print(json.dumps({**fit.to_dict(), "written": bool(a.write and fit.threshold is not None)},
+                     ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_local_eval(a: argparse.Namespace) -> int:
+    from knowledge_base.tuning.local_eval import run
+
+    print(json.dumps(run(Path(a.sets), a.only, a.cache, default_thresholds()), ensure_ascii=False, indent=2))
+    return 0
+
+
 def cmd_transfer(a: argparse.Namespace) -> int:
     from knowledge_base.tuning.transfer_cli import run
 
@@ -249,7 +281,8 @@ def cmd_tower(a: argparse.Namespace) -> int:
 
 COMMANDS = {"transfer": cmd_transfer, "tower": cmd_tower,
             "build": cmd_build, "search": cmd_search, "batch": cmd_batch, "eval": cmd_eval,
-            "calibrate": cmd_calibrate, "cv": cmd_cv}
+            "calibrate": cmd_calibrate, "cv": cmd_cv, "recalibrate": cmd_recalibrate,
+            "local-eval": cmd_local_eval}
 
 
 def main(argv: list[str] | None = None) -> int:

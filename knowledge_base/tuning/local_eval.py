@@ -1,0 +1,81 @@
+"""`python -m knowledge_base local-eval`: what a deployment's own labelled questions buy (local_threshold.py).
+
+Every set is decided by models and a shipped threshold that never saw its corpus (fit sets: the transfer
+fit without that corpus; held-back sets: the committed defaults). Its questions are split in two halves
+(in scope and out of scope alike, SEEDS random splits): the first half plays the questions labelled in
+use, the second the citizens who come later. Reported on the second half only: answered right, wrong,
+out-of-scope answered, with the shipped threshold and with the one set on the first half.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from knowledge_base.engine.thresholds import Thresholds
+from knowledge_base.tuning.local_threshold import Evidence, evidence, local_answer_threshold
+from knowledge_base.tuning.transfer import Budgets
+from knowledge_base.tuning.transfer_cli import Study, _corpus_of, open_study
+
+SEEDS = 40
+
+
+def _half(ev: Evidence, keep: np.ndarray) -> Evidence:
+    return Evidence(ev.p[keep], ev.ood[keep], ev.good[keep])
+
+
+def _rates(ev: Evidence, t: float) -> tuple[float, float, float]:
+    a = ev.p >= t
+    n_in, n_ood = max(ev.n_in, 1), max(ev.n_ood, 1)
+    return (float((a & ev.good).sum() / n_in), float((a & ~ev.ood & ~ev.good).sum() / n_in),
+            float((a & ev.ood).sum() / n_ood))
+
+
+def split_halves(ev: Evidence, shipped_t: float, seeds: int = SEEDS) -> dict[str, Any]:
+    shipped, local, used = [], [], 0
+    for seed in range(seeds):
+        rng = np.random.default_rng(seed)
+        first = np.zeros(len(ev.p), bool)
+        for group in (ev.ood, ~ev.ood):
+            idx = np.flatnonzero(group)
+            first[rng.choice(idx, len(idx) // 2, replace=False)] = True
+        fit = local_answer_threshold(_half(ev, first), shipped_t)
+        later = _half(ev, ~first)
+        shipped.append(_rates(later, shipped_t))
+        local.append(_rates(later, shipped_t if fit.threshold is None else fit.threshold))
+        used += fit.threshold is not None
+    s, loc = np.array(shipped), np.array(local)
+    return {"shipped_threshold": round(shipped_t, 4), "recalibrated_in": f"{used} of {seeds} splits",
+            "shipped": _summary(s), "local": _summary(loc),
+            "local_ood_answered_p90": round(float(np.quantile(loc[:, 2], 0.9)), 4)}
+
+
+def _summary(r: np.ndarray) -> dict[str, float]:
+    return {"right": round(float(r[:, 0].mean()), 4), "wrong": round(float(r[:, 1].mean()), 4),
+            "ood_answered": round(float(r[:, 2].mean()), 4)}
+
+
+def set_evidence(study: Study, name: str, th: Thresholds) -> tuple[Evidence, float]:
+    """The set's questions on its index under `th`, and the shipped threshold for that corpus's size."""
+    es = next(s for s in study.sets if s.name == name)
+    th = dataclasses.replace(th, profile=study.profile(es, th.weights_only()))
+    gate = th.gate
+    assert gate is not None, "transfer fits always carry an answer gate"
+    return evidence(study.scored[name], th), gate.threshold_for(len(study.kbs[es.corpus.resolve()].entries))
+
+
+def run(sets_file: Path, only: list[str] | None, cache: str, defaults: Thresholds) -> dict[str, Any]:
+    study = open_study(sets_file, only, cache)
+    fit_names = [s.name for s in study.sets if s.role == "fit"]
+    out: dict[str, Any] = {}
+    for es in study.sets:
+        if es.role == "fit":
+            others = [o for o in fit_names if _corpus_of(study, o) != _corpus_of(study, es.name)]
+            th = study.fit(others, defaults.weights_only(), Budgets())
+        else:
+            th = defaults
+        out[es.name] = {"role": es.role, **split_halves(*set_evidence(study, es.name, th))}
+    return out

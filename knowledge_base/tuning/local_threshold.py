@@ -1,0 +1,116 @@
+"""An answer threshold for one deployment, set on questions its own citizens asked (`recalibrate`).
+
+The shipped threshold must hold on a corpus nobody tuned on, so it sits where the *worst* fit corpus
+just keeps its near misses out (docs/knowledge-base.md): on most corpora the same answer gate could
+answer two to four times as many questions at the same error rates, if one knew where that corpus's
+near misses fall. A deployment learns that from use: the questions citizens asked, labelled by what
+happened next (the option a citizen picked, the FAQ an agent sent after a handoff: in scope, that
+entry; an agent's "not covered by the FAQ": out of scope). From enough of them this module sets the
+corpus's own threshold — up as well as down — under the same budgets, with a margin for having seen
+only a sample: with n labelled out-of-scope questions, a new one lands above the k+1-th highest with
+probability (k+1)/(n+1), so k is the largest count whose rate stays within the budget.
+Measured by `python -m knowledge_base local-eval` (half of each set's questions as the labelled use,
+the other half scored).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from knowledge_base.engine.gate import gate_input
+
+MIN_IN_SCOPE = 100     # labelled in-scope questions needed before the shipped threshold is replaced
+MIN_OUT_OF_SCOPE = 49  # (k+1)/(n+1) <= OOD_RATE needs n >= 49 even for k = 0
+OOD_RATE = 0.02        # the transfer fit's budgets (transfer.Budgets), kept here as expected rates
+WRONG_RATE = 0.01
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The labelled questions as the index decides them: the answer gate's confidence (0 when the
+    channels disagree, which is never answered), out of scope, and the best entry right."""
+
+    p: np.ndarray
+    ood: np.ndarray
+    good: np.ndarray
+
+    @property
+    def n_in(self) -> int:
+        return int((~self.ood).sum())
+
+    @property
+    def n_ood(self) -> int:
+        return int(self.ood.sum())
+
+
+@dataclass(frozen=True)
+class LocalFit:
+    threshold: float | None   # None: keep the shipped one (`reason` says why)
+    reason: str
+    n_in: int
+    n_ood: int
+    allowed_ood: int          # labelled out-of-scope questions allowed above the threshold
+    shipped: float
+    right_at_shipped: float   # shares of the labelled in-scope questions answered right
+    right_at_local: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: round(v, 4) if isinstance(v, float) else v for k, v in dataclasses.asdict(self).items()}
+
+
+def evidence(scored: list[Any], th: Any) -> Evidence:
+    """`scored` are tuning.evaluate.Scored questions on one index; `th` carries its profile."""
+    gate = th.gate
+    if gate is None:
+        raise ValueError("these thresholds have no answer gate to recalibrate")
+    rows = []
+    for s in scored:
+        fused = s.ch.fused(th)
+        order = np.argsort(-fused, kind="stable")
+        gi = gate_input(s.ch, fused, order, th.profile)
+        p = gate.probability(gi.x) if gi.agree >= gate.min_agree else 0.0
+        rows.append((p, s.gold is None, s.gold is not None and s.ch.cand[order[0]] == s.gold))
+    arr = np.array(rows, dtype=np.float64).reshape(len(rows), 3)
+    return Evidence(arr[:, 0], arr[:, 1].astype(bool), arr[:, 2].astype(bool))
+
+
+def allowed_out_of_scope(n_ood: int, rate: float = OOD_RATE) -> int:
+    """Largest k with (k+1)/(n+1) <= rate; -1 when even k = 0 exceeds it."""
+    return int(np.floor(rate * (n_ood + 1))) - 1
+
+
+def local_answer_threshold(ev: Evidence, shipped: float) -> LocalFit:
+    k = allowed_out_of_scope(ev.n_ood)
+
+    def result(t: float | None, reason: str) -> LocalFit:
+        return LocalFit(t, reason, ev.n_in, ev.n_ood, max(k, 0), shipped, _right(ev, shipped),
+                        _right(ev, shipped if t is None else t))
+
+    if ev.n_in < MIN_IN_SCOPE or ev.n_ood < MIN_OUT_OF_SCOPE or k < 0:
+        return result(None, f"needs at least {MIN_IN_SCOPE} labelled in-scope and {MIN_OUT_OF_SCOPE} "
+                      f"out-of-scope questions (has {ev.n_in} and {ev.n_ood})")
+    # Candidate thresholds: just above each labelled question's confidence (and the shipped one).
+    for t in np.unique(np.r_[ev.p[ev.p > 0] + 1e-6, shipped]):
+        answered = ev.p >= t
+        if (answered & ev.ood).sum() <= k and (answered & ~ev.ood & ~ev.good).sum() <= WRONG_RATE * ev.n_in:
+            return result(float(t), "set on this deployment's labelled questions")
+    return result(1.0 + 1e-6, "no threshold keeps the labelled out-of-scope questions out: answer none directly")
+
+
+def _right(ev: Evidence, t: float) -> float:
+    return float(((ev.p >= t) & ev.good).sum() / max(ev.n_in, 1))
+
+
+def with_threshold(th: Any, fit: LocalFit) -> Any:
+    """`th` with the answer gate's threshold replaced (per-size thresholds dropped: this one was set on
+    this corpus) and the evidence recorded."""
+    if fit.threshold is None:
+        return th
+    gate = {**th.answer_gate, "threshold": fit.threshold, "sizes": [], "size_thresholds": [],
+            "local": fit.to_dict()}
+    return dataclasses.replace(th, answer_gate=gate)
+
