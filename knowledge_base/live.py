@@ -22,6 +22,7 @@ import redis
 
 from common.redistext import as_str
 from knowledge_base.engine.embcache import passage_model
+from knowledge_base.faqs import answer_threshold
 from knowledge_base.faqs.embcache_redis import LayeredCache, RedisEmbeddingCache, vectors_of_index, vectors_of_index_dir
 from knowledge_base.faqs.keys import KbKeys
 from knowledge_base.faqs.store import StoredEntry
@@ -51,18 +52,20 @@ class LiveStats:
 
 
 
-def read_snapshot(client: redis.Redis, keys: KbKeys) -> tuple[int, list[StoredEntry]]:
-    """(version, served entries) read so that no write landed in between (writes are MULTI/EXEC)."""
+def read_snapshot(client: redis.Redis, keys: KbKeys) -> tuple[int, list[StoredEntry], dict[str, Any] | None]:
+    """(version, served entries, the answer threshold an editor applied) read so that no write landed in
+    between (writes are MULTI/EXEC)."""
     while True:
         before = int(as_str(client.get(keys.version) or 0))
         ids = sorted(as_str(i) for i in client.smembers(keys.published))
         pipe = client.pipeline(transaction=False)
+        pipe.get(keys.answer_threshold)
         for entry_id in ids:
             pipe.hgetall(keys.entry(entry_id))
-        rows = pipe.execute() if ids else []
+        local, *rows = pipe.execute()
         if int(as_str(client.get(keys.version) or 0)) == before:
             entries = [StoredEntry.from_hash(r) for r in rows if r]
-            return before, [e for e in entries if e.served]
+            return before, [e for e in entries if e.served], answer_threshold.parse(local)
 
 
 class LiveKnowledgeBase:
@@ -156,8 +159,8 @@ class LiveKnowledgeBase:
         if version == 0 and self._kb is not None:
             return False  # nothing was ever written (another process is seeding): keep the disk index
         t0 = time.perf_counter()
-        version, entries = read_snapshot(self.redis, self.keys)
-        kb = self._build([e.to_faq_entry() for e in entries])
+        version, entries, local = read_snapshot(self.redis, self.keys)
+        kb = self._build([e.to_faq_entry() for e in entries], local)
         self._kb = kb  # the swap: one reference assignment, atomic under the GIL
         took = time.perf_counter() - t0
         self.stats.version, self.stats.entries = version, len(entries)
@@ -170,14 +173,16 @@ class LiveKnowledgeBase:
             self._changed.notify_all()
         return True
 
-    def _build(self, entries: list[Any]) -> Any:
+    def _build(self, entries: list[Any], local: dict[str, Any] | None = None) -> Any:
+        """An index of `entries`; `local`: the answer threshold an editor applied from labelled use."""
         from knowledge_base.engine.search import KnowledgeBase
 
         if self.normalizer is None:
             from knowledge_base.engine.normalize import default_normalizer
 
             self.normalizer = memoized_normalizer(default_normalizer())
-        return KnowledgeBase.build(entries, encoder=self.encoder, cache=self.cache, thresholds=self.thresholds,
+        th = self.thresholds.with_answer_threshold(local["threshold"], local) if local else self.thresholds
+        return KnowledgeBase.build(entries, encoder=self.encoder, cache=self.cache, thresholds=th,
                                    normalizer=self.normalizer)
 
     def wait_for_version(self, version: int, timeout: float) -> bool:

@@ -1,17 +1,21 @@
-"""Learning from use (knowledge_base/faqs/learning.py): agents' FAQ inserts are recorded; editors review the
-suggested alternatives and add one to its entry in one click, or dismiss it."""
+"""Learning from use (knowledge_base/faqs/learning.py): agents' FAQ inserts and "not covered by the FAQ"
+marks are recorded; editors review the suggested alternatives and add one to its entry in one click, or
+dismiss it; and see the answer threshold the labelled questions support for this corpus, and apply or
+revert it (tuning/local_threshold.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 from aiohttp import web
 
 from handoff.editor import common as c
+from handoff.http_errors import http_error
 from handoff.keys import Keys
 from knowledge_base.engine.person_request import asks_for_person
-from knowledge_base.faqs import learning
+from knowledge_base.faqs import answer_threshold, learning
 from knowledge_base.faqs.validation import FieldError
 
 routes = web.RouteTableDef()
@@ -32,6 +36,12 @@ def citizen_question(packet: dict[str, Any]) -> str | None:
     return None
 
 
+async def _handoff_question(request: web.Request, cid: str) -> str | None:
+    store = c.store_of(request)
+    raw = await store.redis.hget(Keys(store.keys.prefix).conv(cid), "handoff")
+    return citizen_question(json.loads(raw) if raw else {})
+
+
 @routes.post("/api/learn/agent-pick")
 async def agent_pick(request: web.Request) -> web.Response:
     """The agent inserted FAQ `faq_id` into a reply in conversation `conversation_id`."""
@@ -39,12 +49,24 @@ async def agent_pick(request: web.Request) -> web.Response:
     data = await c.body(request)
     cid, faq_id = _text_field(data, "conversation_id"), _text_field(data, "faq_id")
     store = c.store_of(request)
-    raw = await store.redis.hget(Keys(store.keys.prefix).conv(cid), "handoff")
-    packet = json.loads(raw) if raw else {}
-    question = citizen_question(packet)
+    question = await _handoff_question(request, cid)
     if question is None or await store.get(faq_id) is None:
         return c.reply({"recorded": False})
     sid = await learning.record(store.redis, kind="pick", entry_id=faq_id, text=question, source="agent",
+                                by=c.actor(account), conversation_id=cid, keys=store.keys)
+    return c.reply({"recorded": sid is not None})
+
+
+@routes.post("/api/learn/agent-outside")
+async def agent_outside(request: web.Request) -> web.Response:
+    """The agent says the citizen's question in conversation `conversation_id` is not covered by the FAQ."""
+    account = await c.reader(request)
+    cid = _text_field(await c.body(request), "conversation_id")
+    store = c.store_of(request)
+    question = await _handoff_question(request, cid)
+    if question is None:
+        return c.reply({"recorded": False})
+    sid = await learning.record(store.redis, kind="outside", entry_id="", text=question, source="agent",
                                 by=c.actor(account), conversation_id=cid, keys=store.keys)
     return c.reply({"recorded": sid is not None})
 
@@ -82,3 +104,48 @@ async def dismiss(request: web.Request) -> web.Response:
     await c.writer(request)
     store = c.store_of(request)
     return c.reply({"dismissed": await learning.mark_done(store.redis, [request.match_info["key"]], store.keys)})
+
+
+async def _proposal(request: web.Request) -> Any:
+    """What the labelled questions support for the index served now (local_threshold.LocalFit)."""
+    from knowledge_base.tuning.local_threshold import propose
+
+    store, live = c.store_of(request), c.live_of(request)
+    kb, gate = live.current, live.thresholds.gate if live.thresholds is not None else None
+    if kb is None or gate is None:
+        raise http_error(web.HTTPServiceUnavailable, "index_unavailable",
+                         "the FAQ index (with its answer gate) is not loaded yet; retry shortly")
+    inside, outside = learning.labelled(await learning.read_evidence(store.redis, store.keys),
+                                        {e.id for e in kb.entries})
+    return await asyncio.to_thread(propose, kb, gate.threshold_for(len(kb.entries)), inside, outside)
+
+
+@routes.get("/api/learn/threshold")
+async def threshold(request: web.Request) -> web.Response:
+    await c.writer(request)
+    store = c.store_of(request)
+    from knowledge_base.tuning.local_threshold import MIN_IN_SCOPE, MIN_OUT_OF_SCOPE
+
+    fit = await _proposal(request)
+    return c.reply({"proposal": fit.to_dict(), "applied": await answer_threshold.read(store.redis, store.keys),
+                    "needs": {"in_scope": MIN_IN_SCOPE, "out_of_scope": MIN_OUT_OF_SCOPE}})
+
+
+@routes.post("/api/learn/threshold/apply")
+async def apply_threshold(request: web.Request) -> web.Response:
+    """Serve the threshold the labelled questions support now (recomputed: never a stale proposal)."""
+    account = await c.writer(request)
+    store = c.store_of(request)
+    fit = await _proposal(request)
+    if fit.threshold is None:
+        raise http_error(web.HTTPConflict, "not_enough_evidence", fit.reason)
+    version = await answer_threshold.write(store.redis, store.keys, fit.to_dict(), c.actor(account))
+    return c.reply({"applied": await answer_threshold.read(store.redis, store.keys), "version": version})
+
+
+@routes.post("/api/learn/threshold/revert")
+async def revert_threshold(request: web.Request) -> web.Response:
+    account = await c.writer(request)
+    store = c.store_of(request)
+    return c.reply({"applied": None,
+                    "version": await answer_threshold.write(store.redis, store.keys, None, c.actor(account))})

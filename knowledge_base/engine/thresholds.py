@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -98,6 +98,15 @@ class Thresholds:
         """The fusion weights alone: what a corpus profile depends on."""
         return Thresholds(alpha=self.alpha, beta=self.beta, gamma=self.gamma, delta=self.delta, eta=self.eta,
                           theta=self.theta)
+
+    def with_answer_threshold(self, threshold: float, evidence: dict[str, Any]) -> Thresholds:
+        """The same models with the answer threshold a deployment set on its own labelled questions
+        (tuning/local_threshold.py): it replaces the per-size ones, and its evidence is kept beside it."""
+        if not self.answer_gate:
+            return self
+        gate = {**self.answer_gate, "threshold": float(threshold), "sizes": [], "size_thresholds": [],
+                "local": evidence}
+        return replace(self, answer_gate=gate)
 
     @property
     def needs_profile(self) -> bool:

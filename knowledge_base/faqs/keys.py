@@ -78,6 +78,12 @@ class KbKeys:
         """Set: suggestion keys an editor accepted as an alternative or dismissed."""
         return f"{self.prefix}kb:learned:done"
 
+    @property
+    def answer_threshold(self) -> str:
+        """String (JSON): the answer threshold an editor applied from labelled use, with its evidence
+        (answer_threshold.py); absent: the index's own."""
+        return f"{self.prefix}kb:answer_threshold"
+
 
 def keys_or_env(keys: KbKeys | None) -> KbKeys:
     """The given keys, or the process's own (REDIS_PREFIX): the assistant passes only its Redis client."""

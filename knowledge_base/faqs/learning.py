@@ -3,7 +3,10 @@
 Two kinds of evidence, recorded as they happen (masked with pii.mask, like unanswered questions):
 - a citizen picks an entry among the "هل تقصد" options (undone if they then give that answer 👎);
 - an agent inserts an FAQ answer into a reply after a handoff (the question is the citizen's last
-  message before the handoff).
+  message before the handoff);
+- an agent marks that question as not covered by the FAQ ("outside"): with the picks, the labelled
+  questions from which the answer threshold can be set for this corpus (`labelled`,
+  tuning/local_threshold.py), again only when an editor applies it.
 `suggestions` groups them by (entry, question) with the evidence: how many citizens, which agents.
 Nothing reaches the live index until an editor clicks "add as alternative" (handoff/editor), which
 saves the entry through the FAQ store like any edit (audited, versioned, reindexed).
@@ -24,6 +27,7 @@ from knowledge_base.engine.normalize import fold, words
 from knowledge_base.faqs.keys import KbKeys, keys_or_env
 
 Source = Literal["citizen", "agent"]
+KINDS = ("pick", "reject", "outside")
 SOURCES = ("citizen", "agent")
 STREAM_MAXLEN = 50_000
 MAX_TEXT = 300          # an alternative is a question, not a letter
@@ -32,7 +36,7 @@ MIN_WORDS = 2           # "نعم" or a lone number teaches nothing
 
 @dataclass(frozen=True)
 class Evidence:
-    kind: str            # "pick" or "reject"
+    kind: str            # "pick", "reject" or "outside" (entry_id "": no entry answers it)
     entry_id: str
     text: str            # masked
     source: str          # citizen | agent
@@ -76,10 +80,10 @@ def clean_question(text: str) -> str | None:
 async def record(redis: Any, *, kind: str, entry_id: str, text: str = "", source: str = "citizen",
                  by: str = "", conversation_id: str = "", keys: KbKeys | None = None) -> str | None:
     """Append one piece of evidence; None when there is nothing to learn (short or empty question)."""
-    if kind not in ("pick", "reject") or source not in SOURCES or not entry_id:
+    if kind not in KINDS or source not in SOURCES or bool(entry_id) == (kind == "outside"):
         raise ValueError(f"bad evidence: kind={kind!r} source={source!r} entry_id={entry_id!r}")
-    masked = clean_question(text) if kind == "pick" else ""
-    if kind == "pick" and masked is None:
+    masked = clean_question(text) if kind != "reject" else ""
+    if kind != "reject" and masked is None:
         return None
     fields = {"kind": kind, "entry_id": entry_id, "text": masked or "", "source": source, "by": by,
               "conversation_id": conversation_id, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
@@ -112,6 +116,24 @@ def suggestions(evidence: Iterable[Evidence], known: dict[str, set[str]], done: 
     out.sort(key=lambda s: s.last_at, reverse=True)
     out.sort(key=lambda s: s.weight, reverse=True)  # stable: strongest first, newest first among equals
     return out
+
+
+def labelled(evidence: Iterable[Evidence], served: set[str]) -> tuple[list[tuple[str, str]], list[str]]:
+    """(in-scope (question, entry id) pairs, out-of-scope questions), each question once: the picks that
+    stand (not withdrawn, entry still served) and the agents' "outside" marks; a question labelled both
+    ways is left out (two people disagreed)."""
+    evidence = list(evidence)
+    rejected = {(e.conversation_id, e.entry_id) for e in evidence if e.kind == "reject"}
+    inside: dict[str, tuple[str, str]] = {}
+    outside: dict[str, str] = {}
+    for e in evidence:
+        key = " ".join(words(fold(e.text)))
+        if e.kind == "outside":
+            outside.setdefault(key, e.text)
+        elif e.kind == "pick" and e.entry_id in served and (e.conversation_id, e.entry_id) not in rejected:
+            inside.setdefault(key, (e.text, e.entry_id))
+    both = inside.keys() & outside.keys()
+    return ([v for k, v in inside.items() if k not in both], [v for k, v in outside.items() if k not in both])
 
 
 def known_texts(entries: Iterable[Any]) -> dict[str, set[str]]:

@@ -106,11 +106,14 @@ def _right(ev: Evidence, t: float) -> float:
 
 
 def with_threshold(th: Any, fit: LocalFit) -> Any:
-    """`th` with the answer gate's threshold replaced (per-size thresholds dropped: this one was set on
-    this corpus) and the evidence recorded."""
-    if fit.threshold is None:
-        return th
-    gate = {**th.answer_gate, "threshold": fit.threshold, "sizes": [], "size_thresholds": [],
-            "local": fit.to_dict()}
-    return dataclasses.replace(th, answer_gate=gate)
+    """`th` with the fitted threshold (unchanged when the fit kept the shipped one)."""
+    return th if fit.threshold is None else th.with_answer_threshold(fit.threshold, fit.to_dict())
 
+
+def propose(kb: Any, shipped: float, inside: list[tuple[str, str]], outside: list[str]) -> LocalFit:
+    """The threshold for a live index from labelled questions (learning.labelled): encodes each one, so
+    run it off the event loop. `shipped`: the threshold the index serves without one."""
+    from knowledge_base.tuning.evaluate import score_queries
+
+    scored = score_queries(kb, [{"q": q, "id": i} for q, i in inside], [{"q": q} for q in outside])
+    return local_answer_threshold(evidence([s for s in scored if len(s.ch.cand)], kb.thresholds), shipped)

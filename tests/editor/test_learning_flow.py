@@ -3,7 +3,9 @@ alternative to its entry (an audited edit) or dismisses it; agents' FAQ inserts 
 
 from __future__ import annotations
 
+import asyncio
 import json
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +14,9 @@ from knowledge_base.faqs.keys import KbKeys
 from knowledge_base.faqs.learning import record
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
+DATA = Path(__file__).resolve().parents[1] / "data"
+HELD_OUT_IN = [json.loads(x) for x in (DATA / "holdout_queries.jsonl").read_text(encoding="utf-8").splitlines()]
+HELD_OUT_OOD = [json.loads(x) for x in (DATA / "holdout_ood.jsonl").read_text(encoding="utf-8").splitlines()]
 
 ENTRY = {"id": "learn-licence-renew", "category": "رخص القيادة", "question": "كيف أجدد رخصة القيادة؟",
          "alternatives": ["تجديد رخصة القيادة"], "answer": "جدد الرخصة إلكترونيًا بعد سداد الرسوم والفحص الطبي.",
@@ -59,3 +64,44 @@ async def test_picks_become_one_click_alternatives(editor) -> None:
     assert (await gone.json())["dismissed"] == 1
     after = (await (await editor.client.get("/api/learn/suggestions", headers=ed)).json())["suggestions"]
     assert [s for s in after if s["entry_id"] == ENTRY["id"]] == []
+
+
+async def test_labelled_questions_set_an_answer_threshold_an_editor_applies_and_reverts(editor) -> None:
+    """Citizens' picks and agents' "not covered" marks (held-out questions of the dev corpus, written
+    apart from it) support a threshold of this corpus's own; applying it rebuilds the live index with it."""
+    ed, redis, keys = editor.auth("editor"), editor.store.redis, KbKeys(editor.prefix)
+    early = await editor.client.post("/api/learn/threshold/apply", headers=ed)
+    assert early.status == 409 and (await early.json())["error"] == "not_enough_evidence"
+
+    inside, outside = HELD_OUT_IN[:110], HELD_OUT_OOD[:60]
+    for n, row in enumerate(inside):
+        await record(redis, kind="pick", entry_id=row["id"], text=row["q"], by=f"t{n}", conversation_id=f"t{n}",
+                     keys=keys)
+    for row in outside[1:]:
+        await record(redis, kind="outside", entry_id="", text=row["q"], source="agent", by="agent1",
+                     conversation_id="o", keys=keys)
+    # One more through the console: the agent marks the handed-off citizen's question.
+    packet = {"reason": "low_confidence", "summary": [outside[0]["q"]]}
+    await redis.hset(Keys(editor.prefix).conv("o9"), mapping={"state": "with_agent", "handoff": json.dumps(packet)})
+    marked = await editor.client.post("/api/learn/agent-outside", json={"conversation_id": "o9"},
+                                      headers=editor.auth("agent"))
+    assert (await marked.json())["recorded"] is True
+
+    assert (await editor.client.get("/api/learn/threshold", headers=editor.auth("agent"))).status == 403
+    shown = await (await editor.client.get("/api/learn/threshold", headers=ed)).json()
+    proposal = shown["proposal"]
+    assert shown["applied"] is None and proposal["n_ood"] >= 49 and proposal["n_in"] >= 100
+    assert proposal["threshold"] is not None and proposal["right_at_local"] >= proposal["right_at_shipped"]
+
+    applied = await editor.client.post("/api/learn/threshold/apply", headers=ed)
+    assert applied.status == 200, await applied.text()
+    body = await applied.json()
+    assert body["applied"]["by"] == "editor1" and body["applied"]["threshold"] == proposal["threshold"]
+    assert await asyncio.to_thread(editor.live.wait_for_version, body["version"], 60)
+    gate = editor.live.current.thresholds.gate
+    assert gate.threshold == pytest.approx(proposal["threshold"], abs=1e-4) and gate.sizes == ()
+
+    reverted = await (await editor.client.post("/api/learn/threshold/revert", headers=ed)).json()
+    assert await asyncio.to_thread(editor.live.wait_for_version, reverted["version"], 60)
+    assert editor.live.current.thresholds.gate.threshold == editor.live.thresholds.gate.threshold
+    assert (await (await editor.client.get("/api/learn/threshold", headers=ed)).json())["applied"] is None

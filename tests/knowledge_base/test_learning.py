@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge_base.faqs.learning import Evidence, clean_question, suggestion_key, suggestions
+from knowledge_base.faqs.learning import Evidence, clean_question, labelled, record, suggestion_key, suggestions
 
 
 def pick(text: str, entry: str = "e1", source: str = "citizen", by: str = "", conv: str = "c1",
@@ -47,3 +47,22 @@ def test_nothing_to_learn_from_short_texts_or_payloads(text: str) -> None:
 def test_personal_data_is_masked_before_it_is_kept() -> None:
     masked = clean_question("رقم هويتي 1012345678 وجوالي 0551234567 ابي اجدد")
     assert masked is not None and "1012345678" not in masked and "0551234567" not in masked
+
+
+def test_labelled_questions_for_the_answer_threshold() -> None:
+    """Standing picks are in scope, agents' "outside" marks out of scope, each question once; withdrawn
+    picks, unserved entries and questions labelled both ways are left out."""
+    outside = Evidence("outside", "", "ابي اسحب الشكوى", "agent", "noura", "c9", "x")
+    ev = [pick("رخصتي خلصت وش اسوي", conv="c1"), pick("رخصتي خلصت وش اسوي؟", conv="c2"),
+          pick("بكم الرخصه الحين", entry="e2", conv="c3"), Evidence("reject", "e2", "", "citizen", "c3", "c3", "x"),
+          pick("كم رسوم التأشيرة", entry="gone", conv="c4"),
+          pick("ابي اسحب الشكوى", conv="c5"), outside,
+          Evidence("outside", "", "وش عاصمة اليابان", "agent", "noura", "c8", "x")]
+    inside, out = labelled(ev, {"e1", "e2"})
+    assert inside == [("رخصتي خلصت وش اسوي", "e1")] and out == ["وش عاصمة اليابان"]
+
+
+@pytest.mark.parametrize("kind, entry", [("outside", "e1"), ("pick", ""), ("guess", "e1")])
+async def test_evidence_kinds_are_checked(kind: str, entry: str) -> None:
+    with pytest.raises(ValueError):
+        await record(None, kind=kind, entry_id=entry, text="سؤال من كلمتين")

@@ -204,3 +204,44 @@ def test_a_learned_question_becomes_an_alternative_in_one_click(context, editor_
     expect(page.locator("#learned > li[data-entry='permits-renew']")).to_have_count(0)
     stored = editor_gateway.redis().hget(KbKeys(editor_gateway.prefix).entry("permits-renew"), "alternatives")
     assert text in (stored or "")
+
+
+def test_the_answer_threshold_learned_from_use_is_applied_and_reverted(context, editor_gateway: WebGateway) -> None:
+    """Labelled questions (citizens' picks, agents' "not covered" marks: held-out questions of the served
+    corpus) support a threshold of this corpus's own; the editor sees the evidence, applies, reverts."""
+    import json
+    from pathlib import Path
+
+    import redis.asyncio as aioredis
+
+    from knowledge_base.faqs.keys import KbKeys
+    from knowledge_base.faqs.learning import record
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    inside = [json.loads(x) for x in (data / "holdout_queries.jsonl").read_text(encoding="utf-8").splitlines()[:110]]
+    outside = [json.loads(x) for x in (data / "holdout_ood.jsonl").read_text(encoding="utf-8").splitlines()[:60]]
+
+    async def labels() -> None:
+        client, keys = aioredis.from_url(editor_gateway.redis_url), KbKeys(editor_gateway.prefix)
+        for n, row in enumerate(inside):
+            await record(client, kind="pick", entry_id=row["id"], text=row["q"], by=f"w{n}", conversation_id=f"w{n}",
+                         keys=keys)
+        for row in outside:
+            await record(client, kind="outside", entry_id="", text=row["q"], source="agent", by="agent1",
+                         conversation_id="w-out", keys=keys)
+        await client.aclose()
+
+    run_beside_playwright(labels())
+    page = _login(context, editor_gateway, editor_gateway.editor)
+    page.get_by_role("button", name="اقتراحات من الاستخدام").click()
+    status = page.locator("#threshold-status")
+    expect(status).to_contain_text("الحد المقترح", timeout=30_000)
+    expect(status).to_contain_text("ضمن الأسئلة الشائعة")
+    shot(page, "editor-threshold")
+    page.get_by_role("button", name="طبّق الحد المقترح").click()
+    expect(page.locator("#flash")).to_contain_text("طُبّق الحد", timeout=30_000)
+    expect(page.locator("#threshold-applied")).to_contain_text(editor_gateway.editor)
+    page.get_by_role("button", name="ارجع إلى الحد الأصلي").click()
+    expect(page.locator("#flash")).to_contain_text("عاد الحد الأصلي", timeout=30_000)
+    expect(page.locator("#threshold-applied")).to_be_hidden()
+    assert editor_gateway.redis().get(KbKeys(editor_gateway.prefix).answer_threshold) is None

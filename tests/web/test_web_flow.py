@@ -67,6 +67,8 @@ def test_faq_answer_handoff_agent_reply_resolve_and_csat(browser, web_gateway) -
         expect(transcript.locator(".entry.citizen", has_text=FAQ_QUESTION)).to_have_count(1)
         expect(transcript.locator(".entry.bot", has_text=FAQ_ANSWER_PART)).to_have_count(1)
         expect(console.locator("#packet-body")).to_contain_text("طلب المواطن")
+        # The citizen's question is in the summary: the agent could label it "not covered by the FAQ".
+        expect(console.get_by_role("button", name="السؤال ليس في الأسئلة الشائعة")).to_be_visible()
 
         agent_reply(console, "مرحباً، معك نورة. سأساعدك في استعادة كلمة المرور.")
         reply = citizen.locator(".msg.agent", has_text="معك نورة")

@@ -31,6 +31,10 @@ export class Api extends JsonApi {
     return this.call("POST", "/api/learn/agent-pick", { conversation_id: conversationId, faq_id: faqId });
   }
 
+  learnAgentOutside(conversationId) {
+    return this.call("POST", "/api/learn/agent-outside", { conversation_id: conversationId });
+  }
+
   /** {personal: [CannedReply], team: [CannedReply]} */
   canned() {
     return this.call("GET", "/api/canned");

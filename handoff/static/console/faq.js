@@ -34,7 +34,8 @@ export class FaqPanel {
       : [];
     const cands = el("ul", { class: "cands" });
     const candTitle = (packet.candidates || []).length ? el("h3", {}, t("console.candidates")) : null;
-    body.replaceChildren(el("div", { class: "packet" }, facts, summary, candTitle, cands));
+    const outside = lines.length ? this.#notCovered() : null;
+    body.replaceChildren(el("div", { class: "packet" }, facts, summary, outside, candTitle, cands));
     for (const c of packet.candidates || []) {
       const item = this.#item(c.id, c.question, null, c.score);
       cands.append(item.node);
@@ -69,6 +70,27 @@ export class FaqPanel {
     };
     if (answer != null) setAnswer(answer);
     return { node, answer: ans, setAnswer };
+  }
+
+  // The citizen's question is one the FAQ does not cover: labelled evidence for the answer threshold
+  // editors may set for this corpus (never applied without them).
+  #notCovered() {
+    const btn = el("button", { class: "btn btn-secondary", type: "button", id: "not-covered" },
+      this.t("console.not_covered"));
+    btn.onclick = async () => {
+      const cid = this.app.chat && this.app.chat.selected;
+      if (!cid) return;
+      btn.disabled = true;
+      try {
+        const res = await this.app.api.learnAgentOutside(cid);
+        btn.textContent = res.recorded ? this.t("console.not_covered_done") : this.t("console.not_covered");
+        btn.disabled = !!res.recorded;
+      } catch (err) {
+        btn.disabled = false;
+        btn.textContent = this.t("console.error", { code: err.code || err.status });
+      }
+    };
+    return btn;
   }
 
   // The inserted FAQ answers the citizen's question: a suggested alternative for the editors

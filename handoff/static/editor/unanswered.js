@@ -1,5 +1,6 @@
 // Questions the bot could not answer, grouped (a draft per group, or the agent's reply from a conversation),
 // and suggestions learned from how citizens and agents used the answers.
+import { showThreshold } from "./threshold.js";
 import { $, el, t } from "./ui.js";
 
 export function setupUnanswered(app) {
@@ -58,6 +59,7 @@ async function showLearned(app) {
   if (!res.ok) return;
   $("#learned").replaceChildren(...res.data.suggestions.map((s) => suggestion(app, s)));
   $("#learned-empty").hidden = res.data.suggestions.length > 0;
+  await showThreshold(app);
 }
 
 function suggestion(app, s) {

@@ -1,0 +1,40 @@
+// The answer threshold learned from use: what the labelled questions support for this corpus, applied or
+// reverted by an editor in one click (the server recomputes it on apply: never a stale proposal).
+import { localTime } from "./history.js";
+import { $, t } from "./ui.js";
+
+const pct = (x) => (100 * x).toFixed(1);
+
+export async function showThreshold(app) {
+  const res = await app.api.send("GET", "/api/learn/threshold");
+  if (!res.ok) return;
+  const { proposal: p, applied, needs } = res.data;
+  const apply = $("#threshold-apply");
+  const revert = $("#threshold-revert");
+  let status;
+  if (p.threshold == null) {
+    status = t("threshold_wait", { n_in: p.n_in, n_ood: p.n_ood, min_in: needs.in_scope, min_ood: needs.out_of_scope });
+  } else if (p.threshold > 1) {
+    status = t("threshold_none");
+  } else {
+    status = t("threshold_proposal", {
+      n_in: p.n_in, n_ood: p.n_ood, local: p.threshold.toFixed(3), shipped: p.shipped.toFixed(3),
+      right_shipped: pct(p.right_at_shipped), right_local: pct(p.right_at_local), allowed: p.allowed_ood,
+    });
+  }
+  $("#threshold-status").textContent = status;
+  apply.hidden = p.threshold == null || p.threshold > 1;
+  const shown = $("#threshold-applied");
+  shown.hidden = !applied;
+  shown.textContent = applied ? t("threshold_applied", { threshold: Number(applied.threshold).toFixed(3),
+    by: applied.by, at: localTime(applied.at) }) : "";
+  revert.hidden = !applied;
+  apply.onclick = () => act(app, "/api/learn/threshold/apply", "threshold_done");
+  revert.onclick = () => act(app, "/api/learn/threshold/revert", "threshold_reverted");
+}
+
+async function act(app, url, done) {
+  const res = await app.api.send("POST", url);
+  app.flash(res.ok ? t(done) : (res.data && res.data.message) || t("error_generic", { status: res.status }));
+  await showThreshold(app);
+}
