@@ -124,21 +124,28 @@ async def _proposal(request: web.Request) -> Any:
 async def threshold(request: web.Request) -> web.Response:
     await c.writer(request)
     store = c.store_of(request)
-    from knowledge_base.tuning.local_threshold import MIN_IN_SCOPE, MIN_OUT_OF_SCOPE
+    from knowledge_base.tuning.local_threshold import MIN_IN_SCOPE, min_out_of_scope
 
     fit = await _proposal(request)
     return c.reply({"proposal": fit.to_dict(), "applied": await answer_threshold.read(store.redis, store.keys),
-                    "needs": {"in_scope": MIN_IN_SCOPE, "out_of_scope": MIN_OUT_OF_SCOPE}})
+                    "needs": {"in_scope": MIN_IN_SCOPE, "out_of_scope": min_out_of_scope()}})
 
 
 @routes.post("/api/learn/threshold/apply")
 async def apply_threshold(request: web.Request) -> web.Response:
-    """Serve the threshold the labelled questions support now (recomputed: never a stale proposal)."""
+    """Serve the threshold the editor saw (`threshold`), if the labelled questions still support exactly
+    it on the index served now; otherwise 409 with the current proposal to look at again."""
     account = await c.writer(request)
+    seen = (await c.body(request)).get("threshold")
+    if not isinstance(seen, (int, float)) or isinstance(seen, bool):
+        raise c.invalid([FieldError("threshold", "required")])
     store = c.store_of(request)
     fit = await _proposal(request)
     if fit.threshold is None:
         raise http_error(web.HTTPConflict, "not_enough_evidence", fit.reason)
+    if abs(fit.threshold - float(seen)) > 1e-4:
+        raise http_error(web.HTTPConflict, "proposal_changed", "new evidence or an edit changed the proposal; "
+                         "review it again", proposal=fit.to_dict())
     version = await answer_threshold.write(store.redis, store.keys, fit.to_dict(), c.actor(account))
     return c.reply({"applied": await answer_threshold.read(store.redis, store.keys), "version": version})
 

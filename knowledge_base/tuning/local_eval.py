@@ -1,10 +1,18 @@
 """`python -m knowledge_base local-eval`: what a deployment's own labelled questions buy (local_threshold.py).
 
-Every set is decided by models and a shipped threshold that never saw its corpus (fit sets: the transfer
-fit without that corpus; held-back sets: the committed defaults). Its questions are split in two halves
-(in scope and out of scope alike, SEEDS random splits): the first half plays the questions labelled in
-use, the second the citizens who come later. Reported on the second half only: answered right, wrong,
-out-of-scope answered, with the shipped threshold and with the one set on the first half.
+Every corpus is decided by models and a shipped threshold that never saw it (fit corpora: the transfer
+fit without that corpus; held-back ones: the committed defaults); sets over one corpus are pooled. Its
+questions are split in two halves (in scope and out of scope alike, SEEDS random splits): the first half
+plays the questions labelled in use, the second the citizens who come later. Reported on the second half
+only: answered right, wrong, out-of-scope answered, with the shipped threshold and with the one set on
+the first half.
+
+`as_use_labels` is the product's rule: only what use labels — a question the shipped threshold answered
+directly gets no label (no option was picked, no agent saw it), every other one does (the right entry
+picked among the options or inserted by an agent; an out-of-scope one marked "not covered" by the agent
+it was handed to) — with 1 % of newly answered out-of-scope questions allowed. `every_question_labelled`
+is a reference: all of the first half labelled, 2 % allowed (the shipped threshold's own budget, since
+its near misses are then seen too).
 """
 
 from __future__ import annotations
@@ -16,11 +24,12 @@ from typing import Any
 import numpy as np
 
 from knowledge_base.engine.thresholds import Thresholds
-from knowledge_base.tuning.local_threshold import Evidence, evidence, local_answer_threshold
+from knowledge_base.tuning.local_threshold import USE_RATE, Evidence, evidence, local_answer_threshold
 from knowledge_base.tuning.transfer import Budgets
 from knowledge_base.tuning.transfer_cli import Study, _corpus_of, open_study
 
 SEEDS = 40
+ALL_RATE = Budgets().ood_answered
 
 
 def _half(ev: Evidence, keep: np.ndarray) -> Evidence:
@@ -34,15 +43,16 @@ def _rates(ev: Evidence, t: float) -> tuple[float, float, float]:
             float((a & ev.ood).sum() / n_ood))
 
 
-def split_halves(ev: Evidence, shipped_t: float, seeds: int = SEEDS) -> dict[str, Any]:
+def split_halves(ev: Evidence, shipped_t: float, seeds: int = SEEDS, as_use: bool = True) -> dict[str, Any]:
     shipped, local, used = [], [], 0
+    labellable = ev.p < shipped_t if as_use else np.ones(len(ev.p), bool)
     for seed in range(seeds):
         rng = np.random.default_rng(seed)
         first = np.zeros(len(ev.p), bool)
         for group in (ev.ood, ~ev.ood):
             idx = np.flatnonzero(group)
             first[rng.choice(idx, len(idx) // 2, replace=False)] = True
-        fit = local_answer_threshold(_half(ev, first), shipped_t)
+        fit = local_answer_threshold(_half(ev, first & labellable), shipped_t, USE_RATE if as_use else ALL_RATE)
         later = _half(ev, ~first)
         shipped.append(_rates(later, shipped_t))
         local.append(_rates(later, shipped_t if fit.threshold is None else fit.threshold))
@@ -67,15 +77,24 @@ def set_evidence(study: Study, name: str, th: Thresholds) -> tuple[Evidence, flo
     return evidence(study.scored[name], th), gate.threshold_for(len(study.kbs[es.corpus.resolve()].entries))
 
 
+def _pool(parts: list[tuple[Evidence, float]]) -> tuple[Evidence, float]:
+    evs = [e for e, _ in parts]
+    return Evidence(*(np.concatenate([getattr(e, f) for e in evs]) for f in ("p", "ood", "good"))), parts[0][1]
+
+
 def run(sets_file: Path, only: list[str] | None, cache: str, defaults: Thresholds) -> dict[str, Any]:
     study = open_study(sets_file, only, cache)
     fit_names = [s.name for s in study.sets if s.role == "fit"]
-    out: dict[str, Any] = {}
+    by_corpus: dict[Path, list[str]] = {}
     for es in study.sets:
-        if es.role == "fit":
-            others = [o for o in fit_names if _corpus_of(study, o) != _corpus_of(study, es.name)]
-            th = study.fit(others, defaults.weights_only(), Budgets())
-        else:
-            th = defaults
-        out[es.name] = {"role": es.role, **split_halves(*set_evidence(study, es.name, th))}
+        by_corpus.setdefault(es.corpus.resolve(), []).append(es.name)
+    out: dict[str, Any] = {}
+    for corpus, names in by_corpus.items():
+        role = next(s.role for s in study.sets if s.name == names[0])
+        others = [o for o in fit_names if _corpus_of(study, o) != corpus]
+        th = study.fit(others, defaults.weights_only(), Budgets()) if role == "fit" else defaults
+        ev, shipped = _pool([set_evidence(study, n, th) for n in names])
+        out[" + ".join(names)] = {"role": role, "in_scope": ev.n_in, "out_of_scope": ev.n_ood,
+                                  "as_use_labels": split_halves(ev, shipped),
+                                  "every_question_labelled": split_halves(ev, shipped, as_use=False)}
     return out

@@ -17,6 +17,7 @@ from knowledge_base.tuning.local_threshold import (
     Evidence,
     allowed_out_of_scope,
     local_answer_threshold,
+    min_out_of_scope,
     with_threshold,
 )
 
@@ -32,12 +33,14 @@ def _evidence(right: list[float], wrong: list[float], ood: list[float]) -> Evide
 
 def test_allowed_out_of_scope_keeps_the_expected_rate_within_budget():
     # A new out-of-scope question lands above the k+1-th highest of n with probability (k+1)/(n+1).
-    assert allowed_out_of_scope(48) == -1 and allowed_out_of_scope(49) == 0
-    assert allowed_out_of_scope(99) == 1 and allowed_out_of_scope(149) == 2
+    assert allowed_out_of_scope(98) == -1 and allowed_out_of_scope(99) == 0 and min_out_of_scope() == 99
+    assert allowed_out_of_scope(199) == 1 and allowed_out_of_scope(299) == 2
+    assert allowed_out_of_scope(49, rate=0.02) == 0 and min_out_of_scope(0.02) == 49
 
 
 def test_too_few_labelled_questions_keep_the_shipped_threshold():
-    ev = _evidence([0.9] * (MIN_IN_SCOPE - 1), [], [0.1] * 60)
+    ev = _evidence([0.9] * (MIN_IN_SCOPE - 1), [], [0.1] * 120)
+    assert local_answer_threshold(_evidence([0.9] * 150, [], [0.1] * 98), 0.97).threshold is None
     fit = local_answer_threshold(ev, 0.97)
     assert fit.threshold is None and "at least" in fit.reason
     assert with_threshold(default_thresholds(), fit) == default_thresholds()
@@ -46,41 +49,43 @@ def test_too_few_labelled_questions_keep_the_shipped_threshold():
 def test_threshold_sits_just_above_the_labelled_out_of_scope_questions():
     rng = np.random.default_rng(0)
     right = rng.uniform(0.5, 1.0, 150).tolist()
-    ood = [*rng.uniform(0.0, 0.7, 59).tolist(), 0.85]  # 60 labelled: none may be answered
+    ood = [*rng.uniform(0.0, 0.7, 119).tolist(), 0.85]  # 120 labelled: none may be answered
     fit = local_answer_threshold(_evidence(right, [], ood), 0.97)
     assert fit.threshold is not None and 0.85 < fit.threshold < 0.8501
     assert fit.right_at_local > fit.right_at_shipped
 
 
 def test_threshold_rises_above_the_shipped_one_when_use_shows_near_misses_there():
-    fit = local_answer_threshold(_evidence([0.99] * 150, [], [0.1] * 59 + [0.98]), 0.97)
+    fit = local_answer_threshold(_evidence([0.99] * 150, [], [0.1] * 119 + [0.98]), 0.97)
     assert fit.threshold is not None and fit.threshold > 0.98
 
 
 def test_wrong_answers_stay_within_one_percent_of_the_in_scope_questions():
     # Two confident wrong answers among 150 in scope (1.3 %): the threshold must pass one of them.
-    fit = local_answer_threshold(_evidence([0.8] * 148, [0.95, 0.9], [0.1] * 60), 0.99)
+    fit = local_answer_threshold(_evidence([0.8] * 148, [0.95, 0.9], [0.1] * 120), 0.99)
     assert fit.threshold is not None and 0.9 < fit.threshold <= 0.9501
 
 
 def test_the_threshold_is_stored_with_its_evidence_and_replaces_per_size_ones():
     th = default_thresholds()
-    fit = local_answer_threshold(_evidence([0.9] * 150, [], [0.1] * 60), 0.97)
+    fit = local_answer_threshold(_evidence([0.9] * 150, [], [0.1] * 120), 0.97)
     local = Thresholds.from_dict(json.loads(json.dumps(with_threshold(th, fit).to_dict())))
     assert local.gate is not None and local.gate.threshold_for(10) == local.gate.threshold_for(10_000) \
         == fit.threshold
-    assert local.answer_gate is not None and local.answer_gate["local"]["n_ood"] == 60
+    assert local.answer_gate is not None and local.answer_gate["local"]["n_ood"] == 120
     assert local.scope_gate == th.scope_gate  # only the answer threshold is the deployment's
 
 
 def test_split_halves_scores_only_the_half_it_did_not_fit_on():
     # Half the out-of-scope questions sit high: whichever half the fit sees, the other half pays.
     rng = np.random.default_rng(1)
-    ev = _evidence(rng.uniform(0.6, 1.0, 300).tolist(), [], rng.uniform(0.0, 0.99, 120).tolist())
+    ev = _evidence(rng.uniform(0.6, 1.0, 300).tolist(), [], rng.uniform(0.0, 0.99, 240).tolist())
     out = split_halves(ev, 0.999, seeds=5)
     assert out["recalibrated_in"] == "5 of 5 splits"
     assert out["local"]["right"] > out["shipped"]["right"]
     assert 0.0 < out["local"]["ood_answered"] < 0.1
+    # Labels as use gives them: only what the shipped threshold did not answer (here: everything).
+    assert split_halves(ev, 1.1, seeds=5)["recalibrated_in"] == "5 of 5 splits"
 
 
 @pytest.mark.slow
@@ -93,7 +98,7 @@ def test_recalibrate_on_a_blind_corpus_writes_a_threshold_the_index_serves(tmp_p
     assert main(args) == 0
     proposal = json.loads(capsys.readouterr().out)
     assert proposal["written"] is False and proposal["threshold"] is not None
-    assert proposal["n_ood"] >= 49 and proposal["right_at_local"] > proposal["right_at_shipped"]
+    assert proposal["n_ood"] >= 99 and proposal["right_at_local"] > proposal["right_at_shipped"]
     assert main([*args, "--write"]) == 0
     capsys.readouterr()
     from knowledge_base.engine.search import KnowledgeBase

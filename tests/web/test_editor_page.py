@@ -219,7 +219,8 @@ def test_the_answer_threshold_learned_from_use_is_applied_and_reverted(context, 
 
     data = Path(__file__).resolve().parents[1] / "data"
     inside = [json.loads(x) for x in (data / "holdout_queries.jsonl").read_text(encoding="utf-8").splitlines()[:110]]
-    outside = [json.loads(x) for x in (data / "holdout_ood.jsonl").read_text(encoding="utf-8").splitlines()[:60]]
+    outside = [json.loads(x) for name in ("holdout_ood.jsonl", "dev_ood_part1.jsonl")
+               for x in (data / name).read_text(encoding="utf-8").splitlines()][:160]
 
     async def labels() -> None:
         client, keys = aioredis.from_url(editor_gateway.redis_url), KbKeys(editor_gateway.prefix)

@@ -29,12 +29,12 @@ export async function showThreshold(app) {
   shown.textContent = applied ? t("threshold_applied", { threshold: Number(applied.threshold).toFixed(3),
     by: applied.by, at: localTime(applied.at) }) : "";
   revert.hidden = !applied;
-  apply.onclick = () => act(app, "/api/learn/threshold/apply", "threshold_done");
+  apply.onclick = () => act(app, "/api/learn/threshold/apply", "threshold_done", { threshold: p.threshold });
   revert.onclick = () => act(app, "/api/learn/threshold/revert", "threshold_reverted");
 }
 
-async function act(app, url, done) {
-  const res = await app.api.send("POST", url);
+async function act(app, url, done, body = undefined) {
+  const res = await app.api.send("POST", url, body);
   app.flash(res.ok ? t(done) : (res.data && res.data.message) || t("error_generic", { status: res.status }));
   await showThreshold(app);
 }
