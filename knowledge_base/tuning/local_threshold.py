@@ -2,7 +2,7 @@
 
 The shipped threshold must hold on a corpus nobody tuned on, so it sits where the *worst* fit corpus
 just keeps its near misses out (docs/knowledge-base.md): on most corpora the same answer gate could
-answer two to four times as many questions at the same error rates, if one knew where that corpus's
+answer two to five times as many questions at the same error rates, if one knew where that corpus's
 near misses fall. A deployment learns that from use: the questions citizens asked, labelled by what
 happened next (the option a citizen picked, the FAQ an agent sent after a handoff: in scope, that
 entry; an agent's "not covered by the FAQ": out of scope). From enough of them this module sets the
