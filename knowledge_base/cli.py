@@ -237,9 +237,9 @@ def cmd_calibrate(a: argparse.Namespace) -> int:
 
 
 def cmd_recalibrate(a: argparse.Namespace) -> int:
-    """The index's answer threshold set on its own labelled questions (tuning/local_threshold.py)."""
+    """The index's answer threshold set on its own labelled questions (faqs/local_threshold.py)."""
     from knowledge_base.engine.indexio import store_thresholds
-    from knowledge_base.tuning.local_threshold import evidence, local_answer_threshold, with_threshold
+    from knowledge_base.faqs.local_threshold import evidence, local_answer_threshold, with_threshold
 
     kb, scored = _scored(a)
     gate = kb.thresholds.gate

@@ -1,7 +1,7 @@
 """Learning from use (knowledge_base/faqs/learning.py): agents' FAQ inserts and "not covered by the FAQ"
 marks are recorded; editors review the suggested alternatives and add one to its entry in one click, or
 dismiss it; and see the answer threshold the labelled questions support for this corpus, and apply or
-revert it (tuning/local_threshold.py)."""
+revert it (faqs/local_threshold.py)."""
 
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ async def dismiss(request: web.Request) -> web.Response:
 
 async def _proposal(request: web.Request) -> Any:
     """What the labelled questions support for the index served now (local_threshold.LocalFit)."""
-    from knowledge_base.tuning.local_threshold import propose
+    from knowledge_base.faqs.local_threshold import propose
 
     store, live = c.store_of(request), c.live_of(request)
     kb, gate = live.current, live.thresholds.gate if live.thresholds is not None else None
@@ -124,7 +124,7 @@ async def _proposal(request: web.Request) -> Any:
 async def threshold(request: web.Request) -> web.Response:
     await c.writer(request)
     store = c.store_of(request)
-    from knowledge_base.tuning.local_threshold import MIN_IN_SCOPE, min_out_of_scope
+    from knowledge_base.faqs.local_threshold import MIN_IN_SCOPE, min_out_of_scope
 
     fit = await _proposal(request)
     return c.reply({"proposal": fit.to_dict(), "applied": await answer_threshold.read(store.redis, store.keys),

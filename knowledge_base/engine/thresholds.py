@@ -101,7 +101,7 @@ class Thresholds:
 
     def with_answer_threshold(self, threshold: float, evidence: dict[str, Any]) -> Thresholds:
         """The same models with the answer threshold a deployment set on its own labelled questions
-        (tuning/local_threshold.py): it replaces the per-size ones, and its evidence is kept beside it."""
+        (faqs/local_threshold.py): it replaces the per-size ones, and its evidence is kept beside it."""
         if not self.answer_gate:
             return self
         gate = {**self.answer_gate, "threshold": float(threshold), "sizes": [], "size_thresholds": [],

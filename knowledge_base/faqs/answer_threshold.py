@@ -1,6 +1,6 @@
 """The answer threshold an editor applied from labelled use, stored beside the FAQ corpus.
 
-It belongs to the corpus (tuning/local_threshold.py sets it on this corpus's own questions), so it
+It belongs to the corpus (faqs/local_threshold.py sets it on this corpus's own questions), so it
 travels like an edit: applying or reverting it bumps the corpus version and publishes it, and every
 replica's live index rebuilds with it (live.py); the audit stream records who did it.
 """

@@ -6,7 +6,7 @@ Two kinds of evidence, recorded as they happen (masked with pii.mask, like unans
   message before the handoff);
 - an agent marks that question as not covered by the FAQ ("outside"): with the picks, the labelled
   questions from which the answer threshold can be set for this corpus (`labelled`,
-  tuning/local_threshold.py), again only when an editor applies it.
+  faqs/local_threshold.py), again only when an editor applies it.
 `suggestions` groups them by (entry, question) with the evidence: how many citizens, which agents.
 Nothing reaches the live index until an editor clicks "add as alternative" (handoff/editor), which
 saves the entry through the FAQ store like any edit (audited, versioned, reindexed).

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from knowledge_base.engine.thresholds import Thresholds
-from knowledge_base.tuning.local_threshold import USE_RATE, Evidence, evidence, local_answer_threshold
+from knowledge_base.faqs.local_threshold import USE_RATE, Evidence, evidence, local_answer_threshold
 from knowledge_base.tuning.transfer import Budgets
 from knowledge_base.tuning.transfer_cli import Study, _corpus_of, open_study
 

@@ -1,4 +1,4 @@
-"""A deployment's own answer threshold (tuning/local_threshold.py): the rule on synthetic evidence, and
+"""A deployment's own answer threshold (faqs/local_threshold.py): the rule on synthetic evidence, and
 `recalibrate` end to end on a blind corpus with the shipped engine."""
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import pytest
 
 from knowledge_base.cli import main
 from knowledge_base.engine.thresholds import Thresholds, default_thresholds
-from knowledge_base.tuning.local_eval import split_halves
-from knowledge_base.tuning.local_threshold import (
+from knowledge_base.faqs.local_threshold import (
     MIN_IN_SCOPE,
     Evidence,
     allowed_out_of_scope,
@@ -20,6 +19,7 @@ from knowledge_base.tuning.local_threshold import (
     min_out_of_scope,
     with_threshold,
 )
+from knowledge_base.tuning.local_eval import split_halves
 
 BLIND = Path(__file__).resolve().parents[1] / "data" / "blind" / "health"
 

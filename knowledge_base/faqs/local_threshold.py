@@ -67,7 +67,8 @@ class LocalFit:
 
 
 def evidence(scored: list[Any], th: Any) -> Evidence:
-    """`scored` are tuning.evaluate.Scored questions on one index; `th` carries its profile."""
+    """`scored`: questions asked of one index, each with `.ch` (its channels) and `.gold` (Asked, or
+    tuning.evaluate.Scored); `th` carries the index's profile."""
     gate = th.gate
     if gate is None:
         raise ValueError("these thresholds have no answer gate to recalibrate")
@@ -120,10 +121,19 @@ def with_threshold(th: Any, fit: LocalFit) -> Any:
     return th if fit.threshold is None else th.with_answer_threshold(fit.threshold, fit.to_dict())
 
 
+@dataclass(frozen=True)
+class Asked:
+    """One labelled question asked of an index: its channels, and its entry's index (None: out of scope)."""
+
+    ch: Any
+    gold: int | None
+
+
 def propose(kb: Any, shipped: float, inside: list[tuple[str, str]], outside: list[str]) -> LocalFit:
     """The threshold for a live index from labelled questions (learning.labelled): encodes each one, so
-    run it off the event loop. `shipped`: the threshold the index serves without one."""
-    from knowledge_base.tuning.evaluate import score_queries
-
-    scored = score_queries(kb, [{"q": q, "id": i} for q, i in inside], [{"q": q} for q in outside])
-    return local_answer_threshold(evidence([s for s in scored if len(s.ch.cand)], kb.thresholds), shipped)
+    run it off the event loop. `shipped`: the threshold the index serves without one. In-scope questions
+    whose entry the index no longer serves are left out."""
+    index = {e.id: i for i, e in enumerate(kb.entries)}
+    rows = [(q, index[i]) for q, i in inside if i in index] + [(q, None) for q in outside]
+    asked = [Asked(kb.channels(kb.analyzer.analyse(q)), gold) for q, gold in rows if q.strip()]
+    return local_answer_threshold(evidence([a for a in asked if len(a.ch.cand)], kb.thresholds), shipped)
