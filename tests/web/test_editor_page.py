@@ -238,6 +238,7 @@ def test_the_answer_threshold_learned_from_use_is_applied_and_reverted(context, 
     status = page.locator("#threshold-status")
     expect(status).to_contain_text("الحد المقترح", timeout=30_000)
     expect(status).to_contain_text("ضمن الأسئلة الشائعة")
+    assert axe_violations(page) == []
     shot(page, "editor-threshold")
     page.get_by_role("button", name="طبّق الحد المقترح").click()
     expect(page.locator("#flash")).to_contain_text("طُبّق الحد", timeout=30_000)
