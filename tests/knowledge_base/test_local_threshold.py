@@ -108,24 +108,20 @@ def test_recalibrate_on_a_blind_corpus_writes_a_threshold_the_index_serves(tmp_p
 
 
 def test_a_proposal_re_asks_only_the_most_recent_labelled_questions(monkeypatch):
+    from types import SimpleNamespace
+
     from knowledge_base.faqs import local_threshold as lt
 
-    class FakeKb:
-        entries = [type("E", (), {"id": "e1"})()]
-        thresholds = default_thresholds()
-        asked: list[str] = []
+    asked: list[str] = []
 
-        class analyzer:
-            @staticmethod
-            def analyse(q: str) -> str:
-                return q
+    def channels(q: str) -> SimpleNamespace:
+        asked.append(q)
+        return SimpleNamespace(cand=[])
 
-        def channels(self, q: str):
-            FakeKb.asked.append(q)
-            return type("Ch", (), {"cand": []})()
-
+    kb = SimpleNamespace(entries=[SimpleNamespace(id="e1")], thresholds=default_thresholds(),
+                         analyzer=SimpleNamespace(analyse=lambda q: q), channels=channels)
     monkeypatch.setattr(lt, "MAX_LABELLED", 3)
-    fit = lt.propose(FakeKb(), 0.97, [(f"in {i}", "e1") for i in range(5)] + [("gone", "e9")],
+    fit = lt.propose(kb, 0.97, [(f"in {i}", "e1") for i in range(5)] + [("gone", "e9")],
                      [f"out {i}" for i in range(4)])
-    assert FakeKb.asked == ["in 2", "in 3", "in 4", "out 1", "out 2", "out 3"]
+    assert asked == ["in 2", "in 3", "in 4", "out 1", "out 2", "out 3"]
     assert fit.threshold is None and fit.n_in == 0
