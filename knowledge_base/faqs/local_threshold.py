@@ -107,12 +107,13 @@ def local_answer_threshold(ev: Evidence, shipped: float, rate: float = USE_RATE)
     if ev.n_in < MIN_IN_SCOPE or k < 0:
         return result(None, f"needs at least {MIN_IN_SCOPE} labelled in-scope and {min_out_of_scope(rate)} "
                       f"out-of-scope questions (has {ev.n_in} and {ev.n_ood})")
-    # Candidate thresholds: just above each labelled question's confidence (and the shipped one).
+    # Candidate thresholds, lowest first: just above each labelled question's confidence, and the shipped
+    # one. The highest candidate answers none of them (or is the shipped one, when all are 0), so one holds.
     for t in np.unique(np.r_[ev.p[ev.p > 0] + 1e-6, shipped]):
         answered = ev.p >= t
         if (answered & ev.ood).sum() <= k and (answered & ~ev.ood & ~ev.good).sum() <= WRONG_RATE * ev.n_in:
-            return result(float(t), "set on this deployment's labelled questions")
-    return result(1.0 + 1e-6, "no threshold keeps the labelled out-of-scope questions out: answer none directly")
+            break
+    return result(float(t), "set on this deployment's labelled questions")
 
 
 def _right(ev: Evidence, t: float) -> float:

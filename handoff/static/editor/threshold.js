@@ -14,8 +14,6 @@ export async function showThreshold(app) {
   let status;
   if (p.threshold == null) {
     status = t("threshold_wait", { n_in: p.n_in, n_ood: p.n_ood, min_in: needs.in_scope, min_ood: needs.out_of_scope });
-  } else if (p.threshold > 1) {
-    status = t("threshold_none");
   } else {
     status = t("threshold_proposal", {
       n_in: p.n_in, n_ood: p.n_ood, local: p.threshold.toFixed(3), shipped: p.shipped.toFixed(3),
@@ -23,7 +21,7 @@ export async function showThreshold(app) {
     });
   }
   $("#threshold-status").textContent = status;
-  apply.hidden = p.threshold == null || p.threshold > 1;
+  apply.hidden = p.threshold == null;
   const shown = $("#threshold-applied");
   shown.hidden = !applied;
   shown.textContent = applied ? t("threshold_applied", { threshold: Number(applied.threshold).toFixed(3),
