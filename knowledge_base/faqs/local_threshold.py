@@ -26,8 +26,6 @@ from typing import Any
 
 import numpy as np
 
-from knowledge_base.engine.gate import gate_input
-
 MIN_IN_SCOPE = 100     # labelled in-scope questions needed before the shipped threshold is replaced
 USE_RATE = 0.01        # out-of-scope questions newly answered, expected (see above)
 WRONG_RATE = 0.01      # in-scope questions answered with a wrong entry, among the labelled ones
@@ -72,16 +70,13 @@ class LocalFit:
 def evidence(scored: list[Any], th: Any) -> Evidence:
     """`scored`: questions asked of one index, each with `.ch` (its channels) and `.gold` (Asked, or
     tuning.evaluate.Scored); `th` carries the index's profile."""
-    gate = th.gate
-    if gate is None:
+    if th.gate is None:
         raise ValueError("these thresholds have no answer gate to recalibrate")
     rows = []
     for s in scored:
-        fused = s.ch.fused(th)
-        order = np.argsort(-fused, kind="stable")
-        gi = gate_input(s.ch, fused, order, th.profile)
-        p = gate.probability(gi.x) if gi.agree >= gate.min_agree else 0.0
-        rows.append((p, s.gold is None, s.gold is not None and s.ch.cand[order[0]] == s.gold))
+        v = s.ch.decide(th, s.ch.fused(th))  # the decision search makes: its gate report says why
+        p = v.gate.confidence if v.gate.agree >= v.gate.min_agree else 0.0
+        rows.append((p, s.gold is None, s.gold is not None and s.ch.cand[v.order[0]] == s.gold))
     arr = np.array(rows, dtype=np.float64).reshape(len(rows), 3)
     return Evidence(arr[:, 0], arr[:, 1].astype(bool), arr[:, 2].astype(bool))
 
@@ -101,8 +96,8 @@ def local_answer_threshold(ev: Evidence, shipped: float, rate: float = USE_RATE)
     k = allowed_out_of_scope(ev.n_ood, rate)
 
     def result(t: float | None, reason: str) -> LocalFit:
-        return LocalFit(t, reason, ev.n_in, ev.n_ood, max(k, 0), shipped, _right(ev, shipped),
-                        _right(ev, shipped if t is None else t))
+        return LocalFit(t, reason, ev.n_in, ev.n_ood, max(k, 0), shipped, rates(ev, shipped)[0],
+                        rates(ev, shipped if t is None else t)[0])
 
     if ev.n_in < MIN_IN_SCOPE or k < 0:
         return result(None, f"needs at least {MIN_IN_SCOPE} labelled in-scope and {min_out_of_scope(rate)} "
@@ -116,8 +111,13 @@ def local_answer_threshold(ev: Evidence, shipped: float, rate: float = USE_RATE)
     return result(float(t), "set on this deployment's labelled questions")
 
 
-def _right(ev: Evidence, t: float) -> float:
-    return float(((ev.p >= t) & ev.good).sum() / max(ev.n_in, 1))
+def rates(ev: Evidence, t: float) -> tuple[float, float, float]:
+    """Answered at threshold `t`: right and wrong (shares of the in-scope questions), out of scope (share
+    of the out-of-scope ones)."""
+    a = ev.p >= t
+    n_in, n_ood = max(ev.n_in, 1), max(ev.n_ood, 1)
+    return (float((a & ev.good).sum() / n_in), float((a & ~ev.ood & ~ev.good).sum() / n_in),
+            float((a & ev.ood).sum() / n_ood))
 
 
 def with_threshold(th: Any, fit: LocalFit) -> Any:

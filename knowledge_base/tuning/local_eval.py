@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from knowledge_base.engine.thresholds import Thresholds
-from knowledge_base.faqs.local_threshold import USE_RATE, Evidence, evidence, local_answer_threshold
+from knowledge_base.faqs.local_threshold import USE_RATE, Evidence, evidence, local_answer_threshold, rates
 from knowledge_base.tuning.transfer import Budgets
 from knowledge_base.tuning.transfer_cli import Study, _corpus_of, open_study
 
@@ -34,13 +34,6 @@ ALL_RATE = Budgets().ood_answered
 
 def _half(ev: Evidence, keep: np.ndarray) -> Evidence:
     return Evidence(ev.p[keep], ev.ood[keep], ev.good[keep])
-
-
-def _rates(ev: Evidence, t: float) -> tuple[float, float, float]:
-    a = ev.p >= t
-    n_in, n_ood = max(ev.n_in, 1), max(ev.n_ood, 1)
-    return (float((a & ev.good).sum() / n_in), float((a & ~ev.ood & ~ev.good).sum() / n_in),
-            float((a & ev.ood).sum() / n_ood))
 
 
 def split_halves(ev: Evidence, shipped_t: float, seeds: int = SEEDS, as_use: bool = True) -> dict[str, Any]:
@@ -54,8 +47,8 @@ def split_halves(ev: Evidence, shipped_t: float, seeds: int = SEEDS, as_use: boo
             first[rng.choice(idx, len(idx) // 2, replace=False)] = True
         fit = local_answer_threshold(_half(ev, first & labellable), shipped_t, USE_RATE if as_use else ALL_RATE)
         later = _half(ev, ~first)
-        shipped.append(_rates(later, shipped_t))
-        local.append(_rates(later, shipped_t if fit.threshold is None else fit.threshold))
+        shipped.append(rates(later, shipped_t))
+        local.append(rates(later, shipped_t if fit.threshold is None else fit.threshold))
         used += fit.threshold is not None
     s, loc = np.array(shipped), np.array(local)
     return {"shipped_threshold": round(shipped_t, 4), "recalibrated_in": f"{used} of {seeds} splits",
