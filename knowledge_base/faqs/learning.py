@@ -65,8 +65,18 @@ class Suggestion:
 
 
 
+def _folded(text: str) -> str:
+    """The text as questions are compared: folded words, punctuation and spacing gone."""
+    return " ".join(words(fold(text)))
+
+
+def _withdrawn(evidence: Iterable[Evidence]) -> set[tuple[str, str]]:
+    """(conversation, entry) pairs whose answer got a 👎 after the pick."""
+    return {(e.conversation_id, e.entry_id) for e in evidence if e.kind == "reject"}
+
+
 def suggestion_key(entry_id: str, text: str) -> str:
-    return hashlib.sha256(f"{entry_id}\0{' '.join(words(fold(text)))}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{entry_id}\0{_folded(text)}".encode()).hexdigest()[:16]
 
 
 def clean_question(text: str) -> str | None:
@@ -94,7 +104,7 @@ def suggestions(evidence: Iterable[Evidence], known: dict[str, set[str]], done: 
     """Group picks by (entry, question), strongest evidence first. `known`: entry id → the folded texts it
     already has (question and alternatives); entries not in it (deleted) and texts they already have are
     left out, as are `done` keys and citizen picks their citizen then rejected."""
-    rejected = {(e.conversation_id, e.entry_id) for e in evidence if e.kind == "reject"}
+    rejected = _withdrawn(evidence)
     groups: dict[str, dict[str, Any]] = defaultdict(lambda: {"citizens": set(), "agents": set(), "last": ""})
     texts: dict[str, tuple[str, str]] = {}
     for e in evidence:
@@ -102,7 +112,7 @@ def suggestions(evidence: Iterable[Evidence], known: dict[str, set[str]], done: 
             continue
         if e.source == "citizen" and (e.conversation_id, e.entry_id) in rejected:
             continue
-        if " ".join(words(fold(e.text))) in known[e.entry_id]:
+        if _folded(e.text) in known[e.entry_id]:
             continue
         key = suggestion_key(e.entry_id, e.text)
         if key in done:
@@ -123,11 +133,11 @@ def labelled(evidence: Iterable[Evidence], served: set[str]) -> tuple[list[tuple
     stand (not withdrawn, entry still served) and the agents' "outside" marks; a question labelled both
     ways is left out (two people disagreed)."""
     evidence = list(evidence)
-    rejected = {(e.conversation_id, e.entry_id) for e in evidence if e.kind == "reject"}
+    rejected = _withdrawn(evidence)
     inside: dict[str, tuple[str, str]] = {}
     outside: dict[str, str] = {}
     for e in evidence:
-        key = " ".join(words(fold(e.text)))
+        key = _folded(e.text)
         if e.kind == "outside":
             outside.setdefault(key, e.text)
         elif e.kind == "pick" and e.entry_id in served and (e.conversation_id, e.entry_id) not in rejected:
@@ -137,7 +147,7 @@ def labelled(evidence: Iterable[Evidence], served: set[str]) -> tuple[list[tuple
 
 
 def known_texts(entries: Iterable[Any]) -> dict[str, set[str]]:
-    return {e.id: {" ".join(words(fold(t))) for t in (e.question, *e.alternatives)} for e in entries}
+    return {e.id: {_folded(t) for t in (e.question, *e.alternatives)} for e in entries}
 
 
 async def read_evidence(redis: Any, keys: KbKeys | None = None, limit: int = 20_000) -> list[Evidence]:
