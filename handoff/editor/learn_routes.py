@@ -16,6 +16,7 @@ from handoff.http_errors import http_error
 from handoff.keys import Keys
 from knowledge_base.engine.person_request import asks_for_person
 from knowledge_base.faqs import answer_threshold, learning
+from knowledge_base.faqs.local_threshold import MIN_IN_SCOPE, LocalFit, min_out_of_scope, propose
 from knowledge_base.faqs.validation import FieldError
 
 routes = web.RouteTableDef()
@@ -106,10 +107,8 @@ async def dismiss(request: web.Request) -> web.Response:
     return c.reply({"dismissed": await learning.mark_done(store.redis, [request.match_info["key"]], store.keys)})
 
 
-async def _proposal(request: web.Request) -> Any:
-    """What the labelled questions support for the index served now (local_threshold.LocalFit)."""
-    from knowledge_base.faqs.local_threshold import propose
-
+async def _proposal(request: web.Request) -> LocalFit:
+    """What the labelled questions support for the index served now."""
     store, live = c.store_of(request), c.live_of(request)
     kb, gate = live.current, live.thresholds.gate if live.thresholds is not None else None
     if kb is None or gate is None:
@@ -124,8 +123,6 @@ async def _proposal(request: web.Request) -> Any:
 async def threshold(request: web.Request) -> web.Response:
     await c.writer(request)
     store = c.store_of(request)
-    from knowledge_base.faqs.local_threshold import MIN_IN_SCOPE, min_out_of_scope
-
     fit = await _proposal(request)
     return c.reply({"proposal": fit.to_dict(), "applied": await answer_threshold.read(store.redis, store.keys),
                     "needs": {"in_scope": MIN_IN_SCOPE, "out_of_scope": min_out_of_scope()}})
