@@ -114,8 +114,7 @@ async def _proposal(request: web.Request) -> LocalFit:
     if kb is None or gate is None:
         raise http_error(web.HTTPServiceUnavailable, "index_unavailable",
                          "the FAQ index (with its answer gate) is not loaded yet; retry shortly")
-    inside, outside = learning.labelled(await learning.read_evidence(store.redis, store.keys),
-                                        {e.id for e in kb.entries})
+    inside, outside = learning.labelled(await learning.read_evidence(store.redis, store.keys), kb.entries)
     return await asyncio.to_thread(propose, kb, gate.threshold_for(len(kb.entries)), inside, outside)
 
 

@@ -128,17 +128,20 @@ def suggestions(evidence: Iterable[Evidence], known: dict[str, set[str]], done: 
     return out
 
 
-def labelled(evidence: Iterable[Evidence], served: set[str]) -> tuple[list[tuple[str, str]], list[str]]:
+def labelled(evidence: Iterable[Evidence], entries: Iterable[Any]) -> tuple[list[tuple[str, str]], list[str]]:
     """(in-scope (question, entry id) pairs, out-of-scope questions), each question once: the picks that
-    stand (not withdrawn, entry still served) and the agents' "outside" marks; a question labelled both
-    ways is left out (two people disagreed)."""
-    evidence = list(evidence)
+    stand (not withdrawn, entry among the `entries` served) and the agents' "outside" marks; a question
+    labelled both ways is left out (two people disagreed), and so is an "outside" question an editor has
+    since added to the FAQ (an entry's question or alternative): it is no longer out of scope."""
+    evidence, entries = list(evidence), list(entries)
+    served = {e.id for e in entries}
+    covered = set().union(*known_texts(entries).values())
     rejected = _withdrawn(evidence)
     inside: dict[str, tuple[str, str]] = {}
     outside: dict[str, str] = {}
     for e in evidence:
         key = _folded(e.text)
-        if e.kind == "outside":
+        if e.kind == "outside" and key not in covered:
             outside.setdefault(key, e.text)
         elif e.kind == "pick" and e.entry_id in served and (e.conversation_id, e.entry_id) not in rejected:
             inside.setdefault(key, (e.text, e.entry_id))
