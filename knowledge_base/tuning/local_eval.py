@@ -13,6 +13,10 @@ picked among the options or inserted by an agent; an out-of-scope one marked "no
 it was handed to) — with 1 % of newly answered out-of-scope questions allowed. `every_question_labelled`
 is a reference: all of the first half labelled, 2 % allowed (the shipped threshold's own budget, since
 its near misses are then seen too).
+
+`stream_then_frozen` (corpora with a `streams:` entry in the sets file): a separate use stream, written
+blind by other writers than the frozen set, is labelled as use labels it; the threshold set on it decides
+the corpus's whole frozen set (in scope and out of scope), which played no part in setting it.
 """
 
 from __future__ import annotations
@@ -22,10 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
 from knowledge_base.engine.thresholds import Thresholds
 from knowledge_base.faqs.local_threshold import USE_RATE, Evidence, evidence, local_answer_threshold, rates
-from knowledge_base.tuning.transfer import Budgets
+from knowledge_base.tuning.evaluate import expand
+from knowledge_base.tuning.transfer import Budgets, EvalSet, score_set
 from knowledge_base.tuning.transfer_cli import Study, _corpus_of, open_study
 
 SEEDS = 40
@@ -56,6 +62,26 @@ def split_halves(ev: Evidence, shipped_t: float, seeds: int = SEEDS, as_use: boo
             "local_ood_answered_p90": round(float(np.quantile(loc[:, 2], 0.9)), 4)}
 
 
+def stream_then_frozen(stream: Evidence, frozen: Evidence, shipped_t: float) -> dict[str, Any]:
+    used = _half(stream, stream.p < shipped_t)   # what use labels: every question not answered directly
+    fit = local_answer_threshold(used, shipped_t, USE_RATE)
+    t = shipped_t if fit.threshold is None else fit.threshold
+    both = np.array([rates(frozen, shipped_t), rates(frozen, t)])
+    return {"labelled": {"in_scope": fit.n_in, "out_of_scope": fit.n_ood}, "reason": fit.reason,
+            "shipped_threshold": round(shipped_t, 4), "local_threshold": round(t, 4),
+            "frozen_shipped": _summary(both[:1]), "frozen_local": _summary(both[1:])}
+
+
+def _stream_sets(sets_file: Path, study: Study) -> dict[str, EvalSet]:
+    """The use streams of the sets scored in `study`, as sets over the same corpus."""
+    raw = yaml.safe_load(sets_file.read_text(encoding="utf-8")).get("streams") or {}
+    base, by = sets_file.parent, {s.name: s for s in study.sets}
+    return {name: EvalSet(f"{name}-stream", "stream", by[name].corpus,
+                          [p for q in d["queries"] for p in expand(str(base / q))],
+                          [p for q in d["ood"] for p in expand(str(base / q))])
+            for name, d in raw.items() if name in by}
+
+
 def _summary(r: np.ndarray) -> dict[str, float]:
     return {"right": round(float(r[:, 0].mean()), 4), "wrong": round(float(r[:, 1].mean()), 4),
             "ood_answered": round(float(r[:, 2].mean()), 4)}
@@ -81,6 +107,7 @@ def run(sets_file: Path, only: list[str] | None, cache: str, defaults: Threshold
     by_corpus: dict[Path, list[str]] = {}
     for es in study.sets:
         by_corpus.setdefault(es.corpus.resolve(), []).append(es.name)
+    streams = _stream_sets(sets_file, study)
     out: dict[str, Any] = {}
     for corpus, names in by_corpus.items():
         role = next(s.role for s in study.sets if s.name == names[0])
@@ -90,4 +117,9 @@ def run(sets_file: Path, only: list[str] | None, cache: str, defaults: Threshold
         out[" + ".join(names)] = {"role": role, "in_scope": ev.n_in, "out_of_scope": ev.n_ood,
                                   "as_use_labels": split_halves(ev, shipped),
                                   "every_question_labelled": split_halves(ev, shipped, as_use=False)}
+        for name in (n for n in names if n in streams):
+            study.scored[streams[name].name] = score_set(streams[name], study.kbs[corpus])
+            study.sets.append(streams[name])
+            stream, _ = set_evidence(study, streams[name].name, th)
+            out[" + ".join(names)]["stream_then_frozen"] = stream_then_frozen(stream, ev, shipped)
     return out

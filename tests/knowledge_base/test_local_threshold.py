@@ -19,7 +19,7 @@ from knowledge_base.faqs.local_threshold import (
     min_out_of_scope,
     with_threshold,
 )
-from knowledge_base.tuning.local_eval import split_halves
+from knowledge_base.tuning.local_eval import split_halves, stream_then_frozen
 
 BLIND = Path(__file__).resolve().parents[1] / "data" / "blind" / "health"
 
@@ -86,6 +86,21 @@ def test_split_halves_scores_only_the_half_it_did_not_fit_on():
     assert 0.0 < out["local"]["ood_answered"] < 0.1
     # Labels as use gives them: only what the shipped threshold did not answer (here: everything).
     assert split_halves(ev, 1.1, seeds=5)["recalibrated_in"] == "5 of 5 splits"
+
+
+def test_a_stream_sets_the_threshold_and_only_the_frozen_set_is_scored():
+    rng = np.random.default_rng(2)
+    stream = _evidence(rng.uniform(0.6, 0.99, 300).tolist(), [], rng.uniform(0.0, 0.9, 220).tolist())
+    # The frozen set has near misses just above everything the stream showed: they are what it pays.
+    frozen = _evidence([0.95] * 50 + [0.5] * 50, [], [0.93] * 10 + [0.1] * 90)
+    out = stream_then_frozen(stream, frozen, 0.999)
+    assert out["labelled"] == {"in_scope": 300, "out_of_scope": 220}
+    assert out["local_threshold"] < 0.93
+    assert out["frozen_shipped"] == {"right": 0.0, "wrong": 0.0, "ood_answered": 0.0}
+    assert out["frozen_local"] == {"right": 0.5, "wrong": 0.0, "ood_answered": 0.1}
+    # Too few stream labels: the shipped threshold decides the frozen set too.
+    few = stream_then_frozen(_evidence([0.9] * 50, [], [0.1] * 50), frozen, 0.999)
+    assert few["local_threshold"] == 0.999 and few["frozen_local"] == few["frozen_shipped"]
 
 
 @pytest.mark.slow
