@@ -8,6 +8,11 @@ picks become suggestions exactly as in production (learning.suggestions), an edi
 and the index is rebuilt (its self-calibration included). Stream B, never replayed, is then scored
 before and after, together with the set's out-of-scope questions (learning must not make the bot
 answer more of them).
+
+`--streams` instead replays each corpus's use stream (sets.yaml `streams:`, written blind apart from the
+frozen set) and scores the corpus's whole frozen set: before, after accepting every suggestion, with the
+answer threshold the stream's labels support (local_threshold.propose: the agents mark the stream's
+out-of-scope questions the bot did not answer as "not covered"), and with both.
 """
 
 from __future__ import annotations
@@ -19,9 +24,12 @@ import random
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from knowledge_base.engine.corpus import load_corpus
 from knowledge_base.faqs.learning import Evidence, known_texts, suggestions
-from knowledge_base.tuning.evaluate import metrics, read_jsonl, score_queries
+from knowledge_base.faqs.local_threshold import propose, with_threshold
+from knowledge_base.tuning.evaluate import expand, metrics, read_jsonl, score_queries
 from knowledge_base.tuning.transfer import load_sets
 
 
@@ -50,7 +58,9 @@ def _figures(m: dict[str, Any]) -> dict[str, float]:
     n = max(m["in_scope"], 1)
     return {"answered_right": round(m["decisions"]["answer"] / n - m["wrong_answer_rate"], 4),
             "handed_off": round(m["decisions"]["handoff"] / n, 4), "self_service": m["self_service"],
-            "wrong": m["wrong_answer_rate"], "ood_answered": m["ood_answered_rate"], "in_scope": m["in_scope"]}
+            "wrong": m["wrong_answer_rate"], "ood_answered": m["ood_answered_rate"],
+            "ood_options": m["ood_clarify_rate"], "in_scope": m["in_scope"],
+            "worst_style": min(((v["self_service"], k) for k, v in m.get("per_style", {}).items()), default=None)}
 
 
 def run_set(es: Any, build: Any, seed: int) -> dict[str, Any]:
@@ -68,18 +78,55 @@ def run_set(es: Any, build: Any, seed: int) -> dict[str, Any]:
             "before": _figures(before), "after": _figures(after)}
 
 
+def _with_local(kb: Any, inside: list[tuple[str, str]], outside: list[str]) -> tuple[Any, dict[str, Any]]:
+    """`kb` serving the answer threshold its labelled questions support."""
+    fit = propose(kb, kb.thresholds.gate.threshold_for(len(kb.entries)), inside, outside)
+    kb.thresholds = with_threshold(kb.thresholds, fit)
+    return kb, {"threshold": fit.threshold, "labelled_in": fit.n_in, "labelled_out": fit.n_ood}
+
+
+def run_stream(es: Any, stream: dict[str, list[Path]], build: Any) -> dict[str, Any]:
+    entries, rows = load_corpus(es.corpus), read_jsonl(stream["queries"])
+    frozen_q, frozen_ood = read_jsonl(es.queries), read_jsonl(es.ood)
+    kb = build(entries)
+    evidence = replay(kb, rows)
+    inside = [(e.text, e.entry_id) for e in evidence]
+    outside = [r["q"] for r in read_jsonl(stream["ood"]) if kb.search(r["q"]).decision != "answer"]
+    found = suggestions(evidence, known_texts(entries), set())
+    served = {"before": kb, "alternatives": build(accept_all(entries, found))}
+    notes = {}
+    served["threshold"], notes["threshold"] = _with_local(build(entries), inside, outside)
+    served["both"], notes["both"] = _with_local(build(accept_all(entries, found)), inside, outside)
+    out: dict[str, Any] = {"stream": len(rows), "suggestions_accepted": len(found), "local": notes}
+    for name, k in served.items():
+        out[name] = _figures(metrics(score_queries(k, frozen_q, frozen_ood), k.thresholds))
+    return out
+
+
+def _streams(sets_file: Path) -> dict[str, dict[str, list[Path]]]:
+    raw = yaml.safe_load(sets_file.read_text(encoding="utf-8")).get("streams") or {}
+    return {name: {k: [p for q in d[k] for p in expand(str(sets_file.parent / q))] for k in ("queries", "ood")}
+            for name, d in raw.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m knowledge_base.tuning.learn_eval")
     p.add_argument("--sets", default="tests/data/sets.yaml")
     p.add_argument("--only", nargs="*", default=["traffic", "health"])
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--streams", action="store_true", help="replay each corpus's use stream, score its frozen set")
     a = p.parse_args(argv)
     from knowledge_base.engine.encoders import encoder_from_env
     from knowledge_base.engine.search import KnowledgeBase
 
     enc = encoder_from_env()
-    out = {es.name: run_set(es, lambda entries: KnowledgeBase.build(entries, encoder=enc), a.seed)
-           for es in load_sets(Path(a.sets)) if es.name in a.only}
+
+    def build(entries: list[Any]) -> Any:
+        return KnowledgeBase.build(entries, encoder=enc)
+
+    streams = _streams(Path(a.sets)) if a.streams else {}
+    out = {es.name: run_stream(es, streams[es.name], build) if a.streams else run_set(es, build, a.seed)
+           for es in load_sets(Path(a.sets)) if es.name in a.only and (not a.streams or es.name in streams)}
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
 
