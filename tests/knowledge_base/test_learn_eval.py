@@ -1,0 +1,41 @@
+"""The learning loop's stream study (knowledge_base.tuning.learn_eval --streams) with the real engine on a
+slice of a blind corpus's use stream: what it replays, what it accepts, and that too few labels keep the
+shipped threshold."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from knowledge_base.engine.encoders import encoder_from_env
+from knowledge_base.engine.search import KnowledgeBase
+from knowledge_base.tuning.learn_eval import run_stream
+from knowledge_base.tuning.transfer import EvalSet
+
+pytestmark = pytest.mark.slow
+
+BLIND = Path(__file__).resolve().parents[1] / "data" / "blind" / "health"
+
+
+def _head(src: Path, dst: Path, n: int) -> Path:
+    dst.write_text("".join(src.read_text(encoding="utf-8").splitlines(keepends=True)[:n]), encoding="utf-8")
+    return dst
+
+
+def test_stream_replay_scores_the_frozen_set_before_and_after(tmp_path: Path) -> None:
+    encoder = encoder_from_env()  # the shipped engine: the committed thresholds belong to it
+    es = EvalSet("health", "fit", BLIND / "corpus.jsonl", [_head(BLIND / "queries.jsonl", tmp_path / "q.jsonl", 40)],
+                 [_head(BLIND / "ood.jsonl", tmp_path / "o.jsonl", 20)])
+    stream = {"queries": [_head(BLIND / "stream.jsonl", tmp_path / "s.jsonl", 30)],
+              "ood": [_head(BLIND / "stream_ood.jsonl", tmp_path / "so.jsonl", 10)]}
+    out = run_stream(es, stream, lambda entries: KnowledgeBase.build(entries, encoder=encoder))
+    assert out["stream"] == 30 and 0 < out["suggestions_accepted"] <= 30
+    # 30 labelled questions are far below what the threshold rule needs: the shipped one serves.
+    assert out["local"]["threshold"]["threshold"] is None and out["threshold"] == out["before"]
+    for name in ("before", "alternatives", "threshold", "both"):
+        assert out[name]["in_scope"] == 40 and 0 <= out[name]["answered_right"] <= 1
+    # Accepting the stream's questions as alternatives never makes the bot hand off more of the frozen set.
+    assert out["alternatives"]["handed_off"] <= out["before"]["handed_off"] + 1 / 40
+    json.dumps(out)
