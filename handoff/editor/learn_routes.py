@@ -17,7 +17,7 @@ from handoff.keys import Keys
 from knowledge_base.engine.person_request import asks_for_person
 from knowledge_base.faqs import answer_threshold, learning
 from knowledge_base.faqs.local_threshold import MIN_IN_SCOPE, LocalFit, min_out_of_scope, propose
-from knowledge_base.faqs.validation import FieldError
+from knowledge_base.faqs.validation import FieldError, ValidationFailed
 
 routes = web.RouteTableDef()
 
@@ -98,6 +98,45 @@ async def accept(request: web.Request) -> web.Response:
     saved = await c.update(request, entry_id, {"alternatives": [*entry.alternatives, text]}, entry.rev, account)
     await learning.mark_done(store.redis, [key], store.keys)
     return c.reply({"entry": saved.to_json(), "version": await store.version()})
+
+
+MAX_BATCH = 500
+
+
+def _batch(data: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(key, entry id, text) of every suggestion in `suggestions`, each checked against its key."""
+    items = data.get("suggestions")
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
+        raise c.invalid([FieldError("suggestions", "batch_size", {"max": MAX_BATCH})])
+    out = []
+    for n, item in enumerate(items):
+        fields = [item.get(k) if isinstance(item, dict) else None for k in ("key", "entry_id", "text")]
+        key, entry_id, text = (v.strip() if isinstance(v, str) else "" for v in fields)
+        if not (key and entry_id and text) or learning.suggestion_key(entry_id, text) != key:
+            raise c.invalid([FieldError(f"suggestions.{n}", "does_not_match_suggestion")])
+        out.append((key, entry_id, text))
+    return out
+
+
+@routes.post("/api/learn/suggestions/accept")
+async def accept_many(request: web.Request) -> web.Response:
+    """Add every listed suggestion to its entry in one audited transaction (one rebuild of the index):
+    the editor dismisses what does not read like a citizen's question, then accepts the rest at once."""
+    account = await c.writer(request)
+    batch = _batch(await c.body(request))
+    additions: dict[str, list[str]] = {}
+    for _key, entry_id, text in batch:
+        additions.setdefault(entry_id, []).append(text)
+    store = c.store_of(request)
+    try:
+        changes = await store.add_alternatives(additions, c.actor(account))
+    except ValidationFailed as exc:
+        raise c.from_validation(exc) from None
+    served = {e.id for e in await store.all() if not e.deleted}
+    done = [key for key, entry_id, _ in batch if entry_id in served]
+    await learning.mark_done(store.redis, done, store.keys)
+    return c.reply({"accepted": len(done), "entries_changed": len(changes),
+                    "skipped": [key for key, _, _ in batch if key not in done], "version": await store.version()})
 
 
 @routes.post("/api/learn/suggestions/{key}/dismiss")

@@ -25,6 +25,8 @@ from knowledge_base.faqs.validation import (
     EDITABLE_FIELDS,
     ENGLISH_TEXT,
     LIST_FIELDS,
+    FieldError,
+    ValidationFailed,
     check_english_pair,
     check_id,
     clean_fields,
@@ -263,6 +265,32 @@ class FaqStore:
             return changes
 
         return await self._transact(list(by_id), build, actor) if by_id else []
+
+    async def add_alternatives(self, additions: dict[str, list[str]], actor: str) -> list[Change]:
+        """Append alternatives to several entries in ONE transaction and one version bump (an editor
+        accepting the suggestions learned from use). Entries deleted or gone are skipped, texts an entry
+        already has are not added twice; an entry pushed past the field's limits fails the whole batch
+        (ValidationFailed naming the entry)."""
+
+        def build(cur: dict[str, StoredEntry | None]) -> list[Change]:
+            changes, now = [], now_iso("seconds")
+            for entry_id, texts in additions.items():
+                before = cur[entry_id]
+                if before is None or before.deleted:
+                    continue
+                merged = [*before.alternatives, *(t for t in dict.fromkeys(texts) if t not in before.alternatives)]
+                try:
+                    fields = clean_fields({"alternatives": merged}, partial=True)
+                except ValidationFailed as exc:
+                    raise ValidationFailed([FieldError(f"{entry_id}.{e.field}", e.code, e.params)
+                                            for e in exc.errors]) from None
+                after = replace(before, **fields)
+                if diff(before, after):
+                    changes.append(Change("update", before, stamped(before, replace(
+                        after, rev=before.rev + 1, updated_at=now, updated_by=actor))))
+            return changes
+
+        return await self._transact(list(additions), build, actor) if additions else []
 
     async def seed_if_empty(self, entries: Iterable[Any], actor: str = "system:seed") -> int:
         """Seed from corpus FaqEntry objects when the store has no entries; return how many were written.

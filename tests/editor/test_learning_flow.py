@@ -119,3 +119,49 @@ async def test_labelled_questions_set_an_answer_threshold_an_editor_applies_and_
     assert await asyncio.to_thread(editor.live.wait_for_version, reverted["version"], 60)
     assert editor.live.current.thresholds.gate.threshold == editor.live.thresholds.gate.threshold
     assert (await (await editor.client.get("/api/learn/threshold", headers=ed)).json())["applied"] is None
+
+
+async def test_the_listed_suggestions_are_accepted_at_once_in_one_audited_edit(editor) -> None:
+    """The editor dismisses what does not read like a citizen's question and accepts the rest in one
+    request: one transaction, one version (one rebuild of the index), every entry's history audited."""
+    ed, redis, keys = editor.auth("editor"), editor.store.redis, KbKeys(editor.prefix)
+    entries = [{**ENTRY, "id": f"learn-bulk-{x}", "question": f"كيف أجدد رخصة القيادة للمرة {n}؟"}
+               for n, x in ((1, "a"), (2, "b"), (3, "c"))]
+    for entry in entries:
+        assert (await editor.client.post("/api/faq", json=entry, headers=ed)).status == 201
+    texts = {"learn-bulk-a": "رخصتي بتخلص الاسبوع الجاي وش اسوي", "learn-bulk-b": "abi ajadded el rokhsa",
+             "learn-bulk-c": "انتهت رخصتي وانا برا البلد"}
+    for n, (entry_id, text) in enumerate(texts.items()):
+        await record(redis, kind="pick", entry_id=entry_id, text=text, by=f"b{n}", conversation_id=f"b{n}", keys=keys)
+    listing = (await (await editor.client.get("/api/learn/suggestions", headers=ed)).json())["suggestions"]
+    ours = [{k: s[k] for k in ("key", "entry_id", "text")} for s in listing if s["entry_id"] in texts]
+    assert len(ours) == 3
+    # Entry c is deleted before the editor presses the button: its suggestion is skipped, not an error.
+    assert (await editor.client.delete("/api/faq/learn-bulk-c", headers=ed)).status == 200
+    before = await editor.store.version()
+
+    forged = [*ours[:2], {**ours[0], "text": "نص آخر"}]
+    refused = await editor.client.post("/api/learn/suggestions/accept", json={"suggestions": forged}, headers=ed)
+    assert refused.status == 422 and (await refused.json())["errors"][0]["field"] == "suggestions.2"
+    empty = await editor.client.post("/api/learn/suggestions/accept", json={"suggestions": []}, headers=ed)
+    assert empty.status == 422 and await editor.store.version() == before
+    agent = await editor.client.post("/api/learn/suggestions/accept", json={"suggestions": ours},
+                                     headers=editor.auth("agent"))
+    assert agent.status == 403
+
+    resp = await editor.client.post("/api/learn/suggestions/accept", json={"suggestions": ours}, headers=ed)
+    assert resp.status == 200, await resp.text()
+    body = await resp.json()
+    skipped = [s["key"] for s in ours if s["entry_id"] == "learn-bulk-c"]
+    assert (body["accepted"], body["entries_changed"], body["skipped"]) == (2, 2, skipped)
+    assert body["version"] == before + 1 == await editor.store.version()
+    for entry_id in ("learn-bulk-a", "learn-bulk-b"):
+        stored = await editor.store.get(entry_id)
+        assert stored is not None and list(stored.alternatives) == [*ENTRY["alternatives"], texts[entry_id]]
+        history = await (await editor.client.get(f"/api/faq/{entry_id}/history", headers=ed)).json()
+        assert history["history"][0]["actor"] == "editor1"
+    after = (await (await editor.client.get("/api/learn/suggestions", headers=ed)).json())["suggestions"]
+    assert [s for s in after if s["entry_id"] in ("learn-bulk-a", "learn-bulk-b")] == []
+    again = await (await editor.client.post("/api/learn/suggestions/accept", json={"suggestions": ours[:2]},
+                                            headers=ed)).json()
+    assert again["entries_changed"] == 0 and await editor.store.version() == before + 1

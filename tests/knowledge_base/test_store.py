@@ -82,6 +82,29 @@ async def test_two_editors_racing_on_one_revision_exactly_one_wins(store: FaqSto
     assert len(await store.history("race")) == 2
 
 
+async def test_two_editors_accepting_suggestions_at_once_both_land(store: FaqStore) -> None:
+    """Bulk accepts (learned suggestions) racing on the same entries: each is one transaction, neither
+    overwrites the other's alternatives, and each is one version."""
+    for entry_id in ("s1", "s2"):
+        await store.create({"id": entry_id, **NEW}, actor="a")
+    other = FaqStore(aioredis.from_url(_url(store), decode_responses=True), store.keys)
+    start = await store.version()
+    texts = {who: [f"سؤال بديل كتبه المواطن رقم {who}{n}" for n in range(3)] for who in ("a", "b")}
+    await asyncio.gather(*(s.add_alternatives({"s1": texts[w], "s2": texts[w][:1]}, actor=w)
+                           for s, w in [(store, "a"), (other, "b")]))
+    await other.redis.aclose()
+    s1, s2 = await store.get("s1"), await store.get("s2")
+    assert set(s1.alternatives) == {*NEW["alternatives"], *texts["a"], *texts["b"]} and s1.rev == 3
+    assert set(s2.alternatives) == {*NEW["alternatives"], texts["a"][0], texts["b"][0]}
+    assert await store.version() == start + 2
+    # Known texts are not added twice; an entry pushed past the limit fails the batch, naming the entry.
+    assert await store.add_alternatives({"s1": texts["a"]}, actor="a") == []
+    with pytest.raises(ValidationFailed) as err:
+        await store.add_alternatives({"s2": [f"بديل رقم {n} لهذا السؤال" for n in range(60)]}, actor="a")
+    assert err.value.errors[0].field == "s2.alternatives"
+    assert await store.version() == start + 2
+
+
 def _url(store: FaqStore) -> str:
     kw = store.redis.connection_pool.connection_kwargs
     return f"redis://{kw['host']}:{kw['port']}/{kw['db']}"

@@ -206,6 +206,44 @@ def test_a_learned_question_becomes_an_alternative_in_one_click(context, editor_
     assert text in (stored or "")
 
 
+def test_the_listed_suggestions_are_accepted_with_one_button(context, editor_gateway: WebGateway) -> None:
+    """The editor dismisses the suggestion that is not a citizen's question and adds the others at once."""
+    import redis.asyncio as aioredis
+
+    from knowledge_base.faqs.keys import KbKeys
+    from knowledge_base.faqs.learning import record
+
+    picks = {"permits-renew": "اقامة العامل حقي بتنتهي الشهر الجاي", "permits-issue": "جبت عامل جديد من برا وش اسوي",
+             "permits-fee": "شكرا على المساعدة يا بوت"}
+
+    async def record_picks() -> None:
+        client = aioredis.from_url(editor_gateway.redis_url)
+        for n, (entry_id, text) in enumerate(picks.items()):
+            await record(client, kind="pick", entry_id=entry_id, text=text, by=f"web-b{n}", conversation_id=f"web-b{n}",
+                         keys=KbKeys(editor_gateway.prefix))
+        await client.aclose()
+
+    run_beside_playwright(record_picks())
+    page = _login(context, editor_gateway, editor_gateway.editor)
+    page.get_by_role("button", name="اقتراحات من الاستخدام").click()
+    noise = page.locator("#learned > li[data-entry='permits-fee']")
+    noise.get_by_role("button", name="تجاهل").click()
+    expect(noise).to_have_count(0)
+    button = page.get_by_role("button", name=re.compile("أضف كل الاقتراحات المعروضة"))
+    expect(button).to_contain_text("(2)")
+    assert axe_violations(page) == []
+    shot(page, "editor-learned-all")
+    button.click()
+    expect(page.locator("#flash")).to_contain_text("أُضيف 2")
+    expect(page.locator("#learned > li")).to_have_count(0)
+    expect(page.locator("#learned-all")).to_be_hidden()
+    for entry_id, text in list(picks.items())[:2]:
+        stored = editor_gateway.redis().hget(KbKeys(editor_gateway.prefix).entry(entry_id), "alternatives")
+        assert text in (stored or "")
+    fee = editor_gateway.redis().hget(KbKeys(editor_gateway.prefix).entry("permits-fee"), "alternatives")
+    assert picks["permits-fee"] not in (fee or "")
+
+
 def test_the_answer_threshold_learned_from_use_is_applied_and_reverted(context, editor_gateway: WebGateway) -> None:
     """Labelled questions (citizens' picks, agents' "not covered" marks: held-out questions of the served
     corpus) support a threshold of this corpus's own; the editor sees the evidence, applies, reverts."""

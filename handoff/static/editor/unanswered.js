@@ -8,6 +8,7 @@ export function setupUnanswered(app) {
   const loadLearned = () => showLearned(app);
   $("#refresh-clusters").addEventListener("click", loadClusters);
   $("#refresh-learned").addEventListener("click", loadLearned);
+  $("#accept-all-learned").addEventListener("click", () => acceptAll(app));
   return { loadClusters, loadLearned };
 }
 
@@ -57,9 +58,23 @@ async function fromConversation(app, ids) {
 async function showLearned(app) {
   const res = await app.api.send("GET", "/api/learn/suggestions");
   if (!res.ok) return;
-  $("#learned").replaceChildren(...res.data.suggestions.map((s) => suggestion(app, s)));
-  $("#learned-empty").hidden = res.data.suggestions.length > 0;
+  const shown = res.data.suggestions;
+  $("#learned").replaceChildren(...shown.map((s) => suggestion(app, s)));
+  $("#learned-empty").hidden = shown.length > 0;
+  $("#learned-all").hidden = shown.length < 2;
+  $("#accept-all-learned").textContent = t("learned_accept_all", { n: shown.length });
+  app.learned = shown;
   await showThreshold(app);
+}
+
+// Every suggestion still listed (the editor dismissed the ones that do not read like a citizen's question)
+// in one audited transaction: one rebuild of the index instead of one per click.
+async function acceptAll(app) {
+  const batch = (app.learned || []).slice(0, 500).map((s) => ({ key: s.key, entry_id: s.entry_id, text: s.text }));
+  if (!batch.length) return;
+  const res = await app.api.send("POST", "/api/learn/suggestions/accept", { suggestions: batch });
+  app.flash(res.ok ? t("learned_added_all", { n: res.data.accepted }) : t("error_generic", { status: res.status }));
+  await showLearned(app);
 }
 
 function suggestion(app, s) {
