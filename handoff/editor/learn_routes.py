@@ -162,7 +162,12 @@ async def threshold(request: web.Request) -> web.Response:
     await c.writer(request)
     store = c.store_of(request)
     fit = await _proposal(request)
-    return c.reply({"proposal": fit.to_dict(), "applied": await answer_threshold.read(store.redis, store.keys),
+    applied = await answer_threshold.read(store.redis, store.keys)
+    # The proposal is the lowest threshold the labels allow on the index served now, so an applied one below
+    # it answers more labelled near misses than allowed: after new marks, or after accepted alternatives
+    # widened the entries (both move near misses up). Never changed without an editor: they are told.
+    stale = applied is not None and fit.threshold is not None and float(applied["threshold"]) < fit.threshold - 1e-4
+    return c.reply({"proposal": fit.to_dict(), "applied": applied, "applied_stale": stale,
                     "needs": {"in_scope": MIN_IN_SCOPE, "out_of_scope": min_out_of_scope()}})
 
 

@@ -114,6 +114,16 @@ async def test_labelled_questions_set_an_answer_threshold_an_editor_applies_and_
     assert await asyncio.to_thread(editor.live.wait_for_version, body["version"], 60)
     gate = editor.live.current.thresholds.gate
     assert gate.threshold == pytest.approx(proposal["threshold"], abs=1e-4) and gate.sizes == ()
+    assert (await (await editor.client.get("/api/learn/threshold", headers=ed)).json())["applied_stale"] is False
+
+    # Agents then mark questions the bot answers directly as "not covered" (held-out questions not labelled
+    # in scope): near misses above the applied threshold. It stays served, and the editor is warned.
+    for row in HELD_OUT_IN[110:250]:
+        await record(redis, kind="outside", entry_id="", text=row["q"], source="agent", by="agent2",
+                     conversation_id="o2", keys=keys)
+    later = await (await editor.client.get("/api/learn/threshold", headers=ed)).json()
+    assert later["applied_stale"] is True and later["proposal"]["threshold"] > proposal["threshold"]
+    assert editor.live.current.thresholds.gate.threshold == pytest.approx(proposal["threshold"], abs=1e-4)
 
     reverted = await (await editor.client.post("/api/learn/threshold/revert", headers=ed)).json()
     assert await asyncio.to_thread(editor.live.wait_for_version, reverted["version"], 60)
