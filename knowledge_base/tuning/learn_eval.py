@@ -59,7 +59,7 @@ def _figures(m: dict[str, Any]) -> dict[str, float]:
     return {"answered_right": round(m["decisions"]["answer"] / n - m["wrong_answer_rate"], 4),
             "handed_off": round(m["decisions"]["handoff"] / n, 4), "self_service": m["self_service"],
             "wrong": m["wrong_answer_rate"], "ood_answered": m["ood_answered_rate"],
-            "ood_options": m["ood_clarify_rate"], "in_scope": m["in_scope"],
+            "ood_options": m["ood_clarify_rate"], "in_scope": m["in_scope"], "top1": m["top1"],
             "worst_style": min(((v["self_service"], k) for k, v in m.get("per_style", {}).items()), default=None)}
 
 
