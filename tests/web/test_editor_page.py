@@ -35,6 +35,23 @@ def run_beside_playwright(coro) -> None:
     worker.join()
 
 
+def record_picks(gw: WebGateway, rows: list[tuple[str, str, str]]) -> None:
+    """Citizens' picks (entry id, question, conversation) in the gateway's learned-evidence stream."""
+    import redis.asyncio as aioredis
+
+    from knowledge_base.faqs.keys import KbKeys
+    from knowledge_base.faqs.learning import record
+
+    async def go() -> None:
+        client = aioredis.from_url(gw.redis_url)
+        for entry_id, text, conv in rows:
+            await record(client, kind="pick", entry_id=entry_id, text=text, by=conv, conversation_id=conv,
+                         keys=KbKeys(gw.prefix))
+        await client.aclose()
+
+    run_beside_playwright(go())
+
+
 def _login(context, gw: WebGateway, username: str):
     page = context.new_page()
     page.goto(f"{gw.url}/editor")
@@ -177,21 +194,11 @@ def test_a_stale_save_shows_the_current_version(context, editor_gateway: WebGate
 def test_a_learned_question_becomes_an_alternative_in_one_click(context, editor_gateway: WebGateway) -> None:
     """Two citizens picked the same entry among the options: the editor sees the suggestion with its
     evidence and adds it; the entry's form then shows it among the alternatives."""
-    import redis.asyncio as aioredis
-
     from knowledge_base.faqs.keys import KbKeys
-    from knowledge_base.faqs.learning import record
 
     text = "عامل عندي رخصته قربت تخلص وش اسوي"
 
-    async def picks() -> None:
-        client = aioredis.from_url(editor_gateway.redis_url)
-        for conv in ("web-l1", "web-l2"):
-            await record(client, kind="pick", entry_id="permits-renew", text=text, by=conv, conversation_id=conv,
-                         keys=KbKeys(editor_gateway.prefix))
-        await client.aclose()
-
-    run_beside_playwright(picks())
+    record_picks(editor_gateway, [("permits-renew", text, conv) for conv in ("web-l1", "web-l2")])
     page = _login(context, editor_gateway, editor_gateway.editor)
     page.get_by_role("button", name="اقتراحات من الاستخدام").click()
     item = page.locator("#learned > li[data-entry='permits-renew']")
@@ -208,22 +215,12 @@ def test_a_learned_question_becomes_an_alternative_in_one_click(context, editor_
 
 def test_the_listed_suggestions_are_accepted_with_one_button(context, editor_gateway: WebGateway) -> None:
     """The editor dismisses the suggestion that is not a citizen's question and adds the others at once."""
-    import redis.asyncio as aioredis
-
     from knowledge_base.faqs.keys import KbKeys
-    from knowledge_base.faqs.learning import record
 
     picks = {"permits-renew": "اقامة العامل حقي بتنتهي الشهر الجاي", "permits-issue": "جبت عامل جديد من برا وش اسوي",
              "permits-fee": "شكرا على المساعدة يا بوت"}
 
-    async def record_picks() -> None:
-        client = aioredis.from_url(editor_gateway.redis_url)
-        for n, (entry_id, text) in enumerate(picks.items()):
-            await record(client, kind="pick", entry_id=entry_id, text=text, by=f"web-b{n}", conversation_id=f"web-b{n}",
-                         keys=KbKeys(editor_gateway.prefix))
-        await client.aclose()
-
-    run_beside_playwright(record_picks())
+    record_picks(editor_gateway, [(entry_id, text, f"web-b{n}") for n, (entry_id, text) in enumerate(picks.items())])
     page = _login(context, editor_gateway, editor_gateway.editor)
     page.get_by_role("button", name="اقتراحات من الاستخدام").click()
     noise = page.locator("#learned > li[data-entry='permits-fee']")
