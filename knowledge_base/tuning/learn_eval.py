@@ -24,13 +24,11 @@ import random
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from knowledge_base.engine.corpus import load_corpus
 from knowledge_base.faqs.learning import Evidence, known_texts, suggestions
 from knowledge_base.faqs.local_threshold import propose, with_threshold
-from knowledge_base.tuning.evaluate import expand, metrics, read_jsonl, score_queries
-from knowledge_base.tuning.transfer import load_sets
+from knowledge_base.tuning.evaluate import metrics, read_jsonl, score_queries
+from knowledge_base.tuning.transfer import load_sets, load_streams
 
 
 def replay(kb: Any, stream: list[dict[str, Any]]) -> list[Evidence]:
@@ -85,13 +83,14 @@ def _with_local(kb: Any, inside: list[tuple[str, str]], outside: list[str]) -> t
     return kb, {"threshold": fit.threshold, "labelled_in": fit.n_in, "labelled_out": fit.n_ood}
 
 
-def run_stream(es: Any, stream: dict[str, list[Path]], build: Any) -> dict[str, Any]:
-    entries, rows = load_corpus(es.corpus), read_jsonl(stream["queries"])
+def run_stream(es: Any, stream: Any, build: Any) -> dict[str, Any]:
+    """`stream`: the corpus's use stream (transfer.load_streams)."""
+    entries, rows = load_corpus(es.corpus), read_jsonl(stream.queries)
     frozen_q, frozen_ood = read_jsonl(es.queries), read_jsonl(es.ood)
     kb = build(entries)
     evidence = replay(kb, rows)
     inside = [(e.text, e.entry_id) for e in evidence]
-    outside = [r["q"] for r in read_jsonl(stream["ood"]) if kb.search(r["q"]).decision != "answer"]
+    outside = [r["q"] for r in read_jsonl(stream.ood) if kb.search(r["q"]).decision != "answer"]
     found = suggestions(evidence, known_texts(entries), set())
     served = {"before": kb, "alternatives": build(accept_all(entries, found))}
     notes = {}
@@ -101,12 +100,6 @@ def run_stream(es: Any, stream: dict[str, list[Path]], build: Any) -> dict[str, 
     for name, k in served.items():
         out[name] = _figures(metrics(score_queries(k, frozen_q, frozen_ood), k.thresholds))
     return out
-
-
-def _streams(sets_file: Path) -> dict[str, dict[str, list[Path]]]:
-    raw = yaml.safe_load(sets_file.read_text(encoding="utf-8")).get("streams") or {}
-    return {name: {k: [p for q in d[k] for p in expand(str(sets_file.parent / q))] for k in ("queries", "ood")}
-            for name, d in raw.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     def build(entries: list[Any]) -> Any:
         return KnowledgeBase.build(entries, encoder=enc)
 
-    streams = _streams(Path(a.sets)) if a.streams else {}
+    streams = load_streams(Path(a.sets)) if a.streams else {}
     out = {es.name: run_stream(es, streams[es.name], build) if a.streams else run_set(es, build, a.seed)
            for es in load_sets(Path(a.sets)) if es.name in a.only and (not a.streams or es.name in streams)}
     print(json.dumps(out, ensure_ascii=False, indent=2))

@@ -26,12 +26,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from knowledge_base.engine.thresholds import Thresholds
 from knowledge_base.faqs.local_threshold import USE_RATE, Evidence, evidence, local_answer_threshold, rates
-from knowledge_base.tuning.evaluate import expand
-from knowledge_base.tuning.transfer import Budgets, EvalSet, score_set
+from knowledge_base.tuning.transfer import Budgets, load_streams, score_set
 from knowledge_base.tuning.transfer_cli import Study, _corpus_of, open_study
 
 SEEDS = 40
@@ -72,16 +70,6 @@ def stream_then_frozen(stream: Evidence, frozen: Evidence, shipped_t: float) -> 
             "frozen_shipped": _summary(both[:1]), "frozen_local": _summary(both[1:])}
 
 
-def _stream_sets(sets_file: Path, study: Study) -> dict[str, EvalSet]:
-    """The use streams of the sets scored in `study`, as sets over the same corpus."""
-    raw = yaml.safe_load(sets_file.read_text(encoding="utf-8")).get("streams") or {}
-    base, by = sets_file.parent, {s.name: s for s in study.sets}
-    return {name: EvalSet(f"{name}-stream", "stream", by[name].corpus,
-                          [p for q in d["queries"] for p in expand(str(base / q))],
-                          [p for q in d["ood"] for p in expand(str(base / q))])
-            for name, d in raw.items() if name in by}
-
-
 def _summary(r: np.ndarray) -> dict[str, float]:
     return {"right": round(float(r[:, 0].mean()), 4), "wrong": round(float(r[:, 1].mean()), 4),
             "ood_answered": round(float(r[:, 2].mean()), 4)}
@@ -107,7 +95,7 @@ def run(sets_file: Path, only: list[str] | None, cache: str, defaults: Threshold
     by_corpus: dict[Path, list[str]] = {}
     for es in study.sets:
         by_corpus.setdefault(es.corpus.resolve(), []).append(es.name)
-    streams = _stream_sets(sets_file, study)
+    streams = load_streams(sets_file)
     out: dict[str, Any] = {}
     for corpus, names in by_corpus.items():
         role = next(s.role for s in study.sets if s.name == names[0])

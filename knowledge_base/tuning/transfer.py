@@ -65,6 +65,16 @@ def load_sets(path: Path) -> list[EvalSet]:
             for name, d in raw["sets"].items()]
 
 
+def load_streams(path: Path) -> dict[str, EvalSet]:
+    """The use streams (`streams:`, keyed by the set whose corpus they ask about) as sets over that corpus."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    base, by = path.parent, {s.name: s for s in load_sets(path)}
+    return {name: EvalSet(f"{name}-stream", "stream", by[name].corpus,
+                          [p for q in d["queries"] for p in expand(str(base / q))],
+                          [p for q in d["ood"] for p in expand(str(base / q))])
+            for name, d in (raw.get("streams") or {}).items()}
+
+
 @dataclass
 class Labelled:
     """One set's questions scored on its own index, with the index's profile."""

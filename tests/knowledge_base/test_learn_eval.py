@@ -28,8 +28,8 @@ def test_stream_replay_scores_the_frozen_set_before_and_after(tmp_path: Path) ->
     encoder = encoder_from_env()  # the shipped engine: the committed thresholds belong to it
     es = EvalSet("health", "fit", BLIND / "corpus.jsonl", [_head(BLIND / "queries.jsonl", tmp_path / "q.jsonl", 40)],
                  [_head(BLIND / "ood.jsonl", tmp_path / "o.jsonl", 20)])
-    stream = {"queries": [_head(BLIND / "stream.jsonl", tmp_path / "s.jsonl", 30)],
-              "ood": [_head(BLIND / "stream_ood.jsonl", tmp_path / "so.jsonl", 10)]}
+    stream = EvalSet("health-stream", "stream", es.corpus, [_head(BLIND / "stream.jsonl", tmp_path / "s.jsonl", 30)],
+                     [_head(BLIND / "stream_ood.jsonl", tmp_path / "so.jsonl", 10)])
     out = run_stream(es, stream, lambda entries: KnowledgeBase.build(entries, encoder=encoder))
     assert out["stream"] == 30 and 0 < out["suggestions_accepted"] <= 30
     # 30 labelled questions are far below what the threshold rule needs: the shipped one serves.
