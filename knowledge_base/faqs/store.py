@@ -150,6 +150,11 @@ def stamped(before: StoredEntry, after: StoredEntry) -> StoredEntry:
                    updated_at_en=(now if after.question_en else "") if english_changed else after.updated_at_en)
 
 
+def next_revision(before: StoredEntry, after: StoredEntry, actor: str, now: str) -> StoredEntry:
+    """``after`` saved as ``before``'s next revision by ``actor`` at ``now``."""
+    return stamped(before, replace(after, rev=before.rev + 1, updated_at=now, updated_by=actor))
+
+
 def diff(before: StoredEntry | None, after: StoredEntry) -> list[str]:
     fields = (*EDITABLE_FIELDS, "deleted")
     if before is None:
@@ -260,7 +265,7 @@ class FaqStore:
                     after = replace(before, deleted=False, **fields)
                     if not diff(before, after):
                         continue
-                    after = stamped(before, replace(after, rev=before.rev + 1, updated_at=now, updated_by=actor))
+                    after = next_revision(before, after, actor, now)
                 changes.append(Change(action, before, after))
             return changes
 
@@ -286,8 +291,7 @@ class FaqStore:
                                             for e in exc.errors]) from None
                 after = replace(before, **fields)
                 if diff(before, after):
-                    changes.append(Change("update", before, stamped(before, replace(
-                        after, rev=before.rev + 1, updated_at=now, updated_by=actor))))
+                    changes.append(Change("update", before, next_revision(before, after, actor, now)))
             return changes
 
         return await self._transact(list(additions), build, actor) if additions else []
@@ -322,7 +326,7 @@ class FaqStore:
             if not diff(before, after):
                 return []
             now = now_iso("seconds")
-            after = stamped(before, replace(after, rev=before.rev + 1, updated_at=now, updated_by=actor))
+            after = next_revision(before, after, actor, now)
             return [Change(action, before, after)]
 
         changes = await self._transact([entry_id], build, actor)
