@@ -7,7 +7,6 @@ and replies never interleave, and handlers that need Redis reads (gap fill) run 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -16,6 +15,7 @@ from typing import Any, TypeVar
 
 from aiohttp import WSMsgType, web
 
+from common.tasks import cancel_and_wait
 from handoff.errors import ProtocolError
 from handoff.frames import FrameSet, envelope, parse_frame
 from handoff.gateway import Gateway
@@ -159,9 +159,7 @@ class Outbox:
                 log.exception("socket writer failed")
 
     async def close(self) -> None:
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
+        await cancel_and_wait([self.task])
 
 
 async def pump(ws: web.WebSocketResponse, on_text: Callable[[str | None], Awaitable[None]]) -> None:

@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 
 from analytics.emitter import Emitter
 from common.redisconn import async_client
+from common.tasks import cancel_and_wait
 from handoff import leaving
 from handoff.accounts import AccountStore
 from handoff.callbacks import Callbacks
@@ -107,11 +108,7 @@ class Gateway:
     async def stop(self) -> None:
         if self._background:
             await asyncio.wait(self._background, timeout=5)
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
         await self.hub.stop()
         await self.rasa.close()
         await self.redis.aclose()

@@ -18,6 +18,8 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from common.tasks import cancel_and_wait
+
 log = logging.getLogger(__name__)
 
 Listener = Callable[[dict[str, Any]], None]
@@ -49,8 +51,7 @@ class Hub:
         if self._task is not None:
             done, _ = await asyncio.wait({self._task}, timeout=2)
             if not done:
-                self._task.cancel()
-                await asyncio.wait({self._task}, timeout=2)
+                await cancel_and_wait([self._task], within=2)
         await self._close()
 
     async def _close(self) -> None:

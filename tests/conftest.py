@@ -16,6 +16,7 @@ import redis
 
 from scripts import procs
 from scripts.redis_prefix import delete_prefix
+from tests.hangdump import _async_task_dump_on_hang  # noqa: F401  (autouse: every test)
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ROOT = procs.ROOT
@@ -110,3 +111,4 @@ def gateway_factory(tmp_path: Path) -> Iterator[GatewayFactory]:
     yield factory
     for service in started:
         service.stop()
+
