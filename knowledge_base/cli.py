@@ -237,7 +237,7 @@ def cmd_calibrate(a: argparse.Namespace) -> int:
 
 
 def cmd_recalibrate(a: argparse.Namespace) -> int:
-    """The index's answer threshold set on its own labelled questions (faqs/local_threshold.py)."""
+    """The index's answer and scope thresholds set on its own labelled questions (faqs/local_threshold.py)."""
     from knowledge_base.engine.indexio import store_thresholds
     from knowledge_base.faqs.local_threshold import evidence, local_answer_threshold, with_threshold
 
@@ -245,7 +245,9 @@ def cmd_recalibrate(a: argparse.Namespace) -> int:
     gate = kb.thresholds.gate
     if gate is None:
         raise KnowledgeBaseError(f"the index in {a.index} has no answer gate to recalibrate")
-    fit = local_answer_threshold(evidence(scored, kb.thresholds), gate.threshold_for(len(kb.entries)))
+    n, scope = len(kb.entries), kb.thresholds.scope
+    fit = local_answer_threshold(evidence(scored, kb.thresholds), gate.threshold_for(n),
+                                 scope_shipped=scope.threshold_for(n) if scope is not None else None)
     if a.write and fit.threshold is not None:
         store_thresholds(Path(a.index), with_threshold(kb.thresholds, fit))
     print(json.dumps({**fit.to_dict(), "written": bool(a.write and fit.threshold is not None)},

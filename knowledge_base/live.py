@@ -174,14 +174,14 @@ class LiveKnowledgeBase:
         return True
 
     def _build(self, entries: list[Any], local: dict[str, Any] | None = None) -> Any:
-        """An index of `entries`; `local`: the answer threshold an editor applied from labelled use."""
+        """An index of `entries`; `local`: the thresholds an editor applied from labelled use."""
         from knowledge_base.engine.search import KnowledgeBase
 
         if self.normalizer is None:
             from knowledge_base.engine.normalize import default_normalizer
 
             self.normalizer = memoized_normalizer(default_normalizer())
-        th = self.thresholds.with_answer_threshold(local["threshold"], local) if local else self.thresholds
+        th = self.thresholds.with_local(local) if local else self.thresholds
         return KnowledgeBase.build(entries, encoder=self.encoder, cache=self.cache, thresholds=th,
                                    normalizer=self.normalizer)
 

@@ -154,7 +154,10 @@ async def _proposal(request: web.Request) -> LocalFit:
         raise http_error(web.HTTPServiceUnavailable, "index_unavailable",
                          "the FAQ index (with its answer gate) is not loaded yet; retry shortly")
     inside, outside = learning.labelled(await learning.read_evidence(store.redis, store.keys), kb.entries)
-    return await asyncio.to_thread(propose, kb, gate.threshold_for(len(kb.entries)), inside, outside)
+    scope = live.thresholds.scope if live.thresholds is not None else None
+    n = len(kb.entries)
+    return await asyncio.to_thread(propose, kb, gate.threshold_for(n), inside, outside,
+                                   scope.threshold_for(n) if scope is not None else None)
 
 
 @routes.get("/api/learn/threshold")

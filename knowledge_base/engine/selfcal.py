@@ -51,10 +51,15 @@ class PseudoQuestion:
     field: int     # index of the field it is (left out as a paraphrase)
 
 
+def alternative_field(kb: Any, entry: int, j: int) -> int:
+    """The index field that holds alternative `j` of entry `entry` (the one LeaveOut(field=...) hides)."""
+    return int(kb.offsets[entry]) + 1 + j
+
+
 def pseudo_questions(kb: Any, sample: int = SAMPLE, seed: int = 0) -> list[PseudoQuestion]:
     """Alternatives only (the question is inside the entry's question+answer field, so it cannot be
     left out alone); at most `sample`, spread over entries, the same for the same corpus."""
-    out = [PseudoQuestion(alt, i, int(kb.offsets[i]) + 1 + j)
+    out = [PseudoQuestion(alt, i, alternative_field(kb, i, j))
            for i, e in enumerate(kb.entries) if len(kb.entries) > 1 for j, alt in enumerate(e.alternatives)]
     if len(out) <= sample:
         return out

@@ -108,6 +108,16 @@ class Thresholds:
                 "local": evidence}
         return replace(self, answer_gate=gate)
 
+    def with_local(self, record: dict[str, Any]) -> Thresholds:
+        """The thresholds a deployment set on its own labelled questions (a LocalFit record): the answer
+        threshold, and the scope threshold when the record has one; each replaces the per-size ones."""
+        th = self.with_answer_threshold(float(record["threshold"]), record)
+        scope = record.get("scope_threshold")
+        if scope is None or not th.scope_gate:
+            return th
+        return replace(th, scope_gate={**th.scope_gate, "threshold": float(scope), "sizes": [],
+                                       "size_thresholds": []})
+
     @property
     def needs_profile(self) -> bool:
         return any(g is not None and g.profiled for g in (self.gate, self.scope))

@@ -65,7 +65,7 @@ class Suggestion:
 
 
 
-def _folded(text: str) -> str:
+def folded(text: str) -> str:
     """The text as questions are compared: folded words, punctuation and spacing gone."""
     return " ".join(words(fold(text)))
 
@@ -76,7 +76,7 @@ def _withdrawn(evidence: Iterable[Evidence]) -> set[tuple[str, str]]:
 
 
 def suggestion_key(entry_id: str, text: str) -> str:
-    return hashlib.sha256(f"{entry_id}\0{_folded(text)}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{entry_id}\0{folded(text)}".encode()).hexdigest()[:16]
 
 
 def clean_question(text: str) -> str | None:
@@ -112,7 +112,7 @@ def suggestions(evidence: Iterable[Evidence], known: dict[str, set[str]], done: 
             continue
         if e.source == "citizen" and (e.conversation_id, e.entry_id) in rejected:
             continue
-        if _folded(e.text) in known[e.entry_id]:
+        if folded(e.text) in known[e.entry_id]:
             continue
         key = suggestion_key(e.entry_id, e.text)
         if key in done:
@@ -140,7 +140,7 @@ def labelled(evidence: Iterable[Evidence], entries: Iterable[Any]) -> tuple[list
     inside: dict[str, tuple[str, str]] = {}
     outside: dict[str, str] = {}
     for e in evidence:
-        key = _folded(e.text)
+        key = folded(e.text)
         if e.kind == "outside" and key not in covered:
             outside.setdefault(key, e.text)
         elif e.kind == "pick" and e.entry_id in served and (e.conversation_id, e.entry_id) not in rejected:
@@ -150,7 +150,7 @@ def labelled(evidence: Iterable[Evidence], entries: Iterable[Any]) -> tuple[list
 
 
 def known_texts(entries: Iterable[Any]) -> dict[str, set[str]]:
-    return {e.id: {_folded(t) for t in (e.question, *e.alternatives)} for e in entries}
+    return {e.id: {folded(t) for t in (e.question, *e.alternatives)} for e in entries}
 
 
 async def read_evidence(redis: Any, keys: KbKeys | None = None, limit: int = 20_000) -> list[Evidence]:

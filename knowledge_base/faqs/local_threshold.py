@@ -16,6 +16,14 @@ threshold already answers — up to its own 2 % budget (transfer.Budgets) — ar
 answered ones may add 1 % (USE_RATE), which takes about 100 labelled out-of-scope questions.
 Measured by `python -m knowledge_base local-eval` (half of each corpus's questions labelled, the other
 half scored).
+
+The same labels set the corpus's **scope** threshold: below it a question the bot does not answer is told
+plainly "not something we handle here" with the offer of a person, instead of three options. The shipped
+one hands ≤ 4.5 % of in-scope questions to a person on the worst fit corpus, so on most corpora it shows
+a menu to most near misses. Locally it rises until SCOPE_RATE of the labelled in-scope questions (those
+the bot did not answer) would be told so; never below the shipped one. A labelled question an editor has
+since added to its entry is asked with that alternative left out, as a new citizen's question would be.
+Measured by `python -m knowledge_base.tuning.learn_eval --streams` (docs/knowledge-base.md, stop 28).
 """
 
 from __future__ import annotations
@@ -26,9 +34,16 @@ from typing import Any
 
 import numpy as np
 
+from knowledge_base.engine.selfcal import LeaveOut, alternative_field
+from knowledge_base.faqs.learning import folded
+
 MIN_IN_SCOPE = 100     # labelled in-scope questions needed before the shipped threshold is replaced
 USE_RATE = 0.01        # out-of-scope questions newly answered, expected (see above)
 WRONG_RATE = 0.01      # in-scope questions answered with a wrong entry, among the labelled ones
+# Labelled in-scope questions the local scope threshold may send to a person: the largest of 2 / 1 / 0.5 %
+# that hands <= 4.5 % of the frozen in-scope questions to a person on every fit corpus after one use stream
+# (the shipped scope threshold's own budget); 2 % handed 4.9 % on commerce (docs/knowledge-base.md, stop 28).
+SCOPE_RATE = 0.01
 # The most recent labelled questions of each kind re-asked per proposal: each is encoded (≈ 5 ms), and an
 # editor waits for the answer; a thousand near misses already give k = 9 at 1 %.
 MAX_LABELLED = 1000
@@ -42,6 +57,7 @@ class Evidence:
     p: np.ndarray
     ood: np.ndarray
     good: np.ndarray
+    scope: np.ndarray | None = None  # the scope gate's confidence; None: no scope threshold is set
 
     @property
     def n_in(self) -> int:
@@ -62,9 +78,17 @@ class LocalFit:
     shipped: float
     right_at_shipped: float   # shares of the labelled in-scope questions answered right
     right_at_local: float
+    scope_threshold: float | None = None  # None: the shipped scope threshold stays
+    scope_shipped: float | None = None
+    in_scope_told: float = 0.0      # shares told "not handled here" at the local thresholds: labelled
+    out_of_scope_told: float = 0.0  # in-scope (handed to a person) and out-of-scope (no menu) questions
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: round(v, 4) if isinstance(v, float) else v for k, v in dataclasses.asdict(self).items()}
+        """Shares rounded for reading; thresholds exact: one set just above a labelled question's
+        confidence, rounded down, would answer it."""
+        exact = {"threshold", "shipped", "scope_threshold", "scope_shipped"}
+        return {k: round(v, 4) if isinstance(v, float) and k not in exact else v
+                for k, v in dataclasses.asdict(self).items()}
 
 
 def evidence(scored: list[Any], th: Any) -> Evidence:
@@ -76,9 +100,11 @@ def evidence(scored: list[Any], th: Any) -> Evidence:
     for s in scored:
         v = s.ch.decide(th, s.ch.fused(th))  # the decision search makes: its gate report says why
         p = v.gate.confidence if v.gate.agree >= v.gate.min_agree else 0.0
-        rows.append((p, s.gold is None, s.gold is not None and s.ch.cand[v.order[0]] == s.gold))
-    arr = np.array(rows, dtype=np.float64).reshape(len(rows), 3)
-    return Evidence(arr[:, 0], arr[:, 1].astype(bool), arr[:, 2].astype(bool))
+        rows.append((p, s.gold is None, s.gold is not None and s.ch.cand[v.order[0]] == s.gold,
+                     v.scope.confidence if v.scope is not None else np.nan))
+    arr = np.array(rows, dtype=np.float64).reshape(len(rows), 4)
+    scope = arr[:, 3] if th.scope is not None else None
+    return Evidence(arr[:, 0], arr[:, 1].astype(bool), arr[:, 2].astype(bool), scope)
 
 
 def allowed_out_of_scope(n_ood: int, rate: float = USE_RATE) -> int:
@@ -91,13 +117,22 @@ def min_out_of_scope(rate: float = USE_RATE) -> int:
     return int(np.ceil(1 / rate - 1 - 1e-9))
 
 
-def local_answer_threshold(ev: Evidence, shipped: float, rate: float = USE_RATE) -> LocalFit:
-    """`rate`: the expected share of unseen out-of-scope questions the new threshold may answer."""
+def local_answer_threshold(ev: Evidence, shipped: float, rate: float = USE_RATE,
+                           scope_shipped: float | None = None) -> LocalFit:
+    """`rate`: the expected share of unseen out-of-scope questions the new threshold may answer;
+    `scope_shipped`: the index's scope threshold (with `ev.scope`, a local one is set too)."""
     k = allowed_out_of_scope(ev.n_ood, rate)
 
     def result(t: float | None, reason: str) -> LocalFit:
-        return LocalFit(t, reason, ev.n_in, ev.n_ood, max(k, 0), shipped, rates(ev, shipped)[0],
-                        rates(ev, shipped if t is None else t)[0])
+        fit = LocalFit(t, reason, ev.n_in, ev.n_ood, max(k, 0), shipped, rates(ev, shipped)[0],
+                       rates(ev, shipped if t is None else t)[0])
+        if t is None or ev.scope is None or scope_shipped is None:
+            return fit
+        ts = local_scope_threshold(ev, t, scope_shipped)
+        told = (ev.p < t) & (ev.scope < ts)
+        return dataclasses.replace(fit, scope_threshold=ts, scope_shipped=scope_shipped,
+                                   in_scope_told=float((told & ~ev.ood).sum() / max(ev.n_in, 1)),
+                                   out_of_scope_told=float((told & ev.ood).sum() / max(ev.n_ood, 1)))
 
     if ev.n_in < MIN_IN_SCOPE or k < 0:
         return result(None, f"needs at least {MIN_IN_SCOPE} labelled in-scope and {min_out_of_scope(rate)} "
@@ -111,6 +146,17 @@ def local_answer_threshold(ev: Evidence, shipped: float, rate: float = USE_RATE)
     return result(float(t), "set on this deployment's labelled questions")
 
 
+def local_scope_threshold(ev: Evidence, answer_t: float, shipped: float, rate: float | None = None) -> float:
+    """The highest scope threshold that tells at most `rate` of the labelled in-scope questions (those
+    not answered at `answer_t`) "not handled here"; never below `shipped`."""
+    assert ev.scope is not None
+    below = np.sort(ev.scope[~ev.ood & (ev.p < answer_t)])
+    k = int(np.floor((SCOPE_RATE if rate is None else rate) * ev.n_in + 1e-9))
+    if len(below) <= k:
+        return shipped
+    return max(float(below[k]), shipped)  # exactly the k lowest (or fewer, on ties) fall below it
+
+
 def rates(ev: Evidence, t: float) -> tuple[float, float, float]:
     """Answered at threshold `t`: right and wrong (shares of the in-scope questions), out of scope (share
     of the out-of-scope ones)."""
@@ -122,7 +168,7 @@ def rates(ev: Evidence, t: float) -> tuple[float, float, float]:
 
 def with_threshold(th: Any, fit: LocalFit) -> Any:
     """`th` with the fitted threshold (unchanged when the fit kept the shipped one)."""
-    return th if fit.threshold is None else th.with_answer_threshold(fit.threshold, fit.to_dict())
+    return th if fit.threshold is None else th.with_local(fit.to_dict())
 
 
 @dataclass(frozen=True)
@@ -133,12 +179,28 @@ class Asked:
     gold: int | None
 
 
-def propose(kb: Any, shipped: float, inside: list[tuple[str, str]], outside: list[str]) -> LocalFit:
-    """The threshold for a live index from labelled questions (learning.labelled): encodes each one, so
-    run it off the event loop. `shipped`: the threshold the index serves without one. In-scope questions
-    whose entry the index no longer serves are left out; `inside` and `outside` oldest first."""
+def propose(kb: Any, shipped: float, inside: list[tuple[str, str]], outside: list[str],
+            scope_shipped: float | None = None) -> LocalFit:
+    """The thresholds for a live index from labelled questions (learning.labelled): encodes each one, so
+    run it off the event loop. `shipped`, `scope_shipped`: the thresholds the index serves without local
+    ones (no scope threshold is proposed without the second). In-scope questions whose entry the index no
+    longer serves are left out; `inside` and `outside` oldest first."""
     index = {e.id: i for i, e in enumerate(kb.entries)}
     rows = [(q, index[i]) for q, i in inside if i in index][-MAX_LABELLED:] + \
         [(q, None) for q in outside][-MAX_LABELLED:]
-    asked = [Asked(kb.channels(kb.analyzer.analyse(q)), gold) for q, gold in rows if q.strip()]
-    return local_answer_threshold(evidence([a for a in asked if len(a.ch.cand)], kb.thresholds), shipped)
+    asked = [Asked(kb.channels(kb.analyzer.analyse(q), _left_out(kb, q, gold)), gold) for q, gold in rows
+             if q.strip()]
+    ev = evidence([a for a in asked if len(a.ch.cand)], kb.thresholds)
+    return local_answer_threshold(ev, shipped, scope_shipped=scope_shipped)
+
+
+def _left_out(kb: Any, q: str, gold: int | None) -> LeaveOut | None:
+    """A labelled question an editor has since added to its entry is asked as if it were not there: as the
+    next citizen's own wording would be, not as an exact match."""
+    if gold is None:
+        return None
+    key = folded(q)
+    for j, alt in enumerate(kb.entries[gold].alternatives):
+        if folded(alt) == key:
+            return LeaveOut(field=alternative_field(kb, gold, j))
+    return None

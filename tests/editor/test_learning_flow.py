@@ -114,6 +114,10 @@ async def test_labelled_questions_set_an_answer_threshold_an_editor_applies_and_
     assert await asyncio.to_thread(editor.live.wait_for_version, body["version"], 60)
     gate = editor.live.current.thresholds.gate
     assert gate.threshold == pytest.approx(proposal["threshold"], abs=1e-4) and gate.sizes == ()
+    # The same labels set the scope threshold (never below the shipped one), served with it.
+    assert proposal["scope_threshold"] >= proposal["scope_shipped"]
+    scope = editor.live.current.thresholds.scope
+    assert scope.threshold == pytest.approx(proposal["scope_threshold"], abs=1e-4) and scope.sizes == ()
     assert (await (await editor.client.get("/api/learn/threshold", headers=ed)).json())["applied_stale"] is False
 
     # Agents then mark questions the bot answers directly as "not covered" (held-out questions not labelled

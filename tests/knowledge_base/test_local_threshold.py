@@ -76,6 +76,35 @@ def test_the_threshold_is_stored_with_its_evidence_and_replaces_per_size_ones():
     assert local.scope_gate == th.scope_gate  # only the answer threshold is the deployment's
 
 
+def _with_scope(ev: Evidence, scope: list[float]) -> Evidence:
+    return Evidence(ev.p, ev.ood, ev.good, np.array(scope))
+
+
+def test_scope_threshold_tells_at_most_one_percent_of_the_labelled_in_scope_questions():
+    rng = np.random.default_rng(3)
+    ev = _evidence([0.05] * 200, [], [0.1] * 120)  # none answered: every one is decided by the scope gate
+    inside = np.linspace(0.3, 1.0, 200)
+    ev = _with_scope(ev, [*inside, *rng.uniform(0.0, 0.6, 120)])
+    fit = local_answer_threshold(ev, 0.97, scope_shipped=0.25)
+    assert fit.scope_threshold is not None and fit.scope_shipped == 0.25
+    assert (inside < fit.scope_threshold).sum() == 2 == fit.in_scope_told * 200  # floor(1 % of 200)
+    assert fit.out_of_scope_told == (ev.scope[200:] < fit.scope_threshold).mean() > 0.2
+    # Questions answered directly are not the scope gate's to decide: they do not count.
+    answered = Evidence(np.r_[[0.99] * 4, [0.05] * 196, [0.1] * 120], ev.ood, ev.good, ev.scope)
+    assert local_answer_threshold(answered, 0.97, scope_shipped=0.25).scope_threshold == inside[6] > inside[2] \
+        == fit.scope_threshold
+
+
+def test_scope_threshold_never_drops_below_the_shipped_one_and_is_served():
+    ev = _with_scope(_evidence([0.05] * 150, [], [0.1] * 120), [0.05] * 10 + [0.9] * 140 + [0.5] * 120)
+    fit = local_answer_threshold(ev, 0.97, scope_shipped=0.3)
+    assert fit.scope_threshold == 0.3  # 10 in-scope questions sit at 0.05: any higher would tell 10 of 150
+    th = default_thresholds()
+    served = Thresholds.from_dict(json.loads(json.dumps(with_threshold(th, fit).to_dict())))
+    assert served.scope is not None and served.scope.threshold_for(10) == served.scope.threshold_for(10_000) == 0.3
+    assert local_answer_threshold(ev, 0.97).scope_threshold is None  # no shipped scope given: none set
+
+
 def test_split_halves_scores_only_the_half_it_did_not_fit_on():
     # Half the out-of-scope questions sit high: whichever half the fit sees, the other half pays.
     rng = np.random.default_rng(1)
@@ -118,8 +147,10 @@ def test_recalibrate_on_a_blind_corpus_writes_a_threshold_the_index_serves(tmp_p
     capsys.readouterr()
     from knowledge_base.engine.search import KnowledgeBase
 
-    gate = KnowledgeBase.load(index).thresholds.gate
+    served = KnowledgeBase.load(index).thresholds
+    gate, scope = served.gate, served.scope
     assert gate is not None and gate.threshold == pytest.approx(proposal["threshold"], abs=1e-4) and gate.sizes == ()
+    assert scope is not None and scope.threshold == proposal["scope_threshold"] >= proposal["scope_shipped"]
 
 
 def test_a_proposal_re_asks_only_the_most_recent_labelled_questions(monkeypatch):
@@ -129,14 +160,36 @@ def test_a_proposal_re_asks_only_the_most_recent_labelled_questions(monkeypatch)
 
     asked: list[str] = []
 
-    def channels(q: str) -> SimpleNamespace:
+    def channels(q: str, leave_out: object = None) -> SimpleNamespace:
         asked.append(q)
         return SimpleNamespace(cand=[])
 
-    kb = SimpleNamespace(entries=[SimpleNamespace(id="e1")], thresholds=default_thresholds(),
+    kb = SimpleNamespace(entries=[SimpleNamespace(id="e1", alternatives=())], thresholds=default_thresholds(),
                          analyzer=SimpleNamespace(analyse=lambda q: q), channels=channels)
     monkeypatch.setattr(lt, "MAX_LABELLED", 3)
     fit = lt.propose(kb, 0.97, [(f"in {i}", "e1") for i in range(5)] + [("gone", "e9")],
                      [f"out {i}" for i in range(4)])
     assert asked == ["in 2", "in 3", "in 4", "out 1", "out 2", "out 3"]
     assert fit.threshold is None and fit.n_in == 0
+
+
+def test_a_labelled_question_since_added_to_its_entry_is_asked_with_it_left_out(fake_encoder, small_entries):
+    """After "accept every suggestion" each labelled question is an alternative: asked as is, it would be an
+    exact match and tell the proposal nothing about the next citizen's wording."""
+    import dataclasses
+
+    from knowledge_base.engine.search import KnowledgeBase
+    from knowledge_base.faqs import local_threshold as lt
+
+    q = "ابي ارجع كلمة السر حقتي"
+    widened = [dataclasses.replace(e, alternatives=(*e.alternatives, f"  {q}؟")) if e.id == "pw-reset" else e
+               for e in small_entries]
+    kb = KnowledgeBase.build(widened, encoder=fake_encoder)
+    gold = [e.id for e in kb.entries].index("pw-reset")
+    leave = lt._left_out(kb, q, gold)
+    assert leave is not None and leave.field == int(kb.offsets[gold]) + 1 + 2  # its third alternative
+    assert lt._left_out(kb, q, None) is None and lt._left_out(kb, "سؤال آخر", gold) is None
+    aq = kb.analyzer.analyse(q)
+    as_is, left_out = kb.channels(aq), kb.channels(aq, leave)
+    at = lambda ch: float(ch.dense[list(ch.cand).index(gold)])  # noqa: E731
+    assert at(left_out) < at(as_is) - 0.1

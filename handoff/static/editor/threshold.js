@@ -1,5 +1,5 @@
-// The answer threshold learned from use: what the labelled questions support for this corpus, applied or
-// reverted by an editor in one click (the server recomputes it on apply: never a stale proposal).
+// The answer and scope thresholds learned from use: what the labelled questions support for this corpus,
+// applied or reverted by an editor in one click (the server recomputes it on apply: never a stale proposal).
 import { localTime } from "./history.js";
 import { $, t } from "./ui.js";
 
@@ -19,12 +19,18 @@ export async function showThreshold(app) {
       n_in: p.n_in, n_ood: p.n_ood, local: p.threshold.toFixed(3), shipped: p.shipped.toFixed(3),
       right_shipped: pct(p.right_at_shipped), right_local: pct(p.right_at_local), allowed: p.allowed_ood,
     });
+    if (p.scope_threshold != null) {
+      status += " " + t("threshold_scope", { local: p.scope_threshold.toFixed(3), shipped: p.scope_shipped.toFixed(3),
+        ood_told: pct(p.out_of_scope_told), in_told: pct(p.in_scope_told) });
+    }
   }
   $("#threshold-status").textContent = status;
   apply.hidden = p.threshold == null;
   const shown = $("#threshold-applied");
   shown.hidden = !applied;
-  shown.textContent = applied ? t("threshold_applied", { threshold: Number(applied.threshold).toFixed(3),
+  const scoped = applied && applied.scope_threshold != null;
+  shown.textContent = applied ? t(scoped ? "threshold_applied_scope" : "threshold_applied", {
+    threshold: Number(applied.threshold).toFixed(3), scope: scoped ? Number(applied.scope_threshold).toFixed(3) : "",
     by: applied.by, at: localTime(applied.at) }) : "";
   revert.hidden = !applied;
   const warning = $("#threshold-stale");
