@@ -16,7 +16,7 @@ from handoff.http_errors import http_error
 from handoff.keys import Keys
 from knowledge_base.engine.person_request import asks_for_person
 from knowledge_base.faqs import answer_threshold, learning
-from knowledge_base.faqs.local_threshold import MIN_IN_SCOPE, LocalFit, min_out_of_scope, propose
+from knowledge_base.faqs.local_threshold import MIN_IN_SCOPE, LocalFit, applied_stale, min_out_of_scope, propose
 from knowledge_base.faqs.validation import FieldError, ValidationFailed
 
 routes = web.RouteTableDef()
@@ -166,11 +166,9 @@ async def threshold(request: web.Request) -> web.Response:
     store = c.store_of(request)
     fit = await _proposal(request)
     applied = await answer_threshold.read(store.redis, store.keys)
-    # The proposal is the lowest threshold the labels allow on the index served now, so an applied one below
-    # it answers more labelled near misses than allowed: after new marks, or after accepted alternatives
-    # widened the entries (both move near misses up). Never changed without an editor: they are told.
-    stale = applied is not None and fit.threshold is not None and float(applied["threshold"]) < fit.threshold - 1e-4
-    return c.reply({"proposal": fit.to_dict(), "applied": applied, "applied_stale": stale,
+    # Never changed without an editor: they are told when the labels no longer support what is applied.
+    stale, scope_stale = applied_stale(applied, fit)
+    return c.reply({"proposal": fit.to_dict(), "applied": applied, "applied_stale": stale, "scope_stale": scope_stale,
                     "needs": {"in_scope": MIN_IN_SCOPE, "out_of_scope": min_out_of_scope()}})
 
 

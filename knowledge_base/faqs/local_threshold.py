@@ -166,6 +166,19 @@ def rates(ev: Evidence, t: float) -> tuple[float, float, float]:
             float((a & ev.ood).sum() / n_ood))
 
 
+def applied_stale(applied: dict[str, Any] | None, fit: LocalFit) -> tuple[bool, bool]:
+    """(answer, scope): whether the applied thresholds (a stored LocalFit record) break what the labels
+    allow on the index served now. The proposal is the lowest answer threshold they allow, so one below it
+    answers more labelled near misses than allowed (new marks, or accepted alternatives that moved near
+    misses up); and the highest scope threshold, so one above it tells more labelled in-scope questions
+    "not handled here" (new picks low on the scope gate, or a changed index)."""
+    if applied is None or fit.threshold is None:
+        return False, False
+    answer = float(applied["threshold"]) < fit.threshold - 1e-4
+    scope = applied.get("scope_threshold")
+    return answer, scope is not None and fit.scope_threshold is not None and float(scope) > fit.scope_threshold + 1e-4
+
+
 def with_threshold(th: Any, fit: LocalFit) -> Any:
     """`th` with the fitted threshold (unchanged when the fit kept the shipped one)."""
     return th if fit.threshold is None else th.with_local(fit.to_dict())

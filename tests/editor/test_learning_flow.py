@@ -118,7 +118,8 @@ async def test_labelled_questions_set_an_answer_threshold_an_editor_applies_and_
     assert proposal["scope_threshold"] >= proposal["scope_shipped"]
     scope = editor.live.current.thresholds.scope
     assert scope.threshold == pytest.approx(proposal["scope_threshold"], abs=1e-4) and scope.sizes == ()
-    assert (await (await editor.client.get("/api/learn/threshold", headers=ed)).json())["applied_stale"] is False
+    now = await (await editor.client.get("/api/learn/threshold", headers=ed)).json()
+    assert now["applied_stale"] is False and now["scope_stale"] is False
 
     # Agents then mark questions the bot answers directly as "not covered" (held-out questions not labelled
     # in scope): near misses above the applied threshold. It stays served, and the editor is warned.

@@ -105,6 +105,21 @@ def test_scope_threshold_never_drops_below_the_shipped_one_and_is_served():
     assert local_answer_threshold(ev, 0.97).scope_threshold is None  # no shipped scope given: none set
 
 
+def test_applied_thresholds_are_stale_when_the_labels_no_longer_support_them():
+    from knowledge_base.faqs.local_threshold import applied_stale
+
+    ev = _with_scope(_evidence([0.05] * 150, [], [0.1] * 120), list(np.linspace(0.3, 1.0, 150)) + [0.2] * 120)
+    fit = local_answer_threshold(ev, 0.97, scope_shipped=0.25)
+    record = fit.to_dict()
+    assert applied_stale(None, fit) == (False, False) and applied_stale(record, fit) == (False, False)
+    # New marks raised the answer proposal above the applied one; the applied scope one is below: both fine.
+    assert applied_stale({**record, "threshold": fit.threshold - 0.01}, fit) == (True, False)
+    assert applied_stale({**record, "scope_threshold": fit.scope_threshold - 0.01}, fit) == (False, False)
+    # Picks low on the scope gate lowered the scope proposal under the applied one: too many told "not here".
+    assert applied_stale({**record, "scope_threshold": fit.scope_threshold + 0.01}, fit) == (False, True)
+    assert applied_stale({k: v for k, v in record.items() if k != "scope_threshold"}, fit) == (False, False)
+
+
 def test_split_halves_scores_only_the_half_it_did_not_fit_on():
     # Half the out-of-scope questions sit high: whichever half the fit sees, the other half pays.
     rng = np.random.default_rng(1)

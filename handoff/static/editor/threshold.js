@@ -8,7 +8,7 @@ const pct = (x) => (100 * x).toFixed(1);
 export async function showThreshold(app) {
   const res = await app.api.send("GET", "/api/learn/threshold");
   if (!res.ok) return;
-  const { proposal: p, applied, needs, applied_stale: stale } = res.data;
+  const { proposal: p, applied, needs, applied_stale: stale, scope_stale: scopeStale } = res.data;
   const apply = $("#threshold-apply");
   const revert = $("#threshold-revert");
   let status;
@@ -34,9 +34,14 @@ export async function showThreshold(app) {
     by: applied.by, at: localTime(applied.at) }) : "";
   revert.hidden = !applied;
   const warning = $("#threshold-stale");
-  warning.hidden = !stale;
-  warning.textContent = stale ? t("threshold_stale", { threshold: Number(applied.threshold).toFixed(3),
-    local: p.threshold.toFixed(3) }) : "";
+  const warnings = [];
+  if (stale) warnings.push(t("threshold_stale", { threshold: Number(applied.threshold).toFixed(3), local: p.threshold.toFixed(3) }));
+  if (scopeStale) {
+    warnings.push(t("threshold_scope_stale", { scope: Number(applied.scope_threshold).toFixed(3),
+      local: p.scope_threshold.toFixed(3) }));
+  }
+  warning.hidden = !warnings.length;
+  warning.textContent = warnings.join(" ");
   apply.onclick = () => act(app, "/api/learn/threshold/apply", "threshold_done", { threshold: p.threshold });
   revert.onclick = () => act(app, "/api/learn/threshold/revert", "threshold_reverted");
 }
