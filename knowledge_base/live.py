@@ -14,7 +14,7 @@ import copy
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -175,6 +175,7 @@ class LiveKnowledgeBase:
 
     def _build(self, entries: list[Any], local: dict[str, Any] | None = None) -> Any:
         """An index of `entries`; `local`: the thresholds an editor applied from labelled use."""
+        from knowledge_base.engine.neighbours import from_record
         from knowledge_base.engine.search import KnowledgeBase
 
         if self.normalizer is None:
@@ -182,8 +183,12 @@ class LiveKnowledgeBase:
 
             self.normalizer = memoized_normalizer(default_normalizer())
         th = self.thresholds.with_local(local) if local else self.thresholds
-        return KnowledgeBase.build(entries, encoder=self.encoder, cache=self.cache, thresholds=th,
-                                   normalizer=self.normalizer)
+        kb = KnowledgeBase.build(entries, encoder=self.encoder, cache=self.cache, thresholds=th,
+                                 normalizer=self.normalizer)
+        near = from_record(kb, local, self.cache)
+        if near is not None:
+            kb.thresholds = replace(kb.thresholds, neighbours=near)
+        return kb
 
     def wait_for_version(self, version: int, timeout: float) -> bool:
         """Block until the served index is at ``version`` or newer (tests, benches)."""

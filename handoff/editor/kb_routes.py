@@ -73,6 +73,8 @@ def _reasons(kb: Any, res: Any) -> dict[str, Any]:
            "needed": round(g.needed, 3), "clarify": clarify}
     if res.scope is not None:  # options vs "not handled here" is the scope gate's call, not a score's
         out.update(rule="gates", scope=round(res.scope.confidence, 3), scope_needed=round(res.scope.needed, 3))
+    if res.near and th.neighbours is not None:  # the gate alone would not have answered
+        out.update(rule="near", near=round(th.neighbours.t, 3), margin=round(th.neighbours.m, 3))
     return out
 
 

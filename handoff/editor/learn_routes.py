@@ -187,7 +187,7 @@ async def apply_threshold(request: web.Request) -> web.Response:
     if abs(fit.threshold - float(seen)) > 1e-4:
         raise http_error(web.HTTPConflict, "proposal_changed", "new evidence or an edit changed the proposal; "
                          "review it again", proposal=fit.to_dict())
-    version = await answer_threshold.write(store.redis, store.keys, fit.to_dict(), c.actor(account))
+    version = await answer_threshold.write(store.redis, store.keys, fit.record(), c.actor(account))
     return c.reply({"applied": await answer_threshold.read(store.redis, store.keys), "version": version})
 
 

@@ -95,6 +95,7 @@ class Verdict:
     decision: Decision
     gate: GateReport | None = None
     scope: GateReport | None = None
+    near: bool = False  # answered by the deployment's labelled neighbours (engine/neighbours.py)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class Channels:
     n_entries: int = 0      # corpus size: a smaller corpus gets a stricter answer-gate threshold
     act_match: np.ndarray | None = None  # the query's and each entry's actions agree (actions.py)
     act_miss: np.ndarray | None = None   # both state actions and none agree
+    q: np.ndarray | None = field(default=None, repr=False)  # the query's vector (labelled neighbours)
 
     def fused(self, th: Thresholds) -> np.ndarray:
         lex_weight = 1 - th.alpha - th.beta if th.gamma is None else th.gamma
@@ -131,6 +133,10 @@ class Channels:
         report = th.gate.report(gi) if th.gate is not None and gi is not None else None
         scope = th.scope.report(gi) if th.scope is not None and gi is not None else None
         decision = th.decide(float(fused[order[0]]), margin, float(self.uncovered[order[0]]), report, scope)
+        if decision != "answer" and th.neighbours is not None and report is not None:
+            p = report.confidence if report.agree >= report.min_agree else 0.0
+            if th.neighbours.answers(self.q, p):
+                return Verdict(order, margin, "answer", report, scope, near=True)
         return Verdict(order, margin, decision, report, scope)
 
 
@@ -163,6 +169,7 @@ class SearchResult:
     analysed: AnalysedQuery | None = field(default=None, repr=False)
     gate: GateReport | None = None  # the answer gate's reasons, when the index has a gate
     scope: GateReport | None = None  # the scope gate's: is the question one this corpus covers at all?
+    near: bool = False  # answered because labelled questions near it were in scope (engine/neighbours.py)
 
     @property
     def options(self) -> list[Candidate]:
@@ -310,7 +317,7 @@ class KnowledgeBase:
         hidden = leave_out.field if leave_out is not None else None
         match, miss = act.features(self.analyzer.lexicon, aq.actions, self.entry_actions[cand])
         return Channels(cand, self._dense_scores(q, cand, hidden), lex[cand], grams[cand], uncovered, unknown,
-                        len(aq.lex_tokens), len(self.entries), match, miss)
+                        len(aq.lex_tokens), len(self.entries), match, miss, q)
 
     def _dense_scores(self, q: np.ndarray, cand: np.ndarray, hidden: int | None = None) -> np.ndarray:
         """(mean of the BEST_FIELDS best question/alternative cosines + QA_WEIGHT x question+answer
@@ -354,4 +361,4 @@ class KnowledgeBase:
         top = [int(j) for j in order[: max(top_k, 3)]]
         cands = [Candidate(self.entries[cand[j]], float(fused[j]), float(dense[j]), float(lex[j])) for j in top]
         return SearchResult(decision, cands[:top_k] if decision != "clarify" else cands[: max(top_k, 3)],
-                            aq.truncated, v.margin, aq, v.gate, v.scope)
+                            aq.truncated, v.margin, aq, v.gate, v.scope, v.near)

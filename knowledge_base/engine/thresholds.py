@@ -20,13 +20,14 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # gate.py needs numpy; the CLI's cheap commands import this module without it
     from knowledge_base.engine.gate import AnswerGate, GateReport
+    from knowledge_base.engine.neighbours import Neighbours
 
 Decision = Literal["answer", "clarify", "handoff"]
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "default_thresholds.json"
@@ -59,6 +60,9 @@ class Thresholds:
     scope_gate: dict[str, Any] | None = None
     # This corpus's own scale (selfcal.Profile.to_dict()), measured at build time, no labels needed.
     profile: dict[str, Any] | None = None
+    # The deployment's labelled neighbours (engine/neighbours.py): attached to a live index after it is
+    # built (their vectors come from its encoder), never stored with these numbers.
+    neighbours: Neighbours | None = field(default=None, compare=False, repr=False)
 
     def check_encoder(self, name: str, numerics: str = "") -> None:
         """Refuse another model; warn when the same model runs on other arithmetic than the fit's.
@@ -111,7 +115,8 @@ class Thresholds:
     def with_local(self, record: dict[str, Any]) -> Thresholds:
         """The thresholds a deployment set on its own labelled questions (a LocalFit record): the answer
         threshold, and the scope threshold when the record has one; each replaces the per-size ones."""
-        th = self.with_answer_threshold(float(record["threshold"]), record)
+        evidence = {k: v for k, v in record.items() if k != "neighbours"}  # label texts: not thresholds
+        th = self.with_answer_threshold(float(record["threshold"]), evidence)
         scope = record.get("scope_threshold")
         if scope is None or not th.scope_gate:
             return th
@@ -141,7 +146,9 @@ class Thresholds:
         return "handoff"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(replace(self, neighbours=None))
+        del d["neighbours"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Thresholds:

@@ -34,14 +34,25 @@ def parse(raw: Any) -> dict[str, Any] | None:
     return rec if isinstance(rec, dict) else None
 
 
+def summary(record: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The record as shown and audited: the labelled questions of the neighbours rule as counts (the
+    served record keeps them; live.py encodes them)."""
+    if record is None or not isinstance(record.get("neighbours"), dict):
+        return record
+    near = record["neighbours"]
+    return {**record, "neighbours": {side: len(near.get(side) or []) for side in ("inside", "outside")}}
+
+
 async def read(redis: Any, keys: KbKeys) -> dict[str, Any] | None:
-    return parse(await redis.get(keys.answer_threshold))
+    """The applied record, summarised (`summary`)."""
+    return summary(parse(await redis.get(keys.answer_threshold)))
 
 
 async def write(redis: Any, keys: KbKeys, record: dict[str, Any] | None, actor: str) -> int:
     """Apply `record` (None reverts to the index's threshold) as one corpus change; the new version."""
     at = now_iso("seconds")
     stored = {**record, "by": actor, "at": at} if record is not None else None
+    audited = json.dumps(summary(stored), ensure_ascii=False)
     async with redis.pipeline(transaction=True) as pipe:
         while True:
             try:
@@ -53,7 +64,7 @@ async def write(redis: Any, keys: KbKeys, record: dict[str, Any] | None, actor: 
                 else:
                     pipe.set(keys.answer_threshold, json.dumps(stored, ensure_ascii=False))
                 pipe.xadd(keys.audit, {"entry_id": "", "action": "answer_threshold", "actor": actor, "at": at,
-                                       "version": str(version), "after": json.dumps(stored, ensure_ascii=False)},
+                                       "version": str(version), "after": audited},
                           maxlen=AUDIT_MAXLEN, approximate=True)
                 pipe.set(keys.version, version)
                 pipe.publish(keys.changed_channel, version)

@@ -29,12 +29,13 @@ Measured by `python -m knowledge_base.tuning.learn_eval --streams` (docs/knowled
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from knowledge_base.engine.selfcal import LeaveOut, alternative_field
+from knowledge_base.faqs import local_neighbours
 from knowledge_base.faqs.learning import folded
 
 MIN_IN_SCOPE = 100     # labelled in-scope questions needed before the shipped threshold is replaced
@@ -82,13 +83,26 @@ class LocalFit:
     scope_shipped: float | None = None
     in_scope_told: float = 0.0      # shares told "not handled here" at the local thresholds: labelled
     out_of_scope_told: float = 0.0  # in-scope (handed to a person) and out-of-scope (no menu) questions
+    near_threshold: float | None = None  # the labelled-neighbours rule (local_neighbours.py); None: not used
+    near_margin: float | None = None
+    right_at_near: float = 0.0           # labelled in-scope questions answered right with it (leave-one-out)
+    # The labelled questions (in scope, out of scope) the rule compares with: served, never shown.
+    labels: tuple[tuple[str, ...], tuple[str, ...]] = field(default=((), ()), repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Shares rounded for reading; thresholds exact: one set just above a labelled question's
         confidence, rounded down, would answer it."""
-        exact = {"threshold", "shipped", "scope_threshold", "scope_shipped"}
-        return {k: round(v, 4) if isinstance(v, float) and k not in exact else v
-                for k, v in dataclasses.asdict(self).items()}
+        exact = {"threshold", "shipped", "scope_threshold", "scope_shipped", "near_threshold", "near_margin"}
+        d = dataclasses.asdict(dataclasses.replace(self, labels=((), ())))
+        del d["labels"]
+        return {k: round(v, 4) if isinstance(v, float) and k not in exact else v for k, v in d.items()}
+
+    def record(self) -> dict[str, Any]:
+        """What an editor applies: the figures, and the labelled questions when the neighbours rule is on."""
+        d = self.to_dict()
+        if self.near_threshold is not None:
+            d["neighbours"] = {"inside": list(self.labels[0]), "outside": list(self.labels[1])}
+        return d
 
 
 def evidence(scored: list[Any], th: Any) -> Evidence:
@@ -201,10 +215,30 @@ def propose(kb: Any, shipped: float, inside: list[tuple[str, str]], outside: lis
     index = {e.id: i for i, e in enumerate(kb.entries)}
     rows = [(q, index[i]) for q, i in inside if i in index][-MAX_LABELLED:] + \
         [(q, None) for q in outside][-MAX_LABELLED:]
-    asked = [Asked(kb.channels(kb.analyzer.analyse(q), _left_out(kb, q, gold)), gold) for q, gold in rows
+    asked = [(q, Asked(kb.channels(kb.analyzer.analyse(q), _left_out(kb, q, gold)), gold)) for q, gold in rows
              if q.strip()]
-    ev = evidence([a for a in asked if len(a.ch.cand)], kb.thresholds)
-    return local_answer_threshold(ev, shipped, scope_shipped=scope_shipped)
+    asked = [(q, a) for q, a in asked if len(a.ch.cand)]
+    ev = evidence([a for _, a in asked], kb.thresholds)
+    fit = local_answer_threshold(ev, shipped, scope_shipped=scope_shipped)
+    return with_neighbours(fit, ev, [a.ch.q for _, a in asked], [q for q, _ in asked])
+
+
+def with_neighbours(fit: LocalFit, ev: Evidence, vectors: list[Any], texts: list[str]) -> LocalFit:
+    """`fit` with the labelled-neighbours rule when one answers more of the labelled questions right
+    within the same budgets (local_neighbours.py); `vectors`, `texts`: per row of `ev`."""
+    if fit.threshold is None or not texts or any(v is None for v in vectors):
+        return fit
+    lead = local_neighbours.lead_without_self(np.stack(vectors), ev.ood)
+    base = ev.p >= fit.threshold
+    picked = local_neighbours.choose(ev.p, ev.ood, ev.good, lead, base, fit.allowed_ood, WRONG_RATE)
+    if picked is None:
+        return fit
+    t, m = picked
+    answered = base | ((ev.p >= t) & (lead >= m))
+    labels = (tuple(q for q, o in zip(texts, ev.ood, strict=True) if not o),
+              tuple(q for q, o in zip(texts, ev.ood, strict=True) if o))
+    return dataclasses.replace(fit, near_threshold=t, near_margin=m, labels=labels,
+                               right_at_near=float((answered & ev.good).sum() / max(ev.n_in, 1)))
 
 
 def _left_out(kb: Any, q: str, gold: int | None) -> LeaveOut | None:

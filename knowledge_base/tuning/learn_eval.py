@@ -12,8 +12,9 @@ answer more of them).
 `--streams` instead replays each corpus's use stream (sets.yaml `streams:`, written blind apart from the
 frozen set) and scores the corpus's whole frozen set: before, after accepting every suggestion, with the
 answer and scope thresholds the stream's labels support (local_threshold.propose: the agents mark the
-stream's out-of-scope questions the bot did not answer as "not covered"), and with both (also with the
-answer threshold alone, as before stop 28).
+stream's out-of-scope questions the bot did not answer as "not covered"), with both (also with the
+answer threshold alone, as before stop 28), and with both and the labelled-neighbours rule the same labels
+support (`with_neighbours`: engine/neighbours.py, as an editor applies it since stop 29).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge_base.engine.corpus import load_corpus
+from knowledge_base.engine.neighbours import from_record
 from knowledge_base.faqs.learning import Evidence, known_texts, suggestions
 from knowledge_base.faqs.local_threshold import propose, with_threshold
 from knowledge_base.tuning.evaluate import metrics, read_jsonl, score_queries
@@ -77,16 +79,19 @@ def run_set(es: Any, build: Any, seed: int) -> dict[str, Any]:
             "before": _figures(before), "after": _figures(after)}
 
 
-def _local(kb: Any, inside: list[tuple[str, str]], outside: list[str]) -> tuple[Any, Any, dict[str, Any]]:
+def _local(kb: Any, inside: list[tuple[str, str]], outside: list[str]) -> tuple[Any, Any, Any, dict[str, Any]]:
     """The thresholds `kb` serves with the answer and scope thresholds its labelled questions support,
-    and with the answer threshold alone (stop 27's loop)."""
+    with the answer threshold alone (stop 27's loop), and with both and the labelled-neighbours rule
+    (engine/neighbours.py), attached as live.py attaches it."""
     n, scope = len(kb.entries), kb.thresholds.scope
     fit = propose(kb, kb.thresholds.gate.threshold_for(n), inside, outside,
                   scope.threshold_for(n) if scope is not None else None)
     answer_only = dataclasses.replace(fit, scope_threshold=None)
     notes = {k: getattr(fit, k) for k in ("threshold", "scope_threshold", "scope_shipped", "in_scope_told",
-                                          "out_of_scope_told")}
-    return (with_threshold(kb.thresholds, fit), with_threshold(kb.thresholds, answer_only),
+                                          "out_of_scope_told", "near_threshold", "near_margin", "right_at_near")}
+    both = with_threshold(kb.thresholds, fit)
+    near = from_record(kb, fit.record())
+    return (both, with_threshold(kb.thresholds, answer_only), dataclasses.replace(both, neighbours=near),
             {**notes, "labelled_in": fit.n_in, "labelled_out": fit.n_ood})
 
 
@@ -102,13 +107,13 @@ def run_stream(es: Any, stream: Any, build: Any) -> dict[str, Any]:
     found = suggestions(evidence, known_texts(entries), set())
     widened = build(accept_all(entries, found))
     notes: dict[str, Any] = {}
-    local, _, notes["threshold"] = _local(kb, inside, outside)
-    local_widened, answer_only, notes["both"] = _local(widened, inside, outside)
+    local, _, _, notes["threshold"] = _local(kb, inside, outside)
+    local_widened, answer_only, near, notes["both"] = _local(widened, inside, outside)
     asked = score_queries(kb, frozen_q, frozen_ood)
     asked_widened = score_queries(widened, frozen_q, frozen_ood)
     decided = {"before": (asked, kb.thresholds), "alternatives": (asked_widened, widened.thresholds),
                "threshold": (asked, local), "both_answer_threshold_only": (asked_widened, answer_only),
-               "both": (asked_widened, local_widened)}
+               "both": (asked_widened, local_widened), "with_neighbours": (asked_widened, near)}
     out: dict[str, Any] = {"stream": len(rows), "suggestions_accepted": len(found), "local": notes}
     for name, (scored, th) in decided.items():
         out[name] = _figures(metrics(scored, th))

@@ -118,6 +118,24 @@ async def test_labelled_questions_set_an_answer_threshold_an_editor_applies_and_
     assert proposal["scope_threshold"] >= proposal["scope_shipped"]
     scope = editor.live.current.thresholds.scope
     assert scope.threshold == pytest.approx(proposal["scope_threshold"], abs=1e-4) and scope.sizes == ()
+    # And the labelled-neighbours rule: served with the labels' vectors, shown and audited as counts.
+    # (These labels support one: it answers more of them right than the threshold alone.)
+    assert proposal["near_threshold"] is not None and proposal["right_at_near"] > proposal["right_at_local"]
+    assert "neighbours" not in proposal and "labels" not in proposal  # the citizens' texts are not shown
+    counts = body["applied"]["neighbours"]
+    assert counts["inside"] == proposal["n_in"] and counts["outside"] == proposal["n_ood"]
+    near = editor.live.current.thresholds.neighbours
+    assert near is not None and (near.t, near.m) == (proposal["near_threshold"], proposal["near_margin"])
+    assert near.inside.shape[0] == counts["inside"] and near.outside.shape[0] == counts["outside"]
+    audit = await redis.xrevrange(keys.audit, count=1)
+    assert json.loads(audit[0][1][b"after"])["neighbours"] == counts
+    # A labelled question the gate alone would not answer is now answered, and the editor's "try" says why.
+    kb = editor.live.current
+    by_near = [row["q"] for row in inside if (await asyncio.to_thread(kb.search, row["q"])).near]
+    assert by_near, "the labelled questions themselves lie nearest to in-scope labels"
+    tried = await (await editor.client.get("/api/faq/search", params={"q": by_near[0]}, headers=ed)).json()
+    why = tried["thresholds"]
+    assert tried["decision"] == "answer" and why["rule"] == "near" and why["confidence"] < why["needed"]
     now = await (await editor.client.get("/api/learn/threshold", headers=ed)).json()
     assert now["applied_stale"] is False and now["scope_stale"] is False
 
@@ -133,6 +151,7 @@ async def test_labelled_questions_set_an_answer_threshold_an_editor_applies_and_
     reverted = await (await editor.client.post("/api/learn/threshold/revert", headers=ed)).json()
     assert await asyncio.to_thread(editor.live.wait_for_version, reverted["version"], 60)
     assert editor.live.current.thresholds.gate.threshold == editor.live.thresholds.gate.threshold
+    assert editor.live.current.thresholds.neighbours is None
     assert (await (await editor.client.get("/api/learn/threshold", headers=ed)).json())["applied"] is None
 
 

@@ -275,12 +275,14 @@ def test_the_answer_threshold_learned_from_use_is_applied_and_reverted(context, 
     expect(status).to_contain_text("الحد المقترح", timeout=30_000)
     expect(status).to_contain_text("ضمن الأسئلة الشائعة")
     expect(status).to_contain_text("ليس مما نتولاه هنا")  # the scope threshold set from the same labels
+    expect(status).to_contain_text("أقرب إلى سؤال مصنف")  # and the labelled-neighbours rule
     assert axe_violations(page) == []
     shot(page, "editor-threshold")
     page.get_by_role("button", name="طبّق الحد المقترح").click()
     expect(page.locator("#flash")).to_contain_text("طُبّق الحد", timeout=30_000)
     expect(page.locator("#threshold-applied")).to_contain_text(editor_gateway.editor)
     expect(page.locator("#threshold-applied")).to_contain_text("ليس مما نتولاه هنا")
+    expect(page.locator("#threshold-applied")).to_contain_text("بالقرب من الأسئلة المصنفة (110")
     expect(page.locator("#threshold-stale")).to_be_hidden()
 
     async def marks() -> None:  # agents mark questions the bot answers directly as "not covered"

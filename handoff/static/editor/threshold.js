@@ -23,6 +23,10 @@ export async function showThreshold(app) {
       status += " " + t("threshold_scope", { local: p.scope_threshold.toFixed(3), shipped: p.scope_shipped.toFixed(3),
         ood_told: pct(p.out_of_scope_told), in_told: pct(p.in_scope_told) });
     }
+    if (p.near_threshold != null) {
+      status += " " + t("threshold_near", { near: p.near_threshold.toFixed(2), margin: p.near_margin.toFixed(2),
+        right_near: pct(p.right_at_near) });
+    }
   }
   $("#threshold-status").textContent = status;
   apply.hidden = p.threshold == null;
@@ -32,6 +36,7 @@ export async function showThreshold(app) {
   shown.textContent = applied ? t(scoped ? "threshold_applied_scope" : "threshold_applied", {
     threshold: Number(applied.threshold).toFixed(3), scope: scoped ? Number(applied.scope_threshold).toFixed(3) : "",
     by: applied.by, at: localTime(applied.at) }) : "";
+  if (applied && applied.neighbours) shown.textContent += " " + t("threshold_applied_near", applied.neighbours);
   revert.hidden = !applied;
   const warning = $("#threshold-stale");
   const warnings = [];

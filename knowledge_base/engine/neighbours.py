@@ -1,0 +1,94 @@
+"""Answering from labelled neighbours: what a deployment's own use says about one question's region.
+
+The answer gate judges a question by the scores of its candidate entries; on a stranger's corpus a
+one-noun near miss ("withdraw a complaint" where only filing one is covered) scores like a paraphrase,
+so the gate's threshold sits high and most right answers arrive as a menu. Once citizens and agents have
+labelled questions (an option picked, an FAQ sent after a handoff: in scope; "not covered by the FAQ":
+out of scope), a question the threshold would not answer is answered when the gate is still fairly
+confident (>= `t`) and the question itself lies nearer to a labelled in-scope question than to any
+labelled "not covered" one, by at least `m` (query-to-query cosine): near misses come back in the same
+words, so their region of the space is marked. `t` and `m` are chosen on the labels, leave-one-out
+(faqs/local_neighbours.py), and an editor applies them with the answer threshold.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from knowledge_base.engine.embcache import EmbeddingCache, text_key, vectors_model
+from knowledge_base.engine.encoders import Encoder, numerics_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class Neighbours:
+    t: float               # the answer gate's confidence needed
+    m: float               # the lead of the nearest labelled in-scope question over the nearest out-of-scope one
+    inside: np.ndarray     # (n, dim) vectors of the labelled in-scope questions, as searched (dense_text)
+    outside: np.ndarray    # (k, dim) the same for the labelled "not covered" ones
+
+    def lead(self, q: np.ndarray) -> float:
+        return float(lead(q[None, :], self.inside, self.outside)[0])
+
+    def answers(self, q: np.ndarray | None, confidence: float) -> bool:
+        """Whether a question the gate did not accept is answered: `confidence` is the gate's (0 when its
+        channels disagree)."""
+        if q is None or confidence < self.t or not len(self.inside):
+            return False
+        return self.lead(q) >= self.m
+
+
+def lead(v: np.ndarray, v_in: np.ndarray, v_out: np.ndarray) -> np.ndarray:
+    """Per row of `v`: nearest in-scope cosine minus nearest out-of-scope cosine (-1 for a side with no
+    labelled question)."""
+    s_in = (v @ v_in.T).max(1) if len(v_in) else np.full(len(v), -1.0)
+    s_out = (v @ v_out.T).max(1) if len(v_out) else np.full(len(v), -1.0)
+    out: np.ndarray = s_in - s_out
+    return out
+
+
+def query_model(encoder: Encoder) -> str:
+    """Embedding-cache key of query vectors (their own prefix and query tower: never a passage's)."""
+    return "query:" + vectors_model(encoder.name, numerics_of(encoder))
+
+
+def encode_queries_cached(encoder: Encoder, texts: list[str], cache: EmbeddingCache | None) -> np.ndarray:
+    """Query vectors of `texts` (already analysed: dense_text), reusing and filling `cache`: a replica
+    rebuilding after an edit, or starting, encodes only labels it has never seen."""
+    model, keys = query_model(encoder), [text_key(t) for t in texts]
+    have = cache.get_many(model, sorted(set(keys))) if cache is not None else {}
+    missing = list(dict.fromkeys(k for k in keys if k not in have))
+    if missing:
+        by_key = dict(zip(keys, texts, strict=True))
+        new = dict(zip(missing, encoder.encode_queries([by_key[k] for k in missing]), strict=True))
+        if cache is not None:
+            cache.put_many(model, new)
+        have.update(new)
+    if not keys:
+        return np.zeros((0, encoder.dim), np.float32)
+    return np.stack([have[k] for k in keys]).astype(np.float32)
+
+
+def from_record(kb: Any, record: dict[str, Any] | None, cache: EmbeddingCache | None = None) -> Neighbours | None:
+    """The rule an editor applied (faqs/local_threshold.LocalFit.record), with its labelled questions
+    encoded as `kb` encodes a query; None when the record has none or cannot be read (logged: the index
+    then serves its thresholds without the rule)."""
+    if not record or record.get("near_threshold") is None:
+        return None
+    try:
+        near = record["neighbours"]
+        t, m = float(record["near_threshold"]), float(record["near_margin"])
+
+        def vectors(texts: list[Any]) -> np.ndarray:
+            dense = [kb.analyzer.analyse(q).dense_text for q in texts if isinstance(q, str) and q.strip()]
+            return encode_queries_cached(kb.encoder, dense, cache)
+
+        return Neighbours(t, m, vectors(list(near["inside"])), vectors(list(near["outside"])))
+    except (KeyError, TypeError, ValueError) as exc:
+        log.warning("ignoring the labelled-neighbours part of the applied thresholds (%s)", exc)
+        return None

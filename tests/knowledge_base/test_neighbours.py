@@ -1,0 +1,101 @@
+"""Answering from labelled neighbours: the lead without self-matches, the choice within its budgets, the
+serving rule, the record an editor applies (label texts kept, shown as counts) and its attachment."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from knowledge_base.engine.embcache import MemoryEmbeddingCache
+from knowledge_base.engine.neighbours import Neighbours, encode_queries_cached, from_record, lead, query_model
+from knowledge_base.engine.thresholds import Thresholds
+from knowledge_base.faqs.answer_threshold import summary
+from knowledge_base.faqs.local_neighbours import choose, lead_without_self
+from knowledge_base.faqs.local_threshold import Evidence, LocalFit, with_neighbours
+
+
+def test_lead_compares_each_label_without_itself():
+    v = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]])
+    ood = np.array([False, False, True])
+    # In-scope 0's nearest other in-scope is 1 (0.8); the only out-of-scope label has no other one (-1).
+    assert lead_without_self(v, ood) == pytest.approx([0.8 - 0.0, 0.8 - 0.6, 0.6 - -1.0])
+    # A new question is compared with every label.
+    assert lead(np.array([[1.0, 0.0]]), v[:2], v[2:]) == pytest.approx([1.0])
+    assert lead(np.array([[1.0, 0.0]]), v[:2], v[:0]) == pytest.approx([2.0])  # no "not covered" label yet
+
+
+P = np.array([0.99, 0.9, 0.9, 0.9, 0.9, 0.72])
+OOD = np.array([False, False, False, False, True, False])
+GOOD = np.array([True, True, True, False, False, True])
+LEAD = np.array([0.1, 0.05, 0.04, 0.0, 0.05, 0.2])
+
+
+def test_choice_takes_the_most_right_answers_within_the_budgets():
+    base = P >= 0.95
+    # k = 1 out of scope, no wrong answer (1 % of 5 in scope rounds to 0): t low enough for the one at 0.72,
+    # m low enough for the right one at 0.04 and above the wrong one at 0.0; the largest such m (the safest).
+    assert choose(P, OOD, GOOD, LEAD, base, 1, 0.01) == (0.7, 0.03)
+    # k = 0: the out-of-scope question's lead (0.05) passes every m, so every t that gains also answers it.
+    assert choose(P, OOD, GOOD, LEAD, base, 0, 0.01) is None
+    assert choose(P, OOD, GOOD, np.full(6, -1.0), base, 1, 0.01) is None  # nothing gains
+
+
+def _fit(threshold: float | None) -> LocalFit:
+    return LocalFit(threshold, "", 5, 1, 1, 0.95, 0.2, 0.2)
+
+
+def test_the_fit_keeps_the_rule_and_its_labels_only_when_it_gains():
+    ev = Evidence(P, OOD, GOOD)
+    texts = [f"q{i}" for i in range(6)]
+    # The in-scope labels cluster, the out-of-scope one stands apart: the right one at 0.72 is gained.
+    v = [np.array([1.0, 0.0]), np.array([0.99, 0.14]), np.array([0.98, 0.2]), np.array([0.6, 0.8]),
+         np.array([0.0, 1.0]), np.array([0.97, 0.24])]
+    fit = with_neighbours(_fit(0.95), ev, v, texts)
+    assert fit.near_threshold is not None and fit.right_at_near > fit.right_at_local
+    assert fit.labels == (("q0", "q1", "q2", "q3", "q5"), ("q4",))
+    rec = fit.record()
+    assert rec["neighbours"] == {"inside": ["q0", "q1", "q2", "q3", "q5"], "outside": ["q4"]}
+    assert "labels" not in fit.to_dict() and "neighbours" not in fit.to_dict()  # the editor's proposal
+    assert summary(rec)["neighbours"] == {"inside": 5, "outside": 1}
+    assert with_neighbours(_fit(None), ev, v, texts).near_threshold is None  # no local threshold, no rule
+
+
+def test_the_rule_answers_a_confident_question_nearer_to_in_scope_labels():
+    near = Neighbours(0.8, 0.02, np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]))
+    close_in, close_out = np.array([0.96, 0.28]), np.array([0.28, 0.96])
+    assert near.answers(close_in, 0.85)
+    assert not near.answers(close_in, 0.79)       # the gate is not confident enough
+    assert not near.answers(close_out, 0.99)      # it lies nearer to a "not covered" question
+    assert not near.answers(None, 0.99)           # no query vector (a caller without one)
+    th = Thresholds(neighbours=near)
+    assert "neighbours" not in th.to_dict() and Thresholds.from_dict(th.to_dict()).neighbours is None
+    assert th.with_local({"threshold": 0.9, "neighbours": {"inside": ["x"]}}).answer_gate is None  # no gate
+
+
+class _Enc:
+    name, dim, calls = "fake", 2, 0
+
+    def load(self) -> None:
+        pass
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        type(self).calls += len(texts)
+        return np.array([[1.0, 0.0] if "ok" in t else [0.0, 1.0] for t in texts], np.float32)
+
+
+def test_the_record_is_attached_with_cached_vectors_and_a_bad_one_is_ignored():
+    kb = SimpleNamespace(encoder=_Enc(), analyzer=SimpleNamespace(analyse=lambda q: SimpleNamespace(dense_text=q)))
+    cache = MemoryEmbeddingCache()
+    rec = {"threshold": 0.9, "near_threshold": 0.8, "near_margin": 0.01,
+           "neighbours": {"inside": ["ok 1", "ok 2", " "], "outside": ["no"]}}
+    near = from_record(kb, rec, cache)
+    assert near is not None and near.inside.shape == (2, 2) and near.outside.shape == (1, 2) and _Enc.calls == 3
+    from_record(kb, rec, cache)
+    assert _Enc.calls == 3  # a rebuild encodes nothing it has seen
+    assert cache.get_many(query_model(kb.encoder), []) == {}
+    assert from_record(kb, {**rec, "near_margin": "x"}, cache) is None
+    assert from_record(kb, {**rec, "neighbours": None}, cache) is None
+    assert from_record(kb, {"threshold": 0.9}, cache) is None
+    assert encode_queries_cached(kb.encoder, [], cache).shape == (0, 2)
