@@ -34,7 +34,8 @@ def test_stream_replay_scores_the_frozen_set_before_and_after(tmp_path: Path) ->
     assert out["stream"] == 30 and 0 < out["suggestions_accepted"] <= 30
     # 30 labelled questions are far below what the threshold rule needs: the shipped one serves.
     assert out["local"]["threshold"]["threshold"] is None and out["threshold"] == out["before"]
-    for name in ("before", "alternatives", "threshold", "both"):
+    assert out["local"]["both"]["near_threshold"] is None and out["with_neighbours"] == out["both"]  # nor the rule
+    for name in ("before", "alternatives", "threshold", "both", "with_neighbours"):
         assert out[name]["in_scope"] == 40 and 0 <= out[name]["answered_right"] <= 1
     # Accepting the stream's questions as alternatives never makes the bot hand off more of the frozen set.
     assert out["alternatives"]["handed_off"] <= out["before"]["handed_off"] + 1 / 40
