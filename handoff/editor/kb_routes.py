@@ -73,8 +73,11 @@ def _reasons(kb: Any, res: Any) -> dict[str, Any]:
            "needed": round(g.needed, 3), "clarify": clarify}
     if res.scope is not None:  # options vs "not handled here" is the scope gate's call, not a score's
         out.update(rule="gates", scope=round(res.scope.confidence, 3), scope_needed=round(res.scope.needed, 3))
-    if res.near and th.neighbours is not None:  # the gate alone would not have answered
-        out.update(rule="near", near=round(th.neighbours.t, 3), margin=round(th.neighbours.m, 3))
+    near = th.neighbours
+    if res.near == "answer" and near is not None and near.t is not None and near.m is not None:
+        out.update(rule="near", near=round(near.t, 3), margin=round(near.m, 3))  # the gate alone would not answer
+    elif res.near == "outside" and near is not None and near.m_out is not None:
+        out.update(rule="near_outside", margin=round(near.m_out, 3))  # the scope gate alone would show a menu
     return out
 
 

@@ -7,8 +7,10 @@ labelled questions (an option picked, an FAQ sent after a handoff: in scope; "no
 out of scope), a question the threshold would not answer is answered when the gate is still fairly
 confident (>= `t`) and the question itself lies nearer to a labelled in-scope question than to any
 labelled "not covered" one, by at least `m` (query-to-query cosine): near misses come back in the same
-words, so their region of the space is marked. `t` and `m` are chosen on the labels, leave-one-out
-(faqs/local_neighbours.py), and an editor applies them with the answer threshold.
+words, so their region of the space is marked. The other way round, a question the bot would answer
+with a menu is told plainly "not something we handle here" (with a person offered) when it lies nearer
+to a "not covered" question than to any in-scope one by at least `m_out`. The margins are chosen on the
+labels, leave-one-out (faqs/local_neighbours.py), and an editor applies them with the answer threshold.
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, eq=False)
 class Neighbours:
-    t: float               # the answer gate's confidence needed
-    m: float               # the lead of the nearest labelled in-scope question over the nearest out-of-scope one
+    t: float | None        # the answer gate's confidence needed (None: the rule does not answer)
+    m: float | None        # the lead of the nearest labelled in-scope question over the nearest out-of-scope one
     inside: np.ndarray     # (n, dim) vectors of the labelled in-scope questions, as searched (dense_text)
     outside: np.ndarray    # (k, dim) the same for the labelled "not covered" ones
+    m_out: float | None = None  # the lead of the nearest "not covered" one that turns a menu into "not ours"
 
     def lead(self, q: np.ndarray) -> float:
         return float(lead(q[None, :], self.inside, self.outside)[0])
@@ -38,9 +41,15 @@ class Neighbours:
     def answers(self, q: np.ndarray | None, confidence: float) -> bool:
         """Whether a question the gate did not accept is answered: `confidence` is the gate's (0 when its
         channels disagree)."""
-        if q is None or confidence < self.t or not len(self.inside):
+        if q is None or self.t is None or self.m is None or confidence < self.t or not len(self.inside):
             return False
         return self.lead(q) >= self.m
+
+    def tells_outside(self, q: np.ndarray | None) -> bool:
+        """Whether a question the bot would answer with a menu is told it is not handled here."""
+        if q is None or self.m_out is None or not len(self.outside):
+            return False
+        return -self.lead(q) >= self.m_out
 
 
 def lead(v: np.ndarray, v_in: np.ndarray, v_out: np.ndarray) -> np.ndarray:
@@ -78,17 +87,18 @@ def from_record(kb: Any, record: dict[str, Any] | None, cache: EmbeddingCache | 
     """The rule an editor applied (faqs/local_threshold.LocalFit.record), with its labelled questions
     encoded as `kb` encodes a query; None when the record has none or cannot be read (logged: the index
     then serves its thresholds without the rule)."""
-    if not record or record.get("near_threshold") is None:
+    if not record or (record.get("near_threshold") is None and record.get("near_outside") is None):
         return None
     try:
         near = record["neighbours"]
-        t, m = float(record["near_threshold"]), float(record["near_margin"])
+        t, m, m_out = (None if record.get(k) is None else float(record[k])
+                       for k in ("near_threshold", "near_margin", "near_outside"))
 
         def vectors(texts: list[Any]) -> np.ndarray:
             dense = [kb.analyzer.analyse(q).dense_text for q in texts if isinstance(q, str) and q.strip()]
             return encode_queries_cached(kb.encoder, dense, cache)
 
-        return Neighbours(t, m, vectors(list(near["inside"])), vectors(list(near["outside"])))
+        return Neighbours(t, m, vectors(list(near["inside"])), vectors(list(near["outside"])), m_out)
     except (KeyError, TypeError, ValueError) as exc:
         log.warning("ignoring the labelled-neighbours part of the applied thresholds (%s)", exc)
         return None

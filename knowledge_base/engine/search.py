@@ -95,7 +95,7 @@ class Verdict:
     decision: Decision
     gate: GateReport | None = None
     scope: GateReport | None = None
-    near: bool = False  # answered by the deployment's labelled neighbours (engine/neighbours.py)
+    near: str = ""  # decided by the deployment's labelled neighbours (engine/neighbours.py): "answer", "outside"
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,9 @@ class Channels:
         if decision != "answer" and th.neighbours is not None and report is not None:
             p = report.confidence if report.agree >= report.min_agree else 0.0
             if th.neighbours.answers(self.q, p):
-                return Verdict(order, margin, "answer", report, scope, near=True)
+                return Verdict(order, margin, "answer", report, scope, near="answer")
+            if decision == "clarify" and th.neighbours.tells_outside(self.q):
+                return Verdict(order, margin, "handoff", report, scope, near="outside")
         return Verdict(order, margin, decision, report, scope)
 
 
@@ -169,7 +171,7 @@ class SearchResult:
     analysed: AnalysedQuery | None = field(default=None, repr=False)
     gate: GateReport | None = None  # the answer gate's reasons, when the index has a gate
     scope: GateReport | None = None  # the scope gate's: is the question one this corpus covers at all?
-    near: bool = False  # answered because labelled questions near it were in scope (engine/neighbours.py)
+    near: str = ""  # "answer": labelled questions near it were in scope; "outside": "not covered" (neighbours.py)
 
     @property
     def options(self) -> list[Candidate]:

@@ -5,7 +5,9 @@ without its own wording among the entry's alternatives, local_threshold._left_ou
 the (t, m) that answers the most labelled in-scope questions right is kept, if it answers more than the
 local answer threshold alone, while all the labelled out-of-scope questions answered stay within the
 threshold's own allowance k (so the 1 % expected on unseen near misses is shared, not doubled) and wrong
-answers within WRONG_RATE of the labelled in-scope ones.
+answers within WRONG_RATE of the labelled in-scope ones. For "not handled here" instead of a menu, the
+smallest margin m_out that tells at most the scope threshold's own share (SCOPE_RATE) of the labelled
+in-scope questions so, if it tells any labelled out-of-scope one.
 
 Measured after one use stream on the five stranger corpora (`python -m knowledge_base.tuning.learn_eval
 --streams`, column `with_neighbours`; docs/knowledge-base.md): the grid and the budgets were set on the
@@ -18,6 +20,7 @@ import numpy as np
 
 TS = (0.95, 0.93, 0.9, 0.85, 0.8, 0.75, 0.7)   # the gate's confidence needed
 MS = (0.05, 0.03, 0.02, 0.01, 0.0)             # the lead needed, in cosine
+M_OUT = (0.1, 0.07, 0.05, 0.03, 0.02, 0.01, 0.0)  # the lead of "not covered" that turns a menu into "not ours"
 
 
 def lead_without_self(v: np.ndarray, ood: np.ndarray) -> np.ndarray:
@@ -49,4 +52,19 @@ def choose(p: np.ndarray, ood: np.ndarray, good: np.ndarray, lead: np.ndarray, b
             within = (a & ood).sum() <= k and (a & ~ood & ~good).sum() <= wrong_rate * n_in
             if within and (a & good).sum() > right:
                 best, right = (t, m), int((a & good).sum())
+    return best
+
+
+def choose_outside(lead: np.ndarray, menu: np.ndarray, ood: np.ndarray, rate: float) -> float | None:
+    """The smallest m_out (most near misses told "not handled here") among the labelled questions shown a
+    menu (`menu`) that tells at most `rate` of the labelled in-scope ones; None when it tells no labelled
+    out-of-scope question."""
+    n_in = int((~ood).sum())
+    best = None
+    for m_out in M_OUT:
+        told = menu & (-lead >= m_out)
+        if (told & ~ood).sum() > rate * n_in:
+            break
+        if (told & ood).any():
+            best = m_out
     return best

@@ -86,13 +86,17 @@ class LocalFit:
     near_threshold: float | None = None  # the labelled-neighbours rule (local_neighbours.py); None: not used
     near_margin: float | None = None
     right_at_near: float = 0.0           # labelled in-scope questions answered right with it (leave-one-out)
+    near_outside: float | None = None    # its "not handled here" margin; None: menus stay
+    in_scope_told_near: float = 0.0      # labelled questions it tells "not handled here" instead of a menu
+    out_of_scope_told_near: float = 0.0
     # The labelled questions (in scope, out of scope) the rule compares with: served, never shown.
     labels: tuple[tuple[str, ...], tuple[str, ...]] = field(default=((), ()), repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Shares rounded for reading; thresholds exact: one set just above a labelled question's
         confidence, rounded down, would answer it."""
-        exact = {"threshold", "shipped", "scope_threshold", "scope_shipped", "near_threshold", "near_margin"}
+        exact = {"threshold", "shipped", "scope_threshold", "scope_shipped", "near_threshold", "near_margin",
+                 "near_outside"}
         d = dataclasses.asdict(dataclasses.replace(self, labels=((), ())))
         del d["labels"]
         return {k: round(v, 4) if isinstance(v, float) and k not in exact else v for k, v in d.items()}
@@ -100,7 +104,7 @@ class LocalFit:
     def record(self) -> dict[str, Any]:
         """What an editor applies: the figures, and the labelled questions when the neighbours rule is on."""
         d = self.to_dict()
-        if self.near_threshold is not None:
+        if self.near_threshold is not None or self.near_outside is not None:
             d["neighbours"] = {"inside": list(self.labels[0]), "outside": list(self.labels[1])}
         return d
 
@@ -224,21 +228,31 @@ def propose(kb: Any, shipped: float, inside: list[tuple[str, str]], outside: lis
 
 
 def with_neighbours(fit: LocalFit, ev: Evidence, vectors: list[Any], texts: list[str]) -> LocalFit:
-    """`fit` with the labelled-neighbours rule when one answers more of the labelled questions right
-    within the same budgets (local_neighbours.py); `vectors`, `texts`: per row of `ev`."""
+    """`fit` with the labelled-neighbours rule (local_neighbours.py) where it helps within the same budgets:
+    answering more of the labelled questions right, telling labelled near misses "not handled here" rather
+    than showing them a menu; `vectors`, `texts`: per row of `ev`."""
     if fit.threshold is None or not texts or any(v is None for v in vectors):
         return fit
     lead = local_neighbours.lead_without_self(np.stack(vectors), ev.ood)
-    base = ev.p >= fit.threshold
-    picked = local_neighbours.choose(ev.p, ev.ood, ev.good, lead, base, fit.allowed_ood, WRONG_RATE)
-    if picked is None:
+    answered = ev.p >= fit.threshold
+    picked = local_neighbours.choose(ev.p, ev.ood, ev.good, lead, answered, fit.allowed_ood, WRONG_RATE)
+    if picked is not None:
+        answered = answered | ((ev.p >= picked[0]) & (lead >= picked[1]))
+        fit = dataclasses.replace(fit, near_threshold=picked[0], near_margin=picked[1],
+                                  right_at_near=float((answered & ev.good).sum() / max(ev.n_in, 1)))
+    if ev.scope is not None and fit.scope_threshold is not None:
+        menu = ~answered & (ev.scope >= fit.scope_threshold)
+        m_out = local_neighbours.choose_outside(lead, menu, ev.ood, SCOPE_RATE)
+        if m_out is not None:
+            told = menu & (-lead >= m_out)
+            fit = dataclasses.replace(fit, near_outside=m_out,
+                                      in_scope_told_near=float((told & ~ev.ood).sum() / max(ev.n_in, 1)),
+                                      out_of_scope_told_near=float((told & ev.ood).sum() / max(ev.n_ood, 1)))
+    if fit.near_threshold is None and fit.near_outside is None:
         return fit
-    t, m = picked
-    answered = base | ((ev.p >= t) & (lead >= m))
     labels = (tuple(q for q, o in zip(texts, ev.ood, strict=True) if not o),
               tuple(q for q, o in zip(texts, ev.ood, strict=True) if o))
-    return dataclasses.replace(fit, near_threshold=t, near_margin=m, labels=labels,
-                               right_at_near=float((answered & ev.good).sum() / max(ev.n_in, 1)))
+    return dataclasses.replace(fit, labels=labels)
 
 
 def _left_out(kb: Any, q: str, gold: int | None) -> LeaveOut | None:

@@ -88,7 +88,8 @@ def _local(kb: Any, inside: list[tuple[str, str]], outside: list[str]) -> tuple[
                   scope.threshold_for(n) if scope is not None else None)
     answer_only = dataclasses.replace(fit, scope_threshold=None)
     notes = {k: getattr(fit, k) for k in ("threshold", "scope_threshold", "scope_shipped", "in_scope_told",
-                                          "out_of_scope_told", "near_threshold", "near_margin", "right_at_near")}
+                                          "out_of_scope_told", "near_threshold", "near_margin", "right_at_near",
+                                          "near_outside", "in_scope_told_near", "out_of_scope_told_near")}
     both = with_threshold(kb.thresholds, fit)
     near = from_record(kb, fit.record())
     return (both, with_threshold(kb.thresholds, answer_only), dataclasses.replace(both, neighbours=near),

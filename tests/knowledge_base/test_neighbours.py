@@ -99,3 +99,40 @@ def test_the_record_is_attached_with_cached_vectors_and_a_bad_one_is_ignored():
     assert from_record(kb, {**rec, "neighbours": None}, cache) is None
     assert from_record(kb, {"threshold": 0.9}, cache) is None
     assert encode_queries_cached(kb.encoder, [], cache).shape == (0, 2)
+
+
+def test_a_menu_becomes_not_ours_only_within_the_scope_budget():
+    from knowledge_base.faqs.local_neighbours import choose_outside
+
+    ood = np.array([False] * 100 + [True, True])
+    lead = np.zeros(102)
+    menu = np.ones(102, bool)
+    lead[100], lead[101] = -0.08, -0.02          # the two near misses lie nearer to "not covered" labels
+    lead[0] = -0.04                               # one in-scope question too
+    assert choose_outside(lead, menu, ood, 0.01) == 0.01   # 1 of 100 in scope may be told: both misses are
+    assert choose_outside(lead, menu, ood, 0.0) == 0.05    # none may: only the clearer miss
+    menu[100] = menu[101] = False                           # neither was shown a menu: nothing to gain
+    assert choose_outside(lead, menu, ood, 0.01) is None
+
+
+def test_the_verdict_says_which_neighbours_rule_decided():
+    from knowledge_base.engine.gate import GateReport
+    from knowledge_base.engine.search import Channels
+
+    class Gate:
+        def __init__(self, confidence: float) -> None:
+            self.confidence = confidence
+
+        def report(self, gi: object) -> GateReport:
+            return GateReport(3, 2, self.confidence, 0.97)
+
+    near = Neighbours(0.8, 0.02, np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]), m_out=0.05)
+    ch = Channels(np.arange(2), np.array([1.0, 0.5]), np.array([1.0, 0.2]), np.array([1.0, 0.2]), np.zeros(2),
+                  n_tokens=3, n_entries=2)
+    for q, confidence, decision, by in ((np.array([0.96, 0.28]), 0.9, "answer", "answer"),
+                                        (np.array([0.28, 0.96]), 0.5, "handoff", "outside"),
+                                        (np.array([0.7, 0.7]), 0.5, "clarify", "")):
+        th = Thresholds(neighbours=near)
+        th.__dict__["gate"] = Gate(confidence)  # the cached gate model, replaced for the test
+        v = Channels(**{**ch.__dict__, "q": q}).decide(th, ch.fused(th))
+        assert (v.decision, v.near) == (decision, by)
