@@ -14,6 +14,7 @@ from aiohttp import web
 from handoff.editor import common as c
 from handoff.http_errors import http_error
 from handoff.keys import Keys
+from knowledge_base.engine import neighbours
 from knowledge_base.engine.person_request import asks_for_person
 from knowledge_base.faqs import answer_threshold, learning
 from knowledge_base.faqs.local_threshold import MIN_IN_SCOPE, LocalFit, applied_stale, min_out_of_scope, propose
@@ -187,6 +188,9 @@ async def apply_threshold(request: web.Request) -> web.Response:
     if abs(fit.threshold - float(seen)) > 1e-4:
         raise http_error(web.HTTPConflict, "proposal_changed", "new evidence or an edit changed the proposal; "
                          "review it again", proposal=fit.to_dict())
+    live = c.live_of(request)
+    if fit.labels != ((), ()) and live.current is not None:  # the rebuild then encodes none of them
+        await asyncio.to_thread(neighbours.remember, live.current, [*fit.labels[0], *fit.labels[1]], live.cache)
     version = await answer_threshold.write(store.redis, store.keys, fit.record(), c.actor(account))
     return c.reply({"applied": await answer_threshold.read(store.redis, store.keys), "version": version})
 

@@ -25,6 +25,7 @@ from knowledge_base.engine.embcache import EmbeddingCache, text_key, vectors_mod
 from knowledge_base.engine.encoders import Encoder, numerics_of
 
 log = logging.getLogger(__name__)
+BATCH = 64
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,15 +73,23 @@ def encode_queries_cached(encoder: Encoder, texts: list[str], cache: EmbeddingCa
     model, keys = query_model(encoder), [text_key(t) for t in texts]
     have = cache.get_many(model, sorted(set(keys))) if cache is not None else {}
     missing = list(dict.fromkeys(k for k in keys if k not in have))
-    if missing:
-        by_key = dict(zip(keys, texts, strict=True))
-        new = dict(zip(missing, encoder.encode_queries([by_key[k] for k in missing]), strict=True))
+    by_key = dict(zip(keys, texts, strict=True))
+    for i in range(0, len(missing), BATCH):
+        chunk = missing[i : i + BATCH]
+        new = dict(zip(chunk, encoder.encode_queries([by_key[k] for k in chunk]), strict=True))
         if cache is not None:
             cache.put_many(model, new)
         have.update(new)
     if not keys:
         return np.zeros((0, encoder.dim), np.float32)
     return np.stack([have[k] for k in keys]).astype(np.float32)
+
+
+def remember(kb: Any, texts: list[str], cache: EmbeddingCache) -> None:
+    """Put the vectors of labelled questions `kb` has just asked (its own query cache holds them) into the
+    shared cache, so the rebuild that applies them encodes nothing."""
+    dense = [kb.analyzer.analyse(q).dense_text for q in texts if q.strip()]
+    cache.put_many(query_model(kb.encoder), {text_key(d): kb.query_vector(d) for d in dense})
 
 
 def from_record(kb: Any, record: dict[str, Any] | None, cache: EmbeddingCache | None = None) -> Neighbours | None:

@@ -127,15 +127,21 @@ async def test_labelled_questions_set_an_answer_threshold_an_editor_applies_and_
     near = editor.live.current.thresholds.neighbours
     assert near is not None and (near.t, near.m) == (proposal["near_threshold"], proposal["near_margin"])
     assert near.inside.shape[0] == counts["inside"] and near.outside.shape[0] == counts["outside"]
+    kb = editor.live.current
     audit = await redis.xrevrange(keys.audit, count=1)
     assert json.loads(audit[0][1][b"after"])["neighbours"] == counts
     # A labelled question the gate alone would not answer is now answered, and the editor's "try" says why.
-    kb = editor.live.current
     by_near = [row["q"] for row in inside if (await asyncio.to_thread(kb.search, row["q"])).near]
     assert by_near, "the labelled questions themselves lie nearest to in-scope labels"
     tried = await (await editor.client.get("/api/faq/search", params={"q": by_near[0]}, headers=ed)).json()
     why = tried["thresholds"]
     assert tried["decision"] == "answer" and why["rule"] == "near" and why["confidence"] < why["needed"]
+    # A labelled "not covered" question the scope gate alone would answer with a menu is told "not ours".
+    assert proposal["near_outside"] is not None and near.m_out == proposal["near_outside"]
+    told = [row["q"] for row in outside[1:] if (await asyncio.to_thread(kb.search, row["q"])).near == "outside"]
+    assert told
+    tried = await (await editor.client.get("/api/faq/search", params={"q": told[0]}, headers=ed)).json()
+    assert tried["decision"] == "handoff" and tried["thresholds"]["rule"] == "near_outside"
     now = await (await editor.client.get("/api/learn/threshold", headers=ed)).json()
     assert now["applied_stale"] is False and now["scope_stale"] is False
 

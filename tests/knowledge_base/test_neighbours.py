@@ -136,3 +136,21 @@ def test_the_verdict_says_which_neighbours_rule_decided():
         th.__dict__["gate"] = Gate(confidence)  # the cached gate model, replaced for the test
         v = Channels(**{**ch.__dict__, "q": q}).decide(th, ch.fused(th))
         assert (v.decision, v.near) == (decision, by)
+
+
+def test_the_vectors_an_editor_saw_are_shared_so_the_rebuild_encodes_none():
+    from knowledge_base.engine.neighbours import remember
+
+    class NoEncoding(_Enc):
+        def encode_queries(self, texts: list[str]) -> np.ndarray:
+            raise AssertionError("encoded again")
+
+    asked = {"ok a": np.array([1.0, 0.0], np.float32), "no b": np.array([0.0, 1.0], np.float32)}
+    analyse = SimpleNamespace(analyse=lambda q: SimpleNamespace(dense_text=q))
+    cache = MemoryEmbeddingCache()
+    remember(SimpleNamespace(encoder=_Enc(), analyzer=analyse, query_vector=asked.__getitem__), list(asked), cache)
+    rebuilt = SimpleNamespace(encoder=NoEncoding(), analyzer=analyse)
+    rec = {"threshold": 0.9, "near_threshold": 0.8, "near_margin": 0.0, "near_outside": 0.02,
+           "neighbours": {"inside": ["ok a"], "outside": ["no b"]}}
+    near = from_record(rebuilt, rec, cache)
+    assert near is not None and near.m_out == 0.02 and near.inside.tolist() == [[1.0, 0.0]]

@@ -275,7 +275,8 @@ def test_the_answer_threshold_learned_from_use_is_applied_and_reverted(context, 
     expect(status).to_contain_text("الحد المقترح", timeout=30_000)
     expect(status).to_contain_text("ضمن الأسئلة الشائعة")
     expect(status).to_contain_text("ليس مما نتولاه هنا")  # the scope threshold set from the same labels
-    expect(status).to_contain_text("أقرب إلى سؤال مصنف")  # and the labelled-neighbours rule
+    expect(status).to_contain_text("أقرب إلى سؤال مصنف")  # and the labelled-neighbours rule, both ways
+    expect(status).to_contain_text("أقرب إلى سؤال علّمه الموظفون")
     assert axe_violations(page) == []
     shot(page, "editor-threshold")
     page.get_by_role("button", name="طبّق الحد المقترح").click()

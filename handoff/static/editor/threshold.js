@@ -27,6 +27,10 @@ export async function showThreshold(app) {
       status += " " + t("threshold_near", { near: p.near_threshold.toFixed(2), margin: p.near_margin.toFixed(2),
         right_near: pct(p.right_at_near) });
     }
+    if (p.near_outside != null) {
+      status += " " + t("threshold_near_outside", { margin: p.near_outside.toFixed(2),
+        ood_told: pct(p.out_of_scope_told_near), in_told: pct(p.in_scope_told_near) });
+    }
   }
   $("#threshold-status").textContent = status;
   apply.hidden = p.threshold == null;
