@@ -13,12 +13,13 @@ from pathlib import Path
 import numpy as np
 
 from knowledge_base.engine import actions as act
+from knowledge_base.engine.channels import Channels
 from knowledge_base.engine.corpus import FaqEntry, check_unique, corpus_hash, published
 from knowledge_base.engine.dense import DenseIndex
 from knowledge_base.engine.embcache import EmbeddingCache, encode_passages_cached
 from knowledge_base.engine.encoders import Encoder, encoder_from_env, numerics_of
 from knowledge_base.engine.errors import CorpusError, EmptyQueryError
-from knowledge_base.engine.gate import GateReport, gate_input
+from knowledge_base.engine.gate import GateReport
 from knowledge_base.engine.indexio import IndexMeta, check_encoder_dim, load_index, save_index
 from knowledge_base.engine.lexical import LexicalIndex
 from knowledge_base.engine.memory import pin_mmap_threshold, release_freed_memory
@@ -83,63 +84,6 @@ def _mean_of_best(sims: np.ndarray, lengths: np.ndarray, keep: np.ndarray | None
 
 def _per_entry(field_scores: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return np.maximum.reduceat(field_scores, offsets) if len(offsets) else field_scores
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """Candidates best first, the lead of the best over the second, the decision, and the gates' reasons
-    (None when the index has no such gate)."""
-
-    order: np.ndarray
-    margin: float
-    decision: Decision
-    gate: GateReport | None = None
-    scope: GateReport | None = None
-    near: str = ""  # decided by the deployment's labelled neighbours (engine/neighbours.py): "answer", "outside"
-
-
-@dataclass(frozen=True)
-class Channels:
-    """Candidate entry indices and their dense, word-BM25 and char-gram-BM25 scores."""
-
-    cand: np.ndarray
-    dense: np.ndarray
-    lex: np.ndarray
-    grams: np.ndarray
-    uncovered: np.ndarray
-    unknown: float = 0.0    # part of `uncovered` due to words the corpus never uses (same for every entry)
-    n_tokens: int = 0       # the query's BM25 tokens (the answer gate trusts longer questions more)
-    n_entries: int = 0      # corpus size: a smaller corpus gets a stricter answer-gate threshold
-    act_match: np.ndarray | None = None  # the query's and each entry's actions agree (actions.py)
-    act_miss: np.ndarray | None = None   # both state actions and none agree
-    q: np.ndarray | None = field(default=None, repr=False)  # the query's vector (labelled neighbours)
-
-    def fused(self, th: Thresholds) -> np.ndarray:
-        lex_weight = 1 - th.alpha - th.beta if th.gamma is None else th.gamma
-        fused = th.alpha * self.dense + th.beta * self.grams + lex_weight * self.lex
-        if th.delta:
-            fused = fused - th.delta * self.uncovered
-        if self.act_match is not None and (th.eta or th.theta):
-            fused = fused + th.eta * self.act_match - th.theta * self.act_miss
-        return fused
-
-    def decide(self, th: Thresholds, fused: np.ndarray) -> Verdict:
-        """The one decision rule that search, eval and calibrate share (the gates' inputs computed once)."""
-        order = np.argsort(-fused, kind="stable")
-        if not len(order):
-            return Verdict(order, 0.0, th.decide(None, 0.0))
-        margin = float(fused[order[0]] - fused[order[1]]) if len(order) > 1 else float(fused[order[0]])
-        gi = gate_input(self, fused, order, th.profile) if th.gate is not None or th.scope is not None else None
-        report = th.gate.report(gi) if th.gate is not None and gi is not None else None
-        scope = th.scope.report(gi) if th.scope is not None and gi is not None else None
-        decision = th.decide(float(fused[order[0]]), margin, float(self.uncovered[order[0]]), report, scope)
-        if decision != "answer" and th.neighbours is not None and report is not None:
-            p = report.confidence if report.agree >= report.min_agree else 0.0
-            if th.neighbours.answers(self.q, p):
-                return Verdict(order, margin, "answer", report, scope, near="answer")
-            if decision == "clarify" and th.neighbours.tells_outside(self.q):
-                return Verdict(order, margin, "handoff", report, scope, near="outside")
-        return Verdict(order, margin, decision, report, scope)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from knowledge_base.engine.search import Channels
+from knowledge_base.engine.channels import Channels
 from knowledge_base.tuning.calibrate import Budget, calibrate
 from knowledge_base.tuning.evaluate import Scored, metrics
 

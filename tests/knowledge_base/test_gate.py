@@ -8,8 +8,9 @@ import json
 import numpy as np
 import pytest
 
+from knowledge_base.engine.channels import Channels
 from knowledge_base.engine.gate import FEATURES, MIN_AGREE, AnswerGate, GateInput, gate_input
-from knowledge_base.engine.search import Channels, KnowledgeBase
+from knowledge_base.engine.search import KnowledgeBase
 from knowledge_base.engine.thresholds import Thresholds
 from knowledge_base.tuning.calibrate import Budget, calibrate
 from knowledge_base.tuning.evaluate import Scored, metrics, score_queries

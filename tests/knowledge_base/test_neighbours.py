@@ -116,8 +116,8 @@ def test_a_menu_becomes_not_ours_only_within_the_scope_budget():
 
 
 def test_the_verdict_says_which_neighbours_rule_decided():
+    from knowledge_base.engine.channels import Channels
     from knowledge_base.engine.gate import GateReport
-    from knowledge_base.engine.search import Channels
 
     class Gate:
         def __init__(self, confidence: float) -> None:
