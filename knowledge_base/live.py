@@ -25,7 +25,7 @@ from knowledge_base.engine.embcache import passage_model
 from knowledge_base.faqs import answer_threshold
 from knowledge_base.faqs.embcache_redis import LayeredCache, RedisEmbeddingCache, vectors_of_index, vectors_of_index_dir
 from knowledge_base.faqs.keys import KbKeys
-from knowledge_base.faqs.store import StoredEntry
+from knowledge_base.faqs.stored import StoredEntry
 
 log = logging.getLogger(__name__)
 DEFAULT_CORPUS = Path(__file__).parent / "corpus"

@@ -10,7 +10,8 @@ from aiohttp import web
 from handoff.appkeys import FAQ_STORE_KEY, LIVE_KB_KEY
 from handoff.auth import authenticate, require_role
 from handoff.http_errors import http_error, too_large
-from knowledge_base.faqs.store import FaqStore, NotFound, StaleVersion, StoredEntry
+from knowledge_base.faqs.store import FaqStore, NotFound, StaleVersion
+from knowledge_base.faqs.stored import StoredEntry
 from knowledge_base.faqs.validation import FieldError, ValidationFailed
 from knowledge_base.live import LiveKnowledgeBase
 

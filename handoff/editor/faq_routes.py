@@ -9,7 +9,8 @@ from aiohttp import web
 from handoff.editor import common as c
 from handoff.editor.duplicates import near_duplicates
 from knowledge_base.engine.normalize import fold
-from knowledge_base.faqs.store import DuplicateId, NotFound, StaleVersion, StoredEntry
+from knowledge_base.faqs.store import DuplicateId, NotFound, StaleVersion
+from knowledge_base.faqs.stored import StoredEntry
 from knowledge_base.faqs.unanswered import mark_done
 from knowledge_base.faqs.validation import FieldError, ValidationFailed
 

@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from knowledge_base.faqs.store import FaqStore, StoredEntry, diff
+from knowledge_base.faqs.store import FaqStore
+from knowledge_base.faqs.stored import StoredEntry, diff
 from knowledge_base.faqs.validation import (
     LIST_FIELDS,
     FieldError,

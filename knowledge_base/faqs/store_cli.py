@@ -22,7 +22,8 @@ from knowledge_base.engine.corpus import load_corpus
 from knowledge_base.engine.errors import KnowledgeBaseError
 from knowledge_base.faqs.importexport import FORMATS, ImportFormatError, export_bytes, run_import
 from knowledge_base.faqs.keys import DEFAULT_PREFIX, KbKeys
-from knowledge_base.faqs.store import FaqStore, from_faq_entry
+from knowledge_base.faqs.store import FaqStore
+from knowledge_base.faqs.stored import from_faq_entry
 from knowledge_base.faqs.validation import ValidationFailed
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[1] / "corpus"

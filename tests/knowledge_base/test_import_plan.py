@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from knowledge_base.faqs.importexport import plan
-from knowledge_base.faqs.store import StoredEntry
+from knowledge_base.faqs.stored import StoredEntry
 
 PUBLISHED = StoredEntry(id="p1", category="الفروع", question="هل يوجد مصلى في الفرع؟",
                         answer="نعم يوجد مصلى للرجال والنساء.", status="published", rev=3)

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 
 from knowledge_base.faqs import importexport
 from knowledge_base.faqs.importexport import ImportFormatError, ImportTooLarge, export_bytes, parse
-from knowledge_base.faqs.store import StoredEntry
+from knowledge_base.faqs.stored import StoredEntry
 
 HEADER = "id,category,question,alternatives,answer,links,tags,status,updated_at\n"
 
