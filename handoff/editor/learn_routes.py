@@ -17,7 +17,14 @@ from handoff.keys import Keys
 from knowledge_base.engine import neighbours
 from knowledge_base.engine.person_request import asks_for_person
 from knowledge_base.faqs import answer_threshold, learning
-from knowledge_base.faqs.local_threshold import MIN_IN_SCOPE, LocalFit, applied_stale, min_out_of_scope, propose
+from knowledge_base.faqs.local_threshold import (
+    MIN_IN_SCOPE,
+    LocalFit,
+    applied_stale,
+    min_out_of_scope,
+    near_stale,
+    propose,
+)
 from knowledge_base.faqs.validation import FieldError, ValidationFailed
 
 routes = web.RouteTableDef()
@@ -170,6 +177,7 @@ async def threshold(request: web.Request) -> web.Response:
     # Never changed without an editor: they are told when the labels no longer support what is applied.
     stale, scope_stale = applied_stale(applied, fit)
     return c.reply({"proposal": fit.to_dict(), "applied": applied, "applied_stale": stale, "scope_stale": scope_stale,
+                    "near_stale": near_stale(applied, fit),
                     "needs": {"in_scope": MIN_IN_SCOPE, "out_of_scope": min_out_of_scope()}})
 
 

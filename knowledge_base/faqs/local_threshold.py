@@ -197,6 +197,22 @@ def applied_stale(applied: dict[str, Any] | None, fit: LocalFit) -> tuple[bool, 
     return answer, scope is not None and fit.scope_threshold is not None and float(scope) > fit.scope_threshold + 1e-4
 
 
+def near_stale(applied: dict[str, Any] | None, fit: LocalFit) -> bool:
+    """Whether the applied labelled-neighbours rule is looser than what the labels support now: the
+    proposal has no such rule, or asks a higher confidence or lead to answer, or a larger lead to say "not
+    ours" (new "not covered" marks near questions it answers, say). The applied rule keeps its own labels,
+    so this is a hint to look again, not a proof."""
+    if applied is None or fit.threshold is None:
+        return False
+
+    def looser(applied_key: str, proposed: float | None) -> bool:
+        value = applied.get(applied_key)
+        return value is not None and (proposed is None or proposed > float(value) + 1e-9)
+
+    answer = looser("near_threshold", fit.near_threshold) or looser("near_margin", fit.near_margin)
+    return answer or looser("near_outside", fit.near_outside)
+
+
 def with_threshold(th: Any, fit: LocalFit) -> Any:
     """`th` with the fitted threshold (unchanged when the fit kept the shipped one)."""
     return th if fit.threshold is None else th.with_local(fit.to_dict())

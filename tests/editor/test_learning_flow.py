@@ -143,7 +143,7 @@ async def test_labelled_questions_set_an_answer_threshold_an_editor_applies_and_
     tried = await (await editor.client.get("/api/faq/search", params={"q": told[0]}, headers=ed)).json()
     assert tried["decision"] == "handoff" and tried["thresholds"]["rule"] == "near_outside"
     now = await (await editor.client.get("/api/learn/threshold", headers=ed)).json()
-    assert now["applied_stale"] is False and now["scope_stale"] is False
+    assert now["applied_stale"] is False and now["scope_stale"] is False and now["near_stale"] is False
 
     # Agents then mark questions the bot answers directly as "not covered" (held-out questions not labelled
     # in scope): near misses above the applied threshold. It stays served, and the editor is warned.
@@ -152,6 +152,7 @@ async def test_labelled_questions_set_an_answer_threshold_an_editor_applies_and_
                      conversation_id="o2", keys=keys)
     later = await (await editor.client.get("/api/learn/threshold", headers=ed)).json()
     assert later["applied_stale"] is True and later["proposal"]["threshold"] > proposal["threshold"]
+    assert later["near_stale"] is True  # those marks lie near questions the applied rule answers
     assert editor.live.current.thresholds.gate.threshold == pytest.approx(proposal["threshold"], abs=1e-4)
 
     reverted = await (await editor.client.post("/api/learn/threshold/revert", headers=ed)).json()

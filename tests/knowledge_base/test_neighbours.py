@@ -3,6 +3,7 @@ serving rule, the record an editor applies (label texts kept, shown as counts) a
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
 import numpy as np
@@ -154,3 +155,18 @@ def test_the_vectors_an_editor_saw_are_shared_so_the_rebuild_encodes_none():
            "neighbours": {"inside": ["ok a"], "outside": ["no b"]}}
     near = from_record(rebuilt, rec, cache)
     assert near is not None and near.m_out == 0.02 and near.inside.tolist() == [[1.0, 0.0]]
+
+
+def test_an_applied_rule_looser_than_the_labels_now_support_is_flagged():
+    from knowledge_base.faqs.local_threshold import near_stale
+
+    applied = {"threshold": 0.97, "near_threshold": 0.8, "near_margin": 0.01, "near_outside": 0.03}
+    same = LocalFit(0.97, "", 200, 200, 1, 0.96, 0.2, 0.2, near_threshold=0.8, near_margin=0.01, near_outside=0.03)
+    assert not near_stale(applied, same)
+    assert not near_stale(None, same) and not near_stale(applied, _fit(None))
+    assert near_stale(applied, dataclasses.replace(same, near_threshold=0.85))        # a higher confidence
+    assert near_stale(applied, dataclasses.replace(same, near_margin=0.02))           # a larger lead
+    assert near_stale(applied, dataclasses.replace(same, near_threshold=None, near_margin=None))  # no rule now
+    assert near_stale(applied, dataclasses.replace(same, near_outside=None))          # no "not ours" half now
+    assert not near_stale(applied, dataclasses.replace(same, near_threshold=0.7, near_outside=0.02))  # stricter
+    assert not near_stale({"threshold": 0.97}, same)                                  # no rule applied

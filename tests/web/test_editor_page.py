@@ -149,6 +149,7 @@ def test_unanswered_cluster_becomes_a_draft_and_import_preview(context, editor_g
     cluster = page.locator("#clusters > li").first
     expect(cluster.locator("h3")).to_contain_text("5 مرة")
     cluster.get_by_role("button", name="أنشئ سؤالًا من هذه المجموعة").click()
+    expect(page.locator("#e-question")).not_to_have_value("")  # the form is filled after the click returns
     assert page.locator("#e-question").input_value() in PETS
     assert len(page.locator("#e-alternatives").input_value().splitlines()) == 4
     page.locator("#e-category").fill("الفروع")

@@ -8,7 +8,7 @@ const pct = (x) => (100 * x).toFixed(1);
 export async function showThreshold(app) {
   const res = await app.api.send("GET", "/api/learn/threshold");
   if (!res.ok) return;
-  const { proposal: p, applied, needs, applied_stale: stale, scope_stale: scopeStale } = res.data;
+  const { proposal: p, applied, needs, applied_stale: stale, scope_stale: scopeStale, near_stale: nearStale } = res.data;
   const apply = $("#threshold-apply");
   const revert = $("#threshold-revert");
   let status;
@@ -49,6 +49,7 @@ export async function showThreshold(app) {
     warnings.push(t("threshold_scope_stale", { scope: Number(applied.scope_threshold).toFixed(3),
       local: p.scope_threshold.toFixed(3) }));
   }
+  if (nearStale) warnings.push(t("threshold_near_stale"));
   warning.hidden = !warnings.length;
   warning.textContent = warnings.join(" ");
   apply.onclick = () => act(app, "/api/learn/threshold/apply", "threshold_done", { threshold: p.threshold });
