@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -84,12 +85,29 @@ def vectors_model(model: str, numerics: str) -> str:
     return f"{model}@{numerics}" if numerics else model
 
 
+def query_model(encoder: Encoder) -> str:
+    """The cache key's model part for query vectors (their own prefix and query tower: never a passage's);
+    the labelled-neighbours rule keeps labelled questions' vectors under it (engine/neighbours.py)."""
+    return "query:" + vectors_model(encoder.name, numerics_of(encoder))
+
+
 def encode_passages_cached(
     encoder: Encoder, texts: list[str], cache: EmbeddingCache | None, batch: int = 64
 ) -> tuple[np.ndarray, int]:
     """Encode passages, reusing cached vectors; returns (vectors, number actually encoded)."""
     encoder.load()
-    model = passage_model(encoder)
+    return _encode_cached(encoder.encode_passages, passage_model(encoder), encoder.dim, texts, cache, batch)
+
+
+def encode_queries_cached(encoder: Encoder, texts: list[str], cache: EmbeddingCache | None,
+                          batch: int = 64) -> np.ndarray:
+    """Query vectors of `texts` (already analysed: dense_text), reusing and filling `cache`."""
+    encoder.load()
+    return _encode_cached(encoder.encode_queries, query_model(encoder), encoder.dim, texts, cache, batch)[0]
+
+
+def _encode_cached(encode: Callable[[list[str]], np.ndarray], model: str, dim: int, texts: list[str],
+                   cache: EmbeddingCache | None, batch: int) -> tuple[np.ndarray, int]:
     keys = [text_key(t) for t in texts]
     have = cache.get_many(model, sorted(set(keys))) if cache is not None else {}
     missing = list(dict.fromkeys(k for k in keys if k not in have))
@@ -97,10 +115,10 @@ def encode_passages_cached(
     new: dict[str, np.ndarray] = {}
     for i in range(0, len(missing), batch):
         chunk = missing[i : i + batch]
-        vecs = encoder.encode_passages([by_key[k] for k in chunk])
+        vecs = encode([by_key[k] for k in chunk])
         new.update(zip(chunk, vecs, strict=True))
         if cache is not None:
             cache.put_many(model, dict(zip(chunk, vecs, strict=True)))
     have.update(new)
-    out = np.stack([have[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, encoder.dim), np.float32)
+    out = np.stack([have[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, dim), np.float32)
     return out, len(new)

@@ -21,11 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from knowledge_base.engine.embcache import EmbeddingCache, text_key, vectors_model
-from knowledge_base.engine.encoders import Encoder, numerics_of
+from knowledge_base.engine.embcache import EmbeddingCache, encode_queries_cached, query_model, text_key
 
 log = logging.getLogger(__name__)
-BATCH = 64
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,29 +58,6 @@ def lead(v: np.ndarray, v_in: np.ndarray, v_out: np.ndarray) -> np.ndarray:
     s_out = (v @ v_out.T).max(1) if len(v_out) else np.full(len(v), -1.0)
     out: np.ndarray = s_in - s_out
     return out
-
-
-def query_model(encoder: Encoder) -> str:
-    """Embedding-cache key of query vectors (their own prefix and query tower: never a passage's)."""
-    return "query:" + vectors_model(encoder.name, numerics_of(encoder))
-
-
-def encode_queries_cached(encoder: Encoder, texts: list[str], cache: EmbeddingCache | None) -> np.ndarray:
-    """Query vectors of `texts` (already analysed: dense_text), reusing and filling `cache`: a replica
-    rebuilding after an edit, or starting, encodes only labels it has never seen."""
-    model, keys = query_model(encoder), [text_key(t) for t in texts]
-    have = cache.get_many(model, sorted(set(keys))) if cache is not None else {}
-    missing = list(dict.fromkeys(k for k in keys if k not in have))
-    by_key = dict(zip(keys, texts, strict=True))
-    for i in range(0, len(missing), BATCH):
-        chunk = missing[i : i + BATCH]
-        new = dict(zip(chunk, encoder.encode_queries([by_key[k] for k in chunk]), strict=True))
-        if cache is not None:
-            cache.put_many(model, new)
-        have.update(new)
-    if not keys:
-        return np.zeros((0, encoder.dim), np.float32)
-    return np.stack([have[k] for k in keys]).astype(np.float32)
 
 
 def remember(kb: Any, texts: list[str], cache: EmbeddingCache) -> None:

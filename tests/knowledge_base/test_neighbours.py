@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from knowledge_base.engine.embcache import MemoryEmbeddingCache
-from knowledge_base.engine.neighbours import Neighbours, encode_queries_cached, from_record, lead, query_model
+from knowledge_base.engine.embcache import MemoryEmbeddingCache, encode_queries_cached, query_model
+from knowledge_base.engine.neighbours import Neighbours, from_record, lead
 from knowledge_base.engine.thresholds import Thresholds
 from knowledge_base.faqs.answer_threshold import summary
 from knowledge_base.faqs.local_neighbours import choose, lead_without_self
