@@ -61,8 +61,7 @@ class Channels:
         decision = th.decide(float(fused[order[0]]), margin, float(self.uncovered[order[0]]), report, scope)
         if decision != "answer" and th.neighbours is not None and report is not None:
             p = report.confidence if report.agree >= report.min_agree else 0.0
-            if th.neighbours.answers(self.q, p):
-                return Verdict(order, margin, "answer", report, scope, near="answer")
-            if decision == "clarify" and th.neighbours.tells_outside(self.q):
-                return Verdict(order, margin, "handoff", report, scope, near="outside")
+            near = th.neighbours.decide(self.q, p, menu=decision == "clarify")
+            if near:
+                return Verdict(order, margin, "answer" if near == "answer" else "handoff", report, scope, near=near)
         return Verdict(order, margin, decision, report, scope)

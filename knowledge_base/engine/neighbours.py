@@ -37,18 +37,23 @@ class Neighbours:
     def lead(self, q: np.ndarray) -> float:
         return float(lead(q[None, :], self.inside, self.outside)[0])
 
-    def answers(self, q: np.ndarray | None, confidence: float) -> bool:
-        """Whether a question the gate did not accept is answered: `confidence` is the gate's (0 when its
-        channels disagree)."""
-        if q is None or self.t is None or self.m is None or confidence < self.t or not len(self.inside):
-            return False
-        return self.lead(q) >= self.m
-
-    def tells_outside(self, q: np.ndarray | None) -> bool:
-        """Whether a question the bot would answer with a menu is told it is not handled here."""
-        if q is None or self.m_out is None or not len(self.outside):
-            return False
-        return -self.lead(q) >= self.m_out
+    def decide(self, q: np.ndarray | None, confidence: float, menu: bool) -> str:
+        """For a question the gate did not accept: "answer" when it is answered, "outside" when it would
+        get a menu (`menu`) and is told it is not handled here instead, "" otherwise. `confidence` is the
+        gate's (0 when its channels disagree). The lead is computed at most once: this runs on every
+        question the bot does not answer outright."""
+        if q is None:
+            return ""
+        near: float | None = None
+        if self.t is not None and self.m is not None and confidence >= self.t and len(self.inside):
+            near = self.lead(q)
+            if near >= self.m:
+                return "answer"
+        if menu and self.m_out is not None and len(self.outside):
+            near = self.lead(q) if near is None else near
+            if -near >= self.m_out:
+                return "outside"
+        return ""
 
 
 def lead(v: np.ndarray, v_in: np.ndarray, v_out: np.ndarray) -> np.ndarray:

@@ -66,10 +66,10 @@ def test_the_fit_keeps_the_rule_and_its_labels_only_when_it_gains():
 def test_the_rule_answers_a_confident_question_nearer_to_in_scope_labels():
     near = Neighbours(0.8, 0.02, np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]))
     close_in, close_out = np.array([0.96, 0.28]), np.array([0.28, 0.96])
-    assert near.answers(close_in, 0.85)
-    assert not near.answers(close_in, 0.79)       # the gate is not confident enough
-    assert not near.answers(close_out, 0.99)      # it lies nearer to a "not covered" question
-    assert not near.answers(None, 0.99)           # no query vector (a caller without one)
+    assert near.decide(close_in, 0.85, menu=False) == "answer"
+    assert near.decide(close_in, 0.79, menu=False) != "answer"       # the gate is not confident enough
+    assert near.decide(close_out, 0.99, menu=False) != "answer"      # it lies nearer to a "not covered" question
+    assert near.decide(None, 0.99, menu=False) != "answer"           # no query vector (a caller without one)
     th = Thresholds(neighbours=near)
     assert "neighbours" not in th.to_dict() and Thresholds.from_dict(th.to_dict()).neighbours is None
     assert th.with_local({"threshold": 0.9, "neighbours": {"inside": ["x"]}}).answer_gate is None  # no gate
