@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from knowledge_base.engine.corpus import load_corpus
-from knowledge_base.engine.neighbours import from_record
+from knowledge_base.engine.embcache import MemoryEmbeddingCache
+from knowledge_base.engine.neighbours import from_record, remember
 from knowledge_base.faqs.learning import Evidence, known_texts, suggestions
 from knowledge_base.faqs.local_threshold import propose, with_threshold
 from knowledge_base.tuning.evaluate import metrics, read_jsonl, score_queries
@@ -82,7 +83,8 @@ def run_set(es: Any, build: Any, seed: int) -> dict[str, Any]:
 def _local(kb: Any, inside: list[tuple[str, str]], outside: list[str]) -> tuple[Any, Any, Any, dict[str, Any]]:
     """The thresholds `kb` serves with the answer and scope thresholds its labelled questions support,
     with the answer threshold alone (stop 27's loop), and with both and the labelled-neighbours rule
-    (engine/neighbours.py), attached as live.py attaches it."""
+    (engine/neighbours.py), applied as the editor's click applies it (the labels' vectors shared through a
+    cache, not encoded again) and attached as live.py attaches it."""
     n, scope = len(kb.entries), kb.thresholds.scope
     fit = propose(kb, kb.thresholds.gate.threshold_for(n), inside, outside,
                   scope.threshold_for(n) if scope is not None else None)
@@ -91,7 +93,9 @@ def _local(kb: Any, inside: list[tuple[str, str]], outside: list[str]) -> tuple[
                                           "out_of_scope_told", "near_threshold", "near_margin", "right_at_near",
                                           "near_outside", "in_scope_told_near", "out_of_scope_told_near")}
     both = with_threshold(kb.thresholds, fit)
-    near = from_record(kb, fit.record())
+    cache = MemoryEmbeddingCache()
+    remember(kb, [*fit.labels[0], *fit.labels[1]], cache)
+    near = from_record(kb, fit.record(), cache)
     return (both, with_threshold(kb.thresholds, answer_only), dataclasses.replace(both, neighbours=near),
             {**notes, "labelled_in": fit.n_in, "labelled_out": fit.n_ood})
 
