@@ -18,6 +18,7 @@ from knowledge_base.engine import neighbours
 from knowledge_base.engine.person_request import asks_for_person
 from knowledge_base.faqs import answer_threshold, learning
 from knowledge_base.faqs.local_threshold import (
+    DECIDING,
     MIN_IN_SCOPE,
     LocalFit,
     applied_stale,
@@ -183,24 +184,32 @@ async def threshold(request: web.Request) -> web.Response:
 
 @routes.post("/api/learn/threshold/apply")
 async def apply_threshold(request: web.Request) -> web.Response:
-    """Serve the threshold the editor saw (`threshold`), if the labelled questions still support exactly
-    it on the index served now; otherwise 409 with the current proposal to look at again."""
+    """Serve the proposal the editor saw (its deciding values: `threshold`, `scope_threshold`, `near_*`),
+    if the labelled questions still support exactly it on the index served now; otherwise 409 with the
+    current proposal and the values that `changed`, to look at again."""
     account = await c.writer(request)
-    seen = (await c.body(request)).get("threshold")
-    if not isinstance(seen, (int, float)) or isinstance(seen, bool):
-        raise c.invalid([FieldError("threshold", "required")])
+    seen = await c.body(request)
+    errors = [FieldError(k, "required" if k == "threshold" else "invalid") for k in DECIDING
+              if not _number_or_null(seen.get(k), required=k == "threshold")]
+    if errors:
+        raise c.invalid(errors)
     store = c.store_of(request)
     fit = await _proposal(request)
     if fit.threshold is None:
         raise http_error(web.HTTPConflict, "not_enough_evidence", fit.reason)
-    if abs(fit.threshold - float(seen)) > 1e-4:
+    changed = fit.changed(seen)
+    if changed:
         raise http_error(web.HTTPConflict, "proposal_changed", "new evidence or an edit changed the proposal; "
-                         "review it again", proposal=fit.to_dict())
+                         "review it again", proposal=fit.to_dict(), changed=changed)
     live = c.live_of(request)
     if fit.labels != ((), ()) and live.current is not None:  # the rebuild then encodes none of them
         await asyncio.to_thread(neighbours.remember, live.current, [*fit.labels[0], *fit.labels[1]], live.cache)
     version = await answer_threshold.write(store.redis, store.keys, fit.record(), c.actor(account))
     return c.reply({"applied": await answer_threshold.read(store.redis, store.keys), "version": version})
+
+
+def _number_or_null(v: object, required: bool) -> bool:
+    return (v is None and not required) or (isinstance(v, (int, float)) and not isinstance(v, bool))
 
 
 @routes.post("/api/learn/threshold/revert")

@@ -50,6 +50,16 @@ SCOPE_RATE = 0.01
 MAX_LABELLED = 1000
 
 
+# The proposal's values that change what citizens are told; an editor applies them only as reviewed.
+DECIDING = ("threshold", "scope_threshold", "near_threshold", "near_margin", "near_outside")
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return isinstance(b, (int, float)) and not isinstance(b, bool) and abs(float(a) - float(b)) <= 1e-9
+
+
 @dataclass(frozen=True)
 class Evidence:
     """The labelled questions as the index decides them: the answer gate's confidence (0 when the
@@ -100,6 +110,13 @@ class LocalFit:
         d = dataclasses.asdict(dataclasses.replace(self, labels=((), ())))
         del d["labels"]
         return {k: round(v, 4) if isinstance(v, float) and k not in exact else v for k, v in d.items()}
+
+    def changed(self, seen: dict[str, Any]) -> list[str]:
+        """The deciding values (DECIDING) that differ from what an editor saw (absent counts as null): an
+        apply must serve exactly what was reviewed, not a scope threshold or neighbours rule recomputed
+        from labels that arrived in between."""
+        now = self.to_dict()
+        return [k for k in DECIDING if not _same(now[k], seen.get(k))]
 
     def record(self) -> dict[str, Any]:
         """What an editor applies: the figures, and the labelled questions when the neighbours rule is on."""

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from handoff.keys import Keys
+from knowledge_base.faqs import answer_threshold
 from knowledge_base.faqs.keys import KbKeys
 from knowledge_base.faqs.learning import record
+from knowledge_base.faqs.local_threshold import DECIDING
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -102,12 +104,21 @@ async def test_labelled_questions_set_an_answer_threshold_an_editor_applies_and_
     again = await (await editor.client.get("/api/learn/threshold", headers=ed)).json()
     assert again["proposal"] == proposal, "the same evidence on the same index gives the same proposal"
 
-    stale = await editor.client.post("/api/learn/threshold/apply", json={"threshold": p["threshold"] - 0.01},
+    seen = {k: p[k] for k in DECIDING}
+    stale = await editor.client.post("/api/learn/threshold/apply", json={**seen, "threshold": p["threshold"] - 0.01},
                                      headers=ed)
     assert stale.status == 409 and (await stale.json())["proposal"] == proposal
+    # Any deciding value the editor did not see is refused too, not silently replaced (here: the
+    # neighbours rule, as a page from before it existed would send).
+    partial = await editor.client.post("/api/learn/threshold/apply", json={"threshold": p["threshold"]}, headers=ed)
+    assert partial.status == 409 and (await partial.json())["changed"] == \
+        [k for k in DECIDING[1:] if p[k] is not None]
     missing = await editor.client.post("/api/learn/threshold/apply", json={}, headers=ed)
     assert missing.status == 422
-    applied = await editor.client.post("/api/learn/threshold/apply", json={"threshold": p["threshold"]}, headers=ed)
+    wrong_type = await editor.client.post("/api/learn/threshold/apply", json={**seen, "near_margin": "0.1"}, headers=ed)
+    assert wrong_type.status == 422 and (await wrong_type.json())["errors"][0]["field"] == "near_margin"
+    assert (await answer_threshold.read(redis, keys)) is None, "nothing applied by a refused click"
+    applied = await editor.client.post("/api/learn/threshold/apply", json=seen, headers=ed)
     assert applied.status == 200, await applied.text()
     body = await applied.json()
     assert body["applied"]["by"] == "editor1" and body["applied"]["threshold"] == proposal["threshold"]

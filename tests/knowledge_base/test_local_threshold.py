@@ -120,6 +120,21 @@ def test_applied_thresholds_are_stale_when_the_labels_no_longer_support_them():
     assert applied_stale({k: v for k, v in record.items() if k != "scope_threshold"}, fit) == (False, False)
 
 
+def test_an_apply_must_match_every_deciding_value_the_editor_saw():
+    import dataclasses
+
+    fit = dataclasses.replace(local_answer_threshold(_evidence([0.99] * 150, [], [0.1] * 120), 0.97),
+                              scope_threshold=0.31, near_threshold=0.8, near_margin=0.0, near_outside=None)
+    seen = fit.to_dict()
+    assert fit.changed(seen) == [] and fit.changed({**seen, "near_outside": None}) == []
+    assert fit.changed({**seen, "near_margin": 0.01}) == ["near_margin"]
+    assert fit.changed({**seen, "near_outside": 0.03}) == ["near_outside"]
+    # A value not sent counts as null; a number sent as text is never the number.
+    assert fit.changed({"threshold": seen["threshold"]}) == ["scope_threshold", "near_threshold", "near_margin"]
+    assert fit.changed({**seen, "scope_threshold": "0.31"}) == ["scope_threshold"]
+    assert fit.changed({**seen, "near_margin": False}) == ["near_margin"]
+
+
 def test_split_halves_scores_only_the_half_it_did_not_fit_on():
     # Half the out-of-scope questions sit high: whichever half the fit sees, the other half pays.
     rng = np.random.default_rng(1)

@@ -52,7 +52,10 @@ export async function showThreshold(app) {
   if (nearStale) warnings.push(t("threshold_near_stale"));
   warning.hidden = !warnings.length;
   warning.textContent = warnings.join(" ");
-  apply.onclick = () => act(app, "/api/learn/threshold/apply", "threshold_done", { threshold: p.threshold });
+  // Every value that decides what citizens are told, as shown: the server applies exactly these or none.
+  const seen = Object.fromEntries(["threshold", "scope_threshold", "near_threshold", "near_margin", "near_outside"]
+    .map((k) => [k, p[k] ?? null]));
+  apply.onclick = () => act(app, "/api/learn/threshold/apply", "threshold_done", seen);
   revert.onclick = () => act(app, "/api/learn/threshold/revert", "threshold_reverted");
 }
 
