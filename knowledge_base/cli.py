@@ -237,21 +237,31 @@ def cmd_calibrate(a: argparse.Namespace) -> int:
 
 
 def cmd_recalibrate(a: argparse.Namespace) -> int:
-    """The index's answer and scope thresholds set on its own labelled questions (faqs/local_threshold.py)."""
-    from knowledge_base.engine.indexio import store_thresholds
-    from knowledge_base.faqs.local_threshold import evidence, local_answer_threshold, with_threshold
+    """The index's answer and scope thresholds and labelled-neighbours rule set on its own labelled
+    questions, as an editor's proposal sets them (faqs/local_threshold.propose)."""
+    from dataclasses import replace
 
-    kb, scored = _scored(a)
-    gate = kb.thresholds.gate
+    from knowledge_base.engine.indexio import store_thresholds
+    from knowledge_base.engine.search import KnowledgeBase
+    from knowledge_base.faqs.local_threshold import propose, with_threshold
+    from knowledge_base.tuning.evaluate import expand, read_jsonl
+
+    kb = KnowledgeBase.load(a.index)
+    kb.thresholds = replace(kb.thresholds, neighbours=None)  # an earlier rule must not decide the labels
+    gate, scope, n = kb.thresholds.gate, kb.thresholds.scope, len(kb.entries)
     if gate is None:
         raise KnowledgeBaseError(f"the index in {a.index} has no answer gate to recalibrate")
-    n, scope = len(kb.entries), kb.thresholds.scope
-    fit = local_answer_threshold(evidence(scored, kb.thresholds), gate.threshold_for(n),
-                                 scope_shipped=scope.threshold_for(n) if scope is not None else None)
-    if a.write and fit.threshold is not None:
-        store_thresholds(Path(a.index), with_threshold(kb.thresholds, fit))
-    print(json.dumps({**fit.to_dict(), "written": bool(a.write and fit.threshold is not None)},
-                     ensure_ascii=False, indent=2))
+    inside = [(str(r.get("q", "")), str(r.get("id"))) for r in read_jsonl(expand(a.queries))]
+    outside = [str(r.get("q", "")) for r in read_jsonl(expand(a.ood))]
+    skipped = sum(1 for _, i in inside if kb.get(i) is None)
+    if skipped:
+        print(f"warning: {skipped} in-scope queries name an entry id the index does not serve; left out",
+              file=sys.stderr)
+    fit = propose(kb, gate.threshold_for(n), inside, outside, scope.threshold_for(n) if scope is not None else None)
+    written = bool(a.write and fit.threshold is not None)
+    if written:
+        store_thresholds(Path(a.index), with_threshold(kb.thresholds, fit), fit.record())
+    print(json.dumps({**fit.to_dict(), "written": written}, ensure_ascii=False, indent=2))
     return 0
 
 

@@ -43,6 +43,7 @@ class StoredIndex:
     dense: DenseIndex
     thresholds: Thresholds
     meta: IndexMeta
+    local: dict[str, Any] | None = None  # what `recalibrate --write` stored: the labelled-neighbours record
 
 
 def read_manifest(index_dir: Path) -> dict[str, Any] | None:
@@ -111,7 +112,7 @@ def load_index(index_dir: Path, encoder: Encoder) -> StoredIndex:
         raise IndexMismatchError(f"vectors have dimension {dense.vectors.shape[1]}, manifest {m['dim']}",
                                  str(index_dir))
     meta = IndexMeta(m["model"], m["dim"], m["normalizer_version"], m["corpus_hash"], dense.kind, m.get("numerics", ""))
-    return StoredIndex(entries, dense, Thresholds.from_dict(m["thresholds"]), meta)
+    return StoredIndex(entries, dense, Thresholds.from_dict(m["thresholds"]), meta, m.get("local"))
 
 
 def check_encoder_dim(encoder: Encoder, dim: int, index_dir: Path) -> None:
@@ -120,9 +121,15 @@ def check_encoder_dim(encoder: Encoder, dim: int, index_dir: Path) -> None:
         raise IndexMismatchError(f"encoder dimension {encoder.dim} != index {dim}", str(index_dir))
 
 
-def store_thresholds(index_dir: Path, th: Thresholds) -> None:
+def store_thresholds(index_dir: Path, th: Thresholds, local: dict[str, Any] | None = None) -> None:
+    """`local`: a deployment's labelled-use record (faqs/local_threshold.LocalFit.record), kept beside the
+    thresholds it was proposed with; None drops an earlier one. A `build` of a changed corpus writes a new
+    manifest, so both start from the defaults again."""
     m = read_manifest(index_dir)
     if m is None:
         raise IndexMismatchError(f"no index found in {index_dir}", str(index_dir))
     m["thresholds"] = th.to_dict()
+    m.pop("local", None)
+    if local is not None:
+        m["local"] = local
     write_manifest(index_dir, m)

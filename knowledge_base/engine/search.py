@@ -23,6 +23,7 @@ from knowledge_base.engine.gate import GateReport
 from knowledge_base.engine.indexio import IndexMeta, check_encoder_dim, load_index, save_index
 from knowledge_base.engine.lexical import LexicalIndex
 from knowledge_base.engine.memory import pin_mmap_threshold, release_freed_memory
+from knowledge_base.engine.neighbours import from_record
 from knowledge_base.engine.normalize import Normalizer, clean, default_normalizer, words
 from knowledge_base.engine.query import AnalysedQuery, QueryAnalyzer
 from knowledge_base.engine.selfcal import LeaveOut, corpus_profile
@@ -199,6 +200,9 @@ class KnowledgeBase:
         stored = load_index(Path(index_dir), encoder)
         kb = cls(stored.entries, stored.dense, encoder, stored.thresholds, default_normalizer(), stored.meta)
         check_encoder_dim(encoder, stored.meta.dim, Path(index_dir))
+        near = from_record(kb, stored.local)  # its labelled questions are encoded here, as queries
+        if near is not None:
+            kb.thresholds = replace(kb.thresholds, neighbours=near)
         return kb
 
     def save(self, out_dir: str | Path) -> None:

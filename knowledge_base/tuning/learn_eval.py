@@ -100,15 +100,19 @@ def _local(kb: Any, inside: list[tuple[str, str]], outside: list[str]) -> tuple[
             {**notes, "labelled_in": fit.n_in, "labelled_out": fit.n_ood})
 
 
-def run_stream(es: Any, stream: Any, build: Any) -> dict[str, Any]:
+def run_stream(es: Any, stream: Any, build: Any, share: float = 1.0, seed: int = 0) -> dict[str, Any]:
     """`stream`: the corpus's use stream (transfer.load_streams). Each index is built and the frozen set
-    asked of it once: its channel scores do not depend on the thresholds it is then decided under."""
-    entries, rows = load_corpus(es.corpus), read_jsonl(stream.queries)
+    asked of it once: its channel scores do not depend on the thresholds it is then decided under.
+    `share` < 1: only that share of the stream's questions (in and out of scope alike, drawn at random with
+    `seed`: the files are written entry by entry and kind by kind) was lived: how the loop grows with use."""
+    entries, rows, ood_rows = load_corpus(es.corpus), read_jsonl(stream.queries), read_jsonl(stream.ood)
+    if share < 1:
+        rows, ood_rows = (random.Random(seed).sample(r, round(len(r) * share)) for r in (rows, ood_rows))
     frozen_q, frozen_ood = read_jsonl(es.queries), read_jsonl(es.ood)
     kb = build(entries)
     evidence = replay(kb, rows)
     inside = [(e.text, e.entry_id) for e in evidence]
-    outside = [r["q"] for r in read_jsonl(stream.ood) if kb.search(r["q"]).decision != "answer"]
+    outside = [r["q"] for r in ood_rows if kb.search(r["q"]).decision != "answer"]
     found = suggestions(evidence, known_texts(entries), set())
     widened = build(accept_all(entries, found))
     notes: dict[str, Any] = {}
@@ -119,7 +123,8 @@ def run_stream(es: Any, stream: Any, build: Any) -> dict[str, Any]:
     decided = {"before": (asked, kb.thresholds), "alternatives": (asked_widened, widened.thresholds),
                "threshold": (asked, local), "both_answer_threshold_only": (asked_widened, answer_only),
                "both": (asked_widened, local_widened), "with_neighbours": (asked_widened, near)}
-    out: dict[str, Any] = {"stream": len(rows), "suggestions_accepted": len(found), "local": notes}
+    out: dict[str, Any] = {"stream": len(rows), "stream_ood": len(ood_rows), "suggestions_accepted": len(found),
+                           "local": notes}
     for name, (scored, th) in decided.items():
         out[name] = _figures(metrics(scored, th))
     return out
@@ -131,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", nargs="*", default=["traffic", "health"])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--streams", action="store_true", help="replay each corpus's use stream, score its frozen set")
+    p.add_argument("--share", type=float, default=1.0, help="with --streams: replay only this first share of it")
     a = p.parse_args(argv)
     from knowledge_base.engine.encoders import encoder_from_env
     from knowledge_base.engine.search import KnowledgeBase
@@ -141,8 +147,11 @@ def main(argv: list[str] | None = None) -> int:
         return KnowledgeBase.build(entries, encoder=enc)
 
     streams = load_streams(Path(a.sets)) if a.streams else {}
-    out = {es.name: run_stream(es, streams[es.name], build) if a.streams else run_set(es, build, a.seed)
-           for es in load_sets(Path(a.sets)) if es.name in a.only and (not a.streams or es.name in streams)}
+    if not 0 < a.share <= 1:
+        p.error("--share must be in (0, 1]")
+    chosen = [es for es in load_sets(Path(a.sets)) if es.name in a.only and (not a.streams or es.name in streams)]
+    out = {es.name: run_stream(es, streams[es.name], build, a.share, a.seed) if a.streams
+           else run_set(es, build, a.seed) for es in chosen}
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
 

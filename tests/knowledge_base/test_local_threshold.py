@@ -181,6 +181,16 @@ def test_recalibrate_on_a_blind_corpus_writes_a_threshold_the_index_serves(tmp_p
     gate, scope = served.gate, served.scope
     assert gate is not None and gate.threshold == pytest.approx(proposal["threshold"], abs=1e-4) and gate.sizes == ()
     assert scope is not None and scope.threshold == proposal["scope_threshold"] >= proposal["scope_shipped"]
+    # The labelled-neighbours rule the same labels support is stored with them and served by every load
+    # (`batch` included), as the editor's click serves it.
+    assert proposal["near_threshold"] is not None or proposal["near_outside"] is not None
+    near = served.neighbours
+    assert near is not None and (near.t, near.m, near.m_out) == \
+        (proposal["near_threshold"], proposal["near_margin"], proposal["near_outside"])
+    assert len(near.inside) + len(near.outside) == proposal["n_in"] + proposal["n_ood"]
+    # A rebuild starts from the defaults again: no record, no rule.
+    assert main(["build", "--corpus", str(BLIND / "corpus.jsonl"), "--out", index, "--cache", "", "--force"]) == 0
+    assert KnowledgeBase.load(index).thresholds.neighbours is None
 
 
 def test_a_proposal_re_asks_only_the_most_recent_labelled_questions(monkeypatch):
