@@ -58,6 +58,9 @@ class Thresholds:
     # P(in scope) model (gate.AnswerGate with min_agree 0): below its threshold a question no entry
     # answers is said to be out of scope and a person is offered, instead of a menu of unrelated entries.
     scope_gate: dict[str, Any] | None = None
+    # The scope threshold for short questions (channels.SHORT_TOKENS words or fewer) when one learned from
+    # use serves the rest: the shipped one (None: the same threshold for every question).
+    scope_short: float | None = None
     # This corpus's own scale (selfcal.Profile.to_dict()), measured at build time, no labels needed.
     profile: dict[str, Any] | None = None
     # The deployment's labelled neighbours (engine/neighbours.py): attached to a live index after it is
@@ -114,14 +117,18 @@ class Thresholds:
 
     def with_local(self, record: dict[str, Any]) -> Thresholds:
         """The thresholds a deployment set on its own labelled questions (a LocalFit record): the answer
-        threshold, and the scope threshold when the record has one; each replaces the per-size ones."""
+        threshold, and the scope threshold when the record has one; each replaces the per-size ones. Short
+        questions keep the shipped scope threshold (`scope_short`): few of the labels are short, so a
+        learned rise would tell them "not handled here" out of proportion (docs/knowledge-base.md, stop 30)."""
         evidence = {k: v for k, v in record.items() if k != "neighbours"}  # label texts: not thresholds
         th = self.with_answer_threshold(float(record["threshold"]), evidence)
         scope = record.get("scope_threshold")
         if scope is None or not th.scope_gate:
             return th
+        shipped = record.get("scope_shipped")
         return replace(th, scope_gate={**th.scope_gate, "threshold": float(scope), "sizes": [],
-                                       "size_thresholds": []})
+                                       "size_thresholds": []},
+                       scope_short=None if shipped is None else float(shipped))
 
     @property
     def needs_profile(self) -> bool:

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from knowledge_base.engine.channels import SHORT_TOKENS
 from knowledge_base.engine.selfcal import LeaveOut, alternative_field
 from knowledge_base.faqs import local_neighbours
 from knowledge_base.faqs.learning import folded
@@ -69,6 +70,12 @@ class Evidence:
     ood: np.ndarray
     good: np.ndarray
     scope: np.ndarray | None = None  # the scope gate's confidence; None: no scope threshold is set
+    short: np.ndarray | None = None  # short questions (channels.SHORT_TOKENS): never told "not ours" locally
+
+    @property
+    def may_tell(self) -> np.ndarray:
+        """The questions a learned rule may tell "not handled here" (not the short ones)."""
+        return ~self.short if self.short is not None else np.ones(len(self.p), bool)
 
     @property
     def n_in(self) -> int:
@@ -136,10 +143,10 @@ def evidence(scored: list[Any], th: Any) -> Evidence:
         v = s.ch.decide(th, s.ch.fused(th))  # the decision search makes: its gate report says why
         p = v.gate.confidence if v.gate.agree >= v.gate.min_agree else 0.0
         rows.append((p, s.gold is None, s.gold is not None and s.ch.cand[v.order[0]] == s.gold,
-                     v.scope.confidence if v.scope is not None else np.nan))
-    arr = np.array(rows, dtype=np.float64).reshape(len(rows), 4)
+                     v.scope.confidence if v.scope is not None else np.nan, s.ch.n_tokens <= SHORT_TOKENS))
+    arr = np.array(rows, dtype=np.float64).reshape(len(rows), 5)
     scope = arr[:, 3] if th.scope is not None else None
-    return Evidence(arr[:, 0], arr[:, 1].astype(bool), arr[:, 2].astype(bool), scope)
+    return Evidence(arr[:, 0], arr[:, 1].astype(bool), arr[:, 2].astype(bool), scope, arr[:, 4].astype(bool))
 
 
 def allowed_out_of_scope(n_ood: int, rate: float = USE_RATE) -> int:
@@ -164,7 +171,7 @@ def local_answer_threshold(ev: Evidence, shipped: float, rate: float = USE_RATE,
         if t is None or ev.scope is None or scope_shipped is None:
             return fit
         ts = local_scope_threshold(ev, t, scope_shipped)
-        told = (ev.p < t) & (ev.scope < ts)
+        told = (ev.p < t) & ((ev.scope < ts) & ev.may_tell | (ev.scope < scope_shipped))
         return dataclasses.replace(fit, scope_threshold=ts, scope_shipped=scope_shipped,
                                    in_scope_told=float((told & ~ev.ood).sum() / max(ev.n_in, 1)),
                                    out_of_scope_told=float((told & ev.ood).sum() / max(ev.n_ood, 1)))
@@ -183,7 +190,8 @@ def local_answer_threshold(ev: Evidence, shipped: float, rate: float = USE_RATE,
 
 def local_scope_threshold(ev: Evidence, answer_t: float, shipped: float, rate: float | None = None) -> float:
     """The highest scope threshold that tells at most `rate` of the labelled in-scope questions (those
-    not answered at `answer_t`) "not handled here"; never below `shipped`."""
+    not answered at `answer_t`) "not handled here"; never below `shipped`. Chosen counting the short ones
+    too, which are then served `shipped` (Thresholds.scope_short): fewer are told than the rate allows."""
     assert ev.scope is not None
     below = np.sort(ev.scope[~ev.ood & (ev.p < answer_t)])
     k = int(np.floor((SCOPE_RATE if rate is None else rate) * ev.n_in + 1e-9))
@@ -275,9 +283,9 @@ def with_neighbours(fit: LocalFit, ev: Evidence, vectors: list[Any], texts: list
                                   right_at_near=float((answered & ev.good).sum() / max(ev.n_in, 1)))
     if ev.scope is not None and fit.scope_threshold is not None:
         menu = ~answered & (ev.scope >= fit.scope_threshold)
-        m_out = local_neighbours.choose_outside(lead, menu, ev.ood, SCOPE_RATE)
+        m_out = local_neighbours.choose_outside(lead, menu, ev.ood, SCOPE_RATE)  # short ones counted, as above
         if m_out is not None:
-            told = menu & (-lead >= m_out)
+            told = menu & (-lead >= m_out) & ev.may_tell
             fit = dataclasses.replace(fit, near_outside=m_out,
                                       in_scope_told_near=float((told & ~ev.ood).sum() / max(ev.n_in, 1)),
                                       out_of_scope_told_near=float((told & ev.ood).sum() / max(ev.n_ood, 1)))

@@ -95,6 +95,21 @@ def test_scope_threshold_tells_at_most_one_percent_of_the_labelled_in_scope_ques
         == fit.scope_threshold
 
 
+def test_short_labelled_questions_count_for_the_scope_rate_but_are_not_told():
+    ev = _evidence([0.05] * 200, [], [0.1] * 120)
+    inside = np.linspace(0.3, 1.0, 200)
+    ev = _with_scope(ev, [*inside, *np.linspace(0.0, 0.6, 120)])
+    short = np.zeros(320, bool)
+    short[0] = True                         # the lowest in-scope one is a two-word question
+    fit = local_answer_threshold(ev, 0.97, scope_shipped=0.25)
+    fit_short = local_answer_threshold(Evidence(ev.p, ev.ood, ev.good, ev.scope, short), 0.97, scope_shipped=0.25)
+    # The same threshold (the rate counts it), but it keeps the shipped one (0.3 > 0.25): one told, not two.
+    assert fit_short.scope_threshold == fit.scope_threshold and fit.in_scope_told * 200 == 2
+    assert fit_short.in_scope_told * 200 == 1
+    served = with_threshold(default_thresholds(), fit_short)
+    assert served.scope_short == 0.25 and served.scope is not None and served.scope.threshold == fit.scope_threshold
+
+
 def test_scope_threshold_never_drops_below_the_shipped_one_and_is_served():
     ev = _with_scope(_evidence([0.05] * 150, [], [0.1] * 120), [0.05] * 10 + [0.9] * 140 + [0.5] * 120)
     fit = local_answer_threshold(ev, 0.97, scope_shipped=0.3)

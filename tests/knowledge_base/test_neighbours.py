@@ -129,7 +129,7 @@ def test_the_verdict_says_which_neighbours_rule_decided():
 
     near = Neighbours(0.8, 0.02, np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]), m_out=0.05)
     ch = Channels(np.arange(2), np.array([1.0, 0.5]), np.array([1.0, 0.2]), np.array([1.0, 0.2]), np.zeros(2),
-                  n_tokens=3, n_entries=2)
+                  n_tokens=4, n_entries=2)
     for q, confidence, decision, by in ((np.array([0.96, 0.28]), 0.9, "answer", "answer"),
                                         (np.array([0.28, 0.96]), 0.5, "handoff", "outside"),
                                         (np.array([0.7, 0.7]), 0.5, "clarify", "")):
@@ -137,6 +137,40 @@ def test_the_verdict_says_which_neighbours_rule_decided():
         th.__dict__["gate"] = Gate(confidence)  # the cached gate model, replaced for the test
         v = Channels(**{**ch.__dict__, "q": q}).decide(th, ch.fused(th))
         assert (v.decision, v.near) == (decision, by)
+
+
+def test_short_questions_are_never_told_not_ours_by_a_rule_learned_from_use():
+    """A two- or three-word question ("صلاحية تأميني") is ambiguous rather than foreign: the learned scope
+    threshold and the neighbours' "not ours" half leave it the menu the shipped thresholds give."""
+    from knowledge_base.engine.channels import SHORT_TOKENS, Channels
+    from knowledge_base.engine.gate import GateReport
+
+    class Gate:
+        def __init__(self, confidence: float, needed: float, min_agree: int = 2) -> None:
+            self.confidence, self.needed, self.min_agree = confidence, needed, min_agree
+
+        def report(self, gi: object) -> GateReport:
+            return GateReport(3, self.min_agree, self.confidence, self.needed)
+
+    near = Neighbours(None, None, np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]]), m_out=0.05)
+    ch = Channels(np.arange(2), np.array([1.0, 0.5]), np.array([1.0, 0.2]), np.array([1.0, 0.2]), np.zeros(2),
+                  n_entries=2)
+    from knowledge_base.engine.thresholds import default_thresholds
+
+    shipped = dataclasses.replace(default_thresholds(), profile=None)
+    learned = shipped.with_local({"threshold": 0.97, "scope_threshold": 0.4, "scope_shipped": 0.26})
+    assert learned.scope_short == 0.26
+    for tokens, q, scope, decision in ((SHORT_TOKENS, np.array([0.7, 0.7]), 0.3, "clarify"),  # shipped: menu
+                                       (SHORT_TOKENS + 1, np.array([0.7, 0.7]), 0.3, "handoff"),  # learned
+                                       (SHORT_TOKENS, np.array([0.7, 0.7]), 0.2, "handoff"),  # below shipped
+                                       (SHORT_TOKENS, np.array([0.28, 0.96]), 0.5, "clarify"),  # near "not ours"
+                                       (SHORT_TOKENS + 1, np.array([0.28, 0.96]), 0.5, "handoff")):
+        th = dataclasses.replace(learned, neighbours=near)
+        th.__dict__["gate"], th.__dict__["scope"] = Gate(0.5, 0.97), Gate(scope, 0.4, 0)
+        v = Channels(**{**ch.__dict__, "q": q, "n_tokens": tokens}).decide(th, ch.fused(th))
+        assert v.decision == decision, (tokens, scope)
+    # Without a learned scope threshold every question has the same one.
+    assert shipped.scope_short is None
 
 
 def test_the_vectors_an_editor_saw_are_shared_so_the_rebuild_encodes_none():
