@@ -6,7 +6,7 @@ the (t, m) that answers the most labelled in-scope questions right is kept, if i
 local answer threshold alone, while all the labelled out-of-scope questions answered stay within the
 threshold's own allowance k (so the 1 % expected on unseen near misses is shared, not doubled) and wrong
 answers within WRONG_RATE of the labelled in-scope ones. For "not handled here" instead of a menu, the
-smallest margin m_out that tells at most the scope threshold's own share (SCOPE_RATE) of the labelled
+smallest margin m_out that tells at most the scope threshold's own allowance (SCOPE_RATE) of the labelled
 in-scope questions so, if it tells any labelled out-of-scope one.
 
 Measured after one use stream on the five stranger corpora (`python -m knowledge_base.tuning.learn_eval
@@ -55,15 +55,14 @@ def choose(p: np.ndarray, ood: np.ndarray, good: np.ndarray, lead: np.ndarray, b
     return best
 
 
-def choose_outside(lead: np.ndarray, menu: np.ndarray, ood: np.ndarray, rate: float) -> float | None:
+def choose_outside(lead: np.ndarray, menu: np.ndarray, ood: np.ndarray, allowed: int) -> float | None:
     """The smallest m_out (most near misses told "not handled here") among the labelled questions shown a
-    menu (`menu`) that tells at most `rate` of the labelled in-scope ones; None when it tells no labelled
-    out-of-scope question."""
-    n_in = int((~ood).sum())
+    menu (`menu`) that tells at most `allowed` of the labelled in-scope ones (local_threshold.scope_allowance;
+    below 0: none is chosen); None when it tells no labelled out-of-scope question."""
     best = None
-    for m_out in M_OUT:
+    for m_out in M_OUT if allowed >= 0 else ():
         told = menu & (-lead >= m_out)
-        if (told & ~ood).sum() > rate * n_in:
+        if (told & ~ood).sum() > allowed:
             break
         if (told & ood).any():
             best = m_out

@@ -46,6 +46,7 @@ WRONG_RATE = 0.01      # in-scope questions answered with a wrong entry, among t
 # that hands <= 4.5 % of the frozen in-scope questions to a person on every fit corpus after one use stream
 # (the shipped scope threshold's own budget); 2 % handed 4.9 % on commerce (docs/knowledge-base.md, stop 28).
 SCOPE_RATE = 0.01
+MIN_SCOPE_LABELS = 200  # labelled in-scope questions before the scope threshold or "not ours" is learned
 # The most recent labelled questions of each kind re-asked per proposal: each is encoded (≈ 5 ms), and an
 # editor waits for the answer; a thousand near misses already give k = 9 at 1 %.
 MAX_LABELLED = 1000
@@ -149,6 +150,16 @@ def evidence(scored: list[Any], th: Any) -> Evidence:
     return Evidence(arr[:, 0], arr[:, 1].astype(bool), arr[:, 2].astype(bool), scope, arr[:, 4].astype(bool))
 
 
+def scope_allowance(n_in: int, rate: float | None = None) -> int:
+    """Labelled in-scope questions a learned "not handled here" may tell: floor(rate·n), from
+    MIN_SCOPE_LABELS of them (-1 before: none, the shipped rule stays). With fewer, the k-th lowest of so
+    few is too unsteady a cut: with ≈ 140 labels (k = 1), one draw in three handed 6 % of a later set to a
+    person (docs/knowledge-base.md, stop 30)."""
+    if n_in < MIN_SCOPE_LABELS:
+        return -1
+    return int(np.floor((SCOPE_RATE if rate is None else rate) * n_in + 1e-9))
+
+
 def allowed_out_of_scope(n_ood: int, rate: float = USE_RATE) -> int:
     """Largest k with (k+1)/(n+1) <= rate; -1 when even k = 0 exceeds it."""
     return int(np.floor(rate * (n_ood + 1) + 1e-9)) - 1
@@ -194,8 +205,8 @@ def local_scope_threshold(ev: Evidence, answer_t: float, shipped: float, rate: f
     too, which are then served `shipped` (Thresholds.scope_short): fewer are told than the rate allows."""
     assert ev.scope is not None
     below = np.sort(ev.scope[~ev.ood & (ev.p < answer_t)])
-    k = int(np.floor((SCOPE_RATE if rate is None else rate) * ev.n_in + 1e-9))
-    if len(below) <= k:
+    k = scope_allowance(ev.n_in, rate)
+    if k < 0 or len(below) <= k:
         return shipped
     return max(float(below[k]), shipped)  # exactly the k lowest (or fewer, on ties) fall below it
 
@@ -283,7 +294,8 @@ def with_neighbours(fit: LocalFit, ev: Evidence, vectors: list[Any], texts: list
                                   right_at_near=float((answered & ev.good).sum() / max(ev.n_in, 1)))
     if ev.scope is not None and fit.scope_threshold is not None:
         menu = ~answered & (ev.scope >= fit.scope_threshold)
-        m_out = local_neighbours.choose_outside(lead, menu, ev.ood, SCOPE_RATE)  # short ones counted, as above
+        # short ones counted, as above
+        m_out = local_neighbours.choose_outside(lead, menu, ev.ood, scope_allowance(ev.n_in))
         if m_out is not None:
             told = menu & (-lead >= m_out) & ev.may_tell
             fit = dataclasses.replace(fit, near_outside=m_out,

@@ -93,6 +93,12 @@ def test_scope_threshold_tells_at_most_one_percent_of_the_labelled_in_scope_ques
     answered = Evidence(np.r_[[0.99] * 4, [0.05] * 196, [0.1] * 120], ev.ood, ev.good, ev.scope)
     assert local_answer_threshold(answered, 0.97, scope_shipped=0.25).scope_threshold == inside[6] > inside[2] \
         == fit.scope_threshold
+    # Before 200 labelled in-scope questions none is learned: the k-th lowest of fewer is too unsteady.
+    from knowledge_base.faqs.local_threshold import scope_allowance
+
+    assert [scope_allowance(n) for n in (100, 142, 199, 200, 299, 300)] == [-1, -1, -1, 2, 2, 3]
+    few = Evidence(ev.p[20:], ev.ood[20:], ev.good[20:], ev.scope[20:])  # 180 labelled in scope
+    assert local_answer_threshold(few, 0.97, scope_shipped=0.25).scope_threshold == 0.25
 
 
 def test_short_labelled_questions_count_for_the_scope_rate_but_are_not_told():

@@ -110,10 +110,11 @@ def test_a_menu_becomes_not_ours_only_within_the_scope_budget():
     menu = np.ones(102, bool)
     lead[100], lead[101] = -0.08, -0.02          # the two near misses lie nearer to "not covered" labels
     lead[0] = -0.04                               # one in-scope question too
-    assert choose_outside(lead, menu, ood, 0.01) == 0.01   # 1 of 100 in scope may be told: both misses are
-    assert choose_outside(lead, menu, ood, 0.0) == 0.05    # none may: only the clearer miss
+    assert choose_outside(lead, menu, ood, 1) == 0.01      # 1 of 100 in scope may be told: both misses are
+    assert choose_outside(lead, menu, ood, 0) == 0.05      # none may: only the clearer miss
+    assert choose_outside(lead, menu, ood, -1) is None     # too few labels for any
     menu[100] = menu[101] = False                           # neither was shown a menu: nothing to gain
-    assert choose_outside(lead, menu, ood, 0.01) is None
+    assert choose_outside(lead, menu, ood, 1) is None
 
 
 def test_the_verdict_says_which_neighbours_rule_decided():
