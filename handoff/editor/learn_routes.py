@@ -20,6 +20,7 @@ from knowledge_base.faqs import answer_threshold, learning
 from knowledge_base.faqs.local_threshold import (
     DECIDING,
     MIN_IN_SCOPE,
+    MIN_SCOPE_LABELS,
     LocalFit,
     applied_stale,
     min_out_of_scope,
@@ -179,7 +180,8 @@ async def threshold(request: web.Request) -> web.Response:
     stale, scope_stale = applied_stale(applied, fit)
     return c.reply({"proposal": fit.to_dict(), "applied": applied, "applied_stale": stale, "scope_stale": scope_stale,
                     "near_stale": near_stale(applied, fit),
-                    "needs": {"in_scope": MIN_IN_SCOPE, "out_of_scope": min_out_of_scope()}})
+                    "needs": {"in_scope": MIN_IN_SCOPE, "out_of_scope": min_out_of_scope(),
+                              "scope_in_scope": MIN_SCOPE_LABELS}})
 
 
 @routes.post("/api/learn/threshold/apply")

@@ -78,7 +78,8 @@ async def test_labelled_questions_set_an_answer_threshold_an_editor_applies_and_
     early = await editor.client.post("/api/learn/threshold/apply", json={"threshold": 0.9}, headers=ed)
     assert early.status == 409 and (await early.json())["error"] == "not_enough_evidence"
 
-    inside, outside = HELD_OUT_IN[:110], HELD_OUT_OOD[:160]
+    # 220 in scope: the scope threshold and "not ours" are learned from 200 (local_threshold.MIN_SCOPE_LABELS).
+    inside, outside = HELD_OUT_IN[:220], HELD_OUT_OOD[:160]
     for n, row in enumerate(inside):
         await record(redis, kind="pick", entry_id=row["id"], text=row["q"], by=f"t{n}", conversation_id=f"t{n}",
                      keys=keys)
@@ -158,7 +159,7 @@ async def test_labelled_questions_set_an_answer_threshold_an_editor_applies_and_
 
     # Agents then mark questions the bot answers directly as "not covered" (held-out questions not labelled
     # in scope): near misses above the applied threshold. It stays served, and the editor is warned.
-    for row in HELD_OUT_IN[110:250]:
+    for row in HELD_OUT_IN[220:360]:
         await record(redis, kind="outside", entry_id="", text=row["q"], source="agent", by="agent2",
                      conversation_id="o2", keys=keys)
     later = await (await editor.client.get("/api/learn/threshold", headers=ed)).json()

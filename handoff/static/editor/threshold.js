@@ -19,7 +19,9 @@ export async function showThreshold(app) {
       n_in: p.n_in, n_ood: p.n_ood, local: p.threshold.toFixed(3), shipped: p.shipped.toFixed(3),
       right_shipped: pct(p.right_at_shipped), right_local: pct(p.right_at_local), allowed: p.allowed_ood,
     });
-    if (p.scope_threshold != null) {
+    if (p.n_in < needs.scope_in_scope) {
+      status += " " + t("threshold_scope_wait", { n_in: p.n_in, min_in: needs.scope_in_scope });
+    } else if (p.scope_threshold != null) {
       status += " " + t("threshold_scope", { local: p.scope_threshold.toFixed(3), shipped: p.scope_shipped.toFixed(3),
         ood_told: pct(p.out_of_scope_told), in_told: pct(p.in_scope_told) });
     }
