@@ -10,7 +10,8 @@ before and after, together with the set's out-of-scope questions (learning must 
 answer more of them).
 
 `--streams` instead replays each corpus's use stream (sets.yaml `streams:`, written blind apart from the
-frozen set) and scores the corpus's whole frozen set: before, after accepting every suggestion, with the
+frozen set) and scores the corpus's whole frozen set (`--swap`: the other way round, the frozen set lived
+and the stream scored, a check on sets no rule was chosen on): before, after accepting every suggestion, with the
 answer and scope thresholds the stream's labels support (local_threshold.propose: the agents mark the
 stream's out-of-scope questions the bot did not answer as "not covered"), with both (also with the
 answer threshold alone, as before stop 28), and with both and the labelled-neighbours rule the same labels
@@ -136,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", nargs="*", default=["traffic", "health"])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--streams", action="store_true", help="replay each corpus's use stream, score its frozen set")
-    p.add_argument("--share", type=float, default=1.0, help="with --streams: replay only this first share of it")
+    p.add_argument("--share", type=float, default=1.0, help="with --streams: replay only this share of it")
+    p.add_argument("--swap", action="store_true", help="with --streams: replay the frozen set, score the stream")
     a = p.parse_args(argv)
     from knowledge_base.engine.encoders import encoder_from_env
     from knowledge_base.engine.search import KnowledgeBase
@@ -150,8 +152,13 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < a.share <= 1:
         p.error("--share must be in (0, 1]")
     chosen = [es for es in load_sets(Path(a.sets)) if es.name in a.only and (not a.streams or es.name in streams)]
-    out = {es.name: run_stream(es, streams[es.name], build, a.share, a.seed) if a.streams
-           else run_set(es, build, a.seed) for es in chosen}
+    def one(es: Any) -> dict[str, Any]:
+        if not a.streams:
+            return run_set(es, build, a.seed)
+        used, scored = (es, streams[es.name]) if a.swap else (streams[es.name], es)
+        return run_stream(scored, used, build, a.share, a.seed)
+
+    out = {es.name: one(es) for es in chosen}
     print(json.dumps(out, ensure_ascii=False, indent=2))
     return 0
 
