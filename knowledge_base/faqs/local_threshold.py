@@ -13,7 +13,8 @@ count whose rate stays within the budget.
 The budget is what the product's 3 % goal leaves: use labels only the questions the bot did *not*
 answer directly (a citizen picked an option, an agent saw it), so the out-of-scope questions the shipped
 threshold already answers — up to its own 2 % budget (transfer.Budgets) — are never seen; the newly
-answered ones may add 1 % (USE_RATE), which takes about 100 labelled out-of-scope questions.
+answered ones may add 1 % (USE_RATE). A threshold is learned from an allowance of one (MIN_ALLOWED_OOD),
+i.e. 199 labelled out-of-scope questions.
 Measured by `python -m knowledge_base local-eval` (half of each corpus's questions labelled, the other
 half scored).
 
