@@ -54,10 +54,8 @@ export async function showThreshold(app) {
   if (nearStale) warnings.push(t("threshold_near_stale"));
   warning.hidden = !warnings.length;
   warning.textContent = warnings.join(" ");
-  // Every value that decides what citizens are told, as shown: the server applies exactly these or none.
-  const seen = Object.fromEntries(["threshold", "scope_threshold", "near_threshold", "near_margin", "near_outside"]
-    .map((k) => [k, p[k] ?? null]));
-  apply.onclick = () => act(app, "/api/learn/threshold/apply", "threshold_done", seen);
+  // The proposal as shown: the server applies it only if every value that decides (its DECIDING) still holds.
+  apply.onclick = () => act(app, "/api/learn/threshold/apply", "threshold_done", p);
   revert.onclick = () => act(app, "/api/learn/threshold/revert", "threshold_reverted");
 }
 
