@@ -239,15 +239,12 @@ def cmd_calibrate(a: argparse.Namespace) -> int:
 def cmd_recalibrate(a: argparse.Namespace) -> int:
     """The index's answer and scope thresholds and labelled-neighbours rule set on its own labelled
     questions, as an editor's proposal sets them (faqs/local_threshold.propose)."""
-    from dataclasses import replace
-
     from knowledge_base.engine.indexio import store_thresholds
     from knowledge_base.engine.search import KnowledgeBase
     from knowledge_base.faqs.local_threshold import propose, with_threshold
     from knowledge_base.tuning.evaluate import expand, read_jsonl
 
-    kb = KnowledgeBase.load(a.index)
-    kb.thresholds = replace(kb.thresholds, neighbours=None)  # an earlier rule must not decide the labels
+    kb = KnowledgeBase.load(a.index, local=False)  # an earlier rule must not decide the labels
     gate, scope, n = kb.thresholds.gate, kb.thresholds.scope, len(kb.entries)
     if gate is None:
         raise KnowledgeBaseError(f"the index in {a.index} has no answer gate to recalibrate")

@@ -152,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < a.share <= 1:
         p.error("--share must be in (0, 1]")
     chosen = [es for es in load_sets(Path(a.sets)) if es.name in a.only and (not a.streams or es.name in streams)]
+
     def one(es: Any) -> dict[str, Any]:
         if not a.streams:
             return run_set(es, build, a.seed)
