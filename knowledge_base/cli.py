@@ -33,15 +33,20 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.add_argument("--top", type=int, default=5)
     s.add_argument("text", nargs="+")
+    s.add_argument("--cache", default=os.environ.get("KB_CACHE", DEFAULT_CACHE),
+                   help="embedding cache for a stored labelled-neighbours rule ('' disables)")
     bt = sub.add_parser("batch", help='JSON lines {"q": ...} on stdin → one result line per query')
     bt.add_argument("--index", required=True)
     bt.add_argument("--top", type=int, default=10)
+    bt.add_argument("--cache", default=os.environ.get("KB_CACHE", DEFAULT_CACHE),
+                    help="embedding cache for a stored labelled-neighbours rule ('' disables)")
     for name in ("eval", "calibrate", "cv", "recalibrate"):
         e = sub.add_parser(name)
         e.add_argument("--index", required=True)
         e.add_argument("--queries", required=True, nargs="+", help="files or globs")
         e.add_argument("--ood", nargs="+", required=name != "eval", help="files or globs")
         e.add_argument("--misses", type=int, default=0, help="also list N misdecided queries")
+        e.add_argument("--cache", default=os.environ.get("KB_CACHE", DEFAULT_CACHE))
         if name == "recalibrate":
             e.add_argument("--write", action="store_true", help="store the threshold in the index")
         elif name != "eval":
@@ -123,10 +128,21 @@ def _result_json(res: Any, q: str, top: int) -> dict[str, Any]:
     return out
 
 
-def cmd_search(a: argparse.Namespace) -> int:
+def _load(a: argparse.Namespace) -> Any:
+    """The index as served, its stored labelled-neighbours rule included. The rule's labelled questions are
+    read from the embedding cache the live service fills, so a recalibrated index loads without re-encoding
+    them; the cache is opened only for such an index."""
+    from knowledge_base.engine.embcache import SqliteEmbeddingCache
+    from knowledge_base.engine.indexio import read_manifest
     from knowledge_base.engine.search import KnowledgeBase
 
-    kb = KnowledgeBase.load(a.index)
+    manifest = read_manifest(Path(a.index)) or {}
+    cache = SqliteEmbeddingCache(a.cache) if a.cache and manifest.get("local") else None
+    return KnowledgeBase.load(a.index, cache=cache)
+
+
+def cmd_search(a: argparse.Namespace) -> int:
+    kb = _load(a)
     text = " ".join(a.text)
     res = kb.search(text, top_k=a.top)
     if a.json:
@@ -145,9 +161,7 @@ def cmd_search(a: argparse.Namespace) -> int:
 
 
 def cmd_batch(a: argparse.Namespace) -> int:
-    from knowledge_base.engine.search import KnowledgeBase
-
-    kb = KnowledgeBase.load(a.index)
+    kb = _load(a)
     for n, line in enumerate(sys.stdin, 1):
         if not line.strip():
             continue
@@ -166,10 +180,9 @@ def cmd_batch(a: argparse.Namespace) -> int:
 
 
 def _scored(a: argparse.Namespace) -> tuple[Any, list[Any]]:
-    from knowledge_base.engine.search import KnowledgeBase
     from knowledge_base.tuning.evaluate import expand, read_jsonl, score_queries
 
-    kb = KnowledgeBase.load(a.index)
+    kb = _load(a)
     queries = read_jsonl(expand(a.queries))
     known = {e.id for e in kb.entries}
     skipped = sum(1 for r in queries if r.get("id") not in known)
@@ -257,7 +270,15 @@ def cmd_recalibrate(a: argparse.Namespace) -> int:
     fit = propose(kb, gate.threshold_for(n), inside, outside, scope.threshold_for(n) if scope is not None else None)
     written = bool(a.write and fit.threshold is not None)
     if written:
-        store_thresholds(Path(a.index), with_threshold(kb.thresholds, fit), fit.record())
+        record = fit.record()
+        store_thresholds(Path(a.index), with_threshold(kb.thresholds, fit), record)
+        if a.cache and record.get("neighbours"):
+            from knowledge_base.engine.embcache import SqliteEmbeddingCache
+            from knowledge_base.engine.neighbours import remember
+
+            # as the editor's click does: every later load reads the labelled vectors instead of encoding them
+            remember(kb, [*record["neighbours"]["inside"], *record["neighbours"]["outside"]],
+                     SqliteEmbeddingCache(a.cache))
     print(json.dumps({**fit.to_dict(), "written": written}, ensure_ascii=False, indent=2))
     return 0
 

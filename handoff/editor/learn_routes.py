@@ -23,6 +23,7 @@ from knowledge_base.faqs.local_threshold import (
     MIN_SCOPE_LABELS,
     LocalFit,
     applied_stale,
+    is_number,
     min_out_of_scope,
     near_stale,
     propose,
@@ -211,7 +212,7 @@ async def apply_threshold(request: web.Request) -> web.Response:
 
 
 def _number_or_null(v: object, required: bool) -> bool:
-    return (v is None and not required) or (isinstance(v, (int, float)) and not isinstance(v, bool))
+    return (v is None and not required) or is_number(v)
 
 
 @routes.post("/api/learn/threshold/revert")

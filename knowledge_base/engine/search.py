@@ -195,14 +195,15 @@ class KnowledgeBase:
         return kb
 
     @classmethod
-    def load(cls, index_dir: str | Path, encoder: Encoder | None = None, local: bool = True) -> KnowledgeBase:
+    def load(cls, index_dir: str | Path, encoder: Encoder | None = None, local: bool = True,
+             cache: EmbeddingCache | None = None) -> KnowledgeBase:
         """`local`: serve the labelled-neighbours rule `recalibrate --write` stored (its labelled questions are
-        encoded here); `recalibrate` itself replaces it, so it skips that encoding."""
+        encoded here, or read from `cache`); `recalibrate` itself replaces it, so it skips that encoding."""
         encoder = encoder or encoder_from_env()
         stored = load_index(Path(index_dir), encoder)
         kb = cls(stored.entries, stored.dense, encoder, stored.thresholds, default_normalizer(), stored.meta)
         check_encoder_dim(encoder, stored.meta.dim, Path(index_dir))
-        near = from_record(kb, stored.local) if local else None
+        near = from_record(kb, stored.local, cache) if local else None
         if near is not None:
             kb.thresholds = replace(kb.thresholds, neighbours=near)
         return kb

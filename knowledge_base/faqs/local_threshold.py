@@ -62,10 +62,15 @@ MAX_LABELLED = 1000
 DECIDING = ("threshold", "scope_threshold", "near_threshold", "near_margin", "near_outside")
 
 
+def is_number(v: Any) -> bool:
+    """A deciding value as JSON may carry it (true and false are not numbers here)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 def _same(a: Any, b: Any) -> bool:
     if a is None or b is None:
         return a is None and b is None
-    return isinstance(b, (int, float)) and not isinstance(b, bool) and abs(float(a) - float(b)) <= 1e-9
+    return is_number(b) and abs(float(a) - float(b)) <= 1e-9
 
 
 @dataclass(frozen=True)

@@ -204,8 +204,9 @@ def test_recalibrate_on_a_blind_corpus_writes_a_threshold_the_index_serves(tmp_p
     capsys.readouterr()
     # The health use stream as the labels: its 220 "not covered" reach the allowance of 1 (the frozen set's 103
     # do not).
+    cache = str(tmp_path / "emb.sqlite")
     args = ["recalibrate", "--index", index, "--queries", str(BLIND / "stream.jsonl"),
-            "--ood", str(BLIND / "stream_ood.jsonl")]
+            "--ood", str(BLIND / "stream_ood.jsonl"), "--cache", cache]
     assert main(args) == 0
     proposal = json.loads(capsys.readouterr().out)
     assert proposal["written"] is False and proposal["threshold"] is not None
@@ -225,6 +226,18 @@ def test_recalibrate_on_a_blind_corpus_writes_a_threshold_the_index_serves(tmp_p
     assert near is not None and (near.t, near.m, near.m_out) == \
         (proposal["near_threshold"], proposal["near_margin"], proposal["near_outside"])
     assert len(near.inside) + len(near.outside) == proposal["n_in"] + proposal["n_ood"]
+    # `--write` left the labelled vectors in the cache, so a load through it (as `batch` and `search` load)
+    # encodes none of them.
+    from knowledge_base.engine.embcache import SqliteEmbeddingCache
+    from knowledge_base.engine.encoders import encoder_from_env
+
+    enc, encoded = encoder_from_env(), []
+    plain = enc.encode_queries
+    enc.encode_queries = lambda texts: encoded.append(len(texts)) or plain(texts)  # type: ignore[method-assign]
+    again = KnowledgeBase.load(index, encoder=enc, cache=SqliteEmbeddingCache(cache)).thresholds.neighbours
+    assert again is not None and len(again.inside) == len(near.inside) and encoded == []
+    assert main(["search", "--index", index, "--cache", cache, "--json", "سحب توكيل"]) == 0
+    assert json.loads(capsys.readouterr().out)["decision"] in {"answer", "clarify", "handoff"}
     # A rebuild starts from the defaults again: no record, no rule.
     assert main(["build", "--corpus", str(BLIND / "corpus.jsonl"), "--out", index, "--cache", "", "--force"]) == 0
     assert KnowledgeBase.load(index).thresholds.neighbours is None
