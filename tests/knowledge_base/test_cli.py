@@ -65,6 +65,17 @@ def test_batch_contract(env, capsys, monkeypatch):
     assert out[2]["truncated"] is True
 
 
+def test_batch_opens_no_cache_for_an_index_without_a_stored_rule(env, capsys, monkeypatch):
+    """The cache is read only for a recalibrated index's labelled questions: scoring a plain index must not
+    create or touch a cache file wherever `batch` happens to run."""
+    _build(env)
+    capsys.readouterr()
+    unused = env["tmp"] / "elsewhere" / "emb.sqlite"
+    monkeypatch.setattr(sys, "stdin", io.StringIO('{"q": "رسوم رخصة العمل"}\n'))
+    assert main(["batch", "--index", env["index"], "--cache", str(unused)]) == 0
+    assert json.loads(capsys.readouterr().out)["results"] and not unused.parent.exists()
+
+
 def test_search_json_and_empty_query_error(env, capsys):
     _build(env)
     capsys.readouterr()
