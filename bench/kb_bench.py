@@ -139,7 +139,7 @@ def with_neighbours(kb):
     """`kb` with a labelled-neighbours rule of the most labels a proposal keeps (1000 of each kind), set so
     that both halves are evaluated for every question and never fire: their cost, not their effect."""
     from knowledge_base.engine.neighbours import Neighbours
-    from knowledge_base.faqs.local_threshold import MAX_LABELLED
+    from knowledge_base.faqs.local_proposal import MAX_LABELLED
 
     v = kb.dense.vectors
     inside, outside = v[np.arange(MAX_LABELLED) % len(v)], v[(np.arange(MAX_LABELLED) + 1) % len(v)]

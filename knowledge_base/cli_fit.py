@@ -132,10 +132,11 @@ def cmd_calibrate(a: argparse.Namespace) -> int:
 
 def cmd_recalibrate(a: argparse.Namespace) -> int:
     """The index's answer and scope thresholds and labelled-neighbours rule set on its own labelled
-    questions, as an editor's proposal sets them (faqs/local_threshold.propose)."""
+    questions, as an editor's proposal sets them (faqs/local_proposal.propose)."""
     from knowledge_base.engine.indexio import store_thresholds
     from knowledge_base.engine.search import KnowledgeBase
-    from knowledge_base.faqs.local_threshold import propose, with_threshold
+    from knowledge_base.faqs.local_proposal import propose
+    from knowledge_base.faqs.local_threshold import with_threshold
     from knowledge_base.tuning.evaluate import expand, read_jsonl
 
     kb = KnowledgeBase.load(a.index, local=False)  # an earlier rule must not decide the labels

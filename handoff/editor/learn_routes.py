@@ -17,6 +17,7 @@ from handoff.keys import Keys
 from knowledge_base.engine import neighbours
 from knowledge_base.engine.person_request import asks_for_person
 from knowledge_base.faqs import answer_threshold, learning
+from knowledge_base.faqs.local_proposal import propose
 from knowledge_base.faqs.local_threshold import (
     DECIDING,
     MIN_IN_SCOPE,
@@ -26,7 +27,6 @@ from knowledge_base.faqs.local_threshold import (
     is_number,
     min_out_of_scope,
     near_stale,
-    propose,
 )
 from knowledge_base.faqs.validation import FieldError, ValidationFailed
 

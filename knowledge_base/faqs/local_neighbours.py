@@ -1,7 +1,7 @@
 """Choosing the labelled-neighbours rule (engine/neighbours.py) on a deployment's own labelled questions.
 
 Each labelled question is asked as the next citizen's would be: without itself among the labels (and
-without its own wording among the entry's alternatives, local_threshold._left_out). Of the grid below,
+without its own wording among the entry's alternatives, local_proposal._left_out). Of the grid below,
 the (t, m) that answers the most labelled in-scope questions right is kept, if it answers more than the
 local answer threshold alone, while all the labelled out-of-scope questions answered stay within the
 threshold's own allowance k (so the 1 % expected on unseen near misses is shared, not doubled) and wrong

@@ -22,9 +22,9 @@ The same labels set the corpus's **scope** threshold: below it a question the bo
 plainly "not something we handle here" with the offer of a person, instead of three options. The shipped
 one hands ≤ 4.5 % of in-scope questions to a person on the worst fit corpus, so on most corpora it shows
 a menu to most near misses. Locally it rises until SCOPE_RATE of the labelled in-scope questions (those
-the bot did not answer) would be told so; never below the shipped one. A labelled question an editor has
-since added to its entry is asked with that alternative left out, as a new citizen's question would be.
+the bot did not answer) would be told so; never below the shipped one.
 Measured by `python -m knowledge_base.tuning.learn_eval --streams` (docs/knowledge-base.md, stop 28).
+The labels' evidence is asked of the index by local_proposal.py.
 """
 
 from __future__ import annotations
@@ -36,9 +36,7 @@ from typing import Any
 import numpy as np
 
 from knowledge_base.engine.channels import SHORT_TOKENS
-from knowledge_base.engine.selfcal import LeaveOut, alternative_field
 from knowledge_base.faqs import local_neighbours
-from knowledge_base.faqs.learning import folded
 
 MIN_IN_SCOPE = 100     # labelled in-scope questions needed before the shipped threshold is replaced
 USE_RATE = 0.01        # out-of-scope questions newly answered, expected (see above)
@@ -53,9 +51,6 @@ MIN_SCOPE_LABELS = 200  # labelled in-scope questions before the scope threshold
 # way round (a corpus's frozen set lived, its use stream scored; docs/knowledge-base.md, stop 30) it answered
 # 3.2-3.6 % of the stream's out-of-scope questions on three corpora of five, past the 3 % goal.
 MIN_ALLOWED_OOD = 1
-# The most recent labelled questions of each kind re-asked per proposal: each is encoded (≈ 5 ms), and an
-# editor waits for the answer; a thousand near misses already give k = 9 at 1 %.
-MAX_LABELLED = 1000
 
 
 # The proposal's values that change what citizens are told; an editor applies them only as reviewed.
@@ -267,31 +262,6 @@ def with_threshold(th: Any, fit: LocalFit) -> Any:
     return th if fit.threshold is None else th.with_local(fit.to_dict())
 
 
-@dataclass(frozen=True)
-class Asked:
-    """One labelled question asked of an index: its channels, and its entry's index (None: out of scope)."""
-
-    ch: Any
-    gold: int | None
-
-
-def propose(kb: Any, shipped: float, inside: list[tuple[str, str]], outside: list[str],
-            scope_shipped: float | None = None) -> LocalFit:
-    """The thresholds for a live index from labelled questions (learning.labelled): encodes each one, so
-    run it off the event loop. `shipped`, `scope_shipped`: the thresholds the index serves without local
-    ones (no scope threshold is proposed without the second). In-scope questions whose entry the index no
-    longer serves are left out; `inside` and `outside` oldest first."""
-    index = {e.id: i for i, e in enumerate(kb.entries)}
-    rows = [(q, index[i]) for q, i in inside if i in index][-MAX_LABELLED:] + \
-        [(q, None) for q in outside][-MAX_LABELLED:]
-    asked = [(q, Asked(kb.channels(kb.analyzer.analyse(q), _left_out(kb, q, gold)), gold)) for q, gold in rows
-             if q.strip()]
-    asked = [(q, a) for q, a in asked if len(a.ch.cand)]
-    ev = evidence([a for _, a in asked], kb.thresholds)
-    fit = local_answer_threshold(ev, shipped, scope_shipped=scope_shipped)
-    return with_neighbours(fit, ev, [a.ch.q for _, a in asked], [q for q, _ in asked])
-
-
 def with_neighbours(fit: LocalFit, ev: Evidence, vectors: list[Any], texts: list[str]) -> LocalFit:
     """`fit` with the labelled-neighbours rule (local_neighbours.py) where it helps within the same budgets:
     answering more of the labelled questions right, telling labelled near misses "not handled here" rather
@@ -319,15 +289,3 @@ def with_neighbours(fit: LocalFit, ev: Evidence, vectors: list[Any], texts: list
     labels = (tuple(q for q, o in zip(texts, ev.ood, strict=True) if not o),
               tuple(q for q, o in zip(texts, ev.ood, strict=True) if o))
     return dataclasses.replace(fit, labels=labels)
-
-
-def _left_out(kb: Any, q: str, gold: int | None) -> LeaveOut | None:
-    """A labelled question an editor has since added to its entry is asked as if it were not there: as the
-    next citizen's own wording would be, not as an exact match."""
-    if gold is None:
-        return None
-    key = folded(q)
-    for j, alt in enumerate(kb.entries[gold].alternatives):
-        if folded(alt) == key:
-            return LeaveOut(field=alternative_field(kb, gold, j))
-    return None

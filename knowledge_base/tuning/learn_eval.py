@@ -12,7 +12,7 @@ answer more of them).
 `--streams` instead replays each corpus's use stream (sets.yaml `streams:`, written blind apart from the
 frozen set) and scores the corpus's whole frozen set (`--swap`: the other way round, the frozen set lived
 and the stream scored, a check on sets no rule was chosen on): before, after accepting every suggestion, with the
-answer and scope thresholds the stream's labels support (local_threshold.propose: the agents mark the
+answer and scope thresholds the stream's labels support (local_proposal.propose: the agents mark the
 stream's out-of-scope questions the bot did not answer as "not covered"), with both (also with the
 answer threshold alone, as before stop 28), and with both and the labelled-neighbours rule the same labels
 support (`with_neighbours`: engine/neighbours.py, as an editor applies it since stop 29).
@@ -31,7 +31,8 @@ from knowledge_base.engine.corpus import load_corpus
 from knowledge_base.engine.embcache import MemoryEmbeddingCache
 from knowledge_base.engine.neighbours import from_record, remember
 from knowledge_base.faqs.learning import Evidence, known_texts, suggestions
-from knowledge_base.faqs.local_threshold import propose, with_threshold
+from knowledge_base.faqs.local_proposal import propose
+from knowledge_base.faqs.local_threshold import with_threshold
 from knowledge_base.tuning.evaluate import metrics, read_jsonl, score_queries
 from knowledge_base.tuning.transfer import load_sets, load_streams
 

@@ -246,7 +246,7 @@ def test_recalibrate_on_a_blind_corpus_writes_a_threshold_the_index_serves(tmp_p
 def test_a_proposal_re_asks_only_the_most_recent_labelled_questions(monkeypatch):
     from types import SimpleNamespace
 
-    from knowledge_base.faqs import local_threshold as lt
+    from knowledge_base.faqs import local_proposal as lp
 
     asked: list[str] = []
 
@@ -256,8 +256,8 @@ def test_a_proposal_re_asks_only_the_most_recent_labelled_questions(monkeypatch)
 
     kb = SimpleNamespace(entries=[SimpleNamespace(id="e1", alternatives=())], thresholds=default_thresholds(),
                          analyzer=SimpleNamespace(analyse=lambda q: q), channels=channels)
-    monkeypatch.setattr(lt, "MAX_LABELLED", 3)
-    fit = lt.propose(kb, 0.97, [(f"in {i}", "e1") for i in range(5)] + [("gone", "e9")],
+    monkeypatch.setattr(lp, "MAX_LABELLED", 3)
+    fit = lp.propose(kb, 0.97, [(f"in {i}", "e1") for i in range(5)] + [("gone", "e9")],
                      [f"out {i}" for i in range(4)])
     assert asked == ["in 2", "in 3", "in 4", "out 1", "out 2", "out 3"]
     assert fit.threshold is None and fit.n_in == 0
@@ -269,16 +269,16 @@ def test_a_labelled_question_since_added_to_its_entry_is_asked_with_it_left_out(
     import dataclasses
 
     from knowledge_base.engine.search import KnowledgeBase
-    from knowledge_base.faqs import local_threshold as lt
+    from knowledge_base.faqs import local_proposal as lp
 
     q = "ابي ارجع كلمة السر حقتي"
     widened = [dataclasses.replace(e, alternatives=(*e.alternatives, f"  {q}؟")) if e.id == "pw-reset" else e
                for e in small_entries]
     kb = KnowledgeBase.build(widened, encoder=fake_encoder)
     gold = [e.id for e in kb.entries].index("pw-reset")
-    leave = lt._left_out(kb, q, gold)
+    leave = lp._left_out(kb, q, gold)
     assert leave is not None and leave.field == int(kb.offsets[gold]) + 1 + 2  # its third alternative
-    assert lt._left_out(kb, q, None) is None and lt._left_out(kb, "سؤال آخر", gold) is None
+    assert lp._left_out(kb, q, None) is None and lp._left_out(kb, "سؤال آخر", gold) is None
     aq = kb.analyzer.analyse(q)
     as_is, left_out = kb.channels(aq), kb.channels(aq, leave)
     at = lambda ch: float(ch.dense[list(ch.cand).index(gold)])  # noqa: E731
