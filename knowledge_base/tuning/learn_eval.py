@@ -11,7 +11,8 @@ answer more of them).
 
 `--streams` instead replays each corpus's use stream (sets.yaml `streams:`, written blind apart from the
 frozen set) and scores the corpus's whole frozen set (`--swap`: the other way round, the frozen set lived
-and the stream scored, a check on sets no rule was chosen on): before, after accepting every suggestion, with the
+and the stream scored, a check on sets no rule was chosen on; `--pooled K`: both pooled in K folds, each
+scored after living the other K-1, i.e. more use than one stream): before, after accepting every suggestion, with the
 answer and scope thresholds the stream's labels support (local_proposal.propose: the agents mark the
 stream's out-of-scope questions the bot did not answer as "not covered"), with both (also with the
 answer threshold alone, as before stop 28), and with both and the labelled-neighbours rule the same labels
@@ -103,14 +104,43 @@ def _local(kb: Any, inside: list[tuple[str, str]], outside: list[str]) -> tuple[
 
 
 def run_stream(es: Any, stream: Any, build: Any, share: float = 1.0, seed: int = 0) -> dict[str, Any]:
-    """`stream`: the corpus's use stream (transfer.load_streams). Each index is built and the frozen set
-    asked of it once: its channel scores do not depend on the thresholds it is then decided under.
+    """`stream`: the corpus's use stream (transfer.load_streams), lived; `es`: the frozen set, scored.
     `share` < 1: only that share of the stream's questions (in and out of scope alike, drawn at random with
     `seed`: the files are written entry by entry and kind by kind) was lived: how the loop grows with use."""
-    entries, rows, ood_rows = load_corpus(es.corpus), read_jsonl(stream.queries), read_jsonl(stream.ood)
+    rows, ood_rows = read_jsonl(stream.queries), read_jsonl(stream.ood)
     if share < 1:
         rows, ood_rows = (random.Random(seed).sample(r, round(len(r) * share)) for r in (rows, ood_rows))
-    frozen_q, frozen_ood = read_jsonl(es.queries), read_jsonl(es.ood)
+    return run_lived(load_corpus(es.corpus), rows, ood_rows, read_jsonl(es.queries), read_jsonl(es.ood), build)
+
+
+def pooled_folds(first: list[Any], second: list[Any], k: int, seed: int) -> list[tuple[list[Any], list[Any]]]:
+    """(lived, scored) for each of `k` folds of the two sets pooled and shuffled: every question is scored
+    once, by an index that lived the other k-1 folds."""
+    pool = [*first, *second]
+    random.Random(seed).shuffle(pool)
+    folds = [pool[i::k] for i in range(k)]
+    return [([r for j, f in enumerate(folds) if j != i for r in f], folds[i]) for i in range(k)]
+
+
+def run_pooled(es: Any, stream: Any, build: Any, k: int, seed: int = 0) -> dict[str, Any]:
+    """More use than one stream: the stream and the frozen set pooled (in and out of scope apart), each
+    fold scored after the other folds were lived (about (k-1)/k of both, against one stream)."""
+    entries = load_corpus(es.corpus)
+    inside = pooled_folds(read_jsonl(stream.queries), read_jsonl(es.queries), k, seed)
+    outside = pooled_folds(read_jsonl(stream.ood), read_jsonl(es.ood), k, seed)
+    runs = [run_lived(entries, q_lived, o_lived, q_scored, o_scored, build)
+            for (q_lived, q_scored), (o_lived, o_scored) in zip(inside, outside, strict=True)]
+    mean = {row: {key: round(sum(r[row][key] for r in runs) / k, 4) for key in runs[0][row]
+                  if isinstance(runs[0][row][key], float)}
+            for row in runs[0] if isinstance(runs[0][row], dict) and "answered_right" in runs[0][row]}
+    return {"folds": k, "lived_per_fold": [r["stream"] for r in runs], "mean": mean, "runs": runs}
+
+
+def run_lived(entries: list[Any], rows: list[dict[str, Any]], ood_rows: list[dict[str, Any]],
+              frozen_q: list[dict[str, Any]], frozen_ood: list[dict[str, Any]], build: Any) -> dict[str, Any]:
+    """`rows`, `ood_rows` lived (replayed, labelled, their suggestions accepted); `frozen_q`, `frozen_ood`
+    scored. Each index is built and the scored questions asked of it once: its channel scores do not
+    depend on the thresholds it is then decided under."""
     kb = build(entries)
     evidence = replay(kb, rows)
     inside = [(e.text, e.entry_id) for e in evidence]
@@ -140,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--streams", action="store_true", help="replay each corpus's use stream, score its frozen set")
     p.add_argument("--share", type=float, default=1.0, help="with --streams: replay only this share of it")
     p.add_argument("--swap", action="store_true", help="with --streams: replay the frozen set, score the stream")
+    p.add_argument("--pooled", type=int, default=0, metavar="K", help="with --streams: the stream and the frozen "
+                   "set pooled in K folds, each scored after living the others (more use than one stream)")
     a = p.parse_args(argv)
     from knowledge_base.engine.encoders import encoder_from_env
     from knowledge_base.engine.search import KnowledgeBase
@@ -152,11 +184,15 @@ def main(argv: list[str] | None = None) -> int:
     streams = load_streams(Path(a.sets)) if a.streams else {}
     if not 0 < a.share <= 1:
         p.error("--share must be in (0, 1]")
+    if a.pooled == 1 or a.pooled < 0:
+        p.error("--pooled needs at least 2 folds")
     chosen = [es for es in load_sets(Path(a.sets)) if es.name in a.only and (not a.streams or es.name in streams)]
 
     def one(es: Any) -> dict[str, Any]:
         if not a.streams:
             return run_set(es, build, a.seed)
+        if a.pooled:
+            return run_pooled(es, streams[es.name], build, a.pooled, a.seed)
         used, scored = (es, streams[es.name]) if a.swap else (streams[es.name], es)
         return run_stream(scored, used, build, a.share, a.seed)
 

@@ -58,3 +58,16 @@ def test_one_stream_with_labelled_neighbours_holds_the_reported_figures() -> Non
     assert near["answered_right"] >= both["answered_right"] + 0.1
     assert near["wrong"] <= 0.01 and near["ood_answered"] <= 0.02
     assert near["ood_options"] <= 0.505 < both["ood_options"] and near["handed_off"] <= 0.02
+
+
+def test_pooled_folds_score_every_question_once_by_an_index_that_never_lived_it() -> None:
+    from knowledge_base.tuning.learn_eval import pooled_folds
+
+    stream, frozen = [{"q": f"s{i}"} for i in range(13)], [{"q": f"f{i}"} for i in range(8)]
+    folds = pooled_folds(stream, frozen, 5, seed=3)
+    assert len(folds) == 5
+    scored = [r["q"] for _, s in folds for r in s]
+    assert sorted(scored) == sorted(r["q"] for r in [*stream, *frozen])  # each scored exactly once
+    for lived, s in folds:
+        assert not {r["q"] for r in lived} & {r["q"] for r in s} and len(lived) + len(s) == 21
+    assert pooled_folds(stream, frozen, 5, seed=3) == folds  # the seed fixes the draw
