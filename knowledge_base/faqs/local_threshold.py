@@ -141,7 +141,7 @@ class LocalFit:
 
 
 def evidence(scored: list[Any], th: Any) -> Evidence:
-    """`scored`: questions asked of one index, each with `.ch` (its channels) and `.gold` (Asked, or
+    """`scored`: questions asked of one index, each with `.ch` (its channels) and `.gold` (local_proposal.Asked, or
     tuning.evaluate.Scored); `th` carries the index's profile."""
     if th.gate is None:
         raise ValueError("these thresholds have no answer gate to recalibrate")
