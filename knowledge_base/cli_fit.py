@@ -152,15 +152,13 @@ def cmd_recalibrate(a: argparse.Namespace) -> int:
     fit = propose(kb, gate.threshold_for(n), inside, outside, scope.threshold_for(n) if scope is not None else None)
     written = bool(a.write and fit.threshold is not None)
     if written:
-        record = fit.record()
-        store_thresholds(Path(a.index), with_threshold(kb.thresholds, fit), record)
-        if a.cache and record.get("neighbours"):
+        store_thresholds(Path(a.index), with_threshold(kb.thresholds, fit), fit.record())
+        if a.cache and any(fit.labels):  # the record keeps labels only when the neighbours rule is on
             from knowledge_base.engine.embcache import SqliteEmbeddingCache
             from knowledge_base.engine.neighbours import remember
 
             # as the editor's click does: every later load reads the labelled vectors instead of encoding them
-            remember(kb, [*record["neighbours"]["inside"], *record["neighbours"]["outside"]],
-                     SqliteEmbeddingCache(a.cache))
+            remember(kb, [*fit.labels[0], *fit.labels[1]], SqliteEmbeddingCache(a.cache))
     print(json.dumps({**fit.to_dict(), "written": written}, ensure_ascii=False, indent=2))
     return 0
 
