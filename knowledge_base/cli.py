@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from knowledge_base.cli_fit import COMMANDS as FIT_COMMANDS
-from knowledge_base.cli_fit import DEFAULT_CACHE, add_parsers, load_served
+from knowledge_base.cli_fit import add_cache_option, add_parsers, load_served
 from knowledge_base.engine.corpus import corpus_hash, load_corpus, published
 from knowledge_base.engine.errors import KnowledgeBaseError
 from knowledge_base.engine.thresholds import Thresholds, default_thresholds
@@ -24,8 +23,7 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="build an index from a corpus file or directory")
     b.add_argument("--corpus", required=True)
     b.add_argument("--out", required=True)
-    b.add_argument("--cache", default=os.environ.get("KB_CACHE", DEFAULT_CACHE),
-                   help="embedding cache file ('' disables)")
+    add_cache_option(b, "embedding cache file ('' disables)")
     b.add_argument("--thresholds", help="JSON thresholds to store instead of the committed defaults")
     b.add_argument("--force", action="store_true", help="rebuild even when the index is up to date")
     s = sub.add_parser("search", help="search one question")
@@ -33,20 +31,18 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.add_argument("--top", type=int, default=5)
     s.add_argument("text", nargs="+")
-    s.add_argument("--cache", default=os.environ.get("KB_CACHE", DEFAULT_CACHE),
-                   help="embedding cache for a stored labelled-neighbours rule ('' disables)")
+    add_cache_option(s, "embedding cache for a stored labelled-neighbours rule ('' disables)")
     bt = sub.add_parser("batch", help='JSON lines {"q": ...} on stdin → one result line per query')
     bt.add_argument("--index", required=True)
     bt.add_argument("--top", type=int, default=10)
-    bt.add_argument("--cache", default=os.environ.get("KB_CACHE", DEFAULT_CACHE),
-                    help="embedding cache for a stored labelled-neighbours rule ('' disables)")
+    add_cache_option(bt, "embedding cache for a stored labelled-neighbours rule ('' disables)")
     add_parsers(sub)
     t = sub.add_parser("transfer", help="fit the decision models on several corpora; report each corpus "
                        "decided by models fitted without it, and the held-back sets")
     t.add_argument("--sets", default="tests/data/sets.yaml")
     t.add_argument("--only", nargs="*", help="set names to use (default: all)")
     t.add_argument("--compare", nargs="*", default=[], help="thresholds JSON files to score the same sets with")
-    t.add_argument("--cache", default=os.environ.get("KB_CACHE", DEFAULT_CACHE))
+    add_cache_option(t)
     t.add_argument("--write-defaults", action="store_true",
                    help="save the fit as knowledge_base/default_thresholds.json")
     t.add_argument("--towers", default="var/towers", help="query towers fitted without each corpus "
@@ -55,13 +51,13 @@ def _parser() -> argparse.ArgumentParser:
                         "questions buys: half of each set labelled, the other half scored")
     le.add_argument("--sets", default="tests/data/sets.yaml")
     le.add_argument("--only", nargs="*")
-    le.add_argument("--cache", default=os.environ.get("KB_CACHE", DEFAULT_CACHE))
+    add_cache_option(le)
     tw = sub.add_parser("tower", help="fit the query tower on the fit sets (and one per corpus left out)")
     tw.add_argument("--sets", default="tests/data/sets.yaml")
     tw.add_argument("--out", default=None, help="patch file (default var/towers/all.npz)")
     tw.add_argument("--crossfit", default="var/towers", help="folder for the towers fitted without each "
                     "corpus ('' skips them)")
-    tw.add_argument("--cache", default=os.environ.get("KB_CACHE", DEFAULT_CACHE))
+    add_cache_option(tw)
     return p
 
 

@@ -15,6 +15,11 @@ from knowledge_base.engine.errors import KnowledgeBaseError
 DEFAULT_CACHE = "var/cache/embeddings.sqlite"
 
 
+def add_cache_option(p: argparse.ArgumentParser, help: str | None = None) -> None:
+    """Every command's `--cache`: the embedding cache file, KB_CACHE by default ('' disables)."""
+    p.add_argument("--cache", default=os.environ.get("KB_CACHE", DEFAULT_CACHE), help=help)
+
+
 def add_parsers(sub: Any) -> None:
     for name in ("eval", "calibrate", "cv", "recalibrate"):
         e = sub.add_parser(name)
@@ -22,7 +27,7 @@ def add_parsers(sub: Any) -> None:
         e.add_argument("--queries", required=True, nargs="+", help="files or globs")
         e.add_argument("--ood", nargs="+", required=name != "eval", help="files or globs")
         e.add_argument("--misses", type=int, default=0, help="also list N misdecided queries")
-        e.add_argument("--cache", default=os.environ.get("KB_CACHE", DEFAULT_CACHE))
+        add_cache_option(e)
         if name == "recalibrate":
             e.add_argument("--write", action="store_true", help="store the threshold in the index")
         elif name != "eval":
