@@ -173,6 +173,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pooled", type=int, default=0, metavar="K", help="with --streams: the stream and the frozen "
                    "set pooled in K folds, each scored after living the others (more use than one stream)")
     a = p.parse_args(argv)
+    if not 0 < a.share <= 1:
+        p.error("--share must be in (0, 1]")
+    if a.pooled == 1 or a.pooled < 0:
+        p.error("--pooled needs at least 2 folds")
+    if a.pooled and (a.swap or a.share < 1):
+        p.error("--pooled lives both sets in folds: it takes neither --swap nor --share")
+    if (a.pooled or a.swap or a.share < 1) and not a.streams:
+        p.error("--pooled, --swap and --share need --streams")
     from knowledge_base.engine.encoders import encoder_from_env
     from knowledge_base.engine.search import KnowledgeBase
 
@@ -182,10 +190,6 @@ def main(argv: list[str] | None = None) -> int:
         return KnowledgeBase.build(entries, encoder=enc)
 
     streams = load_streams(Path(a.sets)) if a.streams else {}
-    if not 0 < a.share <= 1:
-        p.error("--share must be in (0, 1]")
-    if a.pooled == 1 or a.pooled < 0:
-        p.error("--pooled needs at least 2 folds")
     chosen = [es for es in load_sets(Path(a.sets)) if es.name in a.only and (not a.streams or es.name in streams)]
 
     def one(es: Any) -> dict[str, Any]:

@@ -71,3 +71,13 @@ def test_pooled_folds_score_every_question_once_by_an_index_that_never_lived_it(
     for lived, s in folds:
         assert not {r["q"] for r in lived} & {r["q"] for r in s} and len(lived) + len(s) == 21
     assert pooled_folds(stream, frozen, 5, seed=3) == folds  # the seed fixes the draw
+
+
+def test_options_the_pooled_study_would_ignore_are_refused() -> None:
+    from knowledge_base.tuning.learn_eval import main
+
+    for argv in (["--streams", "--pooled", "5", "--swap"], ["--streams", "--pooled", "5", "--share", "0.5"],
+                 ["--pooled", "5"], ["--swap"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2, argv
