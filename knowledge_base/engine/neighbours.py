@@ -6,11 +6,13 @@ so the gate's threshold sits high and most right answers arrive as a menu. Once 
 labelled questions (an option picked, an FAQ sent after a handoff: in scope; "not covered by the FAQ":
 out of scope), a question the threshold would not answer is answered when the gate is still fairly
 confident (>= `t`) and the question itself lies nearer to a labelled in-scope question than to any
-labelled "not covered" one, by at least `m` (query-to-query cosine): near misses come back in the same
-words, so their region of the space is marked. The other way round, a question the bot would answer
-with a menu is told plainly "not something we handle here" (with a person offered) when it lies nearer
-to a "not covered" question than to any in-scope one by at least `m_out`. The margins are chosen on the
-labels, leave-one-out (faqs/local_neighbours.py), and an editor applies them with the answer threshold.
+labelled "not covered" one, by at least `m` (query-to-query cosine), that labelled question being close
+to it in its own right (>= `floor`): near misses come back in the same words, so their region of the
+space is marked, and a question far from every label is left to the thresholds. The other way round, a
+question the bot would answer with a menu is told plainly "not something we handle here" (with a person
+offered) when it lies nearer to a "not covered" question than to any in-scope one by at least `m_out`.
+The margins are chosen on the labels, leave-one-out (faqs/local_neighbours.py), and an editor applies
+them with the answer threshold; the floor is one constant, chosen on the fit corpora.
 """
 
 from __future__ import annotations
@@ -33,9 +35,15 @@ class Neighbours:
     inside: np.ndarray     # (n, dim) vectors of the labelled in-scope questions, as searched (dense_text)
     outside: np.ndarray    # (k, dim) the same for the labelled "not covered" ones
     m_out: float | None = None  # the lead of the nearest "not covered" one that turns a menu into "not ours"
+    # The nearest labelled in-scope question's own cosine needed to answer: a lead over "not covered" says
+    # little about a question unlike any labelled one (None: no floor, a rule applied before stop 32).
+    floor: float | None = None
 
     def lead(self, q: np.ndarray) -> float:
         return float(lead(q[None, :], self.inside, self.outside)[0])
+
+    def _answers(self, q: np.ndarray, near: float, m: float) -> bool:
+        return near >= m and (self.floor is None or float((self.inside @ q).max()) >= self.floor)
 
     def decide(self, q: np.ndarray | None, confidence: float, menu: bool) -> str:
         """For a question the gate did not accept: "answer" when it is answered, "outside" when it would
@@ -47,7 +55,7 @@ class Neighbours:
         near: float | None = None
         if self.t is not None and self.m is not None and confidence >= self.t and len(self.inside):
             near = self.lead(q)
-            if near >= self.m:
+            if self._answers(q, near, self.m):
                 return "answer"
         if menu and self.m_out is not None and len(self.outside):
             near = self.lead(q) if near is None else near
@@ -80,14 +88,14 @@ def from_record(kb: Any, record: dict[str, Any] | None, cache: EmbeddingCache | 
         return None
     try:
         near = record["neighbours"]
-        t, m, m_out = (None if record.get(k) is None else float(record[k])
-                       for k in ("near_threshold", "near_margin", "near_outside"))
+        t, m, m_out, floor = (None if record.get(k) is None else float(record[k])
+                              for k in ("near_threshold", "near_margin", "near_outside", "near_floor"))
 
         def vectors(texts: list[Any]) -> np.ndarray:
             dense = [kb.analyzer.analyse(q).dense_text for q in texts if isinstance(q, str) and q.strip()]
             return encode_queries_cached(kb.encoder, dense, cache)
 
-        return Neighbours(t, m, vectors(list(near["inside"])), vectors(list(near["outside"])), m_out)
+        return Neighbours(t, m, vectors(list(near["inside"])), vectors(list(near["outside"])), m_out, floor)
     except (KeyError, TypeError, ValueError) as exc:
         log.warning("ignoring the labelled-neighbours part of the applied thresholds (%s)", exc)
         return None

@@ -54,7 +54,7 @@ MIN_ALLOWED_OOD = 1
 
 
 # The proposal's values that change what citizens are told; an editor applies them only as reviewed.
-DECIDING = ("threshold", "scope_threshold", "near_threshold", "near_margin", "near_outside")
+DECIDING = ("threshold", "scope_threshold", "near_threshold", "near_margin", "near_floor", "near_outside")
 
 
 def is_number(v: Any) -> bool:
@@ -109,6 +109,7 @@ class LocalFit:
     out_of_scope_told: float = 0.0  # in-scope (handed to a person) and out-of-scope (no menu) questions
     near_threshold: float | None = None  # the labelled-neighbours rule (local_neighbours.py); None: not used
     near_margin: float | None = None
+    near_floor: float | None = None      # the nearest labelled in-scope question's cosine it needs to answer
     right_at_near: float = 0.0           # labelled in-scope questions answered right with it (leave-one-out)
     near_outside: float | None = None    # its "not handled here" margin; None: menus stay
     in_scope_told_near: float = 0.0      # labelled questions it tells "not handled here" instead of a menu
@@ -120,7 +121,7 @@ class LocalFit:
         """Shares rounded for reading; thresholds exact: one set just above a labelled question's
         confidence, rounded down, would answer it."""
         exact = {"threshold", "shipped", "scope_threshold", "scope_shipped", "near_threshold", "near_margin",
-                 "near_outside"}
+                 "near_floor", "near_outside"}
         d = dataclasses.asdict(dataclasses.replace(self, labels=((), ())))
         del d["labels"]
         return {k: round(v, 4) if isinstance(v, float) and k not in exact else v for k, v in d.items()}
@@ -243,9 +244,10 @@ def applied_stale(applied: dict[str, Any] | None, fit: LocalFit) -> tuple[bool, 
 
 def near_stale(applied: dict[str, Any] | None, fit: LocalFit) -> bool:
     """Whether the applied labelled-neighbours rule is looser than what the labels support now: the
-    proposal has no such rule, or asks a higher confidence or lead to answer, or a larger lead to say "not
-    ours" (new "not covered" marks near questions it answers, say). The applied rule keeps its own labels,
-    so this is a hint to look again, not a proof."""
+    proposal has no such rule, or asks a higher confidence, lead or nearest label's closeness to answer
+    (a rule applied before there was a floor has none), or a larger lead to say "not ours" (new "not
+    covered" marks near questions it answers, say). The applied rule keeps its own labels, so this is a
+    hint to look again, not a proof."""
     if applied is None or fit.threshold is None:
         return False
 
@@ -253,7 +255,10 @@ def near_stale(applied: dict[str, Any] | None, fit: LocalFit) -> bool:
         value = applied.get(applied_key)
         return value is not None and (proposed is None or proposed > float(value) + 1e-9)
 
-    answer = looser("near_threshold", fit.near_threshold) or looser("near_margin", fit.near_margin)
+    floor = applied.get("near_floor")
+    unfloored = applied.get("near_threshold") is not None and fit.near_floor is not None and (
+        floor is None or float(floor) < fit.near_floor - 1e-9)  # no floor at all is the loosest
+    answer = looser("near_threshold", fit.near_threshold) or looser("near_margin", fit.near_margin) or unfloored
     return answer or looser("near_outside", fit.near_outside)
 
 
@@ -268,12 +273,14 @@ def with_neighbours(fit: LocalFit, ev: Evidence, vectors: list[Any], texts: list
     than showing them a menu; `vectors`, `texts`: per row of `ev`."""
     if fit.threshold is None or not texts or any(v is None for v in vectors):
         return fit
-    lead = local_neighbours.lead_without_self(np.stack(vectors), ev.ood)
+    s_in, s_out = local_neighbours.nearest_without_self(np.stack(vectors), ev.ood)
+    lead, close = s_in - s_out, s_in >= local_neighbours.FLOOR
     answered = ev.p >= fit.threshold
-    picked = local_neighbours.choose(ev.p, ev.ood, ev.good, lead, answered, fit.allowed_ood, WRONG_RATE)
+    picked = local_neighbours.choose(ev.p, ev.ood, ev.good, lead, answered, fit.allowed_ood, WRONG_RATE, close)
     if picked is not None:
-        answered = answered | ((ev.p >= picked[0]) & (lead >= picked[1]))
+        answered = answered | ((ev.p >= picked[0]) & (lead >= picked[1]) & close)
         fit = dataclasses.replace(fit, near_threshold=picked[0], near_margin=picked[1],
+                                  near_floor=local_neighbours.FLOOR,
                                   right_at_near=float((answered & ev.good).sum() / max(ev.n_in, 1)))
     if ev.scope is not None and fit.scope_threshold is not None:
         menu = ~answered & (ev.scope >= fit.scope_threshold)

@@ -44,8 +44,9 @@ def test_stream_replay_scores_the_frozen_set_before_and_after(tmp_path: Path) ->
 
 def test_one_stream_with_labelled_neighbours_holds_the_reported_figures() -> None:
     """The health corpus's whole use stream and frozen set (docs/knowledge-base.md, "Labelled neighbours,
-    served", as of stop 30: 36.0 % right, 0 wrong, 0 out of scope answered, 48.5 % of them shown options —
-    short questions keep their menu —, 1.2 % handed off).
+    served", as of stop 32: 33.6 % right — 36.0 % before the rule needed a labelled question close in its
+    own right —, 0 wrong, 0 out of scope answered, 48.5 % of them shown options — short questions keep
+    their menu —, 1.2 % handed off).
     Floors sit two questions from the measured values; the rule must also beat the thresholds alone."""
     from knowledge_base.tuning.transfer import load_sets, load_streams
 
@@ -54,7 +55,7 @@ def test_one_stream_with_labelled_neighbours_holds_the_reported_figures() -> Non
     encoder = encoder_from_env()
     out = run_stream(es, load_streams(sets)["health"], lambda entries: KnowledgeBase.build(entries, encoder=encoder))
     near, both = out["with_neighbours"], out["both"]
-    assert near["in_scope"] == 247 and near["answered_right"] >= 0.35
+    assert near["in_scope"] == 247 and near["answered_right"] >= 0.328
     assert near["answered_right"] >= both["answered_right"] + 0.1
     assert near["wrong"] <= 0.01 and near["ood_answered"] <= 0.02
     assert near["ood_options"] <= 0.505 < both["ood_options"] and near["handed_off"] <= 0.02

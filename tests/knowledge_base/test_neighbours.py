@@ -13,7 +13,7 @@ from knowledge_base.engine.embcache import MemoryEmbeddingCache, encode_queries_
 from knowledge_base.engine.neighbours import Neighbours, from_record, lead
 from knowledge_base.engine.thresholds import Thresholds
 from knowledge_base.faqs.answer_threshold import summary
-from knowledge_base.faqs.local_neighbours import choose, lead_without_self
+from knowledge_base.faqs.local_neighbours import FLOOR, choose, nearest_without_self
 from knowledge_base.faqs.local_threshold import Evidence, LocalFit, with_neighbours
 
 
@@ -21,7 +21,8 @@ def test_lead_compares_each_label_without_itself():
     v = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, 1.0]])
     ood = np.array([False, False, True])
     # In-scope 0's nearest other in-scope is 1 (0.8); the only out-of-scope label has no other one (-1).
-    assert lead_without_self(v, ood) == pytest.approx([0.8 - 0.0, 0.8 - 0.6, 0.6 - -1.0])
+    s_in, s_out = nearest_without_self(v, ood)
+    assert s_in == pytest.approx([0.8, 0.8, 0.6]) and s_out == pytest.approx([0.0, 0.6, -1.0])
     # A new question is compared with every label.
     assert lead(np.array([[1.0, 0.0]]), v[:2], v[2:]) == pytest.approx([1.0])
     assert lead(np.array([[1.0, 0.0]]), v[:2], v[:0]) == pytest.approx([2.0])  # no "not covered" label yet
@@ -31,16 +32,25 @@ P = np.array([0.99, 0.9, 0.9, 0.9, 0.9, 0.72])
 OOD = np.array([False, False, False, False, True, False])
 GOOD = np.array([True, True, True, False, False, True])
 LEAD = np.array([0.1, 0.05, 0.04, 0.0, 0.05, 0.2])
+ALL = np.ones(6, bool)
 
 
 def test_choice_takes_the_most_right_answers_within_the_budgets():
     base = P >= 0.95
     # k = 1 out of scope, no wrong answer (1 % of 5 in scope rounds to 0): t low enough for the one at 0.72,
     # m low enough for the right one at 0.04 and above the wrong one at 0.0; the largest such m (the safest).
-    assert choose(P, OOD, GOOD, LEAD, base, 1, 0.01) == (0.7, 0.03)
+    assert choose(P, OOD, GOOD, LEAD, base, 1, 0.01, ALL) == (0.7, 0.03)
     # k = 0: the out-of-scope question's lead (0.05) passes every m, so every t that gains also answers it.
-    assert choose(P, OOD, GOOD, LEAD, base, 0, 0.01) is None
-    assert choose(P, OOD, GOOD, np.full(6, -1.0), base, 1, 0.01) is None  # nothing gains
+    assert choose(P, OOD, GOOD, LEAD, base, 0, 0.01, ALL) is None
+    assert choose(P, OOD, GOOD, np.full(6, -1.0), base, 1, 0.01, ALL) is None  # nothing gains
+
+
+def test_a_question_far_from_every_in_scope_label_neither_counts_nor_lowers_the_confidence_needed():
+    base = P >= 0.95
+    far = ALL & (np.arange(6) != 5)  # the one at 0.72 has no in-scope label near it
+    assert choose(P, OOD, GOOD, LEAD, base, 1, 0.01, far) == (0.9, 0.03)
+    # The out-of-scope one far from every label no longer uses up the allowance either: k = 0 now gains.
+    assert choose(P, OOD, GOOD, LEAD, base, 0, 0.01, ALL & ~OOD) == (0.7, 0.03)
 
 
 def _fit(threshold: float | None) -> LocalFit:
@@ -55,6 +65,7 @@ def test_the_fit_keeps_the_rule_and_its_labels_only_when_it_gains():
          np.array([0.0, 1.0]), np.array([0.97, 0.24])]
     fit = with_neighbours(_fit(0.95), ev, v, texts)
     assert fit.near_threshold is not None and fit.right_at_near > fit.right_at_local
+    assert fit.near_floor == FLOOR and fit.record()["near_floor"] == FLOOR
     assert fit.labels == (("q0", "q1", "q2", "q3", "q5"), ("q4",))
     rec = fit.record()
     assert rec["neighbours"] == {"inside": ["q0", "q1", "q2", "q3", "q5"], "outside": ["q4"]}
@@ -70,6 +81,9 @@ def test_the_rule_answers_a_confident_question_nearer_to_in_scope_labels():
     assert near.decide(close_in, 0.79, menu=False) != "answer"       # the gate is not confident enough
     assert near.decide(close_out, 0.99, menu=False) != "answer"      # it lies nearer to a "not covered" question
     assert near.decide(None, 0.99, menu=False) != "answer"           # no query vector (a caller without one)
+    # With a floor, the nearest in-scope label must be that close in its own right (0.96 here).
+    assert dataclasses.replace(near, floor=0.97).decide(close_in, 0.85, menu=False) != "answer"
+    assert dataclasses.replace(near, floor=0.95).decide(close_in, 0.85, menu=False) == "answer"
     th = Thresholds(neighbours=near)
     assert "neighbours" not in th.to_dict() and Thresholds.from_dict(th.to_dict()).neighbours is None
     assert th.with_local({"threshold": 0.9, "neighbours": {"inside": ["x"]}}).answer_gate is None  # no gate
@@ -93,6 +107,8 @@ def test_the_record_is_attached_with_cached_vectors_and_a_bad_one_is_ignored():
            "neighbours": {"inside": ["ok 1", "ok 2", " "], "outside": ["no"]}}
     near = from_record(kb, rec, cache)
     assert near is not None and near.inside.shape == (2, 2) and near.outside.shape == (1, 2) and _Enc.calls == 3
+    assert near.floor is None  # applied before the floor: served as it was reviewed
+    assert from_record(kb, {**rec, "near_floor": 0.9}, cache).floor == 0.9  # type: ignore[union-attr]
     from_record(kb, rec, cache)
     assert _Enc.calls == 3  # a rebuild encodes nothing it has seen
     assert cache.get_many(query_model(kb.encoder), []) == {}
@@ -201,6 +217,8 @@ def test_an_applied_rule_looser_than_the_labels_now_support_is_flagged():
     assert not near_stale(None, same) and not near_stale(applied, _fit(None))
     assert near_stale(applied, dataclasses.replace(same, near_threshold=0.85))        # a higher confidence
     assert near_stale(applied, dataclasses.replace(same, near_margin=0.02))           # a larger lead
+    assert near_stale(applied, dataclasses.replace(same, near_floor=0.9))             # a floor where none was
+    assert not near_stale({**applied, "near_floor": 0.9}, dataclasses.replace(same, near_floor=0.9))
     assert near_stale(applied, dataclasses.replace(same, near_threshold=None, near_margin=None))  # no rule now
     assert near_stale(applied, dataclasses.replace(same, near_outside=None))          # no "not ours" half now
     assert not near_stale(applied, dataclasses.replace(same, near_threshold=0.7, near_outside=0.02))  # stricter

@@ -27,7 +27,7 @@ export async function showThreshold(app) {
     }
     if (p.near_threshold != null) {
       status += " " + t("threshold_near", { near: p.near_threshold.toFixed(2), margin: p.near_margin.toFixed(2),
-        right_near: pct(p.right_at_near) });
+        floor: (p.near_floor ?? 0).toFixed(2), right_near: pct(p.right_at_near) });
     }
     if (p.near_outside != null) {
       status += " " + t("threshold_near_outside", { margin: p.near_outside.toFixed(2),
