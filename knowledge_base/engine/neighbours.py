@@ -39,38 +39,35 @@ class Neighbours:
     # little about a question unlike any labelled one (None: no floor, a rule applied before stop 32).
     floor: float | None = None
 
-    def lead(self, q: np.ndarray) -> float:
-        return float(lead(q[None, :], self.inside, self.outside)[0])
-
-    def _answers(self, q: np.ndarray, near: float, m: float) -> bool:
-        return near >= m and (self.floor is None or float((self.inside @ q).max()) >= self.floor)
+    def nearest(self, q: np.ndarray) -> tuple[float, float]:
+        s_in, s_out = nearest(q[None, :], self.inside, self.outside)
+        return float(s_in[0]), float(s_out[0])
 
     def decide(self, q: np.ndarray | None, confidence: float, menu: bool) -> str:
         """For a question the gate did not accept: "answer" when it is answered, "outside" when it would
         get a menu (`menu`) and is told it is not handled here instead, "" otherwise. `confidence` is the
-        gate's (0 when its channels disagree). The lead is computed at most once: this runs on every
-        question the bot does not answer outright."""
+        gate's (0 when its channels disagree). The nearest labels are looked up at most once: this runs on
+        every question the bot does not answer outright."""
         if q is None:
             return ""
-        near: float | None = None
+        near: tuple[float, float] | None = None
         if self.t is not None and self.m is not None and confidence >= self.t and len(self.inside):
-            near = self.lead(q)
-            if self._answers(q, near, self.m):
+            near = s_in, s_out = self.nearest(q)
+            if s_in - s_out >= self.m and (self.floor is None or s_in >= self.floor):
                 return "answer"
         if menu and self.m_out is not None and len(self.outside):
-            near = self.lead(q) if near is None else near
-            if -near >= self.m_out:
+            s_in, s_out = self.nearest(q) if near is None else near
+            if s_out - s_in >= self.m_out:
                 return "outside"
         return ""
 
 
-def lead(v: np.ndarray, v_in: np.ndarray, v_out: np.ndarray) -> np.ndarray:
-    """Per row of `v`: nearest in-scope cosine minus nearest out-of-scope cosine (-1 for a side with no
-    labelled question)."""
+def nearest(v: np.ndarray, v_in: np.ndarray, v_out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of `v`: the nearest in-scope label's cosine and the nearest out-of-scope one's (-1 for a side
+    with no labelled question); their difference is the row's lead."""
     s_in = (v @ v_in.T).max(1) if len(v_in) else np.full(len(v), -1.0)
     s_out = (v @ v_out.T).max(1) if len(v_out) else np.full(len(v), -1.0)
-    out: np.ndarray = s_in - s_out
-    return out
+    return s_in, s_out
 
 
 def remember(kb: Any, texts: list[str], cache: EmbeddingCache) -> None:

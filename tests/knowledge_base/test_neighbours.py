@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from knowledge_base.engine.embcache import MemoryEmbeddingCache, encode_queries_cached, query_model
-from knowledge_base.engine.neighbours import Neighbours, from_record, lead
+from knowledge_base.engine.neighbours import Neighbours, from_record, nearest
 from knowledge_base.engine.thresholds import Thresholds
 from knowledge_base.faqs.answer_threshold import summary
 from knowledge_base.faqs.local_neighbours import FLOOR, choose, nearest_without_self
@@ -24,8 +24,9 @@ def test_lead_compares_each_label_without_itself():
     s_in, s_out = nearest_without_self(v, ood)
     assert s_in == pytest.approx([0.8, 0.8, 0.6]) and s_out == pytest.approx([0.0, 0.6, -1.0])
     # A new question is compared with every label.
-    assert lead(np.array([[1.0, 0.0]]), v[:2], v[2:]) == pytest.approx([1.0])
-    assert lead(np.array([[1.0, 0.0]]), v[:2], v[:0]) == pytest.approx([2.0])  # no "not covered" label yet
+    s_in, s_out = nearest(np.array([[1.0, 0.0]]), v[:2], v[2:])
+    assert (s_in, s_out) == (pytest.approx([1.0]), pytest.approx([0.0]))
+    assert nearest(np.array([[1.0, 0.0]]), v[:2], v[:0])[1] == pytest.approx([-1.0])  # no "not covered" label yet
 
 
 P = np.array([0.99, 0.9, 0.9, 0.9, 0.9, 0.72])
