@@ -251,14 +251,16 @@ def near_stale(applied: dict[str, Any] | None, fit: LocalFit) -> bool:
     if applied is None or fit.threshold is None:
         return False
 
-    def looser(applied_key: str, proposed: float | None) -> bool:
+    def looser(applied_key: str, proposed: float | None, unset: float | None = None) -> bool:
         value = applied.get(applied_key)
+        value = unset if value is None else value
         return value is not None and (proposed is None or proposed > float(value) + 1e-9)
 
-    floor = applied.get("near_floor")
-    unfloored = applied.get("near_threshold") is not None and fit.near_floor is not None and (
-        floor is None or float(floor) < fit.near_floor - 1e-9)  # no floor at all is the loosest
-    answer = looser("near_threshold", fit.near_threshold) or looser("near_margin", fit.near_margin) or unfloored
+    # An answering rule applied without a floor (before stop 32) has the loosest one: any cosine. A
+    # proposal without a floor has no answering rule, which the confidence already says.
+    no_floor = -1.0 if applied.get("near_threshold") is not None else None
+    answer = looser("near_threshold", fit.near_threshold) or looser("near_margin", fit.near_margin) \
+        or (fit.near_floor is not None and looser("near_floor", fit.near_floor, no_floor))
     return answer or looser("near_outside", fit.near_outside)
 
 
