@@ -46,6 +46,12 @@ def nearest_without_self(v: np.ndarray, ood: np.ndarray) -> tuple[np.ndarray, np
     return nearest(~ood), nearest(ood)
 
 
+def answers(p: np.ndarray, lead: np.ndarray, close: np.ndarray, t: float, m: float) -> np.ndarray:
+    """The labelled questions the rule (t, m) answers, as engine/neighbours.Neighbours.decide would."""
+    out: np.ndarray = (p >= t) & (lead >= m) & close
+    return out
+
+
 def choose(p: np.ndarray, ood: np.ndarray, good: np.ndarray, lead: np.ndarray, base: np.ndarray,
            k: int, wrong_rate: float, close: np.ndarray) -> tuple[float, float] | None:
     """(t, m) with the most right answers among the labelled questions within the budgets; None when no
@@ -55,7 +61,7 @@ def choose(p: np.ndarray, ood: np.ndarray, good: np.ndarray, lead: np.ndarray, b
     best, right = None, int((base & good).sum())
     for t in TS:
         for m in MS:
-            a = base | ((p >= t) & (lead >= m) & close)
+            a = base | answers(p, lead, close, t, m)
             within = (a & ood).sum() <= k and (a & ~ood & ~good).sum() <= wrong_rate * n_in
             if within and (a & good).sum() > right:
                 best, right = (t, m), int((a & good).sum())

@@ -280,7 +280,7 @@ def with_neighbours(fit: LocalFit, ev: Evidence, vectors: list[Any], texts: list
     answered = ev.p >= fit.threshold
     picked = local_neighbours.choose(ev.p, ev.ood, ev.good, lead, answered, fit.allowed_ood, WRONG_RATE, close)
     if picked is not None:
-        answered = answered | ((ev.p >= picked[0]) & (lead >= picked[1]) & close)
+        answered = answered | local_neighbours.answers(ev.p, lead, close, *picked)
         fit = dataclasses.replace(fit, near_threshold=picked[0], near_margin=picked[1],
                                   near_floor=local_neighbours.FLOOR,
                                   right_at_near=float((answered & ev.good).sum() / max(ev.n_in, 1)))
