@@ -28,14 +28,30 @@ def gateway_env(redis_url: str, redis_prefix: str, **extra: str) -> dict[str, st
     return env
 
 
+# Every socket a test opened, closed at its teardown: one left open to a gateway the test killed is
+# otherwise reported ("Unclosed connection") whenever the garbage collector reaches it, often in a later test.
+_OPENED: list[Client] = []
+
+
 @pytest.fixture
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as session:
-        yield session
+        try:
+            yield session
+        finally:
+            while _OPENED:
+                ws = _OPENED.pop().ws
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(ws.close(), 5)
+                # A socket whose server was killed is marked closed without giving its connection back
+                # (aiohttp's receive() on ServerDisconnectedError), and close() then does nothing.
+                ws._response.close()
 
 
 async def connect(http: aiohttp.ClientSession, base: str, path: str) -> Client:
-    return Client(await http.ws_connect(f"{base}{path}", headers={"Origin": ORIGIN}))
+    client = Client(await http.ws_connect(f"{base}{path}", headers={"Origin": ORIGIN}))
+    _OPENED.append(client)
+    return client
 
 
 def add_agent(env: dict[str, str], username: str, name: str, role: str = "agent") -> None:
