@@ -59,6 +59,11 @@ def accept_all(entries: list[Any], found: list[Any]) -> list[Any]:
     return [dataclasses.replace(e, alternatives=(*e.alternatives, *extra.get(e.id, []))) for e in entries]
 
 
+# The figures of a decided set that are shares of its questions, so a mean over folds means something
+# (not the counts, nor the weakest style's name).
+SHARES = ("answered_right", "handed_off", "self_service", "wrong", "ood_answered", "ood_options", "top1")
+
+
 def _figures(m: dict[str, Any]) -> dict[str, float]:
     n = max(m["in_scope"], 1)
     return {"answered_right": round(m["decisions"]["answer"] / n - m["wrong_answer_rate"], 4),
@@ -130,8 +135,7 @@ def run_pooled(es: Any, stream: Any, build: Any, k: int, seed: int = 0) -> dict[
     outside = pooled_folds(read_jsonl(stream.ood), read_jsonl(es.ood), k, seed)
     runs = [run_lived(entries, q_lived, o_lived, q_scored, o_scored, build)
             for (q_lived, q_scored), (o_lived, o_scored) in zip(inside, outside, strict=True)]
-    mean = {row: {key: round(sum(r[row][key] for r in runs) / k, 4) for key in runs[0][row]
-                  if isinstance(runs[0][row][key], float)}
+    mean = {row: {key: round(sum(r[row][key] for r in runs) / k, 4) for key in SHARES}
             for row in runs[0] if isinstance(runs[0][row], dict) and "answered_right" in runs[0][row]}
     return {"folds": k, "lived_per_fold": [r["stream"] for r in runs], "mean": mean, "runs": runs}
 

@@ -82,3 +82,23 @@ def test_options_the_pooled_study_would_ignore_are_refused() -> None:
         with pytest.raises(SystemExit) as exc:
             main(argv)
         assert exc.value.code == 2, argv
+
+
+def test_pooled_means_are_of_the_shares_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from knowledge_base.tuning import learn_eval
+
+    fold = iter(range(5))
+
+    def lived(*_: object) -> dict[str, object]:  # a stand-in for the real replay: one decided row per fold
+        i = next(fold)
+        row = {key: i / 10 for key in learn_eval.SHARES}
+        return {"stream": 4, "with_neighbours": {**row, "self_service": 1, "in_scope": 100 + i,
+                                                 "worst_style": (0.5, "gulf")}}
+
+    monkeypatch.setattr(learn_eval, "run_lived", lived)
+    monkeypatch.setattr(learn_eval, "load_corpus", lambda _: [])
+    monkeypatch.setattr(learn_eval, "read_jsonl", lambda _: [{"q": str(i)} for i in range(10)])
+    es = EvalSet(name="x", role="fit", corpus=Path("c"), queries=[], ood=[])
+    mean = learn_eval.run_pooled(es, es, build=None, k=5)["mean"]["with_neighbours"]
+    assert set(mean) == set(learn_eval.SHARES)  # no mean of counts or of a style's name
+    assert mean["answered_right"] == 0.2 and mean["self_service"] == 1  # an int share is averaged too
