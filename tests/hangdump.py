@@ -28,7 +28,9 @@ def _await_chain(coro: object) -> list[str]:
 
 
 def dump_async_tasks(nodeid: str) -> None:
-    loops = [o for o in gc.get_objects() if isinstance(o, asyncio.AbstractEventLoop) and o.is_running()]
+    # type(), not isinstance(): isinstance reads __class__, which some objects compute (torch's deprecated
+    # reduce_op warns, an error under the test settings) and the dump itself then failed.
+    loops = [o for o in gc.get_objects() if issubclass(type(o), asyncio.AbstractEventLoop) and o.is_running()]
     for loop in loops:
         for _ in range(3):  # all_tasks from another thread may see the set change: retry
             try:
