@@ -8,21 +8,13 @@ from typing import Any
 from aiohttp import web
 
 from handoff.editor import common as c
+from handoff.editor import upload
 from handoff.editor.duplicates import near_duplicates
-from handoff.http_errors import http_error, too_large
-from knowledge_base.faqs.importexport import (
-    CONTENT_TYPES,
-    FORMATS,
-    MAX_IMPORT_BYTES,
-    ImportFormatError,
-    ImportTooLarge,
-    export_bytes,
-    run_import,
-)
+from handoff.http_errors import http_error
+from knowledge_base.faqs.importexport import CONTENT_TYPES, ImportFormatError, export_bytes, run_import
 from knowledge_base.faqs.validation import FieldError
 
 routes = web.RouteTableDef()
-TOO_BIG = f"the file is over {MAX_IMPORT_BYTES} bytes; split it into smaller files"
 
 
 def _unavailable() -> web.HTTPServiceUnavailable:
@@ -109,70 +101,21 @@ async def check_duplicates(request: web.Request) -> web.Response:
     return c.reply({"near_duplicates": dupes})
 
 
-def _fmt(request: web.Request, default: str | None = None) -> str:
-    fmt = request.query.get("format") or default or ""
-    if fmt not in FORMATS:
-        raise c.invalid([FieldError("format", "required")])
-    return fmt
-
-
-async def _upload(request: web.Request) -> tuple[bytes, str | None]:
-    """The file from a multipart form field ``file`` or the raw body; and its suffix if named."""
-    if request.content_type.startswith("multipart/"):
-        reader = await request.multipart()
-        async for part in reader:
-            if getattr(part, "name", None) == "file":
-                data = await _read_part(part)
-                name = getattr(part, "filename", None) or ""
-                return data, name.rsplit(".", 1)[-1].lower() if "." in name else None
-        raise c.invalid([FieldError("file", "required")])
-    return await _read_limited(request), None
-
-
-async def _read_part(part: Any) -> bytes:
-    """A multipart file up to MAX_IMPORT_BYTES: part.read() would apply the app's 64 KiB chat-frame limit
-    (client_max_size) and answer it in plain text."""
-    chunks, size = [], 0
-    while chunk := await part.read_chunk(64 * 1024):
-        size += len(chunk)
-        if size > MAX_IMPORT_BYTES:
-            raise too_large(TOO_BIG, MAX_IMPORT_BYTES)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def _read_limited(request: web.Request) -> bytes:
-    """The raw body up to MAX_IMPORT_BYTES (the gateway's client_max_size is for chat frames, not files)."""
-    chunks, size = [], 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > MAX_IMPORT_BYTES:
-            raise too_large(TOO_BIG, MAX_IMPORT_BYTES)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 @routes.post("/api/faq/import")
 async def import_file(request: web.Request) -> web.Response:
     account = await c.writer(request)
-    if (request.content_length or 0) > MAX_IMPORT_BYTES + 64 * 1024:  # multipart framing is not file
-        raise too_large(TOO_BIG, MAX_IMPORT_BYTES)
-    data, suffix = await _upload(request)
-    fmt = _fmt(request, suffix)
-    dry_run = request.query.get("dry_run", "1").lower() not in ("0", "false", "no")
+    data, fmt = await upload.file_of(request)
     try:
-        report = await run_import(c.store_of(request), data, fmt, c.actor(account), dry_run=dry_run)
-    except ImportTooLarge as exc:
-        raise too_large(str(exc), exc.limit) from None
+        report = await run_import(c.store_of(request), data, fmt, c.actor(account), dry_run=upload.dry_run(request))
     except ImportFormatError as exc:
-        raise http_error(web.HTTPUnprocessableEntity, "bad_file", str(exc)) from None
+        raise upload.refused(exc) from None
     return c.reply(report.to_json())
 
 
 @routes.get("/api/faq/export")
 async def export_file(request: web.Request) -> web.Response:
     await c.writer(request)
-    fmt = _fmt(request, "jsonl")
+    fmt = upload.fmt(request, "jsonl")
     data = export_bytes(await c.store_of(request).all(), fmt)
     headers = {"Content-Disposition": f'attachment; filename="faq.{fmt}"'}
     return web.Response(body=data, headers=headers, content_type=CONTENT_TYPES[fmt].split(";")[0],

@@ -1,7 +1,7 @@
 """Learning from use (knowledge_base/faqs/learning.py): agents' FAQ inserts and "not covered by the FAQ"
-marks are recorded; editors review the suggested alternatives and add one to its entry in one click, or
-dismiss it; and see the answer threshold the labelled questions support for this corpus, and apply or
-revert it (faqs/local_threshold.py)."""
+marks are recorded, and editors may import questions labelled elsewhere (faqs/labels_import.py); editors
+review the suggested alternatives and add one to its entry in one click, or dismiss it; and see the answer
+threshold the labelled questions support for this corpus, and apply or revert it (faqs/local_threshold.py)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,14 @@ from typing import Any
 from aiohttp import web
 
 from handoff.editor import common as c
+from handoff.editor import upload
 from handoff.http_errors import http_error
 from handoff.keys import Keys
 from knowledge_base.engine import neighbours
 from knowledge_base.engine.person_request import asks_for_person
 from knowledge_base.faqs import answer_threshold, learning
+from knowledge_base.faqs.importexport import ImportFormatError
+from knowledge_base.faqs.labels_import import run_label_import
 from knowledge_base.faqs.local_proposal import propose
 from knowledge_base.faqs.local_threshold import (
     DECIDING,
@@ -81,6 +84,19 @@ async def agent_outside(request: web.Request) -> web.Response:
     sid = await learning.record(store.redis, kind="outside", entry_id="", text=question, source="agent",
                                 by=c.actor(account), conversation_id=cid, keys=store.keys)
     return c.reply({"recorded": sid is not None})
+
+
+@routes.post("/api/learn/import")
+async def import_labels(request: web.Request) -> web.Response:
+    """A file of questions labelled elsewhere (`question`, `id` or empty): previewed (`dry_run`, the default),
+    then recorded as evidence; suggestions and the thresholds' proposal read it like citizens' picks."""
+    account = await c.writer(request)
+    data, fmt = await upload.file_of(request)
+    try:
+        report = await run_label_import(c.store_of(request), data, fmt, c.actor(account), upload.dry_run(request))
+    except ImportFormatError as exc:
+        raise upload.refused(exc) from None
+    return c.reply(report.to_json())
 
 
 @routes.get("/api/learn/suggestions")

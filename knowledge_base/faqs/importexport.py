@@ -133,8 +133,9 @@ def _row_dict(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def parse(data: bytes, fmt: str) -> list[dict[str, Any]]:
+def parse(data: bytes, fmt: str, columns: tuple[str, ...] = COLUMNS) -> list[dict[str, Any]]:
     """Rows of the file as dicts (list fields already split); raises ImportFormatError or ImportTooLarge.
+    `columns`: the columns a CSV or XLSX header should name, for the error when it lacks `question`.
 
     CPU-bound on big files: async callers run it in a thread (run_import does).
     """
@@ -144,12 +145,12 @@ def parse(data: bytes, fmt: str) -> list[dict[str, Any]]:
         raise ImportTooLarge(f"the file is over {MAX_IMPORT_BYTES} bytes; split it into smaller files",
                              MAX_IMPORT_BYTES)
     if fmt == "xlsx":
-        return _parse_xlsx(data)
+        return _parse_xlsx(data, columns)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFormatError("the file is not UTF-8 text; save it as UTF-8 and retry") from None
-    return _parse_csv(text) if fmt == "csv" else _capped(_parse_jsonl(text))
+    return _parse_csv(text, columns) if fmt == "csv" else _capped(_parse_jsonl(text))
 
 
 def _capped(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -163,11 +164,11 @@ def _capped(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _parse_csv(text: str) -> list[dict[str, Any]]:
+def _parse_csv(text: str, columns: tuple[str, ...]) -> list[dict[str, Any]]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         if not reader.fieldnames or "question" not in reader.fieldnames:
-            raise ImportFormatError("the CSV header must name the columns: " + ", ".join(COLUMNS))
+            raise ImportFormatError("the CSV header must name the columns: " + ", ".join(columns))
         return _capped(_row_dict(_unquoted(r)) for r in reader)
     except csv.Error as exc:  # e.g. a field over csv.field_size_limit() (128 KiB): no row after it can be trusted
         raise ImportFormatError(f"line {reader.line_num}: not valid CSV ({exc})") from None
@@ -186,7 +187,7 @@ def _parse_jsonl(text: str) -> Iterable[dict[str, Any]]:
             raise ImportFormatError(f"line {n}: invalid JSON (nested too deeply)") from None
 
 
-def _parse_xlsx(data: bytes) -> list[dict[str, Any]]:
+def _parse_xlsx(data: bytes, columns: tuple[str, ...]) -> list[dict[str, Any]]:
     _check_inflated(data)
     from openpyxl import load_workbook
 
@@ -195,7 +196,7 @@ def _parse_xlsx(data: bytes) -> list[dict[str, Any]]:
     except Exception as exc:  # openpyxl raises many types for a non-workbook file
         raise ImportFormatError(f"not an XLSX workbook ({type(exc).__name__})") from None
     try:
-        return _capped(_xlsx_rows(book.worksheets[0]))
+        return _capped(_xlsx_rows(book.worksheets[0], columns))
     except ImportFormatError:
         raise
     except Exception as exc:  # read-only sheets parse lazily: a broken sheet fails here, not in load_workbook
@@ -220,11 +221,11 @@ def _check_inflated(data: bytes) -> None:
                              f"{MAX_XLSX_INFLATED_BYTES}); split it or save it as CSV", MAX_XLSX_INFLATED_BYTES)
 
 
-def _xlsx_rows(sheet: Any) -> Iterable[dict[str, Any]]:
+def _xlsx_rows(sheet: Any, columns: tuple[str, ...]) -> Iterable[dict[str, Any]]:
     it = sheet.iter_rows(values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(it, ())]
     if "question" not in header:
-        raise ImportFormatError("the first sheet's first row must name the columns: " + ", ".join(COLUMNS))
+        raise ImportFormatError("the first sheet's first row must name the columns: " + ", ".join(columns))
     return (_row_dict(_unquoted(dict(zip(header, values, strict=False))))
             for values in it if any(v is not None for v in values))
 

@@ -1,13 +1,16 @@
 """Learning from use: questions whose right entry a person confirmed, offered to editors as alternatives.
 
-Two kinds of evidence, recorded as they happen (masked with pii.mask, like unanswered questions):
+Evidence, recorded as it happens (masked with pii.mask, like unanswered questions):
 - a citizen picks an entry among the "هل تقصد" options (undone if they then give that answer 👎);
 - an agent inserts an FAQ answer into a reply after a handoff (the question is the citizen's last
   message before the handoff);
 - an agent marks that question as not covered by the FAQ ("outside"): with the picks, the labelled
   questions from which the answer threshold can be set for this corpus (`labelled`,
-  faqs/local_threshold.py), again only when an editor applies it.
-`suggestions` groups them by (entry, question) with the evidence: how many citizens, which agents.
+  faqs/local_threshold.py), again only when an editor applies it;
+- an editor imports a file of questions already labelled elsewhere (a call centre's log, a pilot week:
+  faqs/labels_import.py), each with its entry or none, so a new deployment need not wait for use.
+`suggestions` groups them by (entry, question) with the evidence: how many citizens, which agents, how many
+imported rows.
 Nothing reaches the live index until an editor clicks "add as alternative" (handoff/editor), which
 saves the entry through the FAQ store like any edit (audited, versioned, reindexed).
 """
@@ -26,9 +29,9 @@ from common.redistext import as_str
 from knowledge_base.engine.normalize import fold, words
 from knowledge_base.faqs.keys import KbKeys, keys_or_env
 
-Source = Literal["citizen", "agent"]
+Source = Literal["citizen", "agent", "import"]
 KINDS = ("pick", "reject", "outside")
-SOURCES = ("citizen", "agent")
+SOURCES = ("citizen", "agent", "import")
 STREAM_MAXLEN = 50_000
 MAX_TEXT = 300          # an alternative is a question, not a letter
 MIN_WORDS = 2           # "نعم" or a lone number teaches nothing
@@ -39,8 +42,8 @@ class Evidence:
     kind: str            # "pick", "reject" or "outside" (entry_id "": no entry answers it)
     entry_id: str
     text: str            # masked
-    source: str          # citizen | agent
-    by: str              # conversation id (citizen) or agent username
+    source: str          # citizen | agent | import
+    by: str              # conversation id (citizen), agent username, or the editor who imported the file
     conversation_id: str
     at: str
 
@@ -53,14 +56,15 @@ class Suggestion:
     citizens: int
     agents: tuple[str, ...]
     last_at: str
+    imported: int = 0    # rows of imported files
 
     @property
     def weight(self) -> int:
-        return self.citizens + 2 * len(self.agents)  # an agent read the whole conversation
+        return self.citizens + 2 * len(self.agents) + self.imported  # an agent read the whole conversation
 
     def to_json(self) -> dict[str, Any]:
         return {"key": self.key, "entry_id": self.entry_id, "text": self.text, "citizens": self.citizens,
-                "agents": list(self.agents), "last_at": self.last_at}
+                "agents": list(self.agents), "imported": self.imported, "last_at": self.last_at}
 
 
 
@@ -105,7 +109,8 @@ def suggestions(evidence: Iterable[Evidence], known: dict[str, set[str]], done: 
     already has (question and alternatives); entries not in it (deleted) and texts they already have are
     left out, as are `done` keys and citizen picks their citizen then rejected."""
     rejected = _withdrawn(evidence)
-    groups: dict[str, dict[str, Any]] = defaultdict(lambda: {"citizens": set(), "agents": set(), "last": ""})
+    groups: dict[str, dict[str, Any]] = defaultdict(lambda: {"citizens": set(), "agents": set(), "imported": 0,
+                                                             "last": ""})
     texts: dict[str, tuple[str, str]] = {}
     for e in evidence:
         if e.kind != "pick" or e.entry_id not in known:
@@ -118,11 +123,15 @@ def suggestions(evidence: Iterable[Evidence], known: dict[str, set[str]], done: 
         if key in done:
             continue
         g = groups[key]
-        g["citizens" if e.source == "citizen" else "agents"].add(e.conversation_id if e.source == "citizen" else e.by)
+        if e.source == "import":
+            g["imported"] += 1
+        else:
+            g["citizens" if e.source == "citizen" else "agents"].add(
+                e.conversation_id if e.source == "citizen" else e.by)
         g["last"] = max(g["last"], e.at)
         texts.setdefault(key, (e.entry_id, e.text))
-    out = [Suggestion(k, texts[k][0], texts[k][1], len(g["citizens"]), tuple(sorted(g["agents"])), g["last"])
-           for k, g in groups.items()]
+    out = [Suggestion(k, texts[k][0], texts[k][1], len(g["citizens"]), tuple(sorted(g["agents"])), g["last"],
+                      g["imported"]) for k, g in groups.items()]
     out.sort(key=lambda s: s.last_at, reverse=True)
     out.sort(key=lambda s: s.weight, reverse=True)  # stable: strongest first, newest first among equals
     return out

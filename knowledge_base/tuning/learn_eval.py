@@ -16,7 +16,9 @@ scored after living the other K-1, i.e. more use than one stream): before, after
 answer and scope thresholds the stream's labels support (local_proposal.propose: the agents mark the
 stream's out-of-scope questions the bot did not answer as "not covered"), with both (also with the
 answer threshold alone, as before stop 28), and with both and the labelled-neighbours rule the same labels
-support (`with_neighbours`: engine/neighbours.py, as an editor applies it since stop 29).
+support (`with_neighbours`: engine/neighbours.py, as an editor applies it since stop 29). `--imported`:
+the lived questions are not replayed but imported as an editor imports a labelled file before go-live
+(faqs/labels_import.py): every in-scope question with its entry, every out-of-scope one "not covered".
 """
 
 from __future__ import annotations
@@ -50,6 +52,12 @@ def replay(kb: Any, stream: list[dict[str, Any]]) -> list[Evidence]:
         out.append(Evidence("pick", row["id"], row["q"], source, f"sim-{n}" if source == "citizen" else "agent-sim",
                             f"sim-{n}", f"{n:08d}"))
     return out
+
+
+def imported(stream: list[dict[str, Any]]) -> list[Evidence]:
+    """Every question of the stream as an imported label: what a file of already-labelled questions gives."""
+    return [Evidence("pick", row["id"], row["q"], "import", "editor", "import", f"{n:08d}")
+            for n, row in enumerate(stream)]
 
 
 def accept_all(entries: list[Any], found: list[Any]) -> list[Any]:
@@ -108,14 +116,16 @@ def _local(kb: Any, inside: list[tuple[str, str]], outside: list[str]) -> tuple[
             {**notes, "labelled_in": fit.n_in, "labelled_out": fit.n_ood})
 
 
-def run_stream(es: Any, stream: Any, build: Any, share: float = 1.0, seed: int = 0) -> dict[str, Any]:
+def run_stream(es: Any, stream: Any, build: Any, share: float = 1.0, seed: int = 0,
+               labelled_file: bool = False) -> dict[str, Any]:
     """`stream`: the corpus's use stream (transfer.load_streams), lived; `es`: the frozen set, scored.
     `share` < 1: only that share of the stream's questions (in and out of scope alike, drawn at random with
     `seed`: the files are written entry by entry and kind by kind) was lived: how the loop grows with use."""
     rows, ood_rows = read_jsonl(stream.queries), read_jsonl(stream.ood)
     if share < 1:
         rows, ood_rows = (random.Random(seed).sample(r, round(len(r) * share)) for r in (rows, ood_rows))
-    return run_lived(load_corpus(es.corpus), rows, ood_rows, read_jsonl(es.queries), read_jsonl(es.ood), build)
+    return run_lived(load_corpus(es.corpus), rows, ood_rows, read_jsonl(es.queries), read_jsonl(es.ood), build,
+                     labelled_file)
 
 
 def pooled_folds(first: list[Any], second: list[Any], k: int, seed: int) -> list[tuple[list[Any], list[Any]]]:
@@ -127,13 +137,13 @@ def pooled_folds(first: list[Any], second: list[Any], k: int, seed: int) -> list
     return [([r for j, f in enumerate(folds) if j != i for r in f], folds[i]) for i in range(k)]
 
 
-def run_pooled(es: Any, stream: Any, build: Any, k: int, seed: int = 0) -> dict[str, Any]:
+def run_pooled(es: Any, stream: Any, build: Any, k: int, seed: int = 0, labelled_file: bool = False) -> dict[str, Any]:
     """More use than one stream: the stream and the frozen set pooled (in and out of scope apart), each
     fold scored after the other folds were lived (about (k-1)/k of both, against one stream)."""
     entries = load_corpus(es.corpus)
     inside = pooled_folds(read_jsonl(stream.queries), read_jsonl(es.queries), k, seed)
     outside = pooled_folds(read_jsonl(stream.ood), read_jsonl(es.ood), k, seed)
-    runs = [run_lived(entries, q_lived, o_lived, q_scored, o_scored, build)
+    runs = [run_lived(entries, q_lived, o_lived, q_scored, o_scored, build, labelled_file)
             for (q_lived, q_scored), (o_lived, o_scored) in zip(inside, outside, strict=True)]
     mean = {row: {key: round(sum(r[row][key] for r in runs) / k, 4) for key in SHARES}
             for row in runs[0] if isinstance(runs[0][row], dict) and "answered_right" in runs[0][row]}
@@ -141,14 +151,15 @@ def run_pooled(es: Any, stream: Any, build: Any, k: int, seed: int = 0) -> dict[
 
 
 def run_lived(entries: list[Any], rows: list[dict[str, Any]], ood_rows: list[dict[str, Any]],
-              frozen_q: list[dict[str, Any]], frozen_ood: list[dict[str, Any]], build: Any) -> dict[str, Any]:
-    """`rows`, `ood_rows` lived (replayed, labelled, their suggestions accepted); `frozen_q`, `frozen_ood`
-    scored. Each index is built and the scored questions asked of it once: its channel scores do not
-    depend on the thresholds it is then decided under."""
+              frozen_q: list[dict[str, Any]], frozen_ood: list[dict[str, Any]], build: Any,
+              labelled_file: bool = False) -> dict[str, Any]:
+    """`rows`, `ood_rows` lived (replayed, labelled, their suggestions accepted; `labelled_file`: imported,
+    every one labelled); `frozen_q`, `frozen_ood` scored. Each index is built and the scored questions
+    asked of it once: its channel scores do not depend on the thresholds it is then decided under."""
     kb = build(entries)
-    evidence = replay(kb, rows)
+    evidence = imported(rows) if labelled_file else replay(kb, rows)
     inside = [(e.text, e.entry_id) for e in evidence]
-    outside = [r["q"] for r in ood_rows if kb.search(r["q"]).decision != "answer"]
+    outside = [r["q"] for r in ood_rows if labelled_file or kb.search(r["q"]).decision != "answer"]
     found = suggestions(evidence, known_texts(entries), set())
     widened = build(accept_all(entries, found))
     notes: dict[str, Any] = {}
@@ -176,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--swap", action="store_true", help="with --streams: replay the frozen set, score the stream")
     p.add_argument("--pooled", type=int, default=0, metavar="K", help="with --streams: the stream and the frozen "
                    "set pooled in K folds, each scored after living the others (more use than one stream)")
+    p.add_argument("--imported", action="store_true", help="with --streams: the lived questions imported as a "
+                   "labelled file (every one labelled) instead of replayed through the bot")
     a = p.parse_args(argv)
     if not 0 < a.share <= 1:
         p.error("--share must be in (0, 1]")
@@ -183,8 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--pooled needs at least 2 folds")
     if a.pooled and (a.swap or a.share < 1):
         p.error("--pooled lives both sets in folds: it takes neither --swap nor --share")
-    if (a.pooled or a.swap or a.share < 1) and not a.streams:
-        p.error("--pooled, --swap and --share need --streams")
+    if (a.pooled or a.swap or a.share < 1 or a.imported) and not a.streams:
+        p.error("--pooled, --swap, --share and --imported need --streams")
     from knowledge_base.engine.encoders import encoder_from_env
     from knowledge_base.engine.search import KnowledgeBase
 
@@ -200,9 +213,9 @@ def main(argv: list[str] | None = None) -> int:
         if not a.streams:
             return run_set(es, build, a.seed)
         if a.pooled:
-            return run_pooled(es, streams[es.name], build, a.pooled, a.seed)
+            return run_pooled(es, streams[es.name], build, a.pooled, a.seed, a.imported)
         used, scored = (es, streams[es.name]) if a.swap else (streams[es.name], es)
-        return run_stream(scored, used, build, a.share, a.seed)
+        return run_stream(scored, used, build, a.share, a.seed, a.imported)
 
     out = {es.name: one(es) for es in chosen}
     print(json.dumps(out, ensure_ascii=False, indent=2))

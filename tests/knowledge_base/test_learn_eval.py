@@ -78,7 +78,7 @@ def test_options_the_pooled_study_would_ignore_are_refused() -> None:
     from knowledge_base.tuning.learn_eval import main
 
     for argv in (["--streams", "--pooled", "5", "--swap"], ["--streams", "--pooled", "5", "--share", "0.5"],
-                 ["--pooled", "5"], ["--swap"]):
+                 ["--pooled", "5"], ["--swap"], ["--imported"]):
         with pytest.raises(SystemExit) as exc:
             main(argv)
         assert exc.value.code == 2, argv
@@ -102,3 +102,13 @@ def test_pooled_means_are_of_the_shares_only(monkeypatch: pytest.MonkeyPatch) ->
     mean = learn_eval.run_pooled(es, es, build=None, k=5)["mean"]["with_neighbours"]
     assert set(mean) == set(learn_eval.SHARES)  # no mean of counts or of a style's name
     assert mean["answered_right"] == 0.2 and mean["self_service"] == 1  # an int share is averaged too
+
+
+def test_an_imported_file_labels_every_question_it_holds() -> None:
+    """Unlike the replay, which learns nothing from a question the bot already answered right."""
+    from knowledge_base.tuning.learn_eval import imported
+
+    rows = [{"q": "رخصتي خلصت وش اسوي", "id": "e1"}, {"q": "بكم تجديد الرخصة", "id": "e2"}]
+    got = imported(rows)
+    assert [(e.kind, e.entry_id, e.text, e.source) for e in got] == \
+        [("pick", "e1", rows[0]["q"], "import"), ("pick", "e2", rows[1]["q"], "import")]

@@ -72,3 +72,14 @@ def test_labelled_questions_for_the_answer_threshold() -> None:
 async def test_evidence_kinds_are_checked(kind: str, entry: str) -> None:
     with pytest.raises(ValueError):
         await record(None, kind=kind, entry_id=entry, text="سؤال من كلمتين")
+
+
+def test_imported_rows_are_counted_apart_and_weigh_like_a_citizen() -> None:
+    ev = [pick("رخصتي خلصت وش اسوي", source="import", by="editor1", conv="import-1"),
+          pick("رخصتي خلصت وش اسوي", source="import", by="editor1", conv="import-1"),
+          pick("بكم الرخصه الحين", entry="e2", conv="c4"),
+          Evidence("reject", "e1", "", "citizen", "import-1", "import-1", "x")]  # a 👎 withdraws citizens only
+    got = suggestions(ev, KNOWN, set())
+    assert [(s.entry_id, s.citizens, s.agents, s.imported, s.weight) for s in got] == \
+        [("e1", 0, (), 2, 2), ("e2", 1, (), 0, 1)]
+    assert got[0].to_json()["imported"] == 2

@@ -213,3 +213,30 @@ def test_import_preview_names_fields_shows_changes_and_guards_apply(context, gw:
     stored = api(gw.url, "GET", "/api/faq/web-imp-pub", None, token)["entry"]
     assert stored["answer"] == "نعم، يوجد مصلى في الدور الأرضي فقط."
     assert errors == []
+
+
+def test_a_file_of_labelled_questions_is_previewed_then_listed_as_suggestions(context, gw: WebGateway, tmp_path,
+                                                                              errors: list[str]) -> None:
+    """Before go-live: a call centre's labelled questions become suggestions with their evidence."""
+    csv_file = tmp_path / "labels.csv"
+    csv_file.write_text("question,id\n"
+                        "العامل عندي اقامته بتخلص بعد اسبوع وش اسوي,permits-renew\n"
+                        "ابي اسحب شكوى قدمتها امس,\n"
+                        "سؤال عن خدمة غير موجودة,no-such-entry\n", encoding="utf-8")
+    page = _login(context, gw, gw.editor, errors)
+    page.get_by_role("button", name="اقتراحات من الاستخدام").click()
+    page.locator("#labels-file").set_input_files(str(csv_file))
+    page.locator("#labels-form").get_by_role("button", name="معاينة").click()
+    expect(page.locator("#labels-counts")).to_contain_text("يجيب عنها سؤال شائع: 1")
+    expect(page.locator("#labels-counts")).to_contain_text("مرفوضة: 1")
+    expect(page.locator("#labels-rejected li[data-row='3']")).to_contain_text("المعرّف: لا يوجد سؤال شائع بالمعرّف")
+    expect(page.locator("#learned > li[data-entry='permits-renew']")).to_have_count(0)  # a preview records nothing
+    _axe_clean(page, errors)
+    page.get_by_role("button", name="استيراد الأسئلة").click()
+    expect(page.locator("#labels-counts")).to_contain_text("استُورد 2 سؤالًا")
+    item = page.locator("#learned > li[data-entry='permits-renew']")
+    expect(item).to_contain_text("من ملفات مستوردة: 1")
+    expect(page.locator("#threshold-status")).to_contain_text("لدينا 1 سؤالًا مصنفًا ضمن الأسئلة الشائعة و1 خارجها")
+    expect(page.get_by_role("button", name="استيراد الأسئلة")).to_be_disabled()
+    _keep(page, "editor-labels-import")
+    assert errors == []

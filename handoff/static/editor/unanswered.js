@@ -1,5 +1,6 @@
 // Questions the bot could not answer, grouped (a draft per group, or the agent's reply from a conversation),
 // and suggestions learned from how citizens and agents used the answers.
+import { setupLabels } from "./labels.js";
 import { showThreshold } from "./threshold.js";
 import { $, el, t } from "./ui.js";
 
@@ -9,6 +10,7 @@ export function setupUnanswered(app) {
   $("#refresh-clusters").addEventListener("click", loadClusters);
   $("#refresh-learned").addEventListener("click", loadLearned);
   $("#accept-all-learned").addEventListener("click", () => acceptAll(app));
+  setupLabels(app, loadLearned);
   return { loadClusters, loadLearned };
 }
 
@@ -93,6 +95,6 @@ function suggestion(app, s) {
   return el("li", { "data-key": s.key, "data-entry": s.entry_id },
     el("h3", { dir: "auto", text: s.text }),
     el("p", { class: "muted", text: t("learned_for", { question: s.entry_question }) }),
-    el("p", { class: "muted", text: t("learned_evidence", { citizens: s.citizens, agents }) }),
+    el("p", { class: "muted", text: t("learned_evidence", { citizens: s.citizens, agents, imported: s.imported }) }),
     el("div", { class: "actions" }, accept, dismiss));
 }
