@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from actions.dialogue import handoff, miss
+from actions.dialogue import handoff, miss, smalltalk
 from actions.replies import Button, Reply
 from actions.state import PENDING_CLARIFY, PENDING_FEEDBACK, PENDING_OFFER, CandidateInfo, DialogueState
 from actions.turn import LearnedNote, Outcome, Turn, UnansweredNote
@@ -142,6 +142,8 @@ async def answer_question(turn: Turn, state: DialogueState, get_kb: KbGetter) ->
         return Outcome(outcome.replies, outcome.state.update(last_candidates=candidate_info(result.candidates)))
     if result.decision == "clarify" and len(result.candidates) >= 2:
         return clarify(turn, state, result.candidates)
+    if result.analysed is not None and result.analysed.small_talk:
+        return smalltalk(turn, state)  # NLU heard a question in it; the word lists say it is small talk
     return low_confidence(turn, state, result.candidates)
 
 

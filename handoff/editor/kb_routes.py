@@ -57,6 +57,8 @@ def _reasons(kb: Any, res: Any) -> dict[str, Any]:
     """What decided: the answer gate's checks when the index has one, else the score/margin rule's."""
     th = kb.thresholds
     clarify = round(th.clarify_score, 3)
+    if res.analysed is not None and res.analysed.small_talk:
+        return {"rule": "small_talk", "clarify": clarify}  # chitchat.yaml decided, not a score
     if res.gate is None:
         return {"rule": "score", "answer": round(th.answer_score, 3), "margin": round(th.answer_margin, 3),
                 "clarify": clarify}

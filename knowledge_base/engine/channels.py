@@ -45,6 +45,7 @@ class Channels:
     act_match: np.ndarray | None = None  # the query's and each entry's actions agree (actions.py)
     act_miss: np.ndarray | None = None   # both state actions and none agree
     q: np.ndarray | None = field(default=None, repr=False)  # the query's vector (labelled neighbours)
+    small_talk: bool = False  # the query is small talk (query.AnalysedQuery.small_talk)
 
     def fused(self, th: Thresholds) -> np.ndarray:
         lex_weight = 1 - th.alpha - th.beta if th.gamma is None else th.gamma
@@ -64,6 +65,8 @@ class Channels:
         gi = gate_input(self, fused, order, th.profile) if th.gate is not None or th.scope is not None else None
         report = th.gate.report(gi) if th.gate is not None and gi is not None else None
         scope = th.scope.report(gi) if th.scope is not None and gi is not None else None
+        if self.small_talk:  # "who will win the league?" shares a word with an entry, and is no question for it
+            return Verdict(order, margin, "handoff", report, scope)
         short = self.n_tokens <= SHORT_TOKENS
         if scope is not None and short and th.scope_short is not None:
             scope = replace(scope, needed=min(scope.needed, th.scope_short))

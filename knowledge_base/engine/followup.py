@@ -162,6 +162,8 @@ def contextual_search(
     if previous is None or not is_followup(text):
         return kb.search(text, top_k, context=context), False
     plain = kb.search(text, POOL_K, context=context)
+    if plain.analysed is not None and plain.analysed.small_talk:
+        return _cut(plain, top_k), False  # the previous topic would turn small talk into its options
     joined = kb.search(f"{resolve(text)} {topic_of(previous.question)}".strip(), POOL_K, context=context)
     if _plain_suffices(plain, joined, previous, text):
         return _cut(plain, top_k), False

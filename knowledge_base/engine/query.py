@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from knowledge_base.engine.actions import default_lexicon
 from knowledge_base.engine.arabizi import Transliterator
+from knowledge_base.engine.chitchat import is_chitchat
 from knowledge_base.engine.lexical import LexicalIndex
 from knowledge_base.engine.normalize import Normalizer, clean, fold, words
 
@@ -20,6 +21,7 @@ class AnalysedQuery:
     arabizi: bool
     truncated: bool
     actions: int = 0  # actions.ActionLexicon mask: what the citizen wants done (issue, renew, ...)
+    small_talk: bool = False  # chitchat.is_chitchat: no entry is the answer, whatever words it shares with one
 
 
 class QueryAnalyzer:
@@ -54,5 +56,5 @@ class QueryAnalyzer:
             lex_text = " ".join([folded, *extra])
         actions = self.lexicon.mask(self.norm, f"{folded} {lex_text}" if arabizi else lex_text)
         return AnalysedQuery(dense_text or fold(text), self.norm.lex_tokens(lex_text),
-                             self.norm.char_grams(lex_text), arabizi, truncated, actions)
+                             self.norm.char_grams(lex_text), arabizi, truncated, actions, is_chitchat(text))
 

@@ -270,7 +270,7 @@ class KnowledgeBase:
         hidden = leave_out.field if leave_out is not None else None
         match, miss = act.features(self.analyzer.lexicon, aq.actions, self.entry_actions[cand])
         return Channels(cand, self._dense_scores(q, cand, hidden), lex[cand], grams[cand], uncovered, unknown,
-                        len(aq.lex_tokens), len(self.entries), match, miss, q)
+                        len(aq.lex_tokens), len(self.entries), match, miss, q, aq.small_talk)
 
     def _dense_scores(self, q: np.ndarray, cand: np.ndarray, hidden: int | None = None) -> np.ndarray:
         """(mean of the BEST_FIELDS best question/alternative cosines + QA_WEIGHT x question+answer

@@ -6,6 +6,8 @@ import json
 
 from actions_harness import Conversation, FakeKB, context_of, handoff_of, responses, text_of
 
+from knowledge_base.engine.query import AnalysedQuery
+
 Q_CARD = "كيف اطلع بطاقة ذوي الاعاقة"
 Q_VAGUE = "عندي سؤال عن البطاقة"
 Q_UNKNOWN = "كم سعر تذكرة الطيران"
@@ -240,3 +242,17 @@ async def test_every_turn_without_a_handoff_tells_the_gateway_its_context(
 
 async def test_context_before_any_question_is_empty(conversation: Conversation) -> None:
     assert context_of(await conversation.say("السلام عليكم", "greet")) == {"topic": None, "candidates": []}
+
+
+async def test_small_talk_the_kb_recognises_gets_the_small_talk_reply(conversation: Conversation, kb: FakeKB) -> None:
+    """NLU may hear a question in a long chatty message; the knowledge base's word lists say it is small talk:
+    the citizen is told what the assistant is for, not offered a person, and nothing is recorded unanswered."""
+    from dataclasses import replace
+
+    text = "وش رايك بالجو اليوم؟ ودي اطلع البر مع العيال"
+    kb.on(text, "handoff", ("complaint-employee", 0.2))
+    analysed = AnalysedQuery(text, [], [], False, False, small_talk=True)
+    kb.script[text] = replace(kb.script[text], analysed=analysed)
+    msgs = await conversation.say(text, "ask_question")
+    assert responses(msgs) == ["utter_chitchat"] and handoff_of(msgs) is None
+    assert conversation.slots.get("pending") is None

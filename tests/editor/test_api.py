@@ -145,6 +145,9 @@ async def test_search_endpoint_shape_and_roles(editor) -> None:
     assert vague["decision"] == "clarify" and (why["agree"] < why["min_agree"] or why["confidence"] < why["needed"])
     empty = await editor.client.get("/api/faq/search", params={"q": " "}, headers=editor.auth("agent"))
     assert empty.status == 422
+    talk = await (await editor.client.get("/api/faq/search", params={"q": "وش رايك بالجو اليوم؟ بروح العمل مشي"},
+                                          headers=editor.auth("agent"))).json()
+    assert talk["decision"] == "handoff" and talk["thresholds"]["rule"] == "small_talk"  # chitchat.yaml decided
 
 
 async def test_publish_makes_the_entry_answerable_and_unpublish_removes_it(editor) -> None:

@@ -151,3 +151,15 @@ def test_an_empty_corpus_serves_a_handoff_for_every_question(tmp_path):
     assert kb.get("permit-fee") is None
     kb.save(tmp_path / "index")
     assert KnowledgeBase.load(tmp_path / "index").search("ابي موعد").decision == "handoff"
+
+
+def test_small_talk_is_not_handled_here_whatever_words_it_shares(kb):
+    """"what do you think of the work permit fees?" is a question; "what do you think of the weather?" is small
+    talk even when it shares words with an entry: no options, "not handled here" (data/chitchat.yaml)."""
+    talk = kb.search("وش رايك بالجو اليوم؟ بروح العمل مشي")
+    assert talk.analysed is not None and talk.analysed.small_talk and talk.decision == "handoff"
+    ch = kb.channels(talk.analysed)
+    as_question = dataclasses.replace(ch, small_talk=False).decide(kb.thresholds, ch.fused(kb.thresholds))
+    assert as_question.decision != "handoff", "the rule, not the scores, turned it away"
+    asked = kb.search("وش رايك في رسوم رخصة العمل؟")
+    assert asked.analysed is not None and not asked.analysed.small_talk and asked.decision != "handoff"

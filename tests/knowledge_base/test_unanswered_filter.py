@@ -13,13 +13,19 @@ from knowledge_base.tuning.cluster_eval import DEFAULT_DATA, NO_FAQ, evaluate, l
 
 
 @pytest.mark.parametrize("text", ["السلام عليكم", "شكرا جزيلا", "كيف حالك؟", "هههههه", "👍", "انت غبي يا بوت",
-                                  "are you married", "thank you so much", "ok", "yes", "no"])
+                                  "are you married", "thank you so much", "ok", "yes", "no",
+                                  "وش رايك بالجو بكرة؟", "مين بياخذ الدوري هالسنة", "are you a real person?",
+                                  "قول نكته", "what should I cook tonight"])
 def test_small_talk(text: str) -> None:
     assert is_chitchat(text)
 
 
+# A phrase beside a service word is a question; so is a generic opener that does not speak to the bot.
 @pytest.mark.parametrize("text", ["كيف أجدد الإقامة؟", "شكرا، كيف أجدد الإقامة", "hello, how do I renew my permit",
-                                  "تحب اجدد الاقامة؟", "كم رسوم رخصة العمل", "ممكن سؤال عن الراتب", "/greet"])
+                                  "تحب اجدد الاقامة؟", "كم رسوم رخصة العمل", "ممكن سؤال عن الراتب", "/greet",
+                                  "وش رايك اجدد الاقامة الحين ولا بعدين؟", "وين نروح عشان نطلع شهادة ميلاد",
+                                  "العاملة ما تعرف تطبخ وابي ارجعها", "ولدي ما يعرف يسوق ويبي رخصة",
+                                  "do you think my visa will be approved?", "انا متزوج وابي اضيف زوجتي"])
 def test_not_small_talk(text: str) -> None:
     assert not is_chitchat(text)
 
