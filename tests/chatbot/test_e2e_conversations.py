@@ -7,8 +7,9 @@ from chatbot_harness import ANSWERS, ANSWERS_EN, QUESTIONS, Chat, buttons, hando
 
 pytestmark = pytest.mark.rasa
 
-UNKNOWN_1 = "ما هي عاصمة فرنسا"
-UNKNOWN_2 = "من فاز بكأس العالم 2022"  # nothing in the ministry's corpus comes close
+UNKNOWN_1 = "كيف اصلح تسريب ماء في المطبخ"
+UNKNOWN_2 = "كم عدد الكواكب في المجموعة الشمسية"  # nothing in the ministry's corpus comes close
+TRIVIA = "ما هي عاصمة فرنسا"  # small talk (knowledge_base/data/chitchat.yaml): told what the bot is for
 VAGUE = "رخصة العمل"  # one topic, several entries: the knowledge base asks which one
 
 
@@ -72,6 +73,11 @@ def test_mentioning_an_employee_does_not_hand_off(chat: Chat, text: str) -> None
     replies = chat.say(text)
     assert handoff(replies) is None
     assert texts(replies)[0] != utter("utter_handoff")
+
+
+def test_small_talk_is_told_what_the_assistant_is_for(chat: Chat) -> None:
+    replies = chat.say(TRIVIA)
+    assert texts(replies) == [utter("utter_chitchat")] and handoff(replies) is None and not buttons(replies)
 
 
 def test_low_confidence_offer_accepted(chat: Chat) -> None:
