@@ -66,18 +66,18 @@ class LabelReport:
 
 def _row(n: int, raw: dict[str, Any], entries: dict[str, StoredEntry]) -> LabelRow:
     errors: list[FieldError] = []
-    question = raw.get("question")
-    if raw.get("_invalid") or not isinstance(question, str) or not question.strip():
+    question = None if raw.get("_invalid") else raw.get("question")
+    text = " ".join(question.split()) if isinstance(question, str) else ""
+    kept = learning.clean_question(text)  # masked, as it would be recorded; None when it teaches nothing
+    if not text:
         errors.append(FieldError("question", "required"))
-        question = ""
-    elif learning.clean_question(question) is None:
+    elif kept is None:
         errors.append(FieldError("question", "too_few_words", {"min": learning.MIN_WORDS}))
     entry_id = str(raw.get("id") or "").strip()
     if entry_id and (entry_id not in entries or entries[entry_id].deleted):
         errors.append(FieldError("id", "unknown_entry", {"id": entry_id}))
     action = "reject" if errors else "inside" if entry_id else "outside"
-    return LabelRow(n, mask(" ".join(question.split()))[:learning.MAX_TEXT], entry_id, action,
-                    [e.to_json() for e in errors])
+    return LabelRow(n, kept or mask(text)[:learning.MAX_TEXT], entry_id, action, [e.to_json() for e in errors])
 
 
 def plan_labels(rows: list[dict[str, Any]], entries: dict[str, StoredEntry]) -> LabelReport:
