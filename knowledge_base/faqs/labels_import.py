@@ -9,7 +9,8 @@ applies the proposal. What a stream of such labels does to a stranger's corpus i
 `learn_eval --streams --imported` (docs/knowledge-base.md).
 
 Columns (CSV or XLSX header, JSON Lines keys): `question`, and `id`: the entry that answers it, left empty
-when the FAQ does not cover the question.
+when the FAQ does not cover the question. A call centre's log names the FAQ question more often than its id,
+so `id` may also be the entry's question as the FAQ writes it (compared folded, as suggestions are).
 """
 
 from __future__ import annotations
@@ -64,7 +65,15 @@ class LabelReport:
                 "rejected": rejected[:SHOWN_REJECTS]}
 
 
-def _row(n: int, raw: dict[str, Any], entries: dict[str, StoredEntry]) -> LabelRow:
+def _entry_id(value: Any, entries: dict[str, StoredEntry], by_question: dict[str, str]) -> str:
+    """The id of the entry `value` names, by id or by its question; `value` itself when none does."""
+    named = str(value or "").strip()
+    if named in entries and not entries[named].deleted:
+        return named
+    return by_question.get(learning.folded(named), named)
+
+
+def _row(n: int, raw: dict[str, Any], entries: dict[str, StoredEntry], by_question: dict[str, str]) -> LabelRow:
     errors: list[FieldError] = []
     question = None if raw.get("_invalid") else raw.get("question")
     text = " ".join(question.split()) if isinstance(question, str) else ""
@@ -73,7 +82,7 @@ def _row(n: int, raw: dict[str, Any], entries: dict[str, StoredEntry]) -> LabelR
         errors.append(FieldError("question", "required"))
     elif kept is None:
         errors.append(FieldError("question", "too_few_words", {"min": learning.MIN_WORDS}))
-    entry_id = str(raw.get("id") or "").strip()
+    entry_id = _entry_id(raw.get("id"), entries, by_question)
     if entry_id and (entry_id not in entries or entries[entry_id].deleted):
         errors.append(FieldError("id", "unknown_entry", {"id": entry_id}))
     action = "reject" if errors else "inside" if entry_id else "outside"
@@ -84,7 +93,8 @@ def plan_labels(rows: list[dict[str, Any]], entries: dict[str, StoredEntry]) -> 
     if len(rows) > MAX_LABEL_ROWS:
         raise ImportTooLarge(f"the file has more than {MAX_LABEL_ROWS} questions; split it into smaller files",
                              MAX_LABEL_ROWS)
-    return LabelReport([_row(n, raw, entries) for n, raw in enumerate(rows, 1)])
+    by_question = {learning.folded(e.question): e.id for e in entries.values() if not e.deleted}
+    return LabelReport([_row(n, raw, entries, by_question) for n, raw in enumerate(rows, 1)])
 
 
 def _parse_and_plan(data: bytes, fmt: str, entries: dict[str, StoredEntry]) -> LabelReport:

@@ -57,3 +57,10 @@ def test_files_read_like_faq_imports_and_a_missing_column_names_the_labels_colum
 def test_a_file_over_the_row_limit_is_refused_whole() -> None:
     with pytest.raises(ImportTooLarge):
         plan([{"question": "رخصتي خلصت وش اسوي", "id": "licence-renew"}] * (MAX_LABEL_ROWS + 1))
+
+
+def test_an_entry_may_be_named_by_its_question_as_a_call_centre_log_names_it() -> None:
+    rows = [{"question": "رخصتي خلصت من شهر وش اسوي", "id": "كيف اجدد رخصة القيادة"},  # folded as suggestions are
+            {"question": "ابي اجدد الرخصه", "id": "سؤال قديم"}]                      # a deleted entry's question
+    report = plan(rows)
+    assert [(r.action, r.entry_id) for r in report.rows] == [("inside", "licence-renew"), ("reject", "سؤال قديم")]

@@ -229,7 +229,8 @@ def test_a_file_of_labelled_questions_is_previewed_then_listed_as_suggestions(co
     page.locator("#labels-form").get_by_role("button", name="معاينة").click()
     expect(page.locator("#labels-counts")).to_contain_text("يجيب عنها سؤال شائع: 1")
     expect(page.locator("#labels-counts")).to_contain_text("مرفوضة: 1")
-    expect(page.locator("#labels-rejected li[data-row='3']")).to_contain_text("المعرّف: لا يوجد سؤال شائع بالمعرّف")
+    refused = page.locator("#labels-rejected li[data-row='3']")
+    expect(refused).to_contain_text("المعرّف: لا يوجد سؤال شائع معرّفه أو نصّه «no-such-entry»")
     expect(page.locator("#learned > li[data-entry='permits-renew']")).to_have_count(0)  # a preview records nothing
     _axe_clean(page, errors)
     page.get_by_role("button", name="استيراد الأسئلة").click()
