@@ -65,15 +65,13 @@ class LabelReport:
                 "rejected": rejected[:SHOWN_REJECTS]}
 
 
-def _entry_id(value: Any, entries: dict[str, StoredEntry], by_question: dict[str, str]) -> str:
-    """The id of the entry `value` names, by id or by its question; `value` itself when none does."""
-    named = str(value or "").strip()
-    if named in entries and not entries[named].deleted:
-        return named
-    return by_question.get(learning.folded(named), named)
+def _names(entries: dict[str, StoredEntry]) -> dict[str, str]:
+    """What a row may name an entry by: its id, or its question folded; deleted entries are not named."""
+    served = [e for e in entries.values() if not e.deleted]
+    return {**{learning.folded(e.question): e.id for e in served}, **{e.id: e.id for e in served}}
 
 
-def _row(n: int, raw: dict[str, Any], entries: dict[str, StoredEntry], by_question: dict[str, str]) -> LabelRow:
+def _row(n: int, raw: dict[str, Any], names: dict[str, str]) -> LabelRow:
     errors: list[FieldError] = []
     question = None if raw.get("_invalid") else raw.get("question")
     text = " ".join(question.split()) if isinstance(question, str) else ""
@@ -82,19 +80,21 @@ def _row(n: int, raw: dict[str, Any], entries: dict[str, StoredEntry], by_questi
         errors.append(FieldError("question", "required"))
     elif kept is None:
         errors.append(FieldError("question", "too_few_words", {"min": learning.MIN_WORDS}))
-    entry_id = _entry_id(raw.get("id"), entries, by_question)
-    if entry_id and (entry_id not in entries or entries[entry_id].deleted):
-        errors.append(FieldError("id", "unknown_entry", {"id": entry_id}))
+    named = str(raw.get("id") or "").strip()
+    entry_id = (names.get(named) or names.get(learning.folded(named), "")) if named else ""
+    if named and not entry_id:
+        errors.append(FieldError("id", "unknown_entry", {"id": named}))
     action = "reject" if errors else "inside" if entry_id else "outside"
-    return LabelRow(n, kept or mask(text)[:learning.MAX_TEXT], entry_id, action, [e.to_json() for e in errors])
+    return LabelRow(n, kept or mask(text)[:learning.MAX_TEXT], entry_id or named, action,
+                    [e.to_json() for e in errors])
 
 
 def plan_labels(rows: list[dict[str, Any]], entries: dict[str, StoredEntry]) -> LabelReport:
     if len(rows) > MAX_LABEL_ROWS:
         raise ImportTooLarge(f"the file has more than {MAX_LABEL_ROWS} questions; split it into smaller files",
                              MAX_LABEL_ROWS)
-    by_question = {learning.folded(e.question): e.id for e in entries.values() if not e.deleted}
-    return LabelReport([_row(n, raw, entries, by_question) for n, raw in enumerate(rows, 1)])
+    names = _names(entries)
+    return LabelReport([_row(n, raw, names) for n, raw in enumerate(rows, 1)])
 
 
 def _parse_and_plan(data: bytes, fmt: str, entries: dict[str, StoredEntry]) -> LabelReport:
