@@ -13,15 +13,21 @@ export function setupImport(app) {
   $("#import-skip").addEventListener("change", () => updateApply(state));
 }
 
+/** A file to one of the editor's imports (handoff/editor/upload.py): its format from its name; a dry run
+ * unless told otherwise. `data` is the JSON reply, or null when there is none. */
+export async function postFile(app, path, file, dryRun) {
+  const fmt = file.name.split(".").pop().toLowerCase();
+  const res = await fetch(`${path}?format=${encodeURIComponent(fmt)}&dry_run=${dryRun ? 1 : 0}`, {
+    method: "POST", headers: app.api.headers({ "Content-Type": "application/octet-stream" }), body: file,
+  });
+  return { res, data: await res.json().catch(() => null) };
+}
+
 async function runImport(app, state, dryRun) {
   if (!state.file) return;
   const n = state.preview && state.preview.overwrites_published;
   if (!dryRun && n && !window.confirm(t("confirm_overwrite_published", { n }))) return;
-  const fmt = state.file.name.split(".").pop().toLowerCase();
-  const res = await fetch(`/api/faq/import?format=${encodeURIComponent(fmt)}&dry_run=${dryRun ? 1 : 0}`, {
-    method: "POST", headers: app.api.headers({ "Content-Type": "application/octet-stream" }), body: state.file,
-  });
-  const data = await res.json().catch(() => null);
+  const { res, data } = await postFile(app, "/api/faq/import", state.file, dryRun);
   if (!res.ok || !data || !data.counts) {
     $("#import-counts").textContent = (data && data.message) || t("error_generic", { status: res.status });
     return;

@@ -1,6 +1,7 @@
 // Questions labelled elsewhere (a call centre's log, a pilot week): a dry run first (how many answered by an
 // entry, how many not covered, which rows are refused and why), then the import; the suggestions list and
 // the threshold proposal then read them like citizens' picks.
+import { postFile } from "./import.js";
 import { $, el, fieldName, t } from "./ui.js";
 
 export function setupLabels(app, reload) {
@@ -15,12 +16,8 @@ export function setupLabels(app, reload) {
 
 async function send(app, state, dryRun, reload) {
   if (!state.file) return;
-  const fmt = state.file.name.split(".").pop().toLowerCase();
   $("#labels-apply").disabled = true;
-  const res = await fetch(`/api/learn/import?format=${encodeURIComponent(fmt)}&dry_run=${dryRun ? 1 : 0}`, {
-    method: "POST", headers: app.api.headers({ "Content-Type": "application/octet-stream" }), body: state.file,
-  });
-  const data = await res.json().catch(() => null);
+  const { res, data } = await postFile(app, "/api/learn/import", state.file, dryRun);
   if (!res.ok || !data || !data.counts) {
     $("#labels-counts").textContent = (data && data.message) || t("error_generic", { status: res.status });
     $("#labels-rejected").replaceChildren();
